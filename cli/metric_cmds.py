@@ -1,0 +1,5 @@
+"""Placeholder until the commands land."""
+
+
+def register(group) -> None:
+    pass

@@ -1,0 +1,93 @@
+"""The warehouse file: the one place that opens DuckDB.
+
+Readers hold a read-only handle and lend a cursor per query; when a load swaps
+in a new file (atomic ``os.replace``) the next ``cursor()`` reopens it. Writers
+never touch the live file: they build a new one beside it (see ``load.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from connectors.errors import ConnectorError
+
+DEFAULT_DB = "northstar.duckdb"
+
+# No extension is fetched at run time: the machine may be offline.
+_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("NORTHSTAR_DB") or DEFAULT_DB)
+
+
+def connect(path: Path | str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file with the project's settings. Only this module and the loader call it."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=dict(_CONFIG))
+    except duckdb.Error as exc:  # locked, corrupt, or written by another DuckDB version
+        raise ConnectorError(f"cannot open the warehouse {path}: {exc}") from exc
+
+
+def file_version(path: Path) -> str | None:
+    """A stamp that changes whenever a load swaps in a new warehouse file."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+
+@dataclass
+class Warehouse:
+    """Read-only access to the warehouse, reopened after each completed load."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._version: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @property
+    def version(self) -> str | None:
+        return file_version(self.path)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own for the calling thread, on the newest warehouse file."""
+        with self._lock:
+            current = self.version
+            if current is None:
+                raise ConnectorError(
+                    f"no warehouse at {self.path}: run 'northstar demo' or 'northstar load PATH' first"
+                )
+            if self._con is None or current != self._version:
+                if self._con is not None:
+                    self._con.close()
+                self._con = connect(self.path, read_only=True)
+                self._version = current
+            return self._con.cursor()
+
+    def tables(self) -> set[str]:
+        cur = self.cursor()
+        try:
+            rows = cur.sql("select table_name from information_schema.tables").fetchall()
+        finally:
+            cur.close()
+        return {r[0] for r in rows}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
