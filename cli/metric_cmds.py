@@ -1,5 +1,165 @@
-"""Placeholder until the commands land."""
+"""Commands over the metric engine: query, rows, metrics, check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+import polars as pl
+
+from cli.errors import handle_errors
+from cli.options import config_option, db_option, sources_option
+from cli.output import FORMATS, emit
+from connectors.warehouse import Warehouse
+from metrics.catalog import load_catalog
+from metrics.errors import ConfigError, MetricsError
+from metrics.query import fetch_rows, run_query
+from metrics.sqlgen import GRAINS, Query, compile_query
 
 
-def register(group) -> None:
-    pass
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for item in values for v in item.split(",") if v.strip()))
+
+
+def _date(value: str | None, flag: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise MetricsError(f"bad date for {flag}: '{value}'; write it as YYYY-MM-DD, e.g. 2026-03-31") from None
+
+
+def _where(items: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    out = []
+    for item in items:
+        dim, sep, values = item.partition("=")
+        if not sep or not dim.strip():
+            raise click.BadParameter(f"'{item}' is not DIM=V[,V...], e.g. region=North,South", param_hint="--where")
+        out.append((dim.strip(), tuple(v.strip() for v in values.split(",") if v.strip())))
+    return tuple(out)
+
+
+def query_options(fn):
+    """Filters shared by ``query`` and ``rows``."""
+    for decorator in reversed([
+        click.option("--by", multiple=True, help="Dimension(s) to group by: D[,D...]."),
+        click.option("--grain", type=click.Choice(GRAINS), help="Time grain of the periods."),
+        click.option("--from", "date_from", help="First date (inclusive, on the metric's date)."),
+        click.option("--to", "date_to", help="Last date (inclusive)."),
+        click.option("--where", "where", multiple=True, help="Filter DIM=V[,V...]; repeatable."),
+        click.option("--as-of", "as_of", help="Date up to which the world is known (default: latest data)."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
+        db_option,
+        config_option,
+    ]):
+        fn = decorator(fn)
+    return fn
+
+
+def _query(metrics: tuple[str, ...], by, grain, date_from, date_to, where, as_of) -> Query:
+    return Query(
+        metrics=_split(metrics), by=_split(by), grain=grain,
+        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
+        where=_where(where), as_of=_date(as_of, "--as-of"),
+    )
+
+
+@click.command("query")
+@click.option("--metric", "metrics", multiple=True, required=True, help="Metric name(s): M[,M...].")
+@query_options
+@handle_errors
+def query_cmd(metrics, by, grain, date_from, date_to, where, as_of, fmt, db, config_path):
+    """Compute metrics, optionally by dimensions and time grain."""
+    q = _query(metrics, by, grain, date_from, date_to, where, as_of)
+    catalog = load_catalog(config_path)
+    cur = Warehouse(db).cursor()
+    emit(run_query(cur, catalog, q).values(), fmt)
+
+
+@click.command("rows")
+@click.option("--metric", required=True, help="The metric whose records to list.")
+@click.option("--failing", is_flag=True, help="Only the records that count against the metric.")
+@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True)
+@query_options
+@handle_errors
+def rows_cmd(metric, failing, limit, by, grain, date_from, date_to, where, as_of, fmt, db, config_path):
+    """List the records behind a metric value (e.g. orders that missed OTIF, with the reason)."""
+    q = _query((metric,), by, grain, date_from, date_to, where, as_of)
+    if len(q.metrics) != 1:
+        raise MetricsError("rows takes exactly one --metric")
+    catalog = load_catalog(config_path)
+    emit(fetch_rows(Warehouse(db).cursor(), catalog, q.metrics[0], q, failing=failing, limit=limit), fmt)
+
+
+def _target_text(m) -> float | None:
+    t = m.target
+    return t if t is None or isinstance(t, (int, float)) else t.value
+
+
+@click.command("metrics")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@config_option
+@handle_errors
+def metrics_cmd(fmt, config_path):
+    """List the metric catalogue."""
+    catalog = load_catalog(config_path)
+    rows = [
+        {
+            "name": name, "label": m.label, "family": m.family, "owner": m.owner, "unit": m.unit,
+            "format": m.format, "direction": m.direction, "target": _target_text(m),
+            "min_sample": m.min_sample,
+            "counterparts": ",".join(c.metric for c in m.counterparts) or None,
+            "definition": m.description,
+        }
+        for name, m in catalog.metrics.items()
+    ]
+    emit(pl.DataFrame(rows, infer_schema_length=None), fmt)
+
+
+@click.command("check")
+@config_option
+@sources_option
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also compile every metric against this warehouse.")
+@handle_errors
+def check_cmd(config_path, sources_path, db):
+    """Validate metrics.yaml and sources.yaml (and, with --db, every metric against the warehouse)."""
+    problems: list[str] = []
+    catalog = None
+    try:
+        catalog = load_catalog(config_path)
+    except ConfigError as err:
+        problems += err.problems
+    if sources_path is not None:
+        from connectors.sources import check_sources
+
+        problems += check_sources(sources_path)
+    if catalog is not None and db is not None:
+        problems += _compile_all(catalog, db)
+    if problems:
+        for p in problems:
+            click.echo(p, err=True)
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        raise SystemExit(1)
+    checked = [str(config_path)] + ([str(sources_path)] if sources_path else [])
+    click.echo(f"ok: {', '.join(checked)}" + (f"; {len(catalog.metrics)} metrics compile against {db}" if db else ""))
+
+
+def _compile_all(catalog, db: Path) -> list[str]:
+    cur = Warehouse(db).cursor()
+    problems = []
+    for name in catalog.metrics:
+        compiled = compile_query(catalog, Query(metrics=(name,)), dt.date.today())
+        try:
+            cur.sql(f"EXPLAIN {compiled.sql}", params=compiled.params).fetchall()
+        except Exception as exc:  # any DuckDB binder/parser error is a problem to report
+            problems.append(f"{catalog.source}: metrics.{name}: does not compile against {db}: "
+                            f"{str(exc).splitlines()[0]}")
+    return problems
+
+
+def register(group: click.Group) -> None:
+    for command in (query_cmd, rows_cmd, metrics_cmd, check_cmd):
+        group.add_command(command)

@@ -1,0 +1,225 @@
+"""Compile a metric query into one DuckDB statement with bound parameters.
+
+Per model: one aggregate over the model's rows that yields each metric's
+additive parts (numerator, denominator, sample size). Parts of different
+models are combined by period and dimensions, and ratios are computed from
+the combined parts, never averaged. Names come from the validated catalogue;
+every user value is a ``$parameter``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from metrics.catalog import DIALECT, Catalog, parse_sql
+from metrics.spec import Aggregate, DerivedMetric, RatioMetric, SimpleMetric
+
+GRAINS = ("day", "week", "month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question to the engine: metrics x dimensions x grain x date range x filters x as-of."""
+
+    metrics: tuple[str, ...]
+    by: tuple[str, ...] = ()
+    grain: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    as_of: dt.date | None = None
+
+    def replace(self, **changes) -> Query:
+        return Query(**{**self.__dict__, **changes})
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+def settings_params(catalog: Catalog, as_of: dt.date) -> dict[str, object]:
+    s = catalog.spec.settings
+    return {
+        "as_of": as_of,
+        "due_basis": s.due_date,
+        "late_tolerance_days": s.late_tolerance_days,
+        "fcr_window_hours": s.fcr_window_hours,
+    }
+
+
+def model_ctes(catalog: Catalog, models: list[str]) -> str:
+    parts = [f"{name} AS (\n{catalog.models[name].spec.sql.strip()}\n)" for name in catalog.model_order(models)]
+    return "WITH " + ",\n".join(parts)
+
+
+def used_params(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """Only the parameters the statement names (DuckDB refuses unused ones)."""
+    names = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
+    return {k: v for k, v in params.items() if k in names}
+
+
+def _agg_sql(agg: str, expr: str | None, filt: str | None) -> str:
+    inner = "*" if agg == "count" and not expr else (expr or "*")
+    func = {"count_distinct": "count(DISTINCT {})", "avg": "avg({})"}.get(agg, f"{agg}({{}})")
+    sql = func.format(inner)
+    return f"{sql} FILTER (WHERE {filt})" if filt else sql
+
+
+def _count_sql(filt: str | None) -> str:
+    return f"count(*) FILTER (WHERE {filt})" if filt else "count(*)"
+
+
+def _parts(name: str, m: SimpleMetric | RatioMetric) -> dict[str, str]:
+    """Additive parts of a base metric, as aggregate expressions over its model."""
+    if isinstance(m, SimpleMetric):
+        return {f"{name}__val": _agg_sql(m.agg, m.expr, m.filter), f"{name}__n": _count_sql(m.filter)}
+    return {
+        f"{name}__num": _agg_sql(m.numerator.agg, m.numerator.expr, m.numerator.filter),
+        f"{name}__den": _agg_sql(m.denominator.agg, m.denominator.expr, m.denominator.filter),
+        f"{name}__n": _count_sql(m.denominator.filter),
+    }
+
+
+def value_sql(catalog: Catalog, name: str) -> str:
+    """The SQL of a metric's value over the combined parts."""
+    m = catalog.metric(name)
+    if isinstance(m, SimpleMetric):
+        additive = m.agg in ("count", "sum")
+        return f"coalesce({name}__val, 0)" if additive else f"{name}__val"
+    if isinstance(m, RatioMetric):
+        scale = "" if m.scale == 1 else f"{m.scale!r} * "
+        return f"{scale}{name}__num / NULLIF({name}__den, 0)"
+    tree = parse_sql(m.formula)
+    tree = tree.transform(
+        lambda node: parse_sql(f"({value_sql(catalog, node.name)})") if isinstance(node, exp.Column) else node
+    )
+    tree = tree.transform(
+        lambda node: exp.Div(this=node.this, expression=exp.func("NULLIF", node.expression, exp.Literal.number(0)))
+        if isinstance(node, exp.Div) else node
+    )
+    return tree.sql(DIALECT)
+
+
+def n_sql(catalog: Catalog, name: str) -> str:
+    bases = catalog.base_metrics(name)
+    return f"{bases[0]}__n" if len(bases) == 1 else "least(" + ", ".join(f"{b}__n" for b in bases) + ")"
+
+
+def _model_select(catalog: Catalog, model: str, metrics: list[str], q: Query,
+                  params: dict[str, object]) -> str:
+    spec = catalog.models[model].spec
+    keys = _group_columns(q, spec.date)
+    aggs: dict[str, str] = {}
+    for name in metrics:
+        aggs.update(_parts(name, catalog.metric(name)))
+    select = ",\n  ".join([*keys, *(f"{sql} AS {alias}" for alias, sql in aggs.items())])
+    conds = _conditions(q, spec.date, params)
+    where = f"\nWHERE {' AND '.join(conds)}" if conds else ""
+    group = "\nGROUP BY ALL" if keys else ""
+    return f"SELECT\n  {select}\nFROM {model}{where}{group}"
+
+
+def _group_columns(q: Query, date_col: str) -> list[str]:
+    cols = [f"CAST(date_trunc('{q.grain}', {date_col}) AS DATE) AS period"] if q.grain else []
+    return cols + list(q.by)
+
+
+def _conditions(q: Query, date_col: str, params: dict[str, object]) -> list[str]:
+    conds = []
+    if q.date_from:
+        params["date_from"] = q.date_from
+        conds.append(f"{date_col} >= $date_from")
+    if q.date_to:
+        params["date_to"] = q.date_to
+        conds.append(f"{date_col} <= $date_to")
+    for i, (dim, values) in enumerate(q.where):
+        names = []
+        for j, v in enumerate(values):
+            params[f"w{i}_{j}"] = v
+            names.append(f"$w{i}_{j}")
+        conds.append(f"{dim} IN ({', '.join(names)})")
+    return conds
+
+
+def compile_query(catalog: Catalog, q: Query, as_of: dt.date) -> Compiled:
+    """One statement answering ``q``; names in ``q`` must already be validated."""
+    params = settings_params(catalog, as_of)
+    by_model: dict[str, list[str]] = {}
+    for name in q.metrics:
+        for base in catalog.base_metrics(name):
+            model = catalog.metric(base).model
+            if base not in by_model.setdefault(model, []):
+                by_model[model].append(base)
+    parts = [f"part_{m} AS (\n{_model_select(catalog, m, ms, q, params)}\n)" for m, ms in by_model.items()]
+    keys = (["period"] if q.grain else []) + list(q.by)
+    part_cols = [c for ms in by_model.values() for b in ms for c in _parts(b, catalog.metric(b))]
+    union = "\nUNION ALL BY NAME\n".join(f"SELECT * FROM part_{m}" for m in by_model)
+    combined = ", ".join([*keys, *(f"max({c}) AS {c}" for c in part_cols)])
+    group = " GROUP BY ALL" if keys else ""
+    outputs = []
+    for name in q.metrics:
+        outputs.append(f"{value_sql(catalog, name)} AS {name}")
+        outputs.append(f"{n_sql(catalog, name)} AS {name}__n")
+        if isinstance(catalog.metric(name), RatioMetric):
+            outputs += [f"{name}__num", f"{name}__den"]
+    order = f"\nORDER BY {', '.join(f'{k} NULLS LAST' for k in keys)}" if keys else ""
+    sql = (
+        f"{model_ctes(catalog, list(by_model))},\n" + ",\n".join(parts)
+        + f",\ncombined AS (\nSELECT {combined} FROM ({union}){group}\n)"
+        + f"\nSELECT {', '.join([*keys, *outputs])}\nFROM combined{order}"
+    )
+    return Compiled(sql, used_params(sql, params))
+
+
+def compile_rows(catalog: Catalog, metric: str, q: Query, as_of: dt.date, *, failing: bool,
+                 limit: int | None) -> Compiled:
+    """The records behind a metric value: its model's rows that count in it."""
+    base = catalog.base_metrics(metric)[0]
+    m = catalog.metric(base)
+    spec = catalog.models[m.model].spec
+    params = settings_params(catalog, as_of)
+    conds = _conditions(q, spec.date, params)
+    scope = m.filter if isinstance(m, SimpleMetric) else m.denominator.filter
+    if scope:
+        conds.append(f"({scope})")
+    if failing and not isinstance(m, SimpleMetric):
+        conds.append(_failing_condition(catalog, base, m))
+    columns = list(dict.fromkeys([*m.drill_columns] or ["*"]))
+    where = f"\nWHERE {' AND '.join(conds)}" if conds else ""
+    sql = (f"{model_ctes(catalog, [m.model])}\nSELECT {', '.join(columns)}\nFROM {m.model}{where}"
+           f"\nORDER BY {spec.date} DESC, {', '.join(spec.key)}")
+    if limit is not None:
+        params["limit"] = limit
+        sql += "\nLIMIT $limit"
+    return Compiled(sql, used_params(sql, params))
+
+
+def _failing_condition(catalog: Catalog, name: str, m: RatioMetric) -> str:
+    """Rows that pull the metric the wrong way."""
+    num: Aggregate = m.numerator
+    up = m.direction == "up"
+    if num.agg == "count":
+        hit = f"coalesce(({num.filter or 'true'}), false)"
+        return f"NOT {hit}" if up else hit
+    if m.denominator.agg == "sum":  # e.g. units shipped against units ordered
+        cmp = "<" if up else ">"
+        return f"coalesce({num.expr}, 0) {cmp} coalesce({m.denominator.expr}, 0)"
+    target = catalog_target(m)
+    if target is None:
+        return "true"
+    cmp = "<" if up else ">"
+    return f"{m.scale!r} * coalesce({num.expr}, 0) {cmp} {target!r}"
+
+
+def catalog_target(m) -> float | None:
+    t = m.target
+    return None if t is None else (t if isinstance(t, (int, float)) else t.value)
+
+
+__all__ = ["GRAINS", "Query", "Compiled", "compile_query", "compile_rows", "DerivedMetric"]
