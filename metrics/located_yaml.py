@@ -33,16 +33,19 @@ class LocatedYaml:
         return f"{self.source}:{line}: {dotted}" if line else f"{self.source}: {dotted}"
 
 
-def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
+def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], dupes: list[str], source: str) -> None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             sub = path + (key.value,)
+            if sub in lines:
+                dupes.append(f"{source}:{key.start_mark.line + 1}: {'.'.join(map(str, sub))}: key given twice"
+                             f" (first on line {lines[sub]}); keep one")
             lines[sub] = key.start_mark.line + 1
-            _walk(value, sub, lines)
+            _walk(value, sub, lines, dupes, source)
     elif isinstance(node, yaml.SequenceNode):
         for i, value in enumerate(node.value):
             lines[path + (i,)] = value.start_mark.line + 1
-            _walk(value, path + (i,), lines)
+            _walk(value, path + (i,), lines, dupes, source)
 
 
 def parse_located(text: str, source: str) -> LocatedYaml:
@@ -56,8 +59,11 @@ def parse_located(text: str, source: str) -> LocatedYaml:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([f"{where}: not valid YAML: {problem}"]) from None
     lines: dict[KeyPath, int] = {}
+    dupes: list[str] = []
     if node is not None:
-        _walk(node, (), lines)
+        _walk(node, (), lines, dupes, source)
+    if dupes:
+        raise ConfigError(dupes)
     return LocatedYaml(data, lines, source)
 
 
