@@ -7,6 +7,7 @@ every problem at once, each with file, line, key path and a "did you mean".
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,8 +40,14 @@ def did_you_mean(name: str, options) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def parse_sql(text: str) -> exp.Expression:
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(text: str) -> exp.Expression:
     return sqlglot.parse_one(text, read=DIALECT)
+
+
+def parse_sql(text: str) -> exp.Expression:
+    """Parse DuckDB SQL (a private copy: callers may transform it)."""
+    return _parse_cached(text).copy()
 
 
 @dataclass(frozen=True)
@@ -103,12 +110,12 @@ class Catalog:
             for c in m.counterparts
         ]
 
-    def model_order(self, names: list[str]) -> list[str]:
-        """The models and all their dependencies, dependencies first."""
+    def model_order(self, names: list[str], stop_at: frozenset[str] = frozenset()) -> list[str]:
+        """The models and all their dependencies, dependencies first (not those of ``stop_at``)."""
         ordered: list[str] = []
 
         def visit(n: str) -> None:
-            for d in self.models[n].deps:
+            for d in () if n in stop_at else self.models[n].deps:
                 visit(d)
             if n not in ordered:
                 ordered.append(n)

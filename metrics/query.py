@@ -16,6 +16,7 @@ import polars as pl
 
 from metrics.catalog import Catalog, did_you_mean
 from metrics.errors import MetricsError
+from metrics.materialize import read_materialized
 from metrics.sqlgen import GRAINS, Compiled, Query, compile_query, compile_rows
 from metrics.targets import status, target_for
 
@@ -91,10 +92,16 @@ def validate_query(catalog: Catalog, q: Query) -> None:
             raise MetricsError(f"--where {dim}= names no value; write e.g. {dim}=A,B")
 
 
+def stored_models(cur: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.date) -> frozenset[str]:
+    """Models the warehouse holds materialised for this as-of and catalogue."""
+    stored = read_materialized(cur)
+    return stored.usable(catalog, as_of) if stored else frozenset()
+
+
 def run_query(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> QueryResult:
     validate_query(catalog, q)
     as_of = resolve_as_of(cur, q.as_of)
-    compiled = compile_query(catalog, q, as_of)
+    compiled = compile_query(catalog, q, as_of, stored_models(cur, catalog, as_of))
     return QueryResult(q.replace(as_of=as_of), as_of, execute(cur, compiled), compiled.sql)
 
 
@@ -105,7 +112,8 @@ def fetch_rows(cur: duckdb.DuckDBPyConnection, catalog: Catalog, metric: str, q:
     if limit is not None and limit < 0:
         raise MetricsError("--limit must be 0 or more")
     as_of = resolve_as_of(cur, q.as_of)
-    return execute(cur, compile_rows(catalog, metric, q, as_of, failing=failing, limit=limit))
+    stored = stored_models(cur, catalog, as_of)
+    return execute(cur, compile_rows(catalog, metric, q, as_of, failing=failing, limit=limit, stored=stored))
 
 
 def period_end(col: pl.Expr, grain: str) -> pl.Expr:

@@ -19,6 +19,7 @@ from metrics.catalog import DIALECT, Catalog, parse_sql
 from metrics.spec import Aggregate, DerivedMetric, RatioMetric, SimpleMetric
 
 GRAINS = ("day", "week", "month", "quarter", "year")
+STORED_SCHEMA = "models"  # where a load materialises the models (see materialize.py)
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,13 @@ def settings_params(catalog: Catalog, as_of: dt.date) -> dict[str, object]:
     }
 
 
-def model_ctes(catalog: Catalog, models: list[str]) -> str:
-    parts = [f"{name} AS (\n{catalog.models[name].spec.sql.strip()}\n)" for name in catalog.model_order(models)]
+def model_ctes(catalog: Catalog, models: list[str], stored: frozenset[str] = frozenset()) -> str:
+    """A WITH clause defining the models: read from their stored table, or computed live."""
+    parts = [
+        f"{name} AS (SELECT * FROM {STORED_SCHEMA}.{name})" if name in stored
+        else f"{name} AS (\n{catalog.models[name].spec.sql.strip()}\n)"
+        for name in catalog.model_order(models, stop_at=stored)
+    ]
     return "WITH " + ",\n".join(parts)
 
 
@@ -147,7 +153,7 @@ def _conditions(q: Query, date_col: str, params: dict[str, object]) -> list[str]
     return conds
 
 
-def compile_query(catalog: Catalog, q: Query, as_of: dt.date) -> Compiled:
+def compile_query(catalog: Catalog, q: Query, as_of: dt.date, stored: frozenset[str] = frozenset()) -> Compiled:
     """One statement answering ``q``; names in ``q`` must already be validated."""
     params = settings_params(catalog, as_of)
     by_model: dict[str, list[str]] = {}
@@ -170,7 +176,7 @@ def compile_query(catalog: Catalog, q: Query, as_of: dt.date) -> Compiled:
             outputs += [f"{name}__num", f"{name}__den"]
     order = f"\nORDER BY {', '.join(f'{k} NULLS LAST' for k in keys)}" if keys else ""
     sql = (
-        f"{model_ctes(catalog, list(by_model))},\n" + ",\n".join(parts)
+        f"{model_ctes(catalog, list(by_model), stored)},\n" + ",\n".join(parts)
         + f",\ncombined AS (\nSELECT {combined} FROM ({union}){group}\n)"
         + f"\nSELECT {', '.join([*keys, *outputs])}\nFROM combined{order}"
     )
@@ -178,7 +184,7 @@ def compile_query(catalog: Catalog, q: Query, as_of: dt.date) -> Compiled:
 
 
 def compile_rows(catalog: Catalog, metric: str, q: Query, as_of: dt.date, *, failing: bool,
-                 limit: int | None) -> Compiled:
+                 limit: int | None, stored: frozenset[str] = frozenset()) -> Compiled:
     """The records behind a metric value: its model's rows that count in it."""
     base = catalog.base_metrics(metric)[0]
     m = catalog.metric(base)
@@ -192,7 +198,7 @@ def compile_rows(catalog: Catalog, metric: str, q: Query, as_of: dt.date, *, fai
         conds.append(_failing_condition(catalog, base, m))
     columns = list(dict.fromkeys([*m.drill_columns] or ["*"]))
     where = f"\nWHERE {' AND '.join(conds)}" if conds else ""
-    sql = (f"{model_ctes(catalog, [m.model])}\nSELECT {', '.join(columns)}\nFROM {m.model}{where}"
+    sql = (f"{model_ctes(catalog, [m.model], stored)}\nSELECT {', '.join(columns)}\nFROM {m.model}{where}"
            f"\nORDER BY {spec.date} DESC, {', '.join(spec.key)}")
     if limit is not None:
         params["limit"] = limit
