@@ -48,6 +48,8 @@ EXPECTED = {
     "abandon_rate": 2 / 8,
     "service_level": 4 / 8,
     "fcr_agent": 4 / 6,
+    "wismo_after_broken_promise": 1 / 4,  # K1 (O1 kept), K2, K4 (no order), K5 (O4 broken)
+    "active_customers": 3,
 }
 
 
@@ -114,6 +116,14 @@ def test_rows_behind_a_value_are_its_denominator(db, catalog):
     assert sorted(rows["order_id"]) == sorted(["O1", "O2", "O3", "O4", "O5", "O6", "O7", "O9", "O10", "O12"])
     calls = fetch_rows(cursor(db), catalog, "abandon_rate", Query(metrics=(), as_of=AS_OF), failing=True)
     assert sorted(calls["call_id"]) == ["K4", "K8"]
+
+
+def test_satisfaction_after_contacts_by_queue(db, catalog):
+    q = Query(metrics=("csat", "nps"), by=("queue",), as_of=AS_OF)
+    rows = {r["queue"]: r for r in run_query(cursor(db), catalog, q).values().to_dicts()}
+    assert rows["tech"]["csat"] == 1.0 and rows["tech"]["nps"] == 0.0  # R3 about K7
+    assert rows["orders"]["csat"] is None and rows["orders"]["nps"] == -100.0  # R4 about K2
+    assert rows[None]["csat"] == pytest.approx(1 / 2)  # R1, R2 are not about a contact
 
 
 def test_filters_and_date_range(db, catalog):

@@ -102,12 +102,15 @@ SELECT k.call_id, k.customer_id, k.order_id, k.queue, k.agent_id, k.reason,
        coalesce(k.wait_sec, 0) AS wait_sec,
        coalesce(k.talk_sec, 0) + coalesce(k.hold_sec, 0) + coalesce(k.acw_sec, 0) AS handle_sec,
        coalesce(k.sale_amount, 0) AS sale_amount,
+       coalesce(NOT co.otif, false) AS about_broken_promise,
        NOT coalesce(k.abandoned, false) AND k.customer_id IS NOT NULL
          AND k.contact_date <= $as_of - CAST(ceil($fcr_window_hours / 24) AS INTEGER) AS fcr_measured,
        k.next_started_at IS NULL
          OR k.next_started_at > k.started_at + to_hours($fcr_window_hours::BIGINT) AS no_repeat,
        c.region, c.segment, c.portfolio, c.portfolio_manager
-FROM ctc k LEFT JOIN customers c USING (customer_id)
+FROM ctc k
+LEFT JOIN customers c ON c.customer_id = k.customer_id
+LEFT JOIN customer_orders co ON co.order_id = k.order_id
 ),
 part_customer_orders AS (
 SELECT
