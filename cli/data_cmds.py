@@ -1,5 +1,130 @@
-"""Placeholder until the commands land."""
+"""Data commands: ``load``, ``demo`` and ``rejects``."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from cli.errors import handle_errors
+from cli.options import config_option, db_option, sources_option
+from connectors.errors import ConnectorError
+from connectors.load import LoadReport
 
 
-def register(group) -> None:
-    pass
+def _shown(file: str) -> str:
+    try:
+        return Path(file).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return file
+
+
+def _print_report(report: LoadReport) -> None:
+    width = max((len(_shown(f.file)) for f in report.files), default=0)
+    for f in report.files:
+        name = _shown(f.file).ljust(width)
+        if f.skipped:
+            click.echo(f"{f.table:<10} {name}  unchanged (already loaded)")
+            continue
+        reasons = ", ".join(f"{rule}: {n:,}" for rule, n in f.top_rules)
+        click.echo(f"{f.table:<10} {name}  read {f.rows_read:,}  loaded {f.rows_loaded:,}  "
+                   f"rejected {f.rows_rejected:,}" + (f"  ({reasons})" if reasons else ""))
+    done = [f for f in report.files if not f.skipped]
+    tail = f"; {report.rows_rejected:,} rejected, see 'northstar rejects'" if report.rows_rejected else ""
+    click.echo(f"{len(done)} file(s) loaded into {_shown(report.db)}: {report.rows_loaded:,} rows{tail}")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Fail the whole load if any row is rejected.")
+@db_option
+@sources_option
+@config_option
+@handle_errors
+def load(paths: tuple[Path, ...], strict: bool, db: Path, sources_path: Path | None, config_path: Path) -> None:
+    """Load extract files or folders (recursively) into the warehouse.
+
+    The metric models are rebuilt for the new data before it goes live.
+    """
+    from connectors.load import load_paths
+    from metrics.materialize import refresher
+
+    _print_report(load_paths(db, list(paths), sources=sources_path, strict=strict, progress=True,
+                             finalize=refresher(config_path)))
+
+
+@click.command()
+@db_option
+@config_option
+@handle_errors
+def demo(db: Path, config_path: Path) -> None:
+    """Build a fresh warehouse from the bundled sample_data/."""
+    from connectors.demo import build_demo
+    from metrics.materialize import refresher
+
+    _print_report(build_demo(db, progress=True, finalize=refresher(config_path)))
+
+
+_REJECT_COLUMNS = ("file", "row", "table", "rule", "column", "value", "message")
+
+
+@click.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--file", "file", default=None, help="Only this file (its path, or the end of it).")
+@click.option("--rule", default=None, help="Only this rule, e.g. bad_date.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@handle_errors
+def rejects(db: Path, fmt: str, file: str | None, rule: str | None, limit: int) -> None:
+    """List rejected rows: file, row, table, rule and value."""
+    from connectors.validate import RULES
+    from connectors.warehouse import Warehouse
+
+    if rule is not None and rule not in RULES:
+        close = difflib.get_close_matches(rule, RULES, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"rules: {', '.join(RULES)}"
+        raise ConnectorError(f"unknown rule {rule!r}; {hint}")
+    wh = Warehouse(db)
+    if "rejects" not in wh.tables():
+        raise ConnectorError(f"{db} has no rejects table: load files with 'northstar load PATH' first")
+    where, params = [], []
+    if file is not None:
+        where.append("(file = ? OR ends_with(file, ?))")
+        params += [Path(file).absolute().as_posix(), "/" + file.lstrip("./")]
+    if rule is not None:
+        where.append("rule = ?")
+        params.append(rule)
+    cols = ", ".join(f'"{c}"' for c in _REJECT_COLUMNS)
+    sql = (f"SELECT {cols} FROM rejects {'WHERE ' + ' AND '.join(where) if where else ''} "
+           f'ORDER BY file, "row" LIMIT ?')
+    cur = wh.cursor()
+    try:
+        rows = cur.execute(sql, params + [limit]).fetchall()
+    finally:
+        cur.close()
+        wh.close()
+    records = [dict(zip(_REJECT_COLUMNS, r)) for r in rows]
+    if fmt == "json":
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(_REJECT_COLUMNS)
+        w.writerows(rows)
+    elif not records:
+        click.echo("no rejected rows")
+    else:
+        shown = [[_shown(r[0]), str(r[1]), r[2], r[3], r[4] or "", "" if r[5] is None else repr(r[5]), r[6]]
+                 for r in rows]
+        head = ["file", "row", "table", "rule", "column", "value", "message"]
+        widths = [min(60, max(len(h), *(len(s[i]) for s in shown))) for i, h in enumerate(head)]
+        for line in [head] + shown:
+            click.echo("  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip())
+
+
+def register(group: click.Group) -> None:
+    for command in (load, demo, rejects):
+        group.add_command(command)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -74,3 +76,25 @@ def refresh_models(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.d
                 params={"m": name, "a": as_of, "f": fingerprint(catalog, name)})
         built.append(name)
     return built
+
+
+def refresher(config_path: Path | str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    """The step a load runs before its swap: rebuild the models for the new data's as-of.
+
+    With an invalid metrics.yaml the stored models are only dropped (queries then
+    compute models live, once the configuration is fixed): never left stale.
+    """
+
+    def refresh(con: duckdb.DuckDBPyConnection) -> None:
+        from metrics.catalog import load_catalog
+        from metrics.errors import ConfigError
+        from metrics.query import default_as_of
+
+        try:
+            catalog = load_catalog(config_path)
+        except ConfigError:
+            con.sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            return
+        refresh_models(con, catalog, default_as_of(con))
+
+    return refresh

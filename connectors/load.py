@@ -1,0 +1,387 @@
+"""Load extract files into the warehouse: all or nothing, never touching the live file.
+
+A load takes an exclusive lock (``<db>.lock``; a second load waits for it),
+copies the warehouse to ``<db>.tmp-<pid>`` (or starts a fresh one), applies
+every file there, checkpoints, closes, fsyncs and swaps the copy in with
+``os.replace``. The private copy is the transaction: nobody else sees it, and
+a failure (or ``--strict``) just deletes it. (No DuckDB transaction is held
+across files: inside one, a temp table's rowid is not the row's position.)
+A crash at any point leaves the previous file as it was; readers keep their
+snapshot and see the new file on their next cursor.
+
+Row numbers in ``rejects`` are the row a spreadsheet shows: the header is row
+1, the first record row 2. For CSV, a malformed line's row is its line number
+and the accepted records are numbered around those lines (one line per record).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import errno
+import fcntl
+import glob
+import hashlib
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from connectors.errors import ConnectorError
+from connectors.progress import LoadProgress
+from connectors.readers import SUFFIXES, open_source, quote_ident
+from connectors.schema import SQL_TYPES, TABLES, Table
+from connectors.sources import Sources, TableSource, load_sources
+from connectors.validate import Checked, check_file, key_rule_list, key_rules, plan_is_ordered
+from connectors.warehouse import connect
+
+# DuckDB's memory for a load; beyond it, intermediate data spills to disk.
+LOAD_MEMORY = os.environ.get("NORTHSTAR_LOAD_MEMORY", "2GB")
+
+
+@dataclass(frozen=True)
+class FileReport:
+    table: str
+    file: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    top_rules: tuple[tuple[str, int], ...] = ()
+    skipped: bool = False  # the same content was loaded before: nothing to do
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    db: str
+    files: tuple[FileReport, ...]
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    path: Path
+    table: Table
+    mapping: TableSource | None
+
+
+# --------------------------------------------------------------------------- planning
+
+def _table_by_name(path: Path) -> str | None:
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", path.stem) if w]
+    return words[0].lower() if words and words[0].lower() in TABLES else None
+
+
+def _walk(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    if not path.exists():
+        raise ConnectorError(f"{path}: no such file or folder")
+    if path.suffix.lower() not in SUFFIXES:
+        raise ConnectorError(f"{path}: unsupported file type {path.suffix!r}; expected one of {', '.join(SUFFIXES)}")
+    return [path]
+
+
+def plan(paths: list[Path], sources: Sources | None) -> list[_Planned]:
+    """The files to load, each with its table and mapping, in load order."""
+    files: dict[Path, None] = {}
+    for p in paths:
+        for f in _walk(Path(p)):
+            files.setdefault(f.resolve(), None)
+    matched = sources.matched_files() if sources else {}
+    planned, problems = [], []
+    for f in files:
+        mapping = matched.get(f)
+        name = mapping.table if mapping else _table_by_name(f)
+        if name is None:
+            problems.append(
+                f"{f}: refused: unknown table; a file's name must start with one of "
+                f"{', '.join(TABLES)} (e.g. orders_2026-03.csv), or map it under tables.<table>.files in sources.yaml"
+            )
+            continue
+        if mapping is None and sources is not None:
+            mapping = sources.for_table(name)
+        planned.append(_Planned(f, TABLES[name], mapping))
+    if problems:
+        raise ConnectorError("\n".join(problems))
+    order = list(TABLES)
+    return sorted(planned, key=lambda p: (p.table.load_order, order.index(p.table.name), p.path.as_posix()))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- warehouse schema
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The five canonical tables (typed, even when empty), rejects and loads."""
+    for t in TABLES.values():
+        cols = ", ".join(f"{quote_ident(c.name)} {SQL_TYPES[c.type]}" for c in t.columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {t.name} ({cols})")
+    con.execute("""CREATE TABLE IF NOT EXISTS rejects (
+        file VARCHAR, "row" BIGINT, "table" VARCHAR, rule VARCHAR, "column" VARCHAR,
+        value VARCHAR, raw VARCHAR, message VARCHAR, loaded_at TIMESTAMP)""")
+    con.execute("""CREATE TABLE IF NOT EXISTS loads (
+        file VARCHAR, "table" VARCHAR, sha256 VARCHAR, rows_read BIGINT, rows_loaded BIGINT,
+        rows_rejected BIGINT, loaded_at TIMESTAMP, file_mtime TIMESTAMP)""")
+
+
+# --------------------------------------------------------------------------- one file
+
+def _load_file(con: duckdb.DuckDBPyConnection, item: _Planned, sha: str, now: datetime,
+               progress: LoadProgress) -> FileReport:
+    path, table = item.path, item.table
+    file = path.as_posix()
+    if con.execute('SELECT 1 FROM loads WHERE "table" = ? AND sha256 = ?', [table.name, sha]).fetchone():
+        return FileReport(table.name, file, 0, 0, 0, skipped=True)
+    source = open_source(con, path, item.mapping.sheet if item.mapping else None)
+    persistent = con.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is None
+    with progress.watch(con):
+        checked = check_file(con, table, source, item.mapping, path, persistent=persistent)
+    if not plan_is_ordered(con, checked):  # a guard for future edits of validate.py
+        raise ConnectorError(f"{path}: internal error: the check query reorders rows; row numbers would be wrong")
+    key_rules(con, checked)
+    con.execute("CREATE OR REPLACE TEMP TABLE _malformed (line BIGINT, csv_line VARCHAR, message VARCHAR)")
+    if source.csv:
+        con.execute("""INSERT INTO _malformed SELECT line, first(csv_line), first(error_message)
+                       FROM reject_errors GROUP BY line""")
+    n_chk, n_bad = con.execute("SELECT count(*), count(_k) FROM _chk").fetchone()
+    n_key, n_malformed = con.execute("SELECT (SELECT count(*) FROM _kr), (SELECT count(*) FROM _malformed)").fetchone()
+    _write_rejects(con, checked, file, now)
+    if table.name == "customers":
+        con.execute(f"""INSERT OR REPLACE INTO _load_portfolio
+                        SELECT customer_id, portfolio FROM _chk WHERE {_ok_filter(n_key > 0)}""")
+    _upsert(con, checked, has_key_rejects=n_key > 0, persistent=persistent)
+    rejected = n_bad + n_key + n_malformed
+    report_rules = con.execute(
+        'SELECT rule, count(*) FROM rejects WHERE file = ? GROUP BY rule ORDER BY count(*) DESC, rule LIMIT 3',
+        [file]).fetchall()
+    rows_read = n_chk + n_malformed
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)
+    con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [file, table.name, sha, rows_read, rows_read - rejected, rejected, now, mtime])
+    for name in ("_chk", "_kr", "_malformed"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    if not source.params:
+        con.unregister(source.relation)
+    return FileReport(table.name, file, rows_read, rows_read - rejected, rejected,
+                      tuple((r, int(n)) for r, n in report_rules))
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, checked: Checked, file: str, now: datetime) -> None:
+    """Replace this file's previous rejects with the new ones."""
+    table = checked.table
+    rules = checked.rules + key_rule_list(table)
+    # The raw row of a key-rule reject (a row valid in itself): its values as
+    # loaded, under the file's headers.
+    pairs = [(h, quote_ident(c)) for c, h in checked.columns.items() if h is not None]
+    pairs += [(h, a) for a, h in checked.extras.items()]
+    raw = "json_object(" + ", ".join("'" + h.replace("'", "''") + f"', CAST(c.{e} AS VARCHAR)" for h, e in pairs) + ")"
+    con.execute("CREATE OR REPLACE TEMP TABLE _rules (k INTEGER, rule VARCHAR, col VARCHAR, message VARCHAR)")
+    con.executemany("INSERT INTO _rules VALUES (?, ?, ?, ?)", [(r.k, r.rule, r.column, r.message) for r in rules])
+    con.execute("DELETE FROM rejects WHERE file = ?", [file])
+    con.execute(f"""
+        INSERT INTO rejects
+        WITH m AS (SELECT line, row_number() OVER (ORDER BY line) AS j FROM _malformed),
+             g AS (SELECT line - 1 - j AS gap, max(j) AS j FROM m GROUP BY 1),
+             bad AS (SELECT rowid AS rid, _k AS k, _val AS val, _raw AS raw FROM _chk WHERE _k IS NOT NULL
+                     UNION ALL
+                     SELECT kr.rid, kr.k, kr.val, CAST({raw} AS VARCHAR) FROM _kr kr JOIN _chk c ON c.rowid = kr.rid),
+             numbered AS (SELECT bad.*, bad.rid + 2 + COALESCE(g.j, 0) AS row_no
+                          FROM bad ASOF LEFT JOIN g ON bad.rid >= g.gap)
+        SELECT ?, row_no, ?, r.rule, r.col, val, raw, r.message, ?
+        FROM numbered JOIN _rules r USING (k)
+        UNION ALL
+        SELECT ?, line, ?, 'malformed_row', NULL, NULL, csv_line, 'malformed CSV line: ' || message, ?
+        FROM _malformed
+    """, [file, table.name, now, file, table.name, now])
+
+
+def _ok_filter(has_key_rejects: bool) -> str:
+    return "_k IS NULL" + (" AND rowid NOT IN (SELECT rid FROM _kr)" if has_key_rejects else "")
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, checked: Checked, *, has_key_rejects: bool,
+            persistent: bool) -> None:
+    """Put the good rows in the table; rows with the same key are replaced.
+
+    When the table was empty, ``_chk`` was built in the database and becomes
+    the table (bad rows deleted, helper columns dropped): rows are written once.
+    """
+    table = checked.table
+    if persistent:
+        con.execute(f"DELETE FROM _chk WHERE NOT ({_ok_filter(has_key_rejects)})")
+        for helper in ("_k", "_raw", "_val"):
+            con.execute(f"ALTER TABLE _chk DROP COLUMN {helper}")
+        for alias, header in checked.extras.items():
+            con.execute(f"ALTER TABLE _chk RENAME COLUMN {alias} TO {quote_ident(header.strip())}")
+        con.execute(f"DROP TABLE {table.name}")
+        con.execute(f"ALTER TABLE _chk RENAME TO {table.name}")
+        return
+    for header in checked.extras.values():
+        con.execute(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {quote_ident(header.strip())} VARCHAR")
+    cols = [quote_ident(c) for c in table.column_names]
+    select = ", ".join(cols + list(checked.extras))
+    ok = f"SELECT {select} FROM _chk WHERE {_ok_filter(has_key_rejects)}"
+    if con.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone():
+        keys = [quote_ident(k) for k in table.key]
+        on = " AND ".join(f"{table.name}.{k} = o.{k}" for k in keys)
+        con.execute(f"DELETE FROM {table.name} USING (SELECT DISTINCT {', '.join(keys)} FROM ({ok})) o WHERE {on}")
+    target = cols + [quote_ident(h.strip()) for h in checked.extras.values()]
+    con.execute(f"INSERT INTO {table.name} ({', '.join(target)}) {ok}")
+
+
+# --------------------------------------------------------------------------- lock and swap
+
+class _Lock:
+    """Exclusive lock on ``<db>.lock``: a second load waits (up to ``timeout`` seconds)."""
+
+    def __init__(self, db: Path, timeout: float, progress: LoadProgress) -> None:
+        self.path = db.with_name(db.name + ".lock")
+        self.timeout, self.progress = timeout, progress
+
+    def __enter__(self) -> _Lock:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline, told = time.monotonic() + self.timeout, False
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            if time.monotonic() > deadline:
+                os.close(self.fd)
+                raise ConnectorError(
+                    f"another load is still writing {self.path.with_suffix('')}; "
+                    f"gave up after {self.timeout:.0f}s — try again when it finishes")
+            if not told:
+                self.progress.message(f"waiting for another load of {self.path.with_suffix('')} to finish…")
+                told = True
+            time.sleep(0.1)
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def _remove(path: str | Path) -> None:
+    p = Path(path)
+    if p.is_dir():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prepare_tmp(db: Path, fresh: bool) -> Path:
+    for stale in glob.glob(glob.escape(str(db)) + ".tmp-*"):  # left by a crashed load
+        _remove(stale)
+    tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
+    if not fresh and db.exists():
+        shutil.copyfile(db, tmp)
+        wal = db.with_name(db.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, tmp.with_name(tmp.name + ".wal"))
+    return tmp
+
+
+# --------------------------------------------------------------------------- entry point
+
+def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources | Path | str | None = None,
+               strict: bool = False, progress: bool = True, fresh: bool = False,
+               lock_timeout: float = 600.0,
+               finalize: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> LoadReport:
+    """Load files and folders into the warehouse at ``db_path``, all or nothing.
+
+    ``fresh`` builds a new warehouse instead of adding to the current one.
+    ``strict`` refuses the whole load when any row is rejected.
+    ``finalize`` runs on the new warehouse before it is swapped in (e.g. to
+    rebuild what is derived from the data), inside the same all-or-nothing step.
+    """
+    db = Path(db_path).absolute()
+    if sources is not None and not isinstance(sources, Sources):
+        sources = load_sources(sources)
+    planned = plan([Path(p) for p in paths], sources)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool, \
+            LoadProgress(len(planned), enabled=progress) as bar, _Lock(db, lock_timeout, bar):
+        hashes = [pool.submit(_sha256, item.path) for item in planned]  # hashed while DuckDB reads
+        tmp = _prepare_tmp(db, fresh)
+        try:
+            con = connect(tmp, read_only=False)
+            try:
+                reports = _apply(con, planned, hashes, now, bar)
+                if strict and sum(r.rows_rejected for r in reports):
+                    raise ConnectorError(_strict_message(reports))
+                if finalize is not None:
+                    step = con.cursor()  # a connection of its own: no half-read result in its way
+                    try:
+                        finalize(step)
+                    finally:
+                        step.close()
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            _fsync(tmp)
+            os.replace(tmp, db)
+            _fsync(db.parent)
+        finally:
+            for leftover in glob.glob(glob.escape(str(tmp)) + "*"):
+                _remove(leftover)
+    return LoadReport(db.as_posix(), tuple(reports))
+
+
+def _apply(con: duckdb.DuckDBPyConnection, planned: list[_Planned], hashes: list, now: datetime,
+           bar: LoadProgress) -> list[FileReport]:
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY}'")
+    con.execute("SET preserve_insertion_order = true")
+    if bar.enabled:
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+    ensure_schema(con)
+    con.execute("CREATE TEMP TABLE _load_portfolio (customer_id VARCHAR PRIMARY KEY, portfolio VARCHAR)")
+    reports = []
+    for item, sha in zip(planned, hashes):
+        bar.start_file(item.path, item.table.name)
+        try:
+            report = _load_file(con, item, sha.result(), now, bar)
+        except duckdb.Error as exc:
+            raise ConnectorError(f"{item.path}: cannot load: {str(exc).strip().splitlines()[0]}") from exc
+        bar.done_file(report.rows_read)
+        reports.append(report)
+    return reports
+
+
+def _strict_message(reports: list[FileReport]) -> str:
+    lines = [f"--strict: {sum(r.rows_rejected for r in reports)} row(s) rejected; nothing was loaded"]
+    for r in reports:
+        if r.rows_rejected:
+            rules = ", ".join(f"{k}: {n}" for k, n in r.top_rules)
+            lines.append(f"  {r.file}: {r.rows_rejected} rejected ({rules})")
+    lines.append("  see the reasons with a load without --strict, then 'northstar rejects'")
+    return "\n".join(lines)
+

@@ -1,0 +1,80 @@
+"""Load progress on stderr: files done of total, and the share of the current file read."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+
+class LoadProgress:
+    """A rich progress display, or nothing when disabled or stderr is not a terminal."""
+
+    def __init__(self, total_files: int, *, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._progress = None
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
+                TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+            )
+            self._files = self._progress.add_task("files", total=total_files, detail="")
+            self._current = self._progress.add_task("", total=100, detail="", visible=False)
+
+    def __enter__(self) -> LoadProgress:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def message(self, text: str) -> None:
+        if self._progress is not None:
+            self._progress.console.print(text)
+        else:
+            print(text, file=sys.stderr)
+
+    def start_file(self, path: Path, table: str) -> None:
+        if self._progress is not None:
+            self._progress.update(self._current, description=f"{table}: {path.name}", completed=0,
+                                  visible=True, detail="")
+
+    def done_file(self, rows_read: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._current, completed=100, detail=f"{rows_read:,} rows")
+            self._progress.advance(self._files)
+            self._progress.update(self._files, detail=f"{rows_read:,} rows in the last file")
+
+    @contextmanager
+    def watch(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """Poll DuckDB's progress of the running query from a helper thread."""
+        if self._progress is None:
+            yield
+            return
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.wait(0.2):
+                try:
+                    pct = con.query_progress()
+                except duckdb.Error:
+                    return
+                if pct >= 0:
+                    self._progress.update(self._current, completed=pct)
+
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
