@@ -9,9 +9,9 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def extracts(lines: int, seed: int = 7) -> Path:
+def extracts(lines: int, seed: int = 2026) -> Path:
     """Canonical CSV extracts with ``lines`` order lines (generated on first use)."""
-    out = DATA / f"extracts-{lines}"
+    out = DATA / f"canonical-{lines}"  # shared with bench_load.py
     if not (out / "orders.csv").exists():
         subprocess.run([sys.executable, "-m", "cli.main", "generate", "--out", str(out), "--orders", str(lines),
                         "--seed", str(seed)], check=True)

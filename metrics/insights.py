@@ -7,28 +7,38 @@ results out. No Streamlit. Every statement uses bound parameters.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import duckdb
 import polars as pl
 
 from metrics.catalog import Catalog
-from metrics.query import execute, run_query
+from metrics.query import execute, run_query, stored_models
 from metrics.sqlgen import Compiled, Query, model_ctes, settings_params, used_params
 
 # The spec's OTIF miss reasons, first match wins, in this order.
 MISS_REASONS: tuple[str, ...] = (
-    "not_shipped", "short_shipped", "promised_late", "late_dispatch", "in_transit", "late_transit",
+    "not_shipped",
+    "short_shipped",
+    "promised_late",
+    "late_dispatch",
+    "in_transit",
+    "late_transit",
 )
 MISS_LABELS = {
-    "not_shipped": "Not shipped", "short_shipped": "Short shipped", "promised_late": "Promised late",
-    "late_dispatch": "Late dispatch", "in_transit": "Still in transit", "late_transit": "Late in transit",
+    "not_shipped": "Not shipped",
+    "short_shipped": "Short shipped",
+    "promised_late": "Promised late",
+    "late_dispatch": "Late dispatch",
+    "in_transit": "Still in transit",
+    "late_transit": "Late in transit",
 }
 _STEP = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
 
 
 # ---- periods -------------------------------------------------------------------
+
 
 def period_start(day: dt.date, grain: str) -> dt.date:
     return pl.select(pl.lit(day).dt.truncate(_STEP[grain])).item()
@@ -57,6 +67,7 @@ def recent_periods(as_of: dt.date, grain: str, count: int) -> list[dt.date]:
 
 # ---- signal or noise (XmR process behaviour chart) -------------------------------
 
+
 @dataclass(frozen=True)
 class Signal:
     verdict: str  # "signal" | "noise" | "too_short"
@@ -79,7 +90,7 @@ def xmr_signal(history: Sequence[float], latest: float, *, run_length: int = 8) 
     centre = sum(points) / len(points)
     mr = sum(abs(a - b) for a, b in zip(points[1:], points[:-1])) / (len(points) - 1)
     lower, upper = centre - 2.66 * mr, centre + 2.66 * mr
-    limits = dict(centre=centre, lower=lower, upper=upper)
+    limits = {"centre": centre, "lower": lower, "upper": upper}
     if latest > upper or latest < lower:
         side = "above" if latest > upper else "below"
         return Signal("signal", f"outside the natural limits ({side})", **limits)
@@ -92,20 +103,24 @@ def xmr_signal(history: Sequence[float], latest: float, *, run_length: int = 8) 
 
 # ---- the promise funnel ------------------------------------------------------------
 
+
 def promise_funnel(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> pl.DataFrame:
     """Orders due, then each miss reason's orders, then OTIF: a waterfall from 100 %.
 
     Columns: step, reason (null for the totals), orders, share (of orders due),
     start and end (cumulative shares for the waterfall bars).
     """
-    res = run_query(cur, catalog, q.replace(metrics=("measured_orders",), by=("miss_reason",), grain=None))
+    res = run_query(
+        cur, catalog, q.replace(metrics=("measured_orders",), by=("miss_reason",), grain=None)
+    )
     counts = dict(res.frame.select("miss_reason", "measured_orders").iter_rows())
     due = sum(int(v or 0) for v in counts.values())
     rows = [("Orders due", None, due)]
     rows += [(MISS_LABELS[r], r, int(counts.get(r) or 0)) for r in MISS_REASONS]
     rows.append(("OTIF", None, int(counts.get(None) or 0)))
-    frame = pl.DataFrame(rows, schema={"step": pl.String, "reason": pl.String, "orders": pl.Int64},
-                         orient="row")
+    frame = pl.DataFrame(
+        rows, schema={"step": pl.String, "reason": pl.String, "orders": pl.Int64}, orient="row"
+    )
     share = pl.col("orders") / due if due else pl.lit(None, dtype=pl.Float64)
     frame = frame.with_columns(share=share)
     lost = pl.when(pl.col("reason").is_not_null()).then(pl.col("share")).otherwise(0.0)
@@ -118,33 +133,59 @@ def promise_funnel(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -
 
 # ---- where the promise broke ------------------------------------------------------
 
-def miss_contributors(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, dim: str, *,
-                      top: int = 6) -> pl.DataFrame:
-    """Missed lines by one dimension's values, biggest first.
+_NULL_LABEL = {"carrier": "(not shipped)", "site": "(no site)"}  # what an empty value means
 
-    Columns: value, lines, missed, otif (line OTIF), share (of all missed
-    lines) and excess: misses beyond what the value's volume alone explains.
+
+def miss_contributors(
+    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, dims: Sequence[str], *, top: int = 6
+) -> dict[str, pl.DataFrame]:
+    """Missed lines by each dimension's values, biggest first (one statement for all dimensions).
+
+    Per dimension, columns: value, lines, missed, otif (line OTIF), share (of
+    all missed lines) and excess: misses beyond what the value's volume alone explains.
+    Counts are additive, so each dimension's rows are summed from the joint grouping.
     """
-    res = run_query(cur, catalog, q.replace(metrics=("otif_line",), by=(dim,), grain=None))
-    frame = res.frame.select(
-        pl.col(dim).cast(pl.String).fill_null("(none)").alias("value"),
+    res = run_query(cur, catalog, q.replace(metrics=("otif_line",), by=tuple(dims), grain=None))
+    parts = res.frame.select(
+        *dims,
         pl.col("otif_line__den").cast(pl.Int64).alias("lines"),
-        (pl.col("otif_line__den") - pl.col("otif_line__num")).cast(pl.Int64).alias("missed"),
-        pl.col("otif_line").alias("otif"),
+        pl.col("otif_line__num").cast(pl.Int64).alias("kept"),
+    )
+    return {dim: _contributors(parts, dim, top) for dim in dims}
+
+
+def _contributors(parts: pl.DataFrame, dim: str, top: int) -> pl.DataFrame:
+    frame = (
+        parts.group_by(
+            pl.col(dim).cast(pl.String).fill_null(_NULL_LABEL.get(dim, "(none)")).alias("value")
+        )
+        .agg(pl.col("lines").sum(), pl.col("kept").sum())
+        .select(
+            "value",
+            "lines",
+            (pl.col("lines") - pl.col("kept")).alias("missed"),
+            (pl.col("kept") / pl.col("lines")).alias("otif"),
+        )
     )
     total_missed, total_lines = frame["missed"].sum(), frame["lines"].sum()
     if not total_missed:
         return frame.with_columns(share=pl.lit(0.0), excess=pl.lit(0.0)).head(0)
     rate = total_missed / total_lines
-    return (frame.with_columns(share=pl.col("missed") / total_missed,
-                               excess=pl.col("missed") - pl.col("lines") * rate)
-            .sort(["missed", "value"], descending=[True, False]).head(top))
+    return (
+        frame.with_columns(
+            share=pl.col("missed") / total_missed, excess=pl.col("missed") - pl.col("lines") * rate
+        )
+        .sort(["missed", "value"], descending=[True, False])
+        .head(top)
+    )
 
 
 # ---- the customer cost of a broken promise -----------------------------------------
 
-def satisfaction_by_otif(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query,
-                         as_of: dt.date) -> pl.DataFrame:
+
+def satisfaction_by_otif(
+    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, as_of: dt.date
+) -> pl.DataFrame:
     """CSAT and NPS of responses about OTIF orders against those about missed orders.
 
     Responses dated in ``q``'s range, joined to their measured order; ``q``'s
@@ -166,7 +207,7 @@ def satisfaction_by_otif(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Qu
         params.update({n[1:]: v for n, v in zip(names, values)})
         conds.append(f"r.{dim} IN ({', '.join(names)})")
     where = f"WHERE {' AND '.join(conds)}" if conds else ""
-    sql = f"""{model_ctes(catalog, ['responses', 'customer_orders'])}
+    sql = f"""{model_ctes(catalog, ["responses", "customer_orders"], stored_models(cur, catalog, as_of))}
 SELECT o.otif, count(*) AS responses,
        avg(CASE WHEN r.csat >= 4 THEN 1.0 ELSE 0.0 END) FILTER (WHERE r.csat IS NOT NULL) AS csat,
        count(r.csat) AS csat_n,
@@ -181,11 +222,15 @@ GROUP BY o.otif ORDER BY o.otif DESC"""
 
 # ---- filters, freshness and the load log -------------------------------------------
 
+
 def customer_dimension_values(cur: duckdb.DuckDBPyConnection, dim: str) -> list[str]:
     """Distinct values of a customers column (region, segment, portfolio ...), sorted."""
     if dim not in {"region", "segment", "portfolio", "portfolio_manager"}:
         raise ValueError(f"not a customer dimension: {dim}")
-    frame = execute(cur, Compiled(f"SELECT DISTINCT {dim} AS v FROM customers WHERE {dim} IS NOT NULL ORDER BY 1"))
+    frame = execute(
+        cur,
+        Compiled(f"SELECT DISTINCT {dim} AS v FROM customers WHERE {dim} IS NOT NULL ORDER BY 1"),
+    )
     return frame["v"].to_list()
 
 
@@ -198,21 +243,37 @@ _LATEST = {  # the newest business date each extract holds
 
 
 def _tables(cur: duckdb.DuckDBPyConnection) -> set[str]:
-    return set(execute(cur, Compiled("SELECT table_name FROM information_schema.tables"))["table_name"])
+    return set(
+        execute(cur, Compiled("SELECT table_name FROM information_schema.tables"))["table_name"]
+    )
 
 
-def freshness(cur: duckdb.DuckDBPyConnection, as_of: dt.date | None, *, stale_days: int = 7) -> pl.DataFrame:
+def freshness(
+    cur: duckdb.DuckDBPyConnection, as_of: dt.date | None, *, stale_days: int = 7
+) -> pl.DataFrame:
     """Per extract: rows, newest date, days behind as-of, stale flag and when it was last loaded."""
     present = _tables(cur)
-    parts = [f"SELECT '{t}' AS extract, count(*) AS rows, {expr} AS latest FROM {t}"
-             for t, expr in _LATEST.items() if t in present]
+    parts = [
+        f"SELECT '{t}' AS extract, count(*) AS rows, {expr} AS latest FROM {t}"
+        for t, expr in _LATEST.items()
+        if t in present
+    ]
     if not parts:
-        return pl.DataFrame(schema={"extract": pl.String, "rows": pl.Int64, "latest": pl.Date,
-                                    "days_behind": pl.Int64, "stale": pl.Boolean, "last_loaded": pl.Datetime})
+        return pl.DataFrame(
+            schema={
+                "extract": pl.String,
+                "rows": pl.Int64,
+                "latest": pl.Date,
+                "days_behind": pl.Int64,
+                "stale": pl.Boolean,
+                "last_loaded": pl.Datetime,
+            }
+        )
     frame = execute(cur, Compiled(" UNION ALL ".join(parts)))
     behind = (pl.lit(as_of) - pl.col("latest")).dt.total_days() if as_of else pl.lit(None, pl.Int64)
     frame = frame.with_columns(days_behind=behind).with_columns(
-        stale=pl.col("latest").is_null() | (pl.col("days_behind") > stale_days))
+        stale=pl.col("latest").is_null() | (pl.col("days_behind") > stale_days)
+    )
     loads = load_log(cur)
     if loads.is_empty():
         return frame.with_columns(last_loaded=pl.lit(None, dtype=pl.Datetime))
@@ -223,33 +284,63 @@ def freshness(cur: duckdb.DuckDBPyConnection, as_of: dt.date | None, *, stale_da
 def load_log(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every file load: rows read, loaded and rejected, newest first (empty if never loaded)."""
     if "loads" not in _tables(cur):
-        return pl.DataFrame(schema={"file": pl.String, "table": pl.String, "rows_read": pl.Int64,
-                                    "rows_loaded": pl.Int64, "rows_rejected": pl.Int64,
-                                    "loaded_at": pl.Datetime, "file_mtime": pl.Datetime})
-    return execute(cur, Compiled(
-        'SELECT file, "table", rows_read, rows_loaded, rows_rejected, loaded_at, file_mtime'
-        " FROM loads ORDER BY loaded_at DESC, file"))
+        return pl.DataFrame(
+            schema={
+                "file": pl.String,
+                "table": pl.String,
+                "rows_read": pl.Int64,
+                "rows_loaded": pl.Int64,
+                "rows_rejected": pl.Int64,
+                "loaded_at": pl.Datetime,
+                "file_mtime": pl.Datetime,
+            }
+        )
+    return execute(
+        cur,
+        Compiled(
+            'SELECT file, "table", rows_read, rows_loaded, rows_rejected, loaded_at, file_mtime'
+            " FROM loads ORDER BY loaded_at DESC, file"
+        ),
+    )
 
 
 def reject_reasons(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Rejected rows counted by file, table, rule and column."""
     if "rejects" not in _tables(cur):
-        return pl.DataFrame(schema={"file": pl.String, "table": pl.String, "rule": pl.String,
-                                    "column": pl.String, "rows": pl.Int64, "example": pl.String})
-    return execute(cur, Compiled(
-        'SELECT file, "table", rule, "column", count(*) AS rows, any_value(message) AS example'
-        ' FROM rejects GROUP BY ALL ORDER BY rows DESC, file, rule'))
+        return pl.DataFrame(
+            schema={
+                "file": pl.String,
+                "table": pl.String,
+                "rule": pl.String,
+                "column": pl.String,
+                "rows": pl.Int64,
+                "example": pl.String,
+            }
+        )
+    return execute(
+        cur,
+        Compiled(
+            'SELECT file, "table", rule, "column", count(*) AS rows, any_value(message) AS example'
+            " FROM rejects GROUP BY ALL ORDER BY rows DESC, file, rule"
+        ),
+    )
 
 
 def rejected_rows(cur: duckdb.DuckDBPyConnection, *, limit: int = 500) -> pl.DataFrame:
     if "rejects" not in _tables(cur):
         return pl.DataFrame()
-    return execute(cur, Compiled(
-        'SELECT file, "row", "table", rule, "column", value, message, raw FROM rejects'
-        ' ORDER BY file, "row" LIMIT $limit', {"limit": limit}))
+    return execute(
+        cur,
+        Compiled(
+            'SELECT file, "row", "table", rule, "column", value, message, raw FROM rejects'
+            ' ORDER BY file, "row" LIMIT $limit',
+            {"limit": limit},
+        ),
+    )
 
 
 # ---- department KPIs against their customer-centric counterparts -------------------
+
 
 def pair_metrics(catalog: Catalog) -> tuple[str, ...]:
     """Every metric that appears in a pair, once, departments first."""
@@ -269,28 +360,51 @@ def pair_rows(details: pl.DataFrame, catalog: Catalog, keys: Sequence[str] = ())
     for i, p in enumerate(catalog.pairs):
         dept = side.filter(pl.col("metric") == p.department).drop("metric")
         cust = side.filter(pl.col("metric") == p.customer).drop("metric")
-        joined = (dept.rename({c: f"dept_{c}" for c in dept.columns if c not in keys})
-                  .join(cust.rename({c: f"cust_{c}" for c in cust.columns if c not in keys}),
-                        on=keys, how="full", coalesce=True, nulls_equal=True) if keys else
-                  pl.concat([dept.rename(lambda c: f"dept_{c}"), cust.rename(lambda c: f"cust_{c}")],
-                            how="horizontal") if dept.height and cust.height else pl.DataFrame())
+        joined = (
+            dept.rename({c: f"dept_{c}" for c in dept.columns if c not in keys}).join(
+                cust.rename({c: f"cust_{c}" for c in cust.columns if c not in keys}),
+                on=keys,
+                how="full",
+                coalesce=True,
+                nulls_equal=True,
+            )
+            if keys
+            else pl.concat(
+                [dept.rename(lambda c: f"dept_{c}"), cust.rename(lambda c: f"cust_{c}")],
+                how="horizontal",
+            )
+            if dept.height and cust.height
+            else pl.DataFrame()
+        )
         if joined.is_empty():
             continue
-        frames.append(joined.with_columns(pair=pl.lit(i), department=pl.lit(p.department),
-                                          customer=pl.lit(p.customer), reveals=pl.lit(p.reveals)))
+        frames.append(
+            joined.with_columns(
+                pair=pl.lit(i),
+                department=pl.lit(p.department),
+                customer=pl.lit(p.customer),
+                reveals=pl.lit(p.reveals),
+            )
+        )
     if not frames:
         return pl.DataFrame()
     out = pl.concat(frames, how="diagonal_relaxed")
     conflict = (pl.col("dept_status") == "green") & (pl.col("cust_status") == "red")
     return out.with_columns(conflict=conflict.fill_null(False)).sort(
-        [pl.col("conflict").any().over("pair"), "pair", "conflict"], descending=[True, False, True])
+        [pl.col("conflict").any().over("pair"), "pair", "conflict"], descending=[True, False, True]
+    )
 
 
 def attainment(details: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     """Each value as a share of its target (target / value for lower-is-better), to compare units."""
-    down = [n for n in details["metric"].unique().to_list() if catalog.metric(n).direction == "down"]
-    ratio = (pl.when(pl.col("metric").is_in(down)).then(pl.col("target") / pl.col("value"))
-             .otherwise(pl.col("value") / pl.col("target")))
+    down = [
+        n for n in details["metric"].unique().to_list() if catalog.metric(n).direction == "down"
+    ]
+    ratio = (
+        pl.when(pl.col("metric").is_in(down))
+        .then(pl.col("target") / pl.col("value"))
+        .otherwise(pl.col("value") / pl.col("target"))
+    )
     labels = {n: catalog.metric(n).label for n in details["metric"].unique().to_list()}
     return details.with_columns(attainment=ratio, label=pl.col("metric").replace_strict(labels))
 
@@ -300,4 +414,5 @@ def conflicts_first(totals: pl.DataFrame, detail: pl.DataFrame | None) -> pl.Dat
     source = detail if detail is not None and not detail.is_empty() else totals
     flagged = set(source.filter(pl.col("conflict"))["pair"].to_list())
     return totals.with_columns(flagged=pl.col("pair").is_in(list(flagged))).sort(
-        ["flagged", "pair"], descending=[True, False])
+        ["flagged", "pair"], descending=[True, False]
+    )

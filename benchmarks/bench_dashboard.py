@@ -1,0 +1,292 @@
+"""Dashboard speed in a real browser, at 1M and 10M order lines.
+
+For each size: build the warehouse once (``northstar generate`` + ``northstar
+load``), then, ``--runs`` times, start ``streamlit run dashboard.py`` afresh
+(empty caches) and time in headless Chromium, from navigation to
+``[data-test-script-state="notRunning"]`` with the page's title drawn:
+  - cold open: each page's first open after the server starts;
+  - warm open: the same page again in a new browser session (cached results);
+  - filter change: picking a region in the sidebar until the page shows it.
+Baseline in the same run: opening a Streamlit page that only draws a title.
+Medians go to BENCHMARKS.md (section "dashboard").
+
+    python benchmarks/bench_dashboard.py [--sizes 1000000 10000000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.report import median, write_section
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXCEPTION,
+    free_port,
+    start_server,
+    stop_server,
+    wait_ready,
+)
+
+DATA = ROOT / "benchmarks" / "data"
+PAGES = {
+    "North Star": "/",
+    "Old KPIs vs North Star": "/pairs",
+    "Explore": "/explore?metric=otif&by=region",
+    "Data & definitions": "/data",
+}
+FILTERED = (
+    "North Star",
+    "Old KPIs vs North Star",
+    "Explore",
+)  # pages whose numbers follow the filters
+EMPTY_APP = 'import streamlit as st\n\nst.title("Empty page")\n'
+USABLE_S, RESPONSIVE_S = 3.0, 1.0
+HEADER = "| order lines | stored models | page | cold open (s) | warm open (s) | filter change (s) | warm / baseline |"
+
+
+@dataclass
+class Timings:
+    cold: dict[str, list[float]] = field(default_factory=dict)
+    warm: dict[str, list[float]] = field(default_factory=dict)
+    filtered: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, page: str, seconds: float) -> None:
+        getattr(self, kind).setdefault(page, []).append(seconds)
+
+
+def northstar(*args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def warehouse(lines: int, *, keep_extracts: bool) -> tuple[Path, str]:
+    """The benchmark warehouse for ``lines`` order lines, built once; returns it and how it was built."""
+    db = DATA / f"dashboard-{lines}.duckdb"
+    note = db.with_suffix(".built.txt")
+    if db.exists():
+        return db, note.read_text().strip() if note.exists() else "reused"
+    extracts = DATA / f"dashboard-extracts-{lines}"
+    t0 = time.perf_counter()
+    if not extracts.exists():
+        northstar("generate", "--out", str(extracts), "--orders", str(lines))
+    t1 = time.perf_counter()
+    northstar("load", str(extracts), "--db", str(db))
+    t2 = time.perf_counter()
+    if not keep_extracts:
+        shutil.rmtree(extracts)
+    note.write_text(f"generated in {t1 - t0:.0f} s, loaded in {t2 - t1:.0f} s")
+    return db, note.read_text()
+
+
+def with_stored_models(db: Path) -> Path:
+    """A copy of the warehouse with every model materialised (what a load does once it calls
+    ``metrics.materialize.refresh_models``); built once."""
+    import duckdb
+
+    from metrics.catalog import load_catalog
+    from metrics.materialize import refresh_models
+    from metrics.query import default_as_of
+
+    stored = db.with_name(db.stem + "-stored.duckdb")
+    if stored.exists() and materialised(stored):
+        return stored
+    shutil.copyfile(db, stored)
+    con = duckdb.connect(str(stored))
+    try:
+        refresh_models(
+            con, load_catalog(ROOT / "config" / "metrics.yaml"), default_as_of(con.cursor())
+        )
+    finally:
+        con.close()
+    return stored
+
+
+def materialised(db: Path) -> bool:
+    from connectors.warehouse import Warehouse
+    from metrics.materialize import read_materialized
+
+    cur = Warehouse(db).cursor()
+    try:
+        return read_materialized(cur) is not None
+    finally:
+        cur.close()
+
+
+def regions(db: Path) -> list[str]:
+    from connectors.warehouse import Warehouse
+    from metrics.insights import customer_dimension_values
+
+    return customer_dimension_values(Warehouse(db).cursor(), "region")
+
+
+def open_timed(browser, url: str, errors: list[str]) -> tuple[float, object]:
+    context = browser.new_context(viewport={"width": 1500, "height": 1200})
+    page = context.new_page()
+    t0 = time.perf_counter()
+    page.goto(url)
+    wait_ready(page, timeout_ms=600_000)
+    seconds = time.perf_counter() - t0
+    if page.locator(EXCEPTION).count():
+        errors.append(f"exception on {url}")
+    return seconds, page
+
+
+def change_region(page, region: str, errors: list[str]) -> float:
+    """Pick a region in the sidebar; time until the page shows numbers for it."""
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()
+    option = page.get_by_role("option", name=region, exact=True)
+    t0 = time.perf_counter()
+    option.click()
+    page.wait_for_function(
+        "r => document.body.innerText.includes('region: ' + r)"
+        " && document.querySelector('[data-test-script-state=\"notRunning\"]')",
+        arg=region,
+        timeout=600_000,
+    )
+    seconds = time.perf_counter() - t0
+    if page.locator(EXCEPTION).count():
+        errors.append(f"exception after picking region {region}")
+    return seconds
+
+
+def measure_dashboard(browser, db: Path, runs: int) -> Timings:
+    timings, names = Timings(), regions(db)
+    for run in range(runs):
+        port = free_port()
+        server = start_server(db, port=port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for name, path in PAGES.items():
+                seconds, page = open_timed(browser, base + path, timings.errors)
+                timings.add("cold", name, seconds)
+                page.context.close()
+            for name, path in PAGES.items():
+                seconds, page = open_timed(browser, base + path, timings.errors)
+                timings.add("warm", name, seconds)
+                if name in FILTERED:
+                    region = names[(run + list(PAGES).index(name)) % len(names)]
+                    timings.add("filtered", name, change_region(page, region, timings.errors))
+                page.context.close()
+        finally:
+            stop_server(server)
+    return timings
+
+
+def measure_baseline(browser, runs: int) -> list[float]:
+    app = DATA / "bench_empty_app.py"
+    app.write_text(EMPTY_APP)
+    port = free_port()
+    server = start_server(DATA / "unused.duckdb", port=port, app=str(app))
+    try:
+        out = []
+        for _ in range(runs + 1):
+            seconds, page = open_timed(browser, f"http://127.0.0.1:{port}/", [])
+            out.append(seconds)
+            page.context.close()
+        return out[1:]  # the first open compiles the script: keep the steady state
+    finally:
+        stop_server(server)
+        app.unlink(missing_ok=True)
+
+
+def table(lines: int, t: Timings, baseline: float, stored: str) -> str:
+    rows = [
+        f"| {lines:,} | {stored} | {name} | {median(t.cold[name]):.2f} | {median(t.warm[name]):.2f} | "
+        + (f"{median(t.filtered[name]):.2f}" if name in t.filtered else "–")
+        + f" | {median(t.warm[name]) / baseline:.1f}× |"
+        for name in PAGES
+    ]
+    return "\n".join(rows)
+
+
+def verdict(t: Timings) -> str:
+    cold = max(median(v) for v in t.cold.values())
+    warm = max(median(v) for v in t.warm.values())
+    filt = max(median(v) for v in t.filtered.values())
+    ok = lambda x, limit: "meets" if x <= limit else "misses"
+    return (
+        f"slowest cold open {cold:.2f} s ({ok(cold, USABLE_S)} the {USABLE_S:.0f} s goal), slowest warm open "
+        f"{warm:.2f} s, slowest filter change {filt:.2f} s ({ok(filt, RESPONSIVE_S)} the {RESPONSIVE_S:.0f} s goal)"
+    )
+
+
+def report(runs: int, baseline: float, sections: list[str], notes: list[str]) -> None:
+    intro = (
+        f"`python benchmarks/bench_dashboard.py --runs {runs}` on {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}, headless Chromium. "
+        "Seconds from navigation until the script is idle with the page drawn (no exception); "
+        f"medians of {runs} server starts. Cold = first open after a server start (empty "
+        "caches); warm = the same page in a new session; filter = picking a region in the sidebar "
+        "until the page shows it (a value not asked before, so not cached). Baseline, an empty "
+        f"Streamlit page in the same run: **{baseline:.2f} s**; the ratio is warm open / baseline. "
+        "Stored models = the warehouse holds every model materialised "
+        "(`metrics.materialize.refresh_models`); without them every query computes its models "
+        "from the canonical tables. Load average (1 min) when written: "
+        f"{os.getloadavg()[0]:.1f} — other jobs on the machine inflate the absolute times."
+    )
+    lines = [
+        "## Dashboard in a real browser",
+        intro,
+        "",
+        HEADER,
+        "|---:|---|---|---:|---:|---:|---:|",
+    ]
+    write_section("dashboard", "\n".join([*lines, *sections, "", *notes]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep-extracts", action="store_true")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=["as-loaded", "stored"],
+        default=["stored", "as-loaded"],
+        help="as-loaded: the warehouse as `northstar load` leaves it; stored: with every "
+        "model materialised",
+    )
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    sections, notes = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        baseline = median(measure_baseline(browser, args.runs))
+        for lines in args.sizes:
+            loaded, built = warehouse(lines, keep_extracts=args.keep_extracts)
+            for variant in args.models:
+                db = loaded if variant == "as-loaded" else with_stored_models(loaded)
+                stored = "yes" if materialised(db) else "no"
+                t = measure_dashboard(browser, db, args.runs)
+                sections.append(table(lines, t, baseline, stored))
+                notes.append(
+                    f"- {lines:,} lines, materialised models: {stored} ({built}; "
+                    f"{db.stat().st_size / 1e6:,.0f} MB): {verdict(t)}."
+                    + (f" Errors: {'; '.join(t.errors)}" if t.errors else "")
+                )
+                print(sections[-1], notes[-1], sep="\n", flush=True)
+                report(args.runs, baseline, sections, notes)  # a long run keeps what it has
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

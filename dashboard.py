@@ -1,0 +1,47 @@
+"""North Star dashboard: `streamlit run dashboard.py`.
+
+The shared filters live in the sidebar here, before the page runs, so they
+carry across pages and sit in the URL.
+"""
+
+import streamlit as st
+
+from ui import bootstrap, filters
+
+st.set_page_config(page_title="North Star", page_icon=":material/star:", layout="wide")
+
+PAGES = [
+    st.Page(
+        "pages/north_star.py",
+        title="North Star — weekly review",
+        icon=":material/star:",
+        default=True,
+    ),
+    st.Page(
+        "pages/old_vs_north_star.py",
+        title="Old KPIs vs North Star",
+        icon=":material/balance:",
+        url_path="pairs",
+    ),
+    st.Page("pages/explore_view.py", title="Explore", icon=":material/search:", url_path="explore"),
+    st.Page(
+        "pages/data_and_definitions.py",
+        title="Data & definitions",
+        icon=":material/menu_book:",
+        url_path="data",
+    ),
+    st.Page("pages/portfolios.py", title="Portfolios", icon=":material/groups:", url_path="portfolio"),
+    st.Page(
+        "pages/contact_center.py",
+        title="Contact center",
+        icon=":material/support_agent:",
+        url_path="contact-center",
+    ),
+    st.Page("pages/wall.py", title="S&OP wall screen", icon=":material/tv:", url_path="sop-wall"),
+    st.Page("pages/customer.py", title="Customer", url_path="account", visibility="hidden"),
+]
+
+navigation = st.navigation(PAGES)
+bootstrap.ensure_warehouse()
+filters.sidebar()
+navigation.run()

@@ -1,0 +1,81 @@
+"""Data & definitions: how fresh each extract is, what was rejected, and what every metric means."""
+
+import polars as pl
+import streamlit as st
+
+from ui import catalogue, data, page
+from ui.guard import guarded
+
+page.header(
+    "Data & definitions",
+    "Where the numbers come from: the loads, their freshness and rejects, "
+    "and the definition of every metric.",
+)
+
+with guarded():
+    src = data.source()
+    as_of = data.as_of(src)
+    st.caption(
+        f"Data as of **{as_of:%a %d %b %Y}**" if as_of else "The warehouse holds no dated rows yet."
+    )
+    st.subheader("Freshness")
+    fresh = data.freshness(src, as_of)
+    stale = fresh.filter(pl.col("stale"))
+    if stale.height:
+        st.warning(
+            "**Stale extract(s):** "
+            + ", ".join(
+                f"{r['extract']} (latest {r['latest']}, {r['days_behind']} days before as-of)"
+                if r["latest"]
+                else f"{r['extract']} (empty)"
+                for r in stale.iter_rows(named=True)
+            )
+            + ". Numbers that read them may be incomplete."
+        )
+    else:
+        st.success("Every extract reaches within 7 days of as-of.")
+    st.dataframe(
+        fresh.with_columns(
+            pl.when(pl.col("stale")).then(pl.lit("stale")).otherwise(pl.lit("ok")).alias("stale")
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "rows": st.column_config.NumberColumn("Rows", format="%,d"),
+            "latest": st.column_config.DateColumn("Latest date"),
+            "days_behind": st.column_config.NumberColumn("Days before as-of"),
+            "last_loaded": st.column_config.DatetimeColumn(
+                "Last loaded", format="YYYY-MM-DD HH:mm"
+            ),
+        },
+    )
+    loads, reasons, rejected = (catalogue.short_files(f) for f in data.load_log(src))
+    st.subheader("Loads")
+    if loads.is_empty():
+        st.info("No load is recorded in this warehouse.")
+    else:
+        st.dataframe(loads, hide_index=True, width="stretch")
+    st.subheader("Rejected rows")
+    if reasons.is_empty():
+        st.success("No row was rejected.")
+    else:
+        st.dataframe(reasons, hide_index=True, width="stretch")
+        with st.expander(f"The rejected rows themselves ({rejected.height:,} shown)"):
+            st.dataframe(rejected, hide_index=True, width="stretch")
+
+with guarded():
+    st.divider()
+    st.subheader("Metric catalogue")
+    cat = data.catalog()
+    st.caption("The SQL shown is compiled for the warehouse's as-of date.")
+    st.caption(
+        f"From `{cat.source}`: {len(cat.metrics)} metrics. Change the YAML to change a definition."
+    )
+    st.dataframe(catalogue.overview(cat), hide_index=True, width="stretch")
+    name = st.selectbox(
+        "Definition and SQL of",
+        list(cat.metrics),
+        key="definition",
+        format_func=lambda n: f"{cat.metrics[n].label} ({n})",
+    )
+    catalogue.details(cat, name, catalogue.sql_as_of())

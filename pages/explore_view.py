@@ -1,0 +1,144 @@
+"""Explore: any metric by any of its dimensions and grain, then the records behind a bar or row."""
+
+import streamlit as st
+
+from ui import data, explore, page, prefetch, tiles
+from ui.guard import guarded
+
+page.header(
+    "Explore",
+    "Any metric, split any way. Click a bar, point or row to list the records "
+    "behind it. The address bar holds the whole view: copy it to share.",
+)
+
+with guarded():
+    ctx = page.context()
+    view, cat = ctx.view, ctx.catalog
+    explore.check_url(cat)
+    a, b, c = st.columns([2, 2, 1])
+    with a:
+        metric = explore.url_selectbox(
+            "Metric",
+            list(cat.metrics),
+            key="metric",
+            default="otif",
+            format_func=lambda n: f"{cat.metrics[n].label} ({n})",
+            on_change=explore.reset_pick,
+        )
+    m = cat.metric(metric)
+    with b:
+        dims = [explore.NONE, *cat.dimensions_of(metric)]
+        dim = explore.url_selectbox(
+            "Split by",
+            dims,
+            key="by",
+            default=explore.NONE,
+            on_change=explore.reset_pick,
+            format_func=lambda d: "nothing" if d == explore.NONE else cat.spec.dimensions[d].label,
+        )
+    with c:
+        every = explore.url_selectbox(
+            "Over time",
+            list(explore.EVERY),
+            key="every",
+            default="total",
+            on_change=explore.reset_pick,
+            format_func=lambda g: "no (period total)" if g == "total" else f"by {g}",
+        )
+    dim = None if dim == explore.NONE else dim
+    pick = explore.url_pick()
+    for text in st.session_state.get("_explore_notes", []):
+        st.warning(text)
+    page.stamp(ctx)
+    st.caption(
+        f"**{m.label}** — {m.description} · owner: {m.owner} · "
+        f"{'higher' if m.direction == 'up' else 'lower'} is better"
+    )
+
+    agg_q = explore.aggregate_query(view, metric, dim, every)
+    frame = data.details(ctx.src, agg_q, compare=False)
+    if frame.is_empty():
+        st.info("No data for this metric in the chosen period and filters.")
+        st.stop()
+    frame = frame.drop("metric")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        drawn = explore.chart_frame(frame, dim)
+        chart = explore.chart(drawn, m, dim, every, pick)
+        if chart is not None:
+            chart_event = st.altair_chart(
+                chart,
+                on_select="rerun",
+                selection_mode="pick",
+                key=f"explore_chart_{explore.nonce()}",
+                width="stretch",
+            )
+        else:
+            chart_event = None
+            tiles.kpi(frame.row(0, named=True), m, grain=view.grain)
+        if drawn.height < frame.height:
+            st.caption(
+                f"Chart shows the {explore.CHART_LIMIT} largest of {frame.height} values; the table has all."
+            )
+    with right:
+        shown, config = explore.table(frame, metric, cat)
+        table_event = st.dataframe(
+            shown,
+            column_config=config,
+            hide_index=True,
+            on_select="rerun",
+            selection_mode="single-row",
+            key=f"explore_table_{explore.nonce()}",
+            width="stretch",
+            height="auto" if shown.height <= 12 else 420,
+        )
+        st.download_button(
+            "Aggregate as CSV",
+            frame.write_csv(),
+            file_name=f"{metric}_aggregate.csv",
+            icon=":material/download:",
+            mime="text/csv",
+        )
+
+    pick = explore.new_click(table_event, chart_event, frame, dim) or pick
+
+    st.divider()
+    st.subheader("Records behind the selection")
+    top = st.columns([3, 1, 1])
+    with top[0]:
+        st.caption(
+            f"Narrowed to **{pick.describe(dim, every)}**."
+            if not pick.empty
+            else "Nothing picked: the records behind the whole view. Click a bar, point or row to narrow."
+        )
+    with top[1]:
+        failing = explore.url_toggle(
+            "Failing only",
+            key="failing",
+            help="Only the records that count against the metric, e.g. orders not OTIF.",
+        )
+    with top[2]:
+        if not pick.empty:
+            st.button("Clear selection", on_click=explore.reset_pick)
+    records = data.rows(
+        ctx.src, metric, explore.records_query(agg_q, dim, pick), failing=failing, limit=1000
+    )
+    st.dataframe(
+        records,
+        column_config=explore.records_config(records),
+        hide_index=True,
+        width="stretch",
+        height=320,
+    )
+    st.caption(
+        f"{records.height:,} record(s){' (first 1,000)' if records.height >= 1000 else ''}, "
+        f"columns: the metric's drill columns."
+    )
+    st.download_button(
+        "Records as CSV",
+        records.write_csv(),
+        file_name=f"{metric}_records.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+    prefetch.other_pages(ctx.src, view)

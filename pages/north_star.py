@@ -1,0 +1,91 @@
+"""North Star — the COO's weekly review of OTIF and what it costs the customer."""
+
+import polars as pl
+import streamlit as st
+
+from metrics import insights
+from ui import charts, data, page, prefetch, review, tiles
+from ui.guard import guarded
+
+page.header(
+    "North Star — weekly review",
+    "Did we deliver what customers ordered, when they asked for it? OTIF against target, "
+    "why promises broke and what it cost us with customers.",
+)
+
+OUTCOMES, DRIVERS = review.OUTCOMES, review.DRIVERS
+SHORT = {"fcr": "FCR", "contacts_per_100_orders": "Contacts / 100 orders"}
+
+with guarded():
+    ctx = page.context()
+    view, cat = ctx.view, ctx.catalog
+    page.stamp(ctx)
+    otif = cat.metric("otif")
+    # One statement: 13 periods of OTIF and the outcomes, each with last period and last year.
+    periods = data.details(ctx.src, view.trend_query("otif", *OUTCOMES))
+    head = review.first_row(periods, "otif", view.start)
+    trend = periods.filter(pl.col("metric") == "otif")
+
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        tiles.kpi(
+            head,
+            otif,
+            grain=view.grain,
+            label=f"OTIF · {view.grain} under review",
+            status_badge=True,
+        )
+        ly = review.compare_text(head, otif, "ly", view.grain)
+        if ly:
+            st.caption(ly)
+        review.show_signal(
+            insights.xmr_signal(*review.signal_inputs(trend, head, view.start)), head, otif
+        )
+    with right:
+        st.markdown(
+            f"**OTIF, last {trend.height} {view.grain}s** · dashed = target · "
+            "dot colour = status · ▲ = partial"
+        )
+        st.altair_chart(charts.trend(trend, otif), width="stretch")
+
+    st.divider()
+    funnel_col, outcome_col = st.columns([3, 2], gap="large")
+    with funnel_col:
+        st.subheader("The promise funnel")
+        funnel = data.funnel(ctx.src, view.query("measured_orders"))
+        st.caption(review.funnel_sentence(funnel))
+        st.altair_chart(charts.waterfall(funnel), width="stretch")
+    with outcome_col:
+        st.subheader("Customer outcomes")
+        for pair in (OUTCOMES[:2], OUTCOMES[2:]):
+            for col, name in zip(st.columns(2), pair):
+                with col:
+                    tiles.kpi(
+                        review.first_row(periods, name, view.start),
+                        cat.metric(name),
+                        grain=view.grain,
+                        label=SHORT.get(name),
+                    )
+
+    st.divider()
+    st.subheader("Where we broke the promise")
+    st.caption(
+        "Missed order lines due in the period. Red: more misses than the volume alone explains."
+    )
+    drivers = data.contributors(ctx.src, view.query("otif_line"), tuple(d for d, _ in DRIVERS))
+    for col, (dim, title) in zip(st.columns(4), DRIVERS):
+        with col:
+            frame = drivers[dim]
+            st.markdown(f"**{title}**" + (" · no missed lines" if frame.is_empty() else ""))
+            if not frame.is_empty():
+                st.altair_chart(charts.contributors(frame, title), width="stretch")
+
+    st.divider()
+    window = view.trend_query("csat")
+    st.subheader("The customer cost of a broken promise")
+    st.caption(
+        f"Survey answers about orders, {window.date_from:%d %b} – {window.date_to:%d %b %Y} "
+        "(13 periods, for a usable sample): customers whose order was OTIF against those whose was not."
+    )
+    review.show_satisfaction(data.satisfaction(ctx.src, window, view.as_of), cat)
+    prefetch.other_pages(ctx.src, view)

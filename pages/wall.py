@@ -1,0 +1,43 @@
+"""S&OP wall screen: the North Star for a TV on the meeting-room wall.
+
+Open it as ``/sop-wall?embed=true`` (``&refresh=SECONDS&reload=HOURS&by=region|site``).
+It re-draws itself every ``refresh`` seconds (a new load shows up then) and
+reloads the whole page every ``reload`` hours.
+"""
+
+import streamlit as st
+
+from ui import page, wall
+from ui.guard import guarded
+
+setup = wall.settings()
+wall.style()
+
+
+@st.fragment(run_every=setup.refresh)
+def board() -> None:
+    top = st.empty()  # the title bar, drawn even when the numbers fail
+    with top:
+        wall.title_bar(None, None)
+    wall.notes(setup.notes)
+    with guarded():
+        ctx = page.context()
+        cat = ctx.catalog
+        b = wall.board(ctx.src, ctx.view.as_of, ctx.view.where, setup.by)
+        with top:
+            wall.title_bar(b.as_of, b.week)
+        left, right = st.columns([1, 3], gap="medium")
+        with left:
+            wall.otif_tile(cat, b)
+            wall.causes_tile(wall.top_causes(b.causes), b.fresh)
+        with right:
+            st.altair_chart(
+                wall.multiples_chart(b.multiples, cat, setup.by), theme=None, width="content"
+            )
+        for col, name in zip(st.columns(len(wall.OUTCOMES), gap="medium"), wall.OUTCOMES):
+            with col:
+                wall.outcome_tile(cat, b, name)
+
+
+board()
+wall.reload_every(setup.reload_hours)

@@ -1,0 +1,280 @@
+"""The wall screen, portfolios, contact center and customer pages under AppTest: every kind of
+warehouse, numbers equal to the query API's, and plain messages for bad links."""
+
+# ruff: noqa: F811  (pytest fixtures imported from the dashboard's test modules)
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from connectors.errors import ConnectorError
+from connectors.warehouse import Warehouse
+from metrics import insights
+from metrics.catalog import load_catalog
+from metrics.customers import customer_timeline, customers_at_risk
+from metrics.query import default_as_of, run_query
+from metrics.sqlgen import Query
+from tests.test_app_pages import APP, CONFIG, demo_db, empty_db, fresh_caches, texts  # noqa: F401
+from ui import format as fmt
+
+SCREENS = ["pages/wall.py", "pages/portfolios.py", "pages/contact_center.py", "pages/customer.py"]
+
+
+def run_page(page: str, db: Path, params: dict[str, str | list[str]] | None = None) -> AppTest:
+    """Open ``page`` with ``params`` in its URL (set again after the switch, which clears them)."""
+    os.environ["NORTHSTAR_DB"] = str(db)
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()  # st.navigation registers the pages on the first run
+    at.switch_page(page)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def htmls(at: AppTest) -> str:
+    return "\n".join(h.proto.body for h in at.get("html"))
+
+
+def tile_value(at: AppTest, metric: str) -> str:
+    found = re.search(rf'data-metric="{metric}" data-value="([^"]*)"', htmls(at))
+    assert found, f"no {metric} tile"
+    return found.group(1)
+
+
+def engine(db: Path, q: Query) -> pl.DataFrame:
+    return run_query(Warehouse(db).cursor(), load_catalog(CONFIG), q).values()
+
+
+def as_of(db: Path) -> dt.date:
+    return default_as_of(Warehouse(db).cursor())
+
+
+def some_customer(db: Path) -> str:
+    risk = customers_at_risk(Warehouse(db).cursor(), load_catalog(CONFIG))
+    return risk["customer_id"][0]
+
+
+def customer_params(page: str, db: Path) -> dict[str, str]:
+    return {"customer_id": some_customer(db)} if page == "pages/customer.py" else {}
+
+
+# ---- every screen, every kind of warehouse -------------------------------------------------
+
+
+@pytest.mark.parametrize("page", SCREENS)
+def test_screen_runs_on_the_demo_warehouse(page, demo_db):
+    at = run_page(page, demo_db, customer_params(page, demo_db))
+    assert not at.exception, at.exception
+    assert not at.error, texts(at.error)
+    assert "Data as of" in texts(at.caption) or "data as of" in texts(at.caption) + htmls(at)
+
+
+@pytest.mark.parametrize("page", SCREENS)
+def test_screen_runs_on_an_empty_warehouse(page, empty_db):
+    at = run_page(page, empty_db, {"customer_id": "C0001"})
+    assert not at.exception, at.exception
+    assert "nothing to measure" in texts(at.info)
+
+
+@pytest.mark.parametrize("page", SCREENS)
+def test_screen_explains_a_missing_warehouse(page, tmp_path, monkeypatch):
+    def unavailable(path, **kw):
+        raise ConnectorError("sample data unavailable in this test")
+
+    monkeypatch.setattr("connectors.demo.build_demo", unavailable)
+    at = run_page(page, tmp_path / "nowhere.duckdb")
+    assert not at.exception, at.exception
+    assert "no warehouse" in texts(at.error).lower()
+
+
+@pytest.mark.parametrize("page", SCREENS)
+def test_screen_lists_the_problems_of_a_broken_config(page, demo_db, tmp_path, monkeypatch):
+    broken = tmp_path / "metrics.yaml"
+    broken.write_text(CONFIG.read_text().replace("model: lines", "model: line", 1))
+    monkeypatch.setenv("NORTHSTAR_CONFIG", str(broken))
+    at = run_page(page, demo_db, customer_params(page, demo_db))
+    assert not at.exception, at.exception
+    assert "unknown model 'line'" in texts(at.error) + texts(at.markdown)
+
+
+# ---- the wall ---------------------------------------------------------------------------------
+
+
+def test_wall_otif_and_outcomes_equal_the_query_api(demo_db):
+    day = as_of(demo_db)
+    week = insights.period_start(day, "week")
+    at = run_page("pages/wall.py", demo_db)
+    this_week = engine(demo_db, Query(("otif", "csat", "nps"), date_from=week, date_to=day))
+    assert tile_value(at, "otif") == fmt.value(this_week["otif"][0], "percent")
+    assert tile_value(at, "csat") == fmt.value(this_week["csat"][0], "percent")
+    assert tile_value(at, "nps") == fmt.value(this_week["nps"][0], "score")
+    assert f'data-as-of="{day}"' in htmls(at)
+    assert "shipments to" in htmls(at) and "surveys to" in htmls(at)  # each tile's freshness
+
+
+def test_wall_filters_from_the_url_reach_its_numbers(demo_db):
+    day = as_of(demo_db)
+    region = insights.customer_dimension_values(Warehouse(demo_db).cursor(), "region")[0]
+    q = Query(
+        ("otif",),
+        date_from=insights.period_start(day, "week"),
+        date_to=day,
+        where=(("region", (region,)),),
+    )
+    at = run_page("pages/wall.py", demo_db, {"region": [region]})
+    assert tile_value(at, "otif") == fmt.value(engine(demo_db, q)["otif"][0], "percent")
+
+
+def test_wall_lists_the_top_three_miss_reasons_of_the_week(demo_db):
+    day = as_of(demo_db)
+    q = Query(
+        ("measured_orders",),
+        by=("miss_reason",),
+        date_from=insights.period_start(day, "week"),
+        date_to=day,
+    )
+    top = (
+        engine(demo_db, q)
+        .drop_nulls("miss_reason")
+        .sort("measured_orders", descending=True)
+        .head(3)
+    )
+    at = run_page("pages/wall.py", demo_db)
+    causes = re.search(r'data-testid="wallCauses".*?</ol>', htmls(at), re.DOTALL).group(0)
+    for reason, orders in top.iter_rows():
+        assert f"{insights.MISS_LABELS[reason]} — {orders:,} orders" in causes
+
+
+def test_wall_small_multiples_by_site(demo_db):
+    at = run_page("pages/wall.py", demo_db, {"by": "site"})
+    spec = at.get("vega_lite_chart")[0].proto.spec
+    assert "DC-East" in spec and "On-time dispatch" in spec
+
+
+@pytest.mark.parametrize(
+    "params, says",
+    [
+        ({"refresh": "soon"}, "'refresh=soon' is not a number"),
+        ({"refresh": "0"}, "'refresh=0' is outside"),
+        ({"by": "planet"}, "'by=planet' is not one of region, site"),
+        ({"reload": "-1"}, "'reload=-1' is outside"),
+    ],
+)
+def test_wall_explains_bad_link_values(demo_db, params, says):
+    at = run_page("pages/wall.py", demo_db, params)
+    assert not at.exception
+    assert says in htmls(at)
+    assert 'data-metric="otif"' in htmls(at)  # and still shows the numbers
+
+
+# ---- portfolios -------------------------------------------------------------------------------
+
+
+def test_portfolio_scores_equal_the_query_api(demo_db):
+    start = insights.last_complete_period(as_of(demo_db), "week")
+    end = insights.period_end(start, "week")
+    keys = ("portfolio", "portfolio_manager")
+    expected = engine(
+        demo_db, Query(("otif", "revenue", "cost_to_serve"), by=keys, date_from=start, date_to=end)
+    )
+    at = run_page("pages/portfolios.py", demo_db)
+    board = at.dataframe[0].value.set_index("portfolio")
+    for portfolio, manager, otif, revenue, cost in expected.drop_nulls("portfolio").iter_rows():
+        assert board.loc[portfolio, "portfolio_manager"] == manager
+        assert board.loc[portfolio, "otif"] == pytest.approx(otif)
+        assert board.loc[portfolio, "revenue"] == pytest.approx(revenue)
+        assert board.loc[portfolio, "cost_to_serve"] == pytest.approx(cost)
+    risk = customers_at_risk(Warehouse(demo_db).cursor(), load_catalog(CONFIG))
+    counts = dict(risk.group_by("portfolio").len().iter_rows())
+    assert {p: int(board.loc[p, "at_risk"]) for p in counts} == counts
+    assert len(board.loc[board.index[0], "otif_trend"]) == 13
+
+
+def test_segment_scores_and_the_13_period_window(demo_db):
+    day = as_of(demo_db)
+    last = insights.last_complete_period(day, "week")
+    first = insights.shift_period(last, "week", -12)
+    q = Query(
+        ("otif", "csat"),
+        by=("segment",),
+        date_from=first,
+        date_to=min(insights.period_end(last, "week"), day),
+    )
+    expected = dict(engine(demo_db, q).drop_nulls("segment").select("segment", "otif").iter_rows())
+    at = run_page("pages/portfolios.py", demo_db)
+    at.get("button_group")[0].set_value("13").run()  # "Scores over: the last 13 periods"
+    seg = at.dataframe[1].value.set_index("segment")
+    assert {s: pytest.approx(seg.loc[s, "otif"]) for s in expected} == expected
+
+
+def test_customers_at_risk_link_to_their_page(demo_db):
+    at = run_page("pages/portfolios.py", demo_db)
+    links = at.dataframe[2].value["customer_id"]
+    assert len(links) and all(link.startswith("account?customer_id=") for link in links)
+
+
+# ---- contact center ---------------------------------------------------------------------------
+
+
+def test_contact_center_queues_equal_the_query_api(demo_db):
+    start = insights.last_complete_period(as_of(demo_db), "week")
+    q = Query(
+        ("aht_sec", "fcr_agent", "service_level"),
+        by=("queue",),
+        date_from=start,
+        date_to=insights.period_end(start, "week"),
+    )
+    expected = engine(demo_db, q).drop_nulls("queue")
+    at = run_page("pages/contact_center.py", demo_db)
+    table = at.dataframe[0].value.set_index("queue")
+    for queue, aht, fcr_agent, service in expected.iter_rows():
+        assert table.loc[queue, "aht_sec"] == pytest.approx(aht)
+        assert table.loc[queue, "fcr_agent"] == pytest.approx(fcr_agent)
+        assert table.loc[queue, "service_level"] == pytest.approx(service)
+    aht = next(m for m in at.metric if "AHT" in m.label)
+    total = engine(demo_db, q.replace(metrics=("aht_sec",), by=()))["aht_sec"][0]
+    assert aht.value == fmt.value(total, "duration")
+
+
+def test_contact_center_names_the_queue_pushed_on_handle_time(demo_db):
+    at = run_page("pages/contact_center.py", demo_db)
+    assert "The `orders` queue** cut its handle time" in texts(at.markdown)
+    spec = at.get("vega_lite_chart")[0].proto.spec
+    assert all(q in spec for q in ("orders", "billing", "returns", "tech"))
+    assert "of the “where is my order” contacts" in texts(at.markdown)
+
+
+# ---- one customer -----------------------------------------------------------------------------
+
+
+def test_customer_page_shows_the_engine_numbers_and_timeline(demo_db):
+    cid = some_customer(demo_db)
+    day = as_of(demo_db)
+    last = insights.last_complete_period(day, "week")
+    q = Query(
+        ("otif", "revenue"),
+        date_from=insights.shift_period(last, "week", -12),
+        date_to=min(insights.period_end(last, "week"), day),
+        where=(("customer_id", (cid,)),),
+    )
+    expected = engine(demo_db, q)
+    at = run_page("pages/customer.py", demo_db, {"customer_id": cid})
+    shown = {m.label.split("] ", 1)[-1].split(" :")[0]: m.value for m in at.metric}
+    assert shown["OTIF (orders)"] == fmt.value(expected["otif"][0], "percent")
+    assert shown["Revenue"] == fmt.value(expected["revenue"][0], "money")
+    timeline = customer_timeline(Warehouse(demo_db).cursor(), load_catalog(CONFIG), cid)
+    assert len(at.dataframe[0].value) == timeline.height
+
+
+def test_an_unknown_customer_gets_a_plain_message(demo_db):
+    at = run_page("pages/customer.py", demo_db, {"customer_id": "NOBODY"})
+    assert not at.exception and not at.error
+    assert "no customer 'NOBODY'" in texts(at.warning)

@@ -1,0 +1,193 @@
+"""The dashboard in a real browser: headless Chromium against `streamlit run dashboard.py`.
+
+Skipped when /usr/bin/chromium is missing, except under CI (env CI set), where it fails.
+Screenshots of every page go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXCEPTION,
+    ROOT,
+    demo_warehouse,
+    free_port,
+    start_server,
+    stop_server,
+    wait_ready,
+)
+
+pytestmark = pytest.mark.browser
+SHOTS = ROOT / "artifacts" / "screenshots"
+PAGES = {"north_star": "/", "pairs": "/pairs", "explore": "/explore", "data": "/data"}
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing on CI: apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory) -> Path:
+    return demo_warehouse(tmp_path_factory.mktemp("browser") / "demo.duckdb")
+
+
+@pytest.fixture(scope="session")
+def app_url(warehouse, chromium_path):
+    port = free_port()
+    proc = start_server(warehouse, port=port)
+    yield f"http://127.0.0.1:{port}"
+    stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 2400})
+    yield context.new_page()
+    context.close()
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    wait_ready(page)
+
+
+def drawn(page) -> None:
+    """Wait until lazily loaded elements (visible tables, charts, code) replaced their placeholders."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
+        " && [...document.querySelectorAll('[data-testid=\"stDataFrame\"]')]"
+        ".every(d => !d.checkVisibility() || d.querySelector('canvas'))",
+        timeout=30_000,
+    )
+
+
+def cli_otif(db: Path, start: dt.date, end: dt.date) -> float:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "query",
+            "--metric",
+            "otif",
+            "--from",
+            start.isoformat(),
+            "--to",
+            end.isoformat(),
+            "--format",
+            "json",
+            "--db",
+            str(db),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)[0]["otif"]
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_loads_without_an_exception(page, app_url, name):
+    open_page(page, app_url + PAGES[name])
+    page.wait_for_selector("h1", timeout=30_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    drawn(page)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    # Runs inside the app's navigation (a URL equal to a file name would bypass it).
+    assert "Contact center" in page.locator('[data-testid="stSidebarNav"]').inner_text()
+
+
+def test_north_star_shows_the_otif_the_cli_computes(page, app_url, warehouse):
+    from connectors.warehouse import Warehouse
+    from metrics.insights import last_complete_period, period_end
+    from metrics.query import default_as_of
+
+    cur = Warehouse(warehouse).cursor()
+    start = last_complete_period(default_as_of(cur), "week")
+    cur.close()
+    expected = cli_otif(warehouse, start, period_end(start, "week"))
+    open_page(page, app_url + "/")
+    headline = page.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
+    assert headline == f"{expected * 100:.1f}%"
+
+
+def test_an_explore_link_reproduces_the_view(page, app_url):
+    open_page(page, app_url + "/explore?metric=fcr&by=region&every=week")
+    chosen = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input')
+    values = [chosen.nth(i).input_value() for i in range(chosen.count())]
+    assert values == ["First-contact resolution (fcr)", "Region", "by week"], values
+    page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=30_000)
+    query = parse_qs(urlparse(page.url).query)
+    assert query["metric"] == ["fcr"] and query["by"] == ["region"]
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_clicking_a_row_narrows_the_records(page, app_url):
+    open_page(page, app_url + "/explore?metric=otif&by=region")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.locator("canvas").first.wait_for(timeout=30_000)
+    box = grid.bounding_box()
+    for _ in range(3):  # the grid may still be laying out: click again until the selection lands
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
+        try:
+            page.wait_for_function(
+                "() => new URL(location.href).searchParams.get('pick')", timeout=10_000
+            )
+            break
+        except PlaywrightTimeout:
+            continue
+    wait_ready(page)
+    picked = parse_qs(urlparse(page.url).query)["pick"][0]
+    assert f"region = {picked}" in page.inner_text("body")
+    shared = page.url
+    page.goto("about:blank")
+    open_page(page, shared)  # the link alone narrows the same way
+    assert f"region = {picked}" in page.inner_text("body")
+    assert page.locator(EXCEPTION).count() == 0
+
+
+def test_a_new_period_type_reviews_its_last_complete_period(page, app_url, warehouse):
+    from connectors.warehouse import Warehouse
+    from metrics.insights import last_complete_period
+    from metrics.query import default_as_of
+
+    cur = Warehouse(warehouse).cursor()
+    month = last_complete_period(default_as_of(cur), "month")
+    cur.close()
+    open_page(page, app_url + "/")
+    page.locator('[data-testid="stSidebar"]').get_by_text("month", exact=True).click()
+    page.wait_for_function("t => document.body.innerText.includes(t)", arg=f"{month:%B %Y}")
+    wait_ready(page)
+    assert parse_qs(urlparse(page.url).query).get("grain") == ["month"]
+    assert "not one we know" not in page.inner_text("body")
+    assert page.locator(EXCEPTION).count() == 0

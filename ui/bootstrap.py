@@ -1,0 +1,42 @@
+"""First start: build the demo warehouse from sample_data when there is none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from connectors.errors import ConnectorError
+from connectors.warehouse import default_db_path
+
+
+@st.cache_resource(show_spinner=False)
+def _build_demo(path: str) -> str | None:
+    """Build once per path (other sessions wait for it); returns a problem, or None."""
+    try:
+        from connectors.demo import build_demo
+    except ImportError:
+        return "the demo builder (connectors.demo) is not installed"
+    from metrics.materialize import refresher
+    from ui.data import config_path
+
+    try:
+        build_demo(Path(path), finalize=refresher(config_path()))
+    except (ConnectorError, OSError) as exc:
+        return str(exc)
+    return None
+
+
+def ensure_warehouse() -> None:
+    """When the warehouse file is missing, build it from sample_data with a spinner."""
+    db = default_db_path()
+    if db.exists():
+        return
+    with st.spinner(f"First start: building the warehouse {db} from sample_data …"):
+        problem = _build_demo(str(db))
+    if problem is not None or not db.exists():
+        _build_demo.clear()
+        st.error(
+            f"**No warehouse at {db}, and the demo could not be built:** {problem or 'unknown error'}. "
+            "Load extracts with `northstar load PATH` and reload this page."
+        )

@@ -1,0 +1,91 @@
+"""The metric catalogue as a COO reads it: definition, owner, unit, target and the SQL behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from metrics.catalog import Catalog
+from metrics.spec import DerivedMetric, Target
+from metrics.sqlgen import Query, compile_query
+from ui import data
+from ui import format as fmt
+from ui.guard import WAREHOUSE_ERRORS
+
+FAMILY = {
+    "north_star": "North Star",
+    "customer": "Customer outcome",
+    "department": "Department KPI",
+}
+
+
+def target_text(m) -> str:
+    t = m.target
+    if t is None:
+        return "—"
+    if isinstance(t, Target):
+        extra = [f"{v} for {d}={k}" for d, vals in t.by_dimension.items() for k, v in vals.items()]
+        extra += [f"{c.value} from {c.date}" for c in t.changes]
+        base = fmt.value(t.value, m.format)
+        return base + (f" ({'; '.join(extra)})" if extra else "")
+    return fmt.value(t, m.format)
+
+
+def overview(catalog: Catalog) -> pl.DataFrame:
+    counterpart_of = {p.customer: p.department for p in catalog.pairs}
+    return pl.DataFrame(
+        [
+            {
+                "metric": name,
+                "label": m.label,
+                "family": FAMILY[m.family],
+                "owner": m.owner,
+                "unit": m.unit,
+                "better": "higher" if m.direction == "up" else "lower",
+                "target": target_text(m),
+                "counterpart": ", ".join(
+                    [c.metric for c in m.counterparts]
+                    + ([counterpart_of[name]] if name in counterpart_of else [])
+                )
+                or "—",
+                "definition": m.description,
+            }
+            for name, m in catalog.metrics.items()
+        ]
+    )
+
+
+def details(catalog: Catalog, name: str, as_of: dt.date) -> None:
+    """One metric's spec and the SQL it compiles to (as of ``as_of``)."""
+    m = catalog.metric(name)
+    with st.container(border=True):
+        st.markdown(
+            f"#### {m.label} · `{name}` · {FAMILY[m.family]}\n\n{m.description}\n\n"
+            f"**Owner** {m.owner} · **unit** {m.unit} · **format** {m.format} · "
+            f"**{'higher' if m.direction == 'up' else 'lower'} is better** · "
+            f"**target** {target_text(m)} · **minimum sample** {m.min_sample}"
+        )
+        if isinstance(m, DerivedMetric):
+            st.markdown(f"**Formula** `{m.formula}`")
+        else:
+            st.markdown(f"**Model** `{m.model}` — {catalog.models[m.model].spec.description}")
+        for c in m.counterparts:
+            st.markdown(f"**Counterpart** `{c.metric}`: {c.reveals}")
+        st.code(compile_query(catalog, Query(metrics=(name,)), as_of).sql, language="sql")
+
+
+def short_files(frame: pl.DataFrame) -> pl.DataFrame:
+    """File paths shown as their last two parts (source folder and file name)."""
+    if "file" not in frame.columns:
+        return frame
+    return frame.with_columns(pl.col("file").str.split("/").list.slice(-2).list.join("/"))
+
+
+def sql_as_of() -> dt.date:
+    """The as-of date to compile the shown SQL for: the warehouse's, else today."""
+    try:
+        return data.as_of(data.source()) or dt.date.today()
+    except WAREHOUSE_ERRORS:  # no or unreadable warehouse: the definitions still apply
+        return dt.date.today()

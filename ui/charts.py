@@ -1,0 +1,225 @@
+"""Altair chart builders: trends with targets, the promise waterfall, drivers and pairs.
+
+Frames arrive aggregated (hundreds of rows at most): Streamlit ships every row
+to the browser.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from metrics.spec import MetricBase
+from ui import format as fmt
+
+STATUS_SCALE = alt.Scale(
+    domain=["green", "amber", "red"],
+    range=[fmt.STATUS_COLOR["green"], fmt.STATUS_COLOR["amber"], fmt.STATUS_COLOR["red"]],
+)
+RED, GREY, BLUE, GREEN, ORANGE = "#c62828", "#9e9e9e", "#1f4e79", "#2e7d32", "#e08a00"
+
+
+def trend(frame: pl.DataFrame, m: MetricBase, *, height: int = 220) -> alt.LayerChart:
+    """Value per period, points coloured by status, target as a dashed line; partial periods hollow."""
+    axis = fmt.axis_format(m.format)
+    base = alt.Chart(frame).encode(x=alt.X("period:T", title=None, axis=alt.Axis(format="%d %b")))
+    line = base.mark_line(color=BLUE).encode(
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=axis), scale=alt.Scale(zero=False))
+    )
+    points = base.mark_point(size=70, filled=True).encode(
+        y="value:Q",
+        color=alt.Color("status:N", scale=STATUS_SCALE, legend=None),
+        shape=alt.Shape(
+            "partial:N",
+            scale=alt.Scale(domain=[False, True], range=["circle", "triangle"]),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("period:T", title="Period from", format="%d %b %Y"),
+            alt.Tooltip("value:Q", title=m.label, format=axis),
+            alt.Tooltip("target:Q", title="Target", format=axis),
+            alt.Tooltip("n:Q", title="Sample", format=","),
+            alt.Tooltip("partial:N", title="Partial"),
+        ],
+    )
+    target = base.mark_line(strokeDash=[6, 4], color=GREY).encode(y="target:Q")
+    return alt.layer(line, target, points).properties(height=height)
+
+
+def waterfall(funnel: pl.DataFrame, *, height: int = 280) -> alt.Chart:
+    """From 100 % of orders due, each miss reason takes its share, leaving OTIF."""
+    kind = (
+        pl.when(pl.col("reason").is_not_null())
+        .then(pl.lit("missed"))
+        .when(pl.col("step") == "OTIF")
+        .then(pl.lit("kept"))
+        .otherwise(pl.lit("due"))
+    )
+    frame = funnel.with_columns(
+        kind=kind,
+        label=pl.format(
+            "{} ({})", pl.col("orders"), (pl.col("share") * 100).round(1).cast(pl.String) + "%"
+        ),
+    )
+    order = frame["step"].to_list()
+    axis = alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelOverlap=False)
+    base = alt.Chart(frame).encode(x=alt.X("step:N", sort=order, title=None, axis=axis))
+    bars = base.mark_bar().encode(
+        y=alt.Y(
+            "start:Q",
+            title="Share of orders due",
+            axis=alt.Axis(format=".0%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
+        y2="end:Q",
+        color=alt.Color(
+            "kind:N",
+            legend=None,
+            scale=alt.Scale(domain=["due", "missed", "kept"], range=[BLUE, RED, GREEN]),
+        ),
+        tooltip=[
+            alt.Tooltip("step:N", title="Step"),
+            alt.Tooltip("orders:Q", title="Orders", format=","),
+            alt.Tooltip("share:Q", title="Share of due", format=".1%"),
+        ],
+    )
+    text = base.mark_text(dy=-8, fontSize=11).encode(y="start:Q", text="label:N")
+    return alt.layer(bars, text).properties(height=height)
+
+
+def contributors(frame: pl.DataFrame, title: str) -> alt.Chart:
+    """Missed lines per value; red where misses exceed what volume alone explains."""
+    frame = frame.with_columns(worse=pl.col("excess") > 0.5)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y(
+                "value:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=110)
+            ),
+            x=alt.X("missed:Q", title="Missed lines"),
+            color=alt.Color(
+                "worse:N", legend=None, scale=alt.Scale(domain=[True, False], range=[RED, GREY])
+            ),
+            tooltip=[
+                alt.Tooltip("value:N", title=title),
+                alt.Tooltip("missed:Q", title="Missed lines"),
+                alt.Tooltip("lines:Q", title="Lines due", format=","),
+                alt.Tooltip("share:Q", title="Share of all misses", format=".0%"),
+                alt.Tooltip("otif:Q", title="Line OTIF", format=".1%"),
+                alt.Tooltip("excess:Q", title="Misses beyond its volume", format="+.1f"),
+            ],
+        )
+        .properties(height=34 * frame.height + 10)
+    )
+
+
+def attainment(frame: pl.DataFrame, *, height: int = 200) -> alt.LayerChart:
+    """Two metrics of different units on one scale: value as a share of target (100 % = on target).
+
+    ``frame`` has period, label, role (customer|department), attainment (lower-is-better: target / value).
+    """
+    labels = (
+        frame.sort("role")["label"].unique(maintain_order=True).to_list()
+    )  # customer, then department
+    base = alt.Chart(frame).encode(x=alt.X("period:T", title=None, axis=alt.Axis(format="%d %b")))
+    lines = base.mark_line(point=True).encode(
+        y=alt.Y(
+            "attainment:Q",
+            title="% of target",
+            axis=alt.Axis(format=".0%"),
+            scale=alt.Scale(zero=False),
+        ),
+        color=alt.Color(
+            "label:N",
+            title=None,
+            legend=alt.Legend(orient="top"),
+            scale=alt.Scale(domain=labels, range=[BLUE, ORANGE]),
+        ),
+        tooltip=[
+            alt.Tooltip("period:T", format="%d %b %Y"),
+            "label:N",
+            alt.Tooltip("shown:N", title="Value"),
+            alt.Tooltip("attainment:Q", format=".0%"),
+        ],
+    )
+    rule = (
+        alt.Chart(pl.DataFrame({"y": [1.0]}))
+        .mark_rule(strokeDash=[6, 4], color=GREY)
+        .encode(y="y:Q")
+    )
+    return alt.layer(rule, lines).properties(height=height)
+
+
+def by_dimension(
+    frame: pl.DataFrame, m: MetricBase, dim: str, *, picked: str | None, height: int = 320
+) -> alt.LayerChart:
+    """A metric's value per dimension value, clickable; the target as a dashed rule."""
+    axis = fmt.axis_format(m.format)
+    pick = alt.selection_point(name="pick", fields=[dim])
+    frame = frame.with_columns(pl.col(dim).cast(pl.String).fill_null("(none)"))
+    order = frame.sort("value", descending=m.direction == "up", nulls_last=True)[dim].to_list()
+    x = alt.X(
+        f"{dim}:N", sort=order, title=None, axis=alt.Axis(labelAngle=0 if len(order) <= 8 else -40)
+    )
+    opacity = (
+        alt.condition(alt.datum[dim] == picked, alt.value(1.0), alt.value(0.35))
+        if picked
+        else alt.value(1.0)
+    )
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=m.label, axis=alt.Axis(format=axis)),
+            color=alt.Color("status:N", scale=STATUS_SCALE, legend=None),
+            opacity=opacity,
+            tooltip=[
+                alt.Tooltip(f"{dim}:N"),
+                alt.Tooltip("value:Q", title=m.label, format=axis),
+                alt.Tooltip("target:Q", title="Target", format=axis),
+                alt.Tooltip("n:Q", title="Sample"),
+            ],
+        )
+        .add_params(pick)
+    )
+    layers = [bars]
+    if frame["target"].drop_nulls().len():
+        layers.append(
+            alt.Chart(frame)
+            .mark_tick(color="black", thickness=2, size=30)
+            .encode(x=x, y="target:Q")
+        )
+    return alt.layer(*layers).properties(height=height)
+
+
+def over_time(
+    frame: pl.DataFrame, m: MetricBase, dim: str | None, *, height: int = 320
+) -> alt.LayerChart:
+    """A metric per period (one line per dimension value), clickable points, target dashed."""
+    axis = fmt.axis_format(m.format)
+    fields = ["period"] + ([dim] if dim else [])
+    pick = alt.selection_point(name="pick", fields=fields)
+    base = alt.Chart(frame).encode(x=alt.X("period:T", title=None))
+    color = alt.Color(f"{dim}:N", title=None) if dim else alt.value(BLUE)
+    line = (
+        base.mark_line(point=alt.OverlayMarkDef(size=60))
+        .encode(
+            y=alt.Y(
+                "value:Q", title=m.label, axis=alt.Axis(format=axis), scale=alt.Scale(zero=False)
+            ),
+            color=color,
+            tooltip=[
+                alt.Tooltip("period:T", format="%d %b %Y"),
+                *([alt.Tooltip(f"{dim}:N")] if dim else []),
+                alt.Tooltip("value:Q", title=m.label, format=axis),
+                alt.Tooltip("n:Q", title="Sample"),
+            ],
+        )
+        .add_params(pick)
+    )
+    layers = [line]
+    if frame["target"].drop_nulls().len() and not dim:
+        layers.append(base.mark_line(strokeDash=[6, 4], color=GREY).encode(y="target:Q"))
+    return alt.layer(*layers).properties(height=height)

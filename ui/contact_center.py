@@ -1,0 +1,192 @@
+"""The contact center's numbers: the handle-time trap, queues and agents, and why customers call.
+
+Queries go through ``ui.data`` (cached under the warehouse version); this
+module shapes them: which windows to compare, the sentence naming a queue
+that traded resolution for handle time, and the charts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import altair as alt
+import polars as pl
+
+from metrics import insights
+from metrics.catalog import Catalog
+from metrics.sqlgen import Query
+from ui import charts, data
+from ui import format as fmt
+from ui.filters import View
+from ui.portfolios import SHORT
+
+TILES = (
+    ("aht_sec", "fcr_agent", "fcr", "csat"),
+    ("sales_per_contact", "service_level", "abandon_rate", "wismo_after_broken_promise"),
+)
+TABLE = (
+    "contacts",
+    "aht_sec",
+    "fcr_agent",
+    "fcr",
+    "csat",
+    "sales_per_contact",
+    "service_level",
+    "abandon_rate",
+)
+TRAP = ("aht_sec", "fcr_agent", "fcr", "csat")
+MONTHS = 12
+WISMO = "where_is_my_order"
+
+
+def months_back(as_of: dt.date, n: int) -> dt.date:
+    return insights.shift_period(insights.period_start(as_of, "month"), "month", -n)
+
+
+def trap_query(view: View) -> Query:
+    """AHT, both resolutions and CSAT after contacts, by queue and month, last 12 months."""
+    return Query(
+        TRAP,
+        by=("queue",),
+        grain="month",
+        date_from=months_back(view.as_of, MONTHS - 1),
+        date_to=view.as_of,
+        where=view.where,
+        as_of=view.as_of,
+    )
+
+
+def window_queries(view: View) -> tuple[Query, Query]:
+    """The first and the last 3 months of the trap chart, each as one total per queue."""
+    first = months_back(view.as_of, MONTHS - 1)
+    early = Query(
+        TRAP,
+        by=("queue",),
+        date_from=first,
+        date_to=insights.shift_period(first, "month", 3) - dt.timedelta(days=1),
+        where=view.where,
+        as_of=view.as_of,
+    )
+    late = early.replace(date_from=months_back(view.as_of, 2), date_to=view.as_of)
+    return early, late
+
+
+@dataclass(frozen=True)
+class Trap:
+    queue: str
+    before: dict  # metric -> value, first 3 months
+    after: dict  # metric -> value, last 3 months
+
+
+def find_trap(early: pl.DataFrame, late: pl.DataFrame, *, min_drop: float = 0.1) -> Trap | None:
+    """The queue whose handle time fell most (by ``min_drop`` or more) while customers' FCR or CSAT fell."""
+    both = early.join(late, on="queue", suffix="_late").filter(pl.col("queue").is_not_null())
+    best: Trap | None = None
+    for row in both.iter_rows(named=True):
+        a, b = row["aht_sec"], row["aht_sec_late"]
+        if not a or b is None or (a - b) / a < min_drop:
+            continue
+        worse = any(
+            row[m] is not None and row[f"{m}_late"] is not None and row[f"{m}_late"] < row[m]
+            for m in ("fcr", "csat")
+        )
+        if worse and (best is None or b / a < best.after["aht_sec"] / best.before["aht_sec"]):
+            best = Trap(
+                row["queue"], {m: row[m] for m in TRAP}, {m: row[f"{m}_late"] for m in TRAP}
+            )
+    return best
+
+
+def trap_sentence(trap: Trap | None, catalog: Catalog) -> str:
+    if trap is None:
+        return "No queue cut its handle time by 10 % or more at the expense of resolution or satisfaction."
+
+    def move(m: str) -> str:
+        f = catalog.metric(m).format
+        return f"{fmt.value(trap.before[m], f)} → **{fmt.value(trap.after[m], f)}**"
+
+    return (
+        f":material/warning: **The `{trap.queue}` queue** cut its handle time {move('aht_sec')} "
+        f"(first 3 against last 3 months), while customers who did not need to call again within "
+        f"7 days went {move('fcr')} and satisfaction after its calls {move('csat')}. The agents' "
+        f"own tick reads {move('fcr_agent')}: the call got shorter, the problem did not get solved."
+    )
+
+
+def trap_chart(frame: pl.DataFrame, catalog: Catalog, *, width: int = 1100) -> alt.VConcatChart:
+    """One row per metric, one column per queue: monthly values, target dashed."""
+    frame = frame.filter(pl.col("queue").is_not_null())
+    queues = sorted(frame["queue"].unique().to_list())
+    cell = max(140, width // max(len(queues), 1) - 30)
+    rows = [_trap_row(frame, catalog, m, queues, cell, first=i == 0) for i, m in enumerate(TRAP)]
+    return (
+        alt.vconcat(*rows, spacing=6).configure_view(stroke=None).configure_axis(labelFontSize=12)
+    )
+
+
+def _trap_row(
+    frame: pl.DataFrame, catalog: Catalog, name: str, queues: list[str], cell: int, *, first: bool
+) -> alt.FacetChart:
+    m = catalog.metric(name)
+    axis = fmt.axis_format(m.format) if m.format != "duration" else ",.0f"
+    title = SHORT.get(name, m.label) + (" (s)" if m.format == "duration" else "")
+    base = alt.Chart().encode(
+        x=alt.X("period:T", title=None, axis=alt.Axis(format="%b", tickCount=6))
+    )
+    line = base.mark_line(point=True, color=charts.BLUE).encode(
+        y=alt.Y(
+            "value:Q",
+            title=title,
+            scale=alt.Scale(zero=False),
+            axis=alt.Axis(format=axis, tickCount=4),
+        ),
+        tooltip=[
+            alt.Tooltip("queue:N"),
+            alt.Tooltip("period:T", format="%b %Y"),
+            alt.Tooltip("value:Q", title=m.label, format=axis),
+            alt.Tooltip("n:Q", title="Sample"),
+        ],
+    )
+    target = base.mark_line(strokeDash=[6, 4], color=charts.GREY).encode(y="target:Q")
+    header = (
+        alt.Header(labelFontSize=15, labelFontWeight="bold") if first else alt.Header(labels=False)
+    )
+    return (
+        alt.layer(line, target, data=frame.filter(pl.col("metric") == name))
+        .properties(width=cell, height=110)
+        .facet(column=alt.Column("queue:N", title=None, sort=queues, header=header), spacing=12)
+    )
+
+
+def reasons(src: data.Source, view: View) -> pl.DataFrame:
+    """Contacts per reason in the period, with their share; the WISMO reason flagged."""
+    frame = data.values(src, view.query("contacts", by=("reason",)))
+    total = frame["contacts"].sum() if frame.height else 0
+    return frame.with_columns(
+        pl.col("reason").fill_null("(none)"),
+        share=pl.col("contacts") / total if total else pl.lit(None, dtype=pl.Float64),
+        wismo=pl.col("reason") == WISMO,
+    ).sort("contacts", descending=True)
+
+
+def reasons_chart(frame: pl.DataFrame) -> alt.Chart:
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("reason:N", sort="-x", title=None, axis=alt.Axis(labelLimit=180)),
+            x=alt.X("contacts:Q", title="Contacts"),
+            color=alt.Color(
+                "wismo:N",
+                legend=None,
+                scale=alt.Scale(domain=[True, False], range=[charts.RED, charts.GREY]),
+            ),
+            tooltip=[
+                "reason:N",
+                alt.Tooltip("contacts:Q", format=","),
+                alt.Tooltip("share:Q", title="Share of contacts", format=".1%"),
+            ],
+        )
+        .properties(height=28 * max(frame.height, 1) + 20)
+    )

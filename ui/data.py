@@ -1,0 +1,157 @@
+"""Cached access to the warehouse and the metric engine.
+
+The warehouse is held once per file (``st.cache_resource``); every query result
+is cached (``st.cache_data``) under a ``Source`` that carries the warehouse
+version and the config file's stamp, so a new load or an edited metrics.yaml
+is picked up on the next rerun without a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from connectors.errors import ConnectorError
+from connectors.warehouse import Warehouse, default_db_path
+from metrics import insights
+from metrics.catalog import Catalog, load_catalog
+from metrics.query import default_as_of, fetch_rows, run_details, run_query
+from metrics.sqlgen import Query
+
+DEFAULT_CONFIG = "config/metrics.yaml"
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("NORTHSTAR_CONFIG") or DEFAULT_CONFIG)
+
+
+def _stamp(path: Path) -> str:
+    try:
+        st_ = path.stat()
+    except FileNotFoundError:
+        return "missing"
+    return f"{st_.st_mtime_ns}-{st_.st_size}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a cached result depends on: warehouse file + version, config file + stamp."""
+
+    db: str
+    version: str
+    config: str
+    config_stamp: str
+
+
+@st.cache_resource(show_spinner=False)
+def _warehouse(path: str) -> Warehouse:
+    return Warehouse(Path(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _catalog(path: str, stamp: str) -> Catalog:
+    return load_catalog(path)
+
+
+def catalog() -> Catalog:
+    """The metric catalogue (raises ConfigError with every problem)."""
+    path = config_path()
+    return _catalog(str(path), _stamp(path))
+
+
+def source() -> Source:
+    """The current warehouse and config; raises ConnectorError when there is no warehouse file."""
+    db = default_db_path()
+    version = _warehouse(str(db)).version
+    if version is None:
+        raise ConnectorError(
+            f"There is no warehouse at {db}. Run `northstar demo` or "
+            f"`northstar load PATH --db {db}` to build one."
+        )
+    path = config_path()
+    return Source(str(db), version, str(path), _stamp(path))
+
+
+@contextmanager
+def cursor(src: Source) -> Iterator[duckdb.DuckDBPyConnection]:
+    cur = _warehouse(src.db).cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+def catalog_of(src: Source) -> Catalog:
+    return _catalog(src.config, src.config_stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def as_of(src: Source) -> dt.date | None:
+    """The default as-of date, or None when the warehouse holds no dated rows."""
+    with cursor(src) as cur:
+        return default_as_of(cur)
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def details(src: Source, q: Query, compare: bool = True) -> pl.DataFrame:
+    with cursor(src) as cur:
+        return run_details(cur, catalog_of(src), q, compare=compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def values(src: Source, q: Query) -> pl.DataFrame:
+    with cursor(src) as cur:
+        return run_query(cur, catalog_of(src), q).values()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def rows(
+    src: Source, metric: str, q: Query, failing: bool = False, limit: int = 1000
+) -> pl.DataFrame:
+    with cursor(src) as cur:
+        return fetch_rows(cur, catalog_of(src), metric, q, failing=failing, limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def funnel(src: Source, q: Query) -> pl.DataFrame:
+    with cursor(src) as cur:
+        return insights.promise_funnel(cur, catalog_of(src), q)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def contributors(src: Source, q: Query, dims: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+    with cursor(src) as cur:
+        return insights.miss_contributors(cur, catalog_of(src), q, dims)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def satisfaction(src: Source, q: Query, as_of_day: dt.date) -> pl.DataFrame:
+    with cursor(src) as cur:
+        return insights.satisfaction_by_otif(cur, catalog_of(src), q, as_of_day)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def dimension_values(src: Source, dim: str) -> list[str]:
+    with cursor(src) as cur:
+        return insights.customer_dimension_values(cur, dim)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def freshness(src: Source, as_of_day: dt.date | None) -> pl.DataFrame:
+    with cursor(src) as cur:
+        return insights.freshness(cur, as_of_day)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_log(src: Source) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Loads, reject reasons and rejected rows."""
+    with cursor(src) as cur:
+        return insights.load_log(cur), insights.reject_reasons(cur), insights.rejected_rows(cur)

@@ -1,0 +1,142 @@
+"""Filters every page shares (region, segment, portfolio, period), bound to the URL.
+
+They are drawn in the sidebar by ``dashboard.py`` before the page runs, so
+their state carries across pages, and a pasted link restores them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+from metrics import insights
+from metrics.sqlgen import Query
+from ui import data
+from ui import format as fmt
+from ui.guard import WAREHOUSE_ERRORS
+
+GRAINS = ("week", "month", "quarter")
+HISTORY = {"week": 104, "month": 24, "quarter": 8}
+DIMENSIONS = ("region", "segment", "portfolio")
+
+
+@dataclass(frozen=True)
+class View:
+    """The slice every page shows: filters, the period under review and as-of."""
+
+    where: tuple[tuple[str, tuple[str, ...]], ...]
+    grain: str
+    start: dt.date
+    end: dt.date
+    as_of: dt.date
+
+    @property
+    def partial(self) -> bool:
+        return self.end > self.as_of
+
+    @property
+    def label(self) -> str:
+        text = fmt.period_label(self.start, self.end, self.grain)
+        return f"{text} (partial: data to {self.as_of:%d %b})" if self.partial else text
+
+    def query(self, *metrics: str, **changes) -> Query:
+        return Query(
+            metrics=metrics,
+            date_from=self.start,
+            date_to=self.end,
+            where=self.where,
+            as_of=self.as_of,
+        ).replace(**changes)
+
+    def trend_query(self, *metrics: str, periods: int = 13, grain: str | None = None) -> Query:
+        """The ``periods`` periods of ``grain`` ending with the one under review."""
+        grain = grain or self.grain
+        last = insights.period_start(self.end, grain)
+        first = insights.shift_period(last, grain, -(periods - 1))
+        end = min(insights.period_end(last, grain), self.as_of)
+        return Query(
+            metrics=metrics,
+            grain=grain,
+            date_from=first,
+            date_to=end,
+            where=self.where,
+            as_of=self.as_of,
+        )
+
+
+def _reset_period() -> None:
+    """On a new period type, review its last complete period."""
+    s = st.session_state
+    as_of = s.get("_as_of") or dt.date.today()
+    s["period"] = insights.last_complete_period(as_of, s.get("grain") or "week").isoformat()
+
+
+def _warn_bad_param(name: str, allowed: list[str], what: str) -> None:
+    """A link naming a value the app does not know gets a plain note, not a traceback."""
+    raw = st.query_params.get(name)
+    if raw and raw not in allowed:
+        st.session_state.setdefault("_url_notes", []).append(
+            f"The link's {what} '{raw}' is not one we know; showing the default instead."
+        )
+
+
+def sidebar() -> None:
+    """Draw the shared filters; pages read them with ``current_view``."""
+    with st.sidebar:
+        st.markdown("**Filters** · apply to every page")
+        try:
+            src = data.source()
+            known = data.as_of(src)
+            options = {d: data.dimension_values(src, d) for d in DIMENSIONS}
+        except WAREHOUSE_ERRORS:  # the page itself explains what is wrong with the warehouse
+            known, options = None, {d: [] for d in DIMENSIONS}
+        as_of = known or dt.date.today()
+        st.session_state["_as_of"] = as_of
+        st.session_state["_url_notes"] = []
+        for dim in DIMENSIONS:
+            st.multiselect(
+                dim.capitalize(), options[dim], key=dim, bind="query-params", placeholder="All"
+            )
+        _warn_bad_param("grain", list(GRAINS), "period type")
+        grain = (
+            st.segmented_control(
+                "Period",
+                GRAINS,
+                key="grain",
+                bind="query-params",
+                default="week",
+                on_change=_reset_period,
+            )
+            or "week"
+        )
+        starts = [d.isoformat() for d in insights.recent_periods(as_of, grain, HISTORY[grain])]
+        default = insights.last_complete_period(as_of, grain).isoformat()
+        _warn_bad_param("period", starts, "period")
+        st.selectbox(
+            f"{grain.capitalize()} starting",
+            starts,
+            index=starts.index(default) if default in starts else 0,
+            key="period",
+            bind="query-params",
+        )
+        st.caption(f"Data as of **{known:%a %d %b %Y}**" if known else "No data loaded yet")
+
+
+def current_view(as_of: dt.date) -> View:
+    """The view the sidebar's filters describe, for data as of ``as_of``."""
+    s = st.session_state
+    grain = s.get("grain") or "week"
+    try:
+        start = dt.date.fromisoformat(s.get("period") or "")
+    except ValueError:
+        start = insights.last_complete_period(as_of, grain)
+    start = insights.period_start(start, grain)
+    where = tuple((d, tuple(s[d])) for d in DIMENSIONS if s.get(d))
+    return View(where, grain, start, insights.period_end(start, grain), as_of)
+
+
+def url_notes() -> None:
+    for note in st.session_state.get("_url_notes", []):
+        st.warning(note)

@@ -1,0 +1,74 @@
+"""KPI tiles: value, target, status, change and sample size in one glance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import streamlit as st
+
+from metrics.spec import MetricBase
+from ui import format as fmt
+
+COMPARE_TEXT = {"prev": "vs last {grain}", "ly": "vs a year ago"}
+
+
+def delta_color(m: MetricBase) -> str:
+    """Lower-is-better metrics colour a fall green."""
+    return "inverse" if m.direction == "down" else "normal"
+
+
+def caption(row: Mapping[str, Any], m: MetricBase) -> str:
+    """'target 90.0% · n=126' plus a small-sample warning."""
+    parts = [fmt.STATUS_TEXT[row.get("status")]] if row.get("status") else []
+    if row.get("target") is not None:
+        parts.append(f"target {fmt.value(row['target'], m.format)}")
+    if row.get("n") is not None:
+        parts.append(f"n={row['n']:,}")
+    note = fmt.sample_note(row.get("n"), m.min_sample)
+    if note:
+        parts.append(f":orange[:material/warning: {note}]")
+    return " · ".join(parts)
+
+
+def kpi(
+    row: Mapping[str, Any] | None,
+    m: MetricBase,
+    *,
+    grain: str = "week",
+    compare: str = "prev",
+    label: str | None = None,
+    chart: Sequence[float] | None = None,
+    status_badge: bool = False,
+) -> None:
+    """One metric as a bordered tile; ``row`` is a run_details row (or None when empty).
+
+    The status shows as a coloured dot, or with ``status_badge`` as a coloured word.
+    """
+    label = label or m.label
+    if row is None or row.get("value") is None:
+        st.metric(label, "—", border=True, help=m.description)
+        st.caption("nothing measured in this period yet")
+        return
+    small = fmt.sample_note(row.get("n"), m.min_sample) is not None
+    shown = fmt.value(row["value"], m.format)
+    delta = None if row.get("partial") else fmt.delta(row.get(f"delta_{compare}"), m.format)
+    description = COMPARE_TEXT[compare].format(grain=grain) if delta else None
+    badge = " :orange-badge[small sample]" if small else ""
+    status = row.get("status")
+    title = (
+        f"{label} {fmt.STATUS_BADGE[status]}"
+        if status_badge and status
+        else f"{fmt.STATUS_ICON[status]} {label}"
+    )
+    st.metric(
+        f"{title}{badge}",
+        shown,
+        delta,
+        delta_color=delta_color(m),
+        delta_description=description,
+        border=True,
+        chart_data=list(chart) if chart else None,
+        help=m.description,
+    )
+    st.caption(caption(row, m) + (" · partial period: not compared" if row.get("partial") else ""))
