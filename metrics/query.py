@@ -134,7 +134,7 @@ def run_details(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, *,
         long = _grain_details(cur, catalog, q, keys, compare)
     else:
         long = _total_details(cur, catalog, q, keys, compare)
-    return _annotate(long, catalog, q, keys)
+    return _annotate(long, catalog, q, keys, _customer_attributes(cur, q, long))
 
 
 def _long(result: QueryResult, keys: list[str]) -> pl.DataFrame:
@@ -183,7 +183,23 @@ def _total_details(cur, catalog: Catalog, q: Query, keys: list[str], compare: bo
     return long.with_columns(partial=pl.lit(partial))
 
 
-def _annotate(long: pl.DataFrame, catalog: Catalog, q: Query, keys: list[str]) -> pl.DataFrame:
+_CUSTOMER_ATTRIBUTES = ("region", "segment", "portfolio", "portfolio_manager")
+
+
+def _customer_attributes(cur, q: Query, long: pl.DataFrame) -> dict[str, dict[str, object]]:
+    """Region, segment, portfolio... of the customers a result is about, for per-dimension targets."""
+    ids = set(long["customer_id"].drop_nulls().to_list()) if "customer_id" in long.columns else set()
+    ids |= {v for d, vals in q.where if d == "customer_id" and len(vals) == 1 for v in vals}
+    if not ids:
+        return {}
+    sql = (f"SELECT customer_id, {', '.join(_CUSTOMER_ATTRIBUTES)} FROM customers "
+           f"WHERE customer_id IN (SELECT unnest($ids::VARCHAR[]))")
+    rows = execute(cur, Compiled(sql, {"ids": sorted(ids)}))
+    return {r["customer_id"]: r for r in rows.iter_rows(named=True)}
+
+
+def _annotate(long: pl.DataFrame, catalog: Catalog, q: Query, keys: list[str],
+              customers: dict[str, dict[str, object]]) -> pl.DataFrame:
     if long.is_empty():
         return long
     for tag in ("prev", "ly"):
@@ -198,7 +214,9 @@ def _annotate(long: pl.DataFrame, catalog: Catalog, q: Query, keys: list[str]) -
     for row in long.iter_rows(named=True):
         m = catalog.metric(row["metric"])
         on = row.get("period") or q.date_to or q.as_of
-        target = target_for(m, on=on, dims={**fixed, **{k: row[k] for k in keys if k != "period"}})
+        dims = {**fixed, **{k: row[k] for k in keys if k != "period"}}
+        dims = {**customers.get(dims.get("customer_id"), {}), **dims}
+        target = target_for(m, on=on, dims=dims)
         targets.append(target)
         statuses.append(status(m, row["value"], target))
         significant.append(row["n"] is not None and row["n"] >= m.min_sample)

@@ -81,3 +81,11 @@ def test_same_week_last_year_is_weekday_aligned():
     row = run_details(con, CATALOG, q).to_dicts()[0]
     assert last_year.weekday() == this_year.weekday()
     assert row["value"] == 1.0 and row["ly_value"] == 0.0 and row["delta_ly"] == 1.0
+
+
+def test_a_customers_segment_target_applies_to_that_customer(db):
+    """C1 is a key account: its OTIF target is the key-account one, by filter or by split."""
+    q = Query(metrics=("otif",), where=(("customer_id", ("C1",)),), as_of=dt.date(2026, 3, 15))
+    assert run_details(cursor(db), CATALOG, q)["target"].to_list() == [0.95]
+    split = run_details(cursor(db), CATALOG, q.replace(where=(), by=("customer_id",)))
+    assert dict(zip(split["customer_id"], split["target"])) == {"C1": 0.95, "C2": 0.90, "C3": 0.90}
