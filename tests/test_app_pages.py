@@ -197,12 +197,21 @@ def test_explore_failing_toggle_from_the_url(demo_db):
         ({"metric": "otiff"}, "unknown metric 'otiff'; did you mean 'otif'"),
         ({"metric": "otif", "by": "planet"}, "'planet' is not a dimension of otif"),
         ({"metric": "otif", "at": "2026-13-45"}, "not a date"),
-        ({"period": "last tuesday"}, "period 'last tuesday'"),
-        ({"grain": "fortnight"}, "period type 'fortnight'"),
     ],
 )
 def test_explore_explains_bad_link_values(demo_db, params, says):
     at = run_page("pages/explore_view.py", demo_db, params)
+    assert not at.exception, at.exception
+    assert says in texts(at.warning)
+
+
+@pytest.mark.parametrize(
+    "params, says",
+    [({"period": "last tuesday"}, "period 'last tuesday'"), ({"grain": "fortnight"}, "period type 'fortnight'")],
+)
+def test_every_page_explains_bad_shared_filter_values(demo_db, params, says):
+    """The sidebar's filters are shared; every page's header shows their notes (here: the home page)."""
+    at = run_page(PAGES[0], demo_db, params)
     assert not at.exception, at.exception
     assert says in texts(at.warning)
 

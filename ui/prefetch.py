@@ -43,8 +43,10 @@ def _default_views(src: data.Source, view: View) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _warm(src: data.Source, view: View) -> threading.Thread:
+    # Not a daemon: at exit Python waits for it, instead of killing DuckDB mid-query
+    # (which aborts the whole process).
     thread = threading.Thread(
-        target=_default_views, args=(src, view), name="northstar-prefetch", daemon=True
+        target=_default_views, args=(src, view), name="northstar-prefetch", daemon=False
     )
     thread.start()
     return thread
