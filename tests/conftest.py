@@ -10,6 +10,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    demo_warehouse,
+    free_port,
+    start_server,
+    stop_server,
+)
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -40,3 +49,39 @@ def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 120) ->
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "wh.duckdb"
+
+
+# ---- the browser tests' shared session: one Chromium, one app server ---------------------
+# (defined once here: two Playwright sessions cannot run in one process)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing on CI: apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory) -> Path:
+    return demo_warehouse(tmp_path_factory.mktemp("browser") / "demo.duckdb")
+
+
+@pytest.fixture(scope="session")
+def app_url(warehouse, chromium_path):
+    port = free_port()
+    proc = start_server(warehouse, port=port)
+    yield f"http://127.0.0.1:{port}"
+    stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,52 +17,14 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     EXCEPTION,
     ROOT,
-    demo_warehouse,
-    free_port,
-    start_server,
-    stop_server,
     wait_ready,
 )
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "artifacts" / "screenshots"
 PAGES = {"north_star": "/", "pairs": "/pairs", "explore": "/explore", "data": "/data"}
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing on CI: apt-get install -y chromium")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def warehouse(tmp_path_factory) -> Path:
-    return demo_warehouse(tmp_path_factory.mktemp("browser") / "demo.duckdb")
-
-
-@pytest.fixture(scope="session")
-def app_url(warehouse, chromium_path):
-    port = free_port()
-    proc = start_server(warehouse, port=port)
-    yield f"http://127.0.0.1:{port}"
-    stop_server(proc)
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -143,6 +104,7 @@ def test_north_star_shows_the_otif_the_cli_computes(page, app_url, warehouse):
 
 def test_an_explore_link_reproduces_the_view(page, app_url):
     open_page(page, app_url + "/explore?metric=fcr&by=region&every=week")
+    page.wait_for_selector('[data-testid="stMain"] [data-testid="stSelectbox"] input', timeout=30_000)
     chosen = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input')
     values = [chosen.nth(i).input_value() for i in range(chosen.count())]
     assert values == ["First-contact resolution (fcr)", "Region", "by week"], values

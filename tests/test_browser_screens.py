@@ -4,7 +4,6 @@ Same suite and rules as test_browser.py (skipped without /usr/bin/chromium, fail
 Screenshots go to artifacts/screenshots/. The wall is shot at 1920x1080, the size of its TV.
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from the dashboard's test modules)
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +14,7 @@ import pytest
 
 from tests.browser_support import EXCEPTION, free_port, start_server, stop_server, wait_ready
 from tests.conftest import run_cli, write_csv
-from tests.test_browser import SHOTS, app_url, browser, chromium_path, cli_otif, warehouse  # noqa: F401
+from tests.test_browser import SHOTS, cli_otif
 
 pytestmark = pytest.mark.browser
 SCREENS = {
