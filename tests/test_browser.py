@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from tests.browser_support import (
     EXCEPTION,
@@ -104,10 +105,11 @@ def test_north_star_shows_the_otif_the_cli_computes(page, app_url, warehouse):
 
 def test_an_explore_link_reproduces_the_view(page, app_url):
     open_page(page, app_url + "/explore?metric=fcr&by=region&every=week")
-    page.wait_for_selector('[data-testid="stMain"] [data-testid="stSelectbox"] input', timeout=30_000)
     chosen = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"] input')
-    values = [chosen.nth(i).input_value() for i in range(chosen.count())]
-    assert values == ["First-contact resolution (fcr)", "Region", "by week"], values
+    expected = ["First-contact resolution (fcr)", "Region", "by week"]
+    expect(chosen).to_have_count(len(expected), timeout=30_000)  # retried until drawn
+    for i, value in enumerate(expected):
+        expect(chosen.nth(i)).to_have_value(value, timeout=30_000)
     page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=30_000)
     query = parse_qs(urlparse(page.url).query)
     assert query["metric"] == ["fcr"] and query["by"] == ["region"]
