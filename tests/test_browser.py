@@ -118,10 +118,12 @@ def test_an_explore_link_reproduces_the_view(page, app_url):
 
 def test_clicking_a_row_narrows_the_records(page, app_url):
     open_page(page, app_url + "/explore?metric=otif&by=region")
+    page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=30_000)
+    drawn(page)  # charts above the grid have their final size: the grid stops moving
     grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.locator("canvas").first.wait_for(timeout=30_000)
-    box = grid.bounding_box()
-    for _ in range(3):  # the grid may still be laying out: click again until the selection lands
+    for _ in range(5):  # the grid may still be laying out: click again until the selection lands
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()  # measured anew on each try
         page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box
         try:
             page.wait_for_function(
