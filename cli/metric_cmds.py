@@ -16,6 +16,7 @@ from metrics.catalog import load_catalog
 from metrics.errors import ConfigError, MetricsError
 from metrics.query import fetch_rows, run_query
 from metrics.sqlgen import GRAINS, Query, compile_query
+from metrics.targets import base_target
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -93,11 +94,6 @@ def rows_cmd(metric, failing, limit, by, grain, date_from, date_to, where, as_of
     emit(fetch_rows(Warehouse(db).cursor(), catalog, q.metrics[0], q, failing=failing, limit=limit), fmt)
 
 
-def _target_text(m) -> float | None:
-    t = m.target
-    return t if t is None or isinstance(t, (int, float)) else t.value
-
-
 @click.command("metrics")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @config_option
@@ -108,7 +104,7 @@ def metrics_cmd(fmt, config_path):
     rows = [
         {
             "name": name, "label": m.label, "family": m.family, "owner": m.owner, "unit": m.unit,
-            "format": m.format, "direction": m.direction, "target": _target_text(m),
+            "format": m.format, "direction": m.direction, "target": base_target(m),
             "min_sample": m.min_sample,
             "counterparts": ",".join(c.metric for c in m.counterparts) or None,
             "definition": m.description,

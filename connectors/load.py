@@ -337,6 +337,9 @@ def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources
                 reports = _apply(con, planned, hashes, now, bar)
                 if strict and sum(r.rows_rejected for r in reports):
                     raise ConnectorError(_strict_message(reports))
+                unchanged = db.exists() and not fresh and all(r.skipped for r in reports)
+                if unchanged:  # nothing new: keep the live file (the copy is removed below)
+                    return LoadReport(db.as_posix(), tuple(reports))
                 if finalize is not None:
                     step = con.cursor()  # a connection of its own: no half-read result in its way
                     try:

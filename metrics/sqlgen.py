@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from metrics.catalog import DIALECT, Catalog, parse_sql
-from metrics.spec import Aggregate, DerivedMetric, RatioMetric, SimpleMetric
+from metrics.spec import Aggregate, RatioMetric, SimpleMetric
+from metrics.targets import base_target
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 STORED_SCHEMA = "models"  # where a load materialises the models (see materialize.py)
@@ -216,16 +217,8 @@ def _failing_condition(catalog: Catalog, name: str, m: RatioMetric) -> str:
     if m.denominator.agg == "sum":  # e.g. units shipped against units ordered
         cmp = "<" if up else ">"
         return f"coalesce({num.expr}, 0) {cmp} coalesce({m.denominator.expr}, 0)"
-    target = catalog_target(m)
+    target = base_target(m)
     if target is None:
         return "true"
     cmp = "<" if up else ">"
     return f"{m.scale!r} * coalesce({num.expr}, 0) {cmp} {target!r}"
-
-
-def catalog_target(m) -> float | None:
-    t = m.target
-    return None if t is None else (t if isinstance(t, (int, float)) else t.value)
-
-
-__all__ = ["GRAINS", "Query", "Compiled", "compile_query", "compile_rows", "DerivedMetric"]

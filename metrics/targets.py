@@ -8,6 +8,12 @@ from typing import Mapping
 from metrics.spec import MetricBase, Target
 
 
+def base_target(m: MetricBase) -> float | None:
+    """The metric's plain target, before any date or dimension override."""
+    t = m.target
+    return None if t is None else (t if isinstance(t, (int, float)) else t.value)
+
+
 def target_for(m: MetricBase, *, on: dt.date | None, dims: Mapping[str, object]) -> float | None:
     """The metric's target on a date, for a row with these dimension values."""
     t = m.target
