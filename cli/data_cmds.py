@@ -36,6 +36,13 @@ def _print_report(report: LoadReport) -> None:
     done = [f for f in report.files if not f.skipped]
     tail = f"; {report.rows_rejected:,} rejected, see 'northstar rejects'" if report.rows_rejected else ""
     click.echo(f"{len(done)} file(s) loaded into {_shown(report.db)}: {report.rows_loaded:,} rows{tail}")
+    if report.finalize_note:
+        click.echo(f"note: {report.finalize_note}")
+    if report.finalize_seconds is not None and not report.finalize_note:
+        click.echo(f"took {report.seconds:.1f} s, of which {report.finalize_seconds:.1f} s rebuilding "
+                   "the stored metric models")
+    elif report.seconds:
+        click.echo(f"took {report.seconds:.1f} s")
 
 
 @click.command()

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-
-import duckdb
 
 import connectors
 from connectors.errors import ConnectorError
-from connectors.load import LoadReport, load_paths
+from connectors.load import Finalize, LoadReport, load_paths
 
 REPO_ROOT = Path(connectors.__file__).resolve().parent.parent
 SAMPLE_DATA = REPO_ROOT / "sample_data"
@@ -17,7 +14,7 @@ SAMPLE_SOURCES = REPO_ROOT / "config" / "sources.yaml"
 
 
 def build_demo(db_path: Path | str, *, progress: bool = False,
-               finalize: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> LoadReport:
+               finalize: Finalize | None = None) -> LoadReport:
     """Build a fresh warehouse at ``db_path`` from the bundled sample data (see ``load_paths``)."""
     if not SAMPLE_DATA.is_dir():
         raise ConnectorError(f"no bundled sample data at {SAMPLE_DATA}")

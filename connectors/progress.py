@@ -48,6 +48,12 @@ class LoadProgress:
             self._progress.update(self._current, description=f"{table}: {path.name}", completed=0,
                                   visible=True, detail="")
 
+    def start_step(self, description: str) -> None:
+        """A step after the files (e.g. rebuilding derived tables); shown as the current task."""
+        if self._progress is not None:
+            self._progress.update(self._current, description=description, completed=0, visible=True,
+                                  detail="")
+
     def done_file(self, rows_read: int) -> None:
         if self._progress is not None:
             self._progress.update(self._current, completed=100, detail=f"{rows_read:,} rows")

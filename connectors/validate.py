@@ -169,7 +169,8 @@ def check_file(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
     order through a plan made only of the scan and projections. The query must
     therefore stay join-free: no ``x IN (list)`` nor ``list_contains`` (the
     optimizer turns them into a MARK join, which reorders rows), hence the
-    ``CASE x WHEN ...`` forms. ``plan_is_ordered`` checks it.
+    ``CASE x WHEN ...`` forms. ``plan_is_ordered`` checks it (a test runs it
+    on every table, format and mapping).
     """
     columns, extra_headers = resolve_columns(table, source.headers, mapping, file)
     params: list = []

@@ -78,23 +78,27 @@ def refresh_models(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.d
     return built
 
 
-def refresher(config_path: Path | str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+def refresher(config_path: Path | str) -> Callable[[duckdb.DuckDBPyConnection], str | None]:
     """The step a load runs before its swap: rebuild the models for the new data's as-of.
 
-    With an invalid metrics.yaml the stored models are only dropped (queries then
-    compute models live, once the configuration is fixed): never left stale.
+    With an invalid or missing metrics.yaml the stored models are only dropped
+    (queries then compute models live, once the configuration is fixed): never
+    left stale. The step then returns a note saying so.
     """
 
-    def refresh(con: duckdb.DuckDBPyConnection) -> None:
+    def refresh(con: duckdb.DuckDBPyConnection) -> str | None:
         from metrics.catalog import load_catalog
         from metrics.errors import ConfigError
         from metrics.query import default_as_of
 
         try:
             catalog = load_catalog(config_path)
-        except ConfigError:
+        except ConfigError as exc:
             con.sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-            return
+            first = str(exc).strip().splitlines()[0]
+            return (f"stored metric models not rebuilt (queries compute them live until the next load): "
+                    f"{first}")
         refresh_models(con, catalog, default_as_of(con))
+        return None
 
     return refresh

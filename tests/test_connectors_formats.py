@@ -128,3 +128,38 @@ def test_a_mapping_scoped_to_files_does_not_touch_other_files(tmp_path: Path, db
                   [["SO1", "1", "C1", "X", "2026-01-05", "2026-01-09", "1.5"]])
     load_paths(db, [f], sources=yaml, progress=False)
     assert query(db, "SELECT qty_ordered FROM orders") == [(1.5,)]
+
+
+MAPPINGS = {"plain": None, "mapped": ("%d.%m.%Y", ",")}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+@pytest.mark.parametrize("mapping", list(MAPPINGS))
+def test_every_check_query_keeps_file_order(tmp_path: Path, fmt: str, mapping: str) -> None:
+    """Row numbers rely on the check query having no join (see validate.check_file): every table,
+    format and mapping builds a query whose plan keeps the file's order."""
+    import duckdb
+
+    from connectors.readers import open_source
+    from connectors.schema import TABLES
+    from connectors.sources import TableSource
+    from connectors.validate import check_file, plan_is_ordered
+
+    con = duckdb.connect()
+    for table in TABLES.values():
+        typed = {"num": pl.Float64, "int": pl.Int64, "bool": pl.Boolean}
+        df = pl.DataFrame({c.name: pl.Series([None], dtype=typed.get(c.type, pl.String) if fmt != "csv"
+                                             else pl.String) for c in table.columns})
+        path = tmp_path / f"{table.name}_{mapping}.{fmt}"
+        if fmt == "csv":
+            df.write_csv(path)
+        elif fmt == "parquet":
+            df.write_parquet(path)
+        else:
+            df.write_excel(path)
+        spec = MAPPINGS[mapping]
+        source_map = TableSource(table.name, date_format=spec[0], decimal=spec[1]) if spec else None
+        checked = check_file(con, table, open_source(con, path), source_map, path)
+        assert plan_is_ordered(con, checked), (table.name, fmt, mapping)
+        if fmt == "xlsx":
+            con.unregister("_xlsx_source")

@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -154,6 +155,7 @@ def test_cli_load_prints_per_file_counts_and_top_rules(tmp_path: Path, db: Path)
     r = run_cli("load", tmp_path / "x", "--db", db)
     assert r.returncode == 0, r.stderr
     assert "orders" in r.stdout and "read 4  loaded 1  rejected 3  (out_of_range: 2, bad_number: 1)" in r.stdout
+    assert re.search(r"took [0-9.]+ s, of which [0-9.]+ s rebuilding the stored metric models", r.stdout)
     again = run_cli("load", tmp_path / "x", "--db", db)
     assert "unchanged (already loaded)" in again.stdout
     listed = run_cli("rejects", "--db", db, "--format", "json", "--rule", "out_of_range")
@@ -163,6 +165,15 @@ def test_cli_load_prints_per_file_counts_and_top_rules(tmp_path: Path, db: Path)
     assert len(as_csv.stdout.splitlines()) == 2
     table = run_cli("rejects", "--db", db)
     assert "bad_number" in table.stdout and table.returncode == 0
+
+
+def test_cli_load_says_when_the_metric_models_could_not_be_rebuilt(tmp_path: Path, db: Path) -> None:
+    _orders(tmp_path / "orders.csv", [("SO1", "1", "4")])
+    r = run_cli("load", tmp_path / "orders.csv", "--db", db, "--config", tmp_path / "missing.yaml")
+    assert r.returncode == 0, r.stderr
+    assert "loaded 1" in r.stdout and "Traceback" not in r.stdout + r.stderr
+    assert "note: stored metric models not rebuilt (queries compute them live until the next load): " in r.stdout
+    assert "missing.yaml" in r.stdout and "rebuilding" not in r.stdout
 
 
 def test_cli_errors_exit_1_without_traceback_and_usage_exits_2(tmp_path: Path, db: Path) -> None:

@@ -56,6 +56,7 @@ def test_an_invalid_config_drops_stored_models_instead_of_leaving_them_stale(db,
     broken.write_text(CONFIG.read_text().replace("direction: up\n", "direction: upward\n", 1))
     extra = tmp_path / "calls_more.csv"
     extra.write_text("call_id,started_at\nK98,2026-03-10 10:00:00\n")
-    load_paths(db, [extra], progress=False, finalize=refresher(broken))
+    report = load_paths(db, [extra], progress=False, finalize=refresher(broken))
     assert read_materialized(cursor(db)) is None
+    assert "stored metric models not rebuilt" in report.finalize_note and "direction" in report.finalize_note
     assert run_query(cursor(db), CATALOG, Query(metrics=("contacts",))).values().item() == 10
