@@ -2,46 +2,55 @@
 
 The shared filters live in the sidebar here, before the page runs, so they
 carry across pages and sit in the URL.
+
+`streamlit run` first imports this file to find the server (``app``, whose
+start warms the caches in the background, see ``ui/warmup.py``), then runs it
+as the app script (``__name__ == "__main__"``) for every page view.
 """
 
 import streamlit as st
 
-from ui import bootstrap, filters
+if __name__ != "__main__":  # imported by `streamlit run` to serve the app
+    from ui import warmup
 
-st.set_page_config(page_title="North Star", page_icon=":material/star:", layout="wide")
+    app = st.App(__file__, lifespan=warmup.lifespan)
+else:  # the app script, run for every page view
+    from ui import bootstrap, filters
 
-PAGES = [
-    st.Page(
-        "pages/north_star.py",
-        title="North Star — weekly review",
-        icon=":material/star:",
-        default=True,
-    ),
-    st.Page(
-        "pages/old_vs_north_star.py",
-        title="Old KPIs vs North Star",
-        icon=":material/balance:",
-        url_path="pairs",
-    ),
-    st.Page("pages/explore_view.py", title="Explore", icon=":material/search:", url_path="explore"),
-    st.Page(
-        "pages/data_and_definitions.py",
-        title="Data & definitions",
-        icon=":material/menu_book:",
-        url_path="data",
-    ),
-    st.Page("pages/portfolios.py", title="Portfolios", icon=":material/groups:", url_path="portfolio"),
-    st.Page(
-        "pages/contact_center.py",
-        title="Contact center",
-        icon=":material/support_agent:",
-        url_path="contact-center",
-    ),
-    st.Page("pages/wall.py", title="S&OP wall screen", icon=":material/tv:", url_path="sop-wall"),
-    st.Page("pages/customer.py", title="Customer", url_path="account", visibility="hidden"),
-]
+    st.set_page_config(page_title="North Star", page_icon=":material/star:", layout="wide")
 
-navigation = st.navigation(PAGES)
-bootstrap.ensure_warehouse()
-filters.sidebar()
-navigation.run()
+    PAGES = [
+        st.Page(
+            "pages/north_star.py",
+            title="North Star — weekly review",
+            icon=":material/star:",
+            default=True,
+        ),
+        st.Page(
+            "pages/old_vs_north_star.py",
+            title="Old KPIs vs North Star",
+            icon=":material/balance:",
+            url_path="pairs",
+        ),
+        st.Page("pages/explore_view.py", title="Explore", icon=":material/search:", url_path="explore"),
+        st.Page(
+            "pages/data_and_definitions.py",
+            title="Data & definitions",
+            icon=":material/menu_book:",
+            url_path="data",
+        ),
+        st.Page("pages/portfolios.py", title="Portfolios", icon=":material/groups:", url_path="portfolio"),
+        st.Page(
+            "pages/contact_center.py",
+            title="Contact center",
+            icon=":material/support_agent:",
+            url_path="contact-center",
+        ),
+        st.Page("pages/wall.py", title="S&OP wall screen", icon=":material/tv:", url_path="sop-wall"),
+        st.Page("pages/customer.py", title="Customer", url_path="account", visibility="hidden"),
+    ]
+
+    navigation = st.navigation(PAGES)
+    bootstrap.ensure_warehouse()
+    filters.sidebar()
+    navigation.run()

@@ -6,6 +6,7 @@ results out. No Streamlit. Every statement uses bound parameters.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,23 +35,49 @@ MISS_LABELS = {
     "in_transit": "Still in transit",
     "late_transit": "Late in transit",
 }
-_STEP = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}  # period lengths in months
 
 
 # ---- periods -------------------------------------------------------------------
 
 
 def period_start(day: dt.date, grain: str) -> dt.date:
-    return pl.select(pl.lit(day).dt.truncate(_STEP[grain])).item()
+    """The first day of the period holding ``day`` (weeks start on Monday)."""
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    months = _MONTHS.get(grain)
+    if months is None:
+        raise ValueError(f"unknown grain: {grain}")
+    return dt.date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months, its day clamped to the month's end (as Polars offsets do)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def _offset(day: dt.date, grain: str, n: int) -> dt.date:
+    if grain == "day":
+        return day + dt.timedelta(days=n)
+    if grain == "week":
+        return day + dt.timedelta(weeks=n)
+    if grain not in _MONTHS:
+        raise ValueError(f"unknown grain: {grain}")
+    return _add_months(day, n * _MONTHS[grain])
 
 
 def period_end(start: dt.date, grain: str) -> dt.date:
-    return pl.select(pl.lit(start).dt.offset_by(_STEP[grain]).dt.offset_by("-1d")).item()
+    return _offset(start, grain, 1) - dt.timedelta(days=1)
 
 
 def shift_period(start: dt.date, grain: str, n: int) -> dt.date:
     """The start of the period ``n`` periods after (negative: before) ``start``."""
-    return pl.select(pl.lit(start).dt.offset_by(f"{n}{_STEP[grain][1:]}")).item()
+    return _offset(start, grain, n)
 
 
 def last_complete_period(as_of: dt.date, grain: str) -> dt.date:

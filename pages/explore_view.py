@@ -64,17 +64,10 @@ with guarded():
     left, right = st.columns([3, 2], gap="large")
     with left:
         drawn = explore.chart_frame(frame, dim)
-        chart = explore.chart(drawn, m, dim, every, pick)
-        if chart is not None:
-            chart_event = st.altair_chart(
-                chart,
-                on_select="rerun",
-                selection_mode="pick",
-                key=f"explore_chart_{explore.nonce()}",
-                width="stretch",
-            )
-        else:
-            chart_event = None
+        chart_event = explore.draw_chart(
+            drawn, m, dim, every, pick, key=f"explore_chart_{explore.nonce()}"
+        )
+        if chart_event is None:
             tiles.kpi(frame.row(0, named=True), m, grain=view.grain)
         if drawn.height < frame.height:
             st.caption(

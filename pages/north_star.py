@@ -21,8 +21,15 @@ with guarded():
     view, cat = ctx.view, ctx.catalog
     page.stamp(ctx)
     otif = cat.metric("otif")
-    # One statement: 13 periods of OTIF and the outcomes, each with last period and last year.
-    periods = data.details(ctx.src, view.trend_query("otif", *OUTCOMES))
+    window = view.trend_query("csat")
+    # The page's four queries at once. The first is one statement: 13 periods of OTIF and
+    # the outcomes, each with last period and last year.
+    periods, funnel, drivers, satisfaction = data.gather(
+        lambda: data.details(ctx.src, view.trend_query("otif", *OUTCOMES)),
+        lambda: data.funnel(ctx.src, view.query("measured_orders")),
+        lambda: data.contributors(ctx.src, view.query("otif_line"), tuple(d for d, _ in DRIVERS)),
+        lambda: data.satisfaction(ctx.src, window, view.as_of),
+    )
     head = review.first_row(periods, "otif", view.start)
     trend = periods.filter(pl.col("metric") == "otif")
 
@@ -46,15 +53,14 @@ with guarded():
             f"**OTIF, last {trend.height} {view.grain}s** · dashed = target · "
             "dot colour = status · ▲ = partial"
         )
-        st.altair_chart(charts.trend(trend, otif), width="stretch")
+        charts.draw(charts.trend, trend, otif)
 
     st.divider()
     funnel_col, outcome_col = st.columns([3, 2], gap="large")
     with funnel_col:
         st.subheader("The promise funnel")
-        funnel = data.funnel(ctx.src, view.query("measured_orders"))
         st.caption(review.funnel_sentence(funnel))
-        st.altair_chart(charts.waterfall(funnel), width="stretch")
+        charts.draw(charts.waterfall, funnel)
     with outcome_col:
         st.subheader("Customer outcomes")
         for pair in (OUTCOMES[:2], OUTCOMES[2:]):
@@ -72,20 +78,18 @@ with guarded():
     st.caption(
         "Missed order lines due in the period. Red: more misses than the volume alone explains."
     )
-    drivers = data.contributors(ctx.src, view.query("otif_line"), tuple(d for d, _ in DRIVERS))
     for col, (dim, title) in zip(st.columns(4), DRIVERS):
         with col:
             frame = drivers[dim]
             st.markdown(f"**{title}**" + (" · no missed lines" if frame.is_empty() else ""))
             if not frame.is_empty():
-                st.altair_chart(charts.contributors(frame, title), width="stretch")
+                charts.draw(charts.contributors, frame, title)
 
     st.divider()
-    window = view.trend_query("csat")
     st.subheader("The customer cost of a broken promise")
     st.caption(
         f"Survey answers about orders, {window.date_from:%d %b} – {window.date_to:%d %b %Y} "
         "(13 periods, for a usable sample): customers whose order was OTIF against those whose was not."
     )
-    review.show_satisfaction(data.satisfaction(ctx.src, window, view.as_of), cat)
+    review.show_satisfaction(satisfaction, cat)
     prefetch.other_pages(ctx.src, view)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +20,7 @@ from metrics.catalog import load_catalog
 from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query
 from tests.browser_support import build_warehouse, demo_warehouse
-from ui import explore
+from ui import charts, data, explore, warmup
 from ui import format as fmt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,7 @@ def fresh_caches(monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("NORTHSTAR_DB", "")  # run_page sets it; monkeypatch restores it afterwards
     monkeypatch.delenv("NORTHSTAR_CONFIG", raising=False)
+    monkeypatch.setattr(charts, "VALIDATE", True)  # every chart a page draws meets the schema
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
@@ -119,6 +121,59 @@ def test_page_lists_the_problems_of_a_broken_config(page, demo_db, tmp_path, mon
     assert not at.exception, at.exception
     shown = texts(at.error) + texts(at.markdown)
     assert "2 problem(s)" in shown and "unknown model 'line'" in shown and "direction" in shown
+
+
+# ---- the server warms its caches when it starts --------------------------------------------
+
+
+def test_warm_up_fills_the_caches_the_first_page_view_reads(demo_db, monkeypatch):
+    monkeypatch.setenv("NORTHSTAR_DB", str(demo_db))
+    done = warmup.warm()
+    as_of = default_as_of(Warehouse(demo_db).cursor())
+    assert done["as_of"] == as_of and done["view"].start == last_week(demo_db)[0]
+
+    def computed_again(*args, **kwargs):
+        raise AssertionError("computed again: the warm-up missed it")
+
+    for name in ("run_details", "run_query", "fetch_rows", "default_as_of"):
+        monkeypatch.setattr(data, name, computed_again)
+    for name in ("promise_funnel", "miss_contributors", "satisfaction_by_otif", "freshness"):
+        monkeypatch.setattr(data.insights, name, computed_again)
+    for page in PAGES:
+        at = run_page(page, demo_db, {"metric": "otif"} if "explore" in page else None)
+        assert not at.exception, at.exception
+        assert not at.error, f"{page}: {texts(at.error)}"
+
+
+def test_warm_up_without_a_warehouse_leaves_the_page_to_explain(tmp_path, monkeypatch):
+    monkeypatch.setenv("NORTHSTAR_DB", str(tmp_path / "nowhere.duckdb"))
+    done = warmup.warm()
+    assert "view" not in done and done["seconds"] >= 0
+
+
+def test_a_new_load_after_the_warm_up_is_shown(tmp_path, monkeypatch):
+    live = tmp_path / "live.duckdb"
+    build_warehouse(live, lines=3_000)
+    monkeypatch.setenv("NORTHSTAR_DB", str(live))
+    warmup.warm()
+    before = run_page(PAGES[0], live).metric[0].value
+    newer = build_warehouse(tmp_path / "newer.duckdb", lines=9_000)
+    start, end = last_week(newer)
+    wh = Warehouse(newer)
+    expected = run_query(
+        wh.cursor(), load_catalog(CONFIG), Query(("otif",), date_from=start, date_to=end)
+    ).values()["otif"][0]
+    wh.close()
+    os.replace(newer, live)  # what a load does: swap in a new file
+    after = run_page(PAGES[0], live).metric[0].value
+    assert after == fmt.value(expected, "percent") and after != before
+
+
+def test_gather_runs_a_pages_queries_at_once_and_raises_their_failure():
+    both_running = threading.Barrier(2, timeout=10)  # broken unless the two jobs overlap
+    assert data.gather(lambda: both_running.wait() * 0 + 1, lambda: both_running.wait() * 0 + 2) == [1, 2]
+    with pytest.raises(ZeroDivisionError):
+        data.gather(lambda: 1, lambda: 1 / 0)
 
 
 # ---- the numbers are the query API's ------------------------------------------------------

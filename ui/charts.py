@@ -1,16 +1,32 @@
 """Altair chart builders: trends with targets, the promise waterfall, drivers and pairs.
 
 Frames arrive aggregated (hundreds of rows at most): Streamlit ships every row
-to the browser.
+to the browser. ``draw`` shows a chart: building an Altair chart and turning it
+into a Vega-Lite spec costs 50-80 ms of Python per chart, so the spec is cached
+on the chart's builder, frame and options and only the data travels each rerun.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import threading
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any
+
 import altair as alt
 import polars as pl
+import streamlit as st
+from pydantic import BaseModel
 
 from metrics.spec import MetricBase
 from ui import format as fmt
+
+try:  # the lock Streamlit holds while it flips Altair's global theme and data transformer
+    from streamlit.elements.vega_charts import _altair_globals_lock as _ALTAIR_GLOBALS
+except ImportError:  # pragma: no cover - a Streamlit without it
+    _ALTAIR_GLOBALS = threading.Lock()
 
 STATUS_SCALE = alt.Scale(
     domain=["green", "amber", "red"],
@@ -223,3 +239,71 @@ def over_time(
     if frame["target"].drop_nulls().len() and not dim:
         layers.append(base.mark_line(strokeDash=[6, 4], color=GREY).encode(y="target:Q"))
     return alt.layer(*layers).properties(height=height)
+
+
+# ---- drawing: cached Vega-Lite specs --------------------------------------------
+
+
+def _named_data(data: Any, frames: dict[str, Any]) -> dict[str, str]:
+    """Altair data transformer: each frame becomes a dataset named by its content (as in
+    Streamlit's own conversion, so the browser sees new data under a new name)."""
+    frame = data if isinstance(data, pl.DataFrame) else pl.DataFrame(data)
+    name = "data-" + hashlib.blake2b(frame.write_ipc(None).getvalue(), digest_size=16).hexdigest()
+    frames[name] = frame
+    return {"name": name}
+
+
+alt.data_transformers.register("northstar_named", _named_data)
+
+
+# Checking a spec against the Vega-Lite schema costs ~40 ms a chart on every new frame (each
+# filter change); the builders are fixed code, so the tests check them (VALIDATE = True there).
+VALIDATE = False
+
+
+def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart as a Vega-Lite spec with its frames under ``datasets`` (as Streamlit converts it)."""
+    frames: dict[str, Any] = {}
+    with _ALTAIR_GLOBALS:
+        # Altair's default theme sets a 300 px view size, which Streamlit's layout does not want.
+        theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()
+        with theme, alt.data_transformers.enable("northstar_named", frames=frames):
+            spec = chart.to_dict(validate=VALIDATE)
+    spec["datasets"] = frames
+    return spec
+
+
+def _key_part(value: Any) -> Any:
+    """A cheap, stable cache key for a builder argument (metrics are pydantic models)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    return value
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _spec(builder: str, frame: pl.DataFrame, key: str, _args: tuple, _kwargs: dict) -> dict:
+    module, name = builder.rsplit(".", 1)
+    build = getattr(importlib.import_module(module), name)
+    return to_spec(build(frame, *_args, **_kwargs))
+
+
+def draw(
+    build: Callable[..., alt.TopLevelMixin],
+    frame: pl.DataFrame,
+    *args: Any,
+    width: str | int = "stretch",
+    key: str | None = None,
+    on_select: str = "ignore",
+    selection_mode: str | None = None,
+    **kwargs: Any,
+):
+    """Show ``build(frame, *args, **kwargs)``; the spec is built once per frame and options.
+
+    ``on_select``, ``selection_mode`` and ``key`` are those of ``st.altair_chart``.
+    """
+    options = repr(
+        ([_key_part(a) for a in args], sorted((k, _key_part(v)) for k, v in kwargs.items()))
+    )
+    spec = _spec(f"{build.__module__}.{build.__qualname__}", frame, options, args, kwargs)
+    extra = {"selection_mode": selection_mode} if selection_mode else {}
+    return st.vega_lite_chart(spec=spec, width=width, key=key, on_select=on_select, **extra)

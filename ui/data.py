@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,36 @@ from metrics.query import default_as_of, fetch_rows, run_details, run_query
 from metrics.sqlgen import Query
 
 DEFAULT_CONFIG = "config/metrics.yaml"
+
+
+def gather(*jobs: Callable[[], object]) -> list:
+    """Run independent cached queries at once and return their results in order.
+
+    Each query takes its own cursor and DuckDB releases the GIL while it runs, so
+    a page's queries overlap instead of queueing. The first failure is raised
+    here, in the page's thread, where ``guarded`` turns it into a message.
+    """
+    results: list = [None] * len(jobs)
+    errors: list[BaseException | None] = [None] * len(jobs)
+
+    def run(i: int, job: Callable[[], object]) -> None:
+        try:
+            results[i] = job()
+        except BaseException as exc:  # handed to the page's thread below
+            errors[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, job), name="northstar-query")
+               for i, job in enumerate(jobs[1:], start=1)]
+    for thread in threads:
+        thread.start()
+    if jobs:
+        run(0, jobs[0])  # the first one in this thread
+    for thread in threads:
+        thread.join()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return results
 
 
 def config_path() -> Path:
@@ -49,6 +80,11 @@ class Source:
     version: str
     config: str
     config_stamp: str
+
+
+# Cache keys: Source and Query are frozen dataclasses of plain values, so their repr is a
+# stable key, and far cheaper to hash than Streamlit's generic object walk.
+_KEYS = {Source: repr, Query: repr}
 
 
 @st.cache_resource(show_spinner=False)
@@ -93,26 +129,26 @@ def catalog_of(src: Source) -> Catalog:
     return _catalog(src.config, src.config_stamp)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def as_of(src: Source) -> dt.date | None:
     """The default as-of date, or None when the warehouse holds no dated rows."""
     with cursor(src) as cur:
         return default_as_of(cur)
 
 
-@st.cache_data(show_spinner=False, max_entries=2048)
+@st.cache_data(show_spinner=False, max_entries=2048, hash_funcs=_KEYS)
 def details(src: Source, q: Query, compare: bool = True) -> pl.DataFrame:
     with cursor(src) as cur:
         return run_details(cur, catalog_of(src), q, compare=compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=2048)
+@st.cache_data(show_spinner=False, max_entries=2048, hash_funcs=_KEYS)
 def values(src: Source, q: Query) -> pl.DataFrame:
     with cursor(src) as cur:
         return run_query(cur, catalog_of(src), q).values()
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=_KEYS)
 def rows(
     src: Source, metric: str, q: Query, failing: bool = False, limit: int = 1000
 ) -> pl.DataFrame:
@@ -120,37 +156,37 @@ def rows(
         return fetch_rows(cur, catalog_of(src), metric, q, failing=failing, limit=limit)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def funnel(src: Source, q: Query) -> pl.DataFrame:
     with cursor(src) as cur:
         return insights.promise_funnel(cur, catalog_of(src), q)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def contributors(src: Source, q: Query, dims: tuple[str, ...]) -> dict[str, pl.DataFrame]:
     with cursor(src) as cur:
         return insights.miss_contributors(cur, catalog_of(src), q, dims)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def satisfaction(src: Source, q: Query, as_of_day: dt.date) -> pl.DataFrame:
     with cursor(src) as cur:
         return insights.satisfaction_by_otif(cur, catalog_of(src), q, as_of_day)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def dimension_values(src: Source, dim: str) -> list[str]:
     with cursor(src) as cur:
         return insights.customer_dimension_values(cur, dim)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_KEYS)
 def freshness(src: Source, as_of_day: dt.date | None) -> pl.DataFrame:
     with cursor(src) as cur:
         return insights.freshness(cur, as_of_day)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_KEYS)
 def load_log(src: Source) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Loads, reject reasons and rejected rows."""
     with cursor(src) as cur:

@@ -202,12 +202,16 @@ def records_config(records: pl.DataFrame) -> dict[str, Any]:
     }
 
 
-def chart(frame: pl.DataFrame, m: MetricBase, dim: str | None, every: str, pick: Pick):
-    """Bars per dimension value for a total, lines over time otherwise; None for a single total."""
+def draw_chart(
+    frame: pl.DataFrame, m: MetricBase, dim: str | None, every: str, pick: Pick, *, key: str
+):
+    """Bars per dimension value for a total, lines over time otherwise, clickable; returns the
+    chart's selection state, or None (nothing drawn) for a single total."""
+    options = {"on_select": "rerun", "selection_mode": "pick", "key": key}
     if every != "total":
-        return charts.over_time(frame, m, dim)
+        return charts.draw(charts.over_time, frame, m, dim, **options)
     if dim:
-        return charts.by_dimension(frame, m, dim, picked=pick.value)
+        return charts.draw(charts.by_dimension, frame, m, dim, picked=pick.value, **options)
     return None
 
 

@@ -84,7 +84,7 @@ def card(
                     return_dtype=pl.String,
                 )
             )
-            st.altair_chart(charts.attainment(shown, height=170), width="stretch")
+            charts.draw(charts.attainment, shown, height=170)
         if by_dim is not None and dim:
             st.dataframe(
                 _dim_table(by_dim, dim, dept, cust, catalog), hide_index=True, width="stretch"

@@ -19,7 +19,8 @@ from ui.filters import View
 log = logging.getLogger("northstar.ui")
 
 
-def _default_views(src: data.Source, view: View) -> None:
+def default_views(src: data.Source, view: View) -> None:
+    """What every page shows for ``view`` without filters, into the cache."""
     cat = data.catalog()
     jobs = [
         lambda: data.details(src, view.trend_query("otif", *review.OUTCOMES)),
@@ -46,7 +47,7 @@ def _warm(src: data.Source, view: View) -> threading.Thread:
     # Not a daemon: at exit Python waits for it, instead of killing DuckDB mid-query
     # (which aborts the whole process).
     thread = threading.Thread(
-        target=_default_views, args=(src, view), name="northstar-prefetch", daemon=False
+        target=default_views, args=(src, view), name="northstar-prefetch", daemon=False
     )
     thread.start()
     return thread

@@ -1,0 +1,84 @@
+"""Warm the server when it starts, so the first visitor does not pay for it.
+
+A fresh server has imported nothing heavy, parsed no metric catalogue, opened
+no warehouse and run no query: the first page view paid 3-5 s for all of it.
+``lifespan`` (the ``st.App`` hook ``dashboard.py`` installs) starts one
+background thread that does that work for the default views (the last complete
+week, no filters) into the same caches the pages read, keyed on the warehouse
+version. The server answers at once; a visitor who arrives while it runs waits
+only for what is still being computed (Streamlit computes a cached value once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+log = logging.getLogger("northstar.ui")
+WARMED = "North Star: caches warmed"
+
+
+def default_view(as_of: dt.date):
+    """The view a visitor without filters or a period in the URL sees."""
+    from metrics import insights
+    from ui.filters import View
+
+    start = insights.last_complete_period(as_of, "week")
+    return View((), "week", start, insights.period_end(start, "week"), as_of)
+
+
+def _import_pages() -> None:
+    """What the pages import (Altair alone is ~0.7 s), and Altair's schema validator."""
+    import altair as alt
+    import polars as pl
+
+    from ui import catalogue, charts, explore, pairs, prefetch, review, tiles  # noqa: F401
+
+    charts.to_spec(alt.Chart(pl.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"))
+
+
+def warm() -> dict[str, Any]:
+    """Imports, the catalogue, the warehouse and every default view's results; returns what
+    was warmed (for the log and tests). Never raises: a page shows its own errors."""
+    done: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    try:
+        _import_pages()
+        from ui import data, prefetch
+        from ui.filters import DIMENSIONS
+
+        data.catalog()
+        src = data.source()
+        as_of = data.as_of(src)
+        for dim in DIMENSIONS:
+            data.dimension_values(src, dim)
+        done.update(source=src, as_of=as_of)
+        if as_of is not None:
+            view = default_view(as_of)
+            prefetch.default_views(src, view)
+            done["view"] = view
+    except Exception:  # no warehouse, a broken config...: the page explains it
+        log.info("warm-up stopped early", exc_info=True)
+    done["seconds"] = time.perf_counter() - t0
+    # On the server's console, beside its URL (and for benchmarks that wait for it).
+    print(f"{WARMED} in {done['seconds']:.1f} s", flush=True)
+    return done
+
+
+def start() -> threading.Thread:
+    # Not a daemon: at exit Python waits for it rather than killing DuckDB mid-query.
+    thread = threading.Thread(target=warm, name="northstar-warmup", daemon=False)
+    thread.start()
+    return thread
+
+
+@asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    """``st.App`` lifespan: warm in the background while the server already answers."""
+    start()
+    yield
