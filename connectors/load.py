@@ -364,7 +364,6 @@ def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources
 def _finalize(con: duckdb.DuckDBPyConnection, finalize: Finalize, bar: LoadProgress) -> tuple[float, str | None]:
     """Run the finalize step on a cursor of its own (no half-read result in its way): its seconds and note."""
     t0 = time.perf_counter()
-    con.execute("SET preserve_insertion_order = false")  # derived tables: row order is free
     bar.start_step("rebuilding the metric models for the new data")
     step = con.cursor()
     try:

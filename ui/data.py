@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,27 +37,9 @@ def gather(*jobs: Callable[[], object]) -> list:
     a page's queries overlap instead of queueing. The first failure is raised
     here, in the page's thread, where ``guarded`` turns it into a message.
     """
-    results: list = [None] * len(jobs)
-    errors: list[BaseException | None] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], object]) -> None:
-        try:
-            results[i] = job()
-        except BaseException as exc:  # handed to the page's thread below
-            errors[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, job), name="northstar-query")
-               for i, job in enumerate(jobs[1:], start=1)]
-    for thread in threads:
-        thread.start()
-    if jobs:
-        run(0, jobs[0])  # the first one in this thread
-    for thread in threads:
-        thread.join()
-    for exc in errors:
-        if exc is not None:
-            raise exc
-    return results
+    with ThreadPoolExecutor(max_workers=max(len(jobs), 1), thread_name_prefix="northstar-query") as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return [f.result() for f in futures]
 
 
 def config_path() -> Path:
