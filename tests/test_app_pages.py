@@ -18,7 +18,7 @@ from connectors.warehouse import Warehouse
 from metrics import insights
 from metrics.catalog import load_catalog
 from metrics.query import default_as_of, run_query
-from metrics.sqlgen import Query
+from metrics.sqlgen import Query, compile_query
 from tests.browser_support import build_warehouse, demo_warehouse
 from ui import charts, data, explore, warmup
 from ui import format as fmt
@@ -121,6 +121,16 @@ def test_page_lists_the_problems_of_a_broken_config(page, demo_db, tmp_path, mon
     assert not at.exception, at.exception
     shown = texts(at.error) + texts(at.markdown)
     assert "2 problem(s)" in shown and "unknown model 'line'" in shown and "direction" in shown
+
+
+def test_catalogue_shows_the_sql_each_metric_compiles_to(demo_db):
+    at = run_page("pages/data_and_definitions.py", demo_db)
+    as_of = default_as_of(Warehouse(demo_db).cursor())
+    cat = load_catalog(CONFIG)
+    first = next(iter(cat.metrics))
+    assert compile_query(cat, Query(metrics=(first,)), as_of).sql in texts(at.text)
+    at.selectbox(key="definition").select("aht_sec").run()
+    assert compile_query(cat, Query(metrics=("aht_sec",)), as_of).sql in texts(at.text)
 
 
 # ---- the server warms its caches when it starts --------------------------------------------

@@ -73,7 +73,8 @@ def details(catalog: Catalog, name: str, as_of: dt.date) -> None:
             st.markdown(f"**Model** `{m.model}` — {catalog.models[m.model].spec.description}")
         for c in m.counterparts:
             st.markdown(f"**Counterpart** `{c.metric}`: {c.reveals}")
-        st.code(compile_query(catalog, Query(metrics=(name,)), as_of).sql, language="sql")
+        # Plain text: highlighting a compiled query in the browser took ~0.6 s per view.
+        st.text(compile_query(catalog, Query(metrics=(name,)), as_of).sql)
 
 
 def short_files(frame: pl.DataFrame) -> pl.DataFrame:

@@ -2,16 +2,20 @@
 
 Frames arrive aggregated (hundreds of rows at most): Streamlit ships every row
 to the browser. ``draw`` shows a chart: building an Altair chart and turning it
-into a Vega-Lite spec costs 50-80 ms of Python per chart, so the spec is cached
-on the chart's builder, frame and options and only the data travels each rerun.
+into a Vega-Lite spec costs 50-80 ms of Python per chart, so ``draw`` builds a
+chart's spec once per *structure* (builder, options, columns and ``shape``) and
+then only swaps its data. Each builder is marked with ``@template``: its
+``prepare`` step (cheap Polars, run on every draw) derives the frame the chart
+shows, and ``shape`` is all the spec depends on of that frame's values.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import importlib
+import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from contextlib import nullcontext
 from typing import Any
 
@@ -35,6 +39,39 @@ STATUS_SCALE = alt.Scale(
 RED, GREY, BLUE, GREEN, ORANGE = "#c62828", "#9e9e9e", "#1f4e79", "#2e7d32", "#e08a00"
 
 
+def _as_is(frame: pl.DataFrame, *_args: Any, **_kwargs: Any) -> pl.DataFrame:
+    return frame
+
+
+def _no_shape(_frame: pl.DataFrame, *_args: Any, **_kwargs: Any) -> Hashable:
+    return ()
+
+
+def template(
+    *,
+    prepare: Callable[..., pl.DataFrame] = _as_is,
+    shape: Callable[..., Hashable] = _no_shape,
+) -> Callable[[Callable[..., alt.TopLevelMixin]], Callable[..., alt.TopLevelMixin]]:
+    """Mark a chart builder whose spec ``draw`` may build once and refill with new data.
+
+    ``prepare(frame, *args, **kwargs)`` derives the frame the chart shows (new columns, casts,
+    ranks). The decorated function charts that prepared frame as it is, plus constant frames of
+    its own, and depends on its values only through ``shape(prepared, *args, **kwargs)`` (small,
+    hashable). Called directly, the builder prepares its frame itself.
+    """
+
+    def decorate(body: Callable[..., alt.TopLevelMixin]) -> Callable[..., alt.TopLevelMixin]:
+        @functools.wraps(body)
+        def build(frame: pl.DataFrame, *args: Any, **kwargs: Any) -> alt.TopLevelMixin:
+            return body(prepare(frame, *args, **kwargs), *args, **kwargs)
+
+        build.prepare, build.shape, build.body = prepare, shape, body  # type: ignore[attr-defined]
+        return build
+
+    return decorate
+
+
+@template()
 def trend(frame: pl.DataFrame, m: MetricBase, *, height: int = 220) -> alt.LayerChart:
     """Value per period, points coloured by status, target as a dashed line; partial periods hollow."""
     axis = fmt.axis_format(m.format)
@@ -62,8 +99,7 @@ def trend(frame: pl.DataFrame, m: MetricBase, *, height: int = 220) -> alt.Layer
     return alt.layer(line, target, points).properties(height=height)
 
 
-def waterfall(funnel: pl.DataFrame, *, height: int = 280) -> alt.Chart:
-    """From 100 % of orders due, each miss reason takes its share, leaving OTIF."""
+def _waterfall_frame(funnel: pl.DataFrame, **_options: Any) -> pl.DataFrame:
     kind = (
         pl.when(pl.col("reason").is_not_null())
         .then(pl.lit("missed"))
@@ -71,13 +107,22 @@ def waterfall(funnel: pl.DataFrame, *, height: int = 280) -> alt.Chart:
         .then(pl.lit("kept"))
         .otherwise(pl.lit("due"))
     )
-    frame = funnel.with_columns(
+    return funnel.with_columns(
         kind=kind,
         label=pl.format(
             "{} ({})", pl.col("orders"), (pl.col("share") * 100).round(1).cast(pl.String) + "%"
         ),
     )
-    order = frame["step"].to_list()
+
+
+def _steps(frame: pl.DataFrame, **_options: Any) -> tuple[str, ...]:
+    return tuple(frame["step"].to_list())
+
+
+@template(prepare=_waterfall_frame, shape=_steps)
+def waterfall(frame: pl.DataFrame, *, height: int = 280) -> alt.Chart:
+    """From 100 % of orders due, each miss reason takes its share, leaving OTIF."""
+    order = list(_steps(frame))
     axis = alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelOverlap=False)
     base = alt.Chart(frame).encode(x=alt.X("step:N", sort=order, title=None, axis=axis))
     bars = base.mark_bar().encode(
@@ -103,9 +148,18 @@ def waterfall(funnel: pl.DataFrame, *, height: int = 280) -> alt.Chart:
     return alt.layer(bars, text).properties(height=height)
 
 
+def _worse(frame: pl.DataFrame, *_args: Any, **_options: Any) -> pl.DataFrame:
+    """``worse``: more misses than volume alone explains."""
+    return frame.with_columns(worse=pl.col("excess") > 0.5)
+
+
+def _rows(frame: pl.DataFrame, *_args: Any, **_options: Any) -> int:
+    return frame.height
+
+
+@template(prepare=_worse, shape=_rows)
 def contributors(frame: pl.DataFrame, title: str) -> alt.Chart:
     """Missed lines per value; red where misses exceed what volume alone explains."""
-    frame = frame.with_columns(worse=pl.col("excess") > 0.5)
     return (
         alt.Chart(frame)
         .mark_bar()
@@ -130,14 +184,18 @@ def contributors(frame: pl.DataFrame, title: str) -> alt.Chart:
     )
 
 
+def _labels(frame: pl.DataFrame, **_options: Any) -> tuple[str, ...]:
+    """Customer, then department."""
+    return tuple(frame.sort("role")["label"].unique(maintain_order=True).to_list())
+
+
+@template(shape=_labels)
 def attainment(frame: pl.DataFrame, *, height: int = 200) -> alt.LayerChart:
     """Two metrics of different units on one scale: value as a share of target (100 % = on target).
 
     ``frame`` has period, label, role (customer|department), attainment (lower-is-better: target / value).
     """
-    labels = (
-        frame.sort("role")["label"].unique(maintain_order=True).to_list()
-    )  # customer, then department
+    labels = list(_labels(frame))
     base = alt.Chart(frame).encode(x=alt.X("period:T", title=None, axis=alt.Axis(format="%d %b")))
     lines = base.mark_line(point=True).encode(
         y=alt.Y(
@@ -167,16 +225,36 @@ def attainment(frame: pl.DataFrame, *, height: int = 200) -> alt.LayerChart:
     return alt.layer(rule, lines).properties(height=height)
 
 
+def _has_target(frame: pl.DataFrame) -> bool:
+    return frame["target"].drop_nulls().len() > 0
+
+
+def _ranked(frame: pl.DataFrame, m: MetricBase, dim: str, **_options: Any) -> pl.DataFrame:
+    """Values as text (null shown as "(none)"), best first, ``rank`` the bars' order."""
+    return (
+        frame.with_columns(pl.col(dim).cast(pl.String).fill_null("(none)"))
+        .sort("value", descending=m.direction == "up", nulls_last=True)
+        .with_columns(rank=pl.int_range(pl.len(), dtype=pl.UInt32))
+    )
+
+
+def _bars_shape(frame: pl.DataFrame, *_args: Any, **_options: Any) -> tuple[bool, bool]:
+    return _has_target(frame), frame.height <= 8
+
+
+@template(prepare=_ranked, shape=_bars_shape)
 def by_dimension(
     frame: pl.DataFrame, m: MetricBase, dim: str, *, picked: str | None, height: int = 320
 ) -> alt.LayerChart:
     """A metric's value per dimension value, clickable; the target as a dashed rule."""
     axis = fmt.axis_format(m.format)
     pick = alt.selection_point(name="pick", fields=[dim])
-    frame = frame.with_columns(pl.col(dim).cast(pl.String).fill_null("(none)"))
-    order = frame.sort("value", descending=m.direction == "up", nulls_last=True)[dim].to_list()
+    has_target, few = _bars_shape(frame)
     x = alt.X(
-        f"{dim}:N", sort=order, title=None, axis=alt.Axis(labelAngle=0 if len(order) <= 8 else -40)
+        f"{dim}:N",
+        sort=alt.EncodingSortField(field="rank", op="min"),
+        title=None,
+        axis=alt.Axis(labelAngle=0 if few else -40),
     )
     opacity = (
         alt.condition(alt.datum[dim] == picked, alt.value(1.0), alt.value(0.35))
@@ -201,7 +279,7 @@ def by_dimension(
         .add_params(pick)
     )
     layers = [bars]
-    if frame["target"].drop_nulls().len():
+    if has_target:
         layers.append(
             alt.Chart(frame)
             .mark_tick(color="black", thickness=2, size=30)
@@ -210,6 +288,11 @@ def by_dimension(
     return alt.layer(*layers).properties(height=height)
 
 
+def _line_shape(frame: pl.DataFrame, *_args: Any, **_options: Any) -> bool:
+    return _has_target(frame)
+
+
+@template(shape=_line_shape)
 def over_time(
     frame: pl.DataFrame, m: MetricBase, dim: str | None, *, height: int = 320
 ) -> alt.LayerChart:
@@ -236,17 +319,25 @@ def over_time(
         .add_params(pick)
     )
     layers = [line]
-    if frame["target"].drop_nulls().len() and not dim:
+    if _has_target(frame) and not dim:
         layers.append(base.mark_line(strokeDash=[6, 4], color=GREY).encode(y="target:Q"))
     return alt.layer(*layers).properties(height=height)
 
 
-# ---- drawing: cached Vega-Lite specs --------------------------------------------
+# ---- drawing: Vega-Lite skeletons refilled with each frame ------------------------
+
+TABLE = "table"  # the dataset name of the frame a chart is drawn from, the same for every frame
 
 
-def _named_data(data: Any, frames: dict[str, Any]) -> dict[str, str]:
-    """Altair data transformer: each frame becomes a dataset named by its content (as in
+def _named_data(
+    data: Any, frames: dict[str, Any], table: pl.DataFrame | None = None
+) -> dict[str, str]:
+    """Altair data transformer: ``table`` (recognised by identity, wherever Altair puts it)
+    becomes the dataset TABLE; any other frame a dataset named by its content (as in
     Streamlit's own conversion, so the browser sees new data under a new name)."""
+    if table is not None and data is table:
+        frames[TABLE] = table
+        return {"name": TABLE}
     frame = data if isinstance(data, pl.DataFrame) else pl.DataFrame(data)
     name = "data-" + hashlib.blake2b(frame.write_ipc(None).getvalue(), digest_size=16).hexdigest()
     frames[name] = frame
@@ -256,18 +347,19 @@ def _named_data(data: Any, frames: dict[str, Any]) -> dict[str, str]:
 alt.data_transformers.register("northstar_named", _named_data)
 
 
-# Checking a spec against the Vega-Lite schema costs ~40 ms a chart on every new frame (each
-# filter change); the builders are fixed code, so the tests check them (VALIDATE = True there).
+# Checking a spec against the Vega-Lite schema costs ~40 ms a chart on every new structure;
+# the builders are fixed code, so the tests check them (VALIDATE = True there).
 VALIDATE = False
 
 
-def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart as a Vega-Lite spec with its frames under ``datasets`` (as Streamlit converts it)."""
+def to_spec(chart: alt.TopLevelMixin, *, table: pl.DataFrame | None = None) -> dict[str, Any]:
+    """The chart as a Vega-Lite spec with its frames under ``datasets`` (as Streamlit converts
+    it); ``table``, if given, is named TABLE."""
     frames: dict[str, Any] = {}
     with _ALTAIR_GLOBALS:
         # Altair's default theme sets a 300 px view size, which Streamlit's layout does not want.
         theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()
-        with theme, alt.data_transformers.enable("northstar_named", frames=frames):
+        with theme, alt.data_transformers.enable("northstar_named", frames=frames, table=table):
             spec = chart.to_dict(validate=VALIDATE)
     spec["datasets"] = frames
     return spec
@@ -280,11 +372,57 @@ def _key_part(value: Any) -> Any:
     return value
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _spec(builder: str, frame: pl.DataFrame, key: str, _args: tuple, _kwargs: dict) -> dict:
-    module, name = builder.rsplit(".", 1)
-    build = getattr(importlib.import_module(module), name)
-    return to_spec(build(frame, *_args, **_kwargs))
+def _content(frame: pl.DataFrame, *_args: Any, **_kwargs: Any) -> str:
+    """The shape of a builder not marked with ``template``: all of its frame."""
+    return hashlib.blake2b(frame.write_ipc(None).getvalue(), digest_size=16).hexdigest()
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _skeleton(
+    builder: str,
+    options: str,
+    schema: str,
+    shape: Hashable,
+    _build: Callable[..., alt.TopLevelMixin],
+    _frame: pl.DataFrame,
+    _args: tuple,
+    _kwargs: dict,
+) -> tuple[str, dict[str, Any]]:
+    """The spec of ``_build`` for one structure, built from its first frame: its JSON without
+    datasets (parsed anew for each draw, so no draw sees another's changes), and its datasets
+    in order, TABLE's data left out (None)."""
+    spec = to_spec(_build(_frame, *_args, **_kwargs), table=_frame)
+    datasets = spec.pop("datasets")
+    if TABLE not in datasets:
+        raise ValueError(f"{builder} must chart the frame it is given, not a copy of it")
+    return json.dumps(spec), {
+        name: None if name == TABLE else data for name, data in datasets.items()
+    }
+
+
+def spec_for(
+    build: Callable[..., alt.TopLevelMixin], frame: pl.DataFrame, *args: Any, **kwargs: Any
+) -> dict[str, Any]:
+    """The Vega-Lite spec of ``build(frame, *args, **kwargs)``, as ``draw`` sends it: built once
+    per builder, options, columns and shape (see ``template``), filled with this frame."""
+    prepared = getattr(build, "prepare", _as_is)(frame, *args, **kwargs)
+    shape = getattr(build, "shape", _content)(prepared, *args, **kwargs)
+    options = repr(
+        ([_key_part(a) for a in args], sorted((k, _key_part(v)) for k, v in kwargs.items()))
+    )
+    text, datasets = _skeleton(
+        f"{build.__module__}.{build.__qualname__}",
+        options,
+        repr(list(prepared.schema.items())),
+        shape,
+        getattr(build, "body", build),
+        prepared,
+        args,
+        kwargs,
+    )
+    spec = json.loads(text)
+    spec["datasets"] = {name: prepared if data is None else data for name, data in datasets.items()}
+    return spec
 
 
 def draw(
@@ -297,13 +435,10 @@ def draw(
     selection_mode: str | None = None,
     **kwargs: Any,
 ):
-    """Show ``build(frame, *args, **kwargs)``; the spec is built once per frame and options.
+    """Show ``build(frame, *args, **kwargs)``; the spec is built once per structure (``spec_for``).
 
     ``on_select``, ``selection_mode`` and ``key`` are those of ``st.altair_chart``.
     """
-    options = repr(
-        ([_key_part(a) for a in args], sorted((k, _key_part(v)) for k, v in kwargs.items()))
-    )
-    spec = _spec(f"{build.__module__}.{build.__qualname__}", frame, options, args, kwargs)
+    spec = spec_for(build, frame, *args, **kwargs)
     extra = {"selection_mode": selection_mode} if selection_mode else {}
     return st.vega_lite_chart(spec=spec, width=width, key=key, on_select=on_select, **extra)
