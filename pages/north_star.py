@@ -22,14 +22,7 @@ with guarded():
     page.stamp(ctx)
     otif = cat.metric("otif")
     window = view.trend_query("csat")
-    # The page's four queries at once. The first is one statement: 13 periods of OTIF and
-    # the outcomes, each with last period and last year.
-    periods, funnel, drivers, satisfaction = data.gather(
-        lambda: data.details(ctx.src, view.trend_query("otif", *OUTCOMES)),
-        lambda: data.funnel(ctx.src, view.query("measured_orders")),
-        lambda: data.contributors(ctx.src, view.query("otif_line"), tuple(d for d, _ in DRIVERS)),
-        lambda: data.satisfaction(ctx.src, window, view.as_of),
-    )
+    periods, funnel, drivers, satisfaction = data.gather(*review.queries(ctx.src, view))
     head = review.first_row(periods, "otif", view.start)
     trend = periods.filter(pl.col("metric") == "otif")
 

@@ -155,6 +155,29 @@ def test_warm_up_fills_the_caches_the_first_page_view_reads(demo_db, monkeypatch
         assert not at.error, f"{page}: {texts(at.error)}"
 
 
+def test_warm_up_fills_the_weekly_review_of_each_single_filter_value(demo_db, monkeypatch):
+    monkeypatch.setenv("NORTHSTAR_DB", str(demo_db))
+    warmup.warm()
+    cur = Warehouse(demo_db).cursor()
+    picks = {d: insights.customer_dimension_values(cur, d) for d in ("region", "segment", "portfolio")}
+    assert all(picks.values())
+
+    def computed_again(*args, **kwargs):
+        raise AssertionError("computed again: the warm-up missed it")
+
+    for name in ("run_details", "run_query"):
+        monkeypatch.setattr(data, name, computed_again)
+    for name in ("promise_funnel", "miss_contributors", "satisfaction_by_otif"):
+        monkeypatch.setattr(data.insights, name, computed_again)
+    for dim, values in picks.items():
+        at = run_page(PAGES[0], demo_db, {dim: values[-1]})
+        assert not at.exception and not at.error, texts(at.error)
+        assert f"{dim}: {values[-1]}" in texts(at.caption)
+    # Two values at once are not warmed: the page computes them.
+    at = run_page(PAGES[0], demo_db, {"region": picks["region"][:2]})
+    assert "computed again" in texts(at.error)
+
+
 def test_warm_up_without_a_warehouse_leaves_the_page_to_explain(tmp_path, monkeypatch):
     monkeypatch.setenv("NORTHSTAR_DB", str(tmp_path / "nowhere.duckdb"))
     done = warmup.warm()

@@ -2,11 +2,16 @@
 
 After a page is drawn, one background thread per warehouse version and
 period computes what the other pages show unfiltered, so switching pages
-reads cached results. Each query takes its own cursor, as DuckDB requires.
+reads cached results; then the weekly review for each single value of each
+sidebar filter (a region, a segment, a portfolio: the views their managers
+open), so picking one in the sidebar reads cached results too. Combinations
+of values are computed when asked. Each query takes its own cursor, as
+DuckDB requires.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 
@@ -14,7 +19,7 @@ import streamlit as st
 
 from metrics import insights
 from ui import data, review
-from ui.filters import View
+from ui.filters import DIMENSIONS, View
 
 log = logging.getLogger("northstar.ui")
 
@@ -23,41 +28,54 @@ def default_views(src: data.Source, view: View) -> None:
     """What every page shows for ``view`` without filters, into the cache."""
     cat = data.catalog()
     jobs = [
-        lambda: data.details(src, view.trend_query("otif", *review.OUTCOMES)),
-        lambda: data.funnel(src, view.query("measured_orders")),
-        lambda: data.contributors(
-            src, view.query("otif_line"), tuple(d for d, _ in review.DRIVERS)
-        ),
-        lambda: data.satisfaction(src, view.trend_query("csat"), view.as_of),
+        *review.queries(src, view),
         lambda: data.details(src, view.trend_query(*insights.pair_metrics(cat)), compare=False),
         lambda: data.details(src, view.query("otif"), compare=False),
         lambda: data.rows(src, "otif", view.query("otif"), failing=False, limit=1000),
         lambda: data.freshness(src, view.as_of),
         lambda: data.load_log(src),
     ]
-    for job in jobs:
+    _run(jobs)
+
+
+def filter_views(src: data.Source, view: View) -> None:
+    """The weekly review of ``view`` narrowed to each single value of each sidebar filter."""
+    for dim in DIMENSIONS:
+        for value in data.dimension_values(src, dim):
+            _run(review.queries(src, dataclasses.replace(view, where=((dim, (value,)),))))
+
+
+def _run(jobs) -> None:
+    for job in jobs:  # one at a time, leaving the other core to visitors
         try:
             job()
         except Exception:  # a page shows its own error; warming is best effort
             log.debug("prefetch failed", exc_info=True)
 
 
+def warm_views(src: data.Source, view: View) -> None:
+    default_views(src, view)
+    filter_views(src, view)
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _warm(src: data.Source, view: View) -> threading.Thread:
+def start(src: data.Source, view: View) -> threading.Thread:
+    """The thread warming ``view`` (unfiltered) and its single-value filters: one per
+    warehouse version and view, however many pages ask."""
     # Not a daemon: at exit Python waits for it, instead of killing DuckDB mid-query
     # (which aborts the whole process).
     thread = threading.Thread(
-        target=default_views, args=(src, view), name="northstar-prefetch", daemon=False
+        target=warm_views, args=(src, view), name="northstar-prefetch", daemon=False
     )
     thread.start()
     return thread
 
 
 def other_pages(src: data.Source, view: View) -> None:
-    """Start warming for an unfiltered view (once per warehouse version and period).
+    """Start warming from an unfiltered view (once per warehouse version and period).
 
-    Filtered views are not warmed: background work after every filter change would
+    A filtered view starts nothing: background work after every filter change would
     slow the next page the reader opens more than it helps.
     """
     if not view.where:
-        _warm(src, view)
+        start(src, view)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -11,7 +12,9 @@ import streamlit as st
 from metrics.catalog import Catalog
 from metrics.insights import Signal
 from metrics.spec import MetricBase
+from ui import data
 from ui import format as fmt
+from ui.filters import View
 
 OUTCOMES = ("csat", "nps", "fcr", "contacts_per_100_orders")  # customer outcomes beside OTIF
 DRIVERS = (
@@ -20,6 +23,18 @@ DRIVERS = (
     ("carrier", "Carrier"),
     ("portfolio", "Portfolio"),
 )
+
+
+def queries(src: data.Source, view: View) -> list[Callable[[], Any]]:
+    """The weekly review's four cached queries: 13 periods of OTIF and the outcomes (each
+    with last period and last year, one statement), the promise funnel, the miss
+    contributors and satisfaction by OTIF. The page runs them at once (``data.gather``)."""
+    return [
+        lambda: data.details(src, view.trend_query("otif", *OUTCOMES)),
+        lambda: data.funnel(src, view.query("measured_orders")),
+        lambda: data.contributors(src, view.query("otif_line"), tuple(d for d, _ in DRIVERS)),
+        lambda: data.satisfaction(src, view.trend_query("csat"), view.as_of),
+    ]
 
 
 def first_row(

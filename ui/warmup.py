@@ -4,8 +4,9 @@ A fresh server has imported nothing heavy, parsed no metric catalogue, opened
 no warehouse and run no query: the first page view paid 3-5 s for all of it.
 ``lifespan`` (the ``st.App`` hook ``dashboard.py`` installs) starts one
 background thread that does that work for the default views (the last complete
-week, no filters) into the same caches the pages read, keyed on the warehouse
-version. The server answers at once; a visitor who arrives while it runs waits
+week, no filters), then for the weekly review of each single filter value
+(``prefetch.start``), into the same caches the pages read, keyed on the
+warehouse version. The server answers at once; a visitor who arrives while it runs waits
 only for what is still being computed (Streamlit computes a cached value once).
 """
 
@@ -60,7 +61,7 @@ def warm() -> dict[str, Any]:
         done.update(source=src, as_of=as_of)
         if as_of is not None:
             view = default_view(as_of)
-            prefetch.default_views(src, view)
+            prefetch.start(src, view).join()
             done["view"] = view
     except Exception:  # no warehouse, a broken config...: the page explains it
         log.info("warm-up stopped early", exc_info=True)
