@@ -28,8 +28,7 @@ with guarded():
     )
     dim = None if dim == "(none)" else dim
     names = insights.pair_metrics(cat)
-    # One statement for the 13-period trend; the period under review is its last row.
-    periods = data.details(ctx.src, view.trend_query(*names), compare=False)
+    periods = pairs.periods(ctx.src, view, cat)  # the period under review is the last
     current = (
         periods.filter(pl.col("period") == view.start).drop("period") if periods.height else periods
     )

@@ -155,7 +155,7 @@ def test_warm_up_fills_the_caches_the_first_page_view_reads(demo_db, monkeypatch
         assert not at.error, f"{page}: {texts(at.error)}"
 
 
-def test_warm_up_fills_the_weekly_review_of_each_single_filter_value(demo_db, monkeypatch):
+def test_warm_up_fills_the_review_and_pairs_of_each_single_filter_value(demo_db, monkeypatch):
     monkeypatch.setenv("NORTHSTAR_DB", str(demo_db))
     warmup.warm()
     cur = Warehouse(demo_db).cursor()
@@ -170,9 +170,10 @@ def test_warm_up_fills_the_weekly_review_of_each_single_filter_value(demo_db, mo
     for name in ("promise_funnel", "miss_contributors", "satisfaction_by_otif"):
         monkeypatch.setattr(data.insights, name, computed_again)
     for dim, values in picks.items():
-        at = run_page(PAGES[0], demo_db, {dim: values[-1]})
-        assert not at.exception and not at.error, texts(at.error)
-        assert f"{dim}: {values[-1]}" in texts(at.caption)
+        for page in PAGES[:2]:  # the weekly review and the pairs
+            at = run_page(page, demo_db, {dim: values[-1]})
+            assert not at.exception and not at.error, texts(at.error)
+            assert f"{dim}: {values[-1]}" in texts(at.caption)
     # Two values at once are not warmed: the page computes them.
     at = run_page(PAGES[0], demo_db, {"region": picks["region"][:2]})
     assert "computed again" in texts(at.error)

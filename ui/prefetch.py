@@ -2,8 +2,8 @@
 
 After a page is drawn, one background thread per warehouse version and
 period computes what the other pages show unfiltered, so switching pages
-reads cached results; then the weekly review for each single value of each
-sidebar filter (a region, a segment, a portfolio: the views their managers
+reads cached results; then the weekly review and the pairs for each single
+value of each sidebar filter (a region, a segment, a portfolio: the views their managers
 open), so picking one in the sidebar reads cached results too. Combinations
 of values are computed when asked. Each query takes its own cursor, as
 DuckDB requires.
@@ -17,8 +17,7 @@ import threading
 
 import streamlit as st
 
-from metrics import insights
-from ui import data, review
+from ui import data, pairs, review
 from ui.filters import DIMENSIONS, View
 
 log = logging.getLogger("northstar.ui")
@@ -29,7 +28,7 @@ def default_views(src: data.Source, view: View) -> None:
     cat = data.catalog()
     jobs = [
         *review.queries(src, view),
-        lambda: data.details(src, view.trend_query(*insights.pair_metrics(cat)), compare=False),
+        lambda: pairs.periods(src, view, cat),
         lambda: data.details(src, view.query("otif"), compare=False),
         lambda: data.rows(src, "otif", view.query("otif"), failing=False, limit=1000),
         lambda: data.freshness(src, view.as_of),
@@ -39,10 +38,13 @@ def default_views(src: data.Source, view: View) -> None:
 
 
 def filter_views(src: data.Source, view: View) -> None:
-    """The weekly review of ``view`` narrowed to each single value of each sidebar filter."""
+    """The weekly review and the pairs of ``view`` narrowed to each single value of each
+    sidebar filter."""
+    cat = data.catalog()
     for dim in DIMENSIONS:
         for value in data.dimension_values(src, dim):
-            _run(review.queries(src, dataclasses.replace(view, where=((dim, (value,)),))))
+            one = dataclasses.replace(view, where=((dim, (value,)),))
+            _run([*review.queries(src, one), lambda one=one: pairs.periods(src, one, cat)])
 
 
 def _run(jobs) -> None:

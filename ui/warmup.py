@@ -4,7 +4,7 @@ A fresh server has imported nothing heavy, parsed no metric catalogue, opened
 no warehouse and run no query: the first page view paid 3-5 s for all of it.
 ``lifespan`` (the ``st.App`` hook ``dashboard.py`` installs) starts one
 background thread that does that work for the default views (the last complete
-week, no filters), then for the weekly review of each single filter value
+week, no filters), then for the weekly review and the pairs of each single filter value
 (``prefetch.start``), into the same caches the pages read, keyed on the
 warehouse version. The server answers at once; a visitor who arrives while it runs waits
 only for what is still being computed (Streamlit computes a cached value once).
@@ -34,13 +34,18 @@ def default_view(as_of: dt.date):
 
 
 def _import_pages() -> None:
-    """What the pages import (Altair alone is ~0.7 s), and Altair's schema validator."""
+    """What the pages import (Altair alone is ~0.7 s), Altair's schema validator, and what
+    Streamlit imports on a first table or chart (pandas and pyarrow, ~0.5 s)."""
     import altair as alt
+    import pandas  # noqa: F401  (st.dataframe's first call imports it)
     import polars as pl
+    from streamlit import dataframe_util
 
     from ui import catalogue, charts, explore, pairs, prefetch, review, tiles  # noqa: F401
 
-    charts.to_spec(alt.Chart(pl.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"))
+    frame = pl.DataFrame({"x": [1]})
+    charts.to_spec(alt.Chart(frame).mark_point().encode(x="x:Q"))
+    dataframe_util.convert_anything_to_arrow_bytes(frame)
 
 
 def warm() -> dict[str, Any]:
