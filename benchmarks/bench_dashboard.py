@@ -9,8 +9,9 @@ load``), then, ``--runs`` times, start ``streamlit run dashboard.py`` afresh
     open may wait for that work);
   - cold open after warm-up: the same on a server that has finished warming (the first
     visitor of a server that has been up a few seconds);
-  - warm open: the same page again in a new browser session (cached results) and a new
-    browser profile (empty HTTP cache: a first-time visitor downloads Streamlit's scripts);
+  - warm open (once that server has warmed its caches): the same page again in a new
+    browser session (cached results) and a new browser profile (empty HTTP cache: a
+    first-time visitor downloads Streamlit's scripts);
   - return visit: then the page again in a new tab of that browser profile (a new
     session; the browser has Streamlit's scripts cached, as a returning reader's has);
   - filter change: picking a region in the sidebar until the page shows it (single
@@ -207,6 +208,7 @@ def measure_dashboard(browser, db: Path, runs: int) -> Timings:
                 seconds, page = open_timed(browser, base + path, timings.errors)
                 timings.add("cold", name, seconds)
                 page.context.close()
+            wait_warmed(server, started)  # the rest is a server in its steady state
             for name, path in PAGES.items():
                 seconds, page = open_timed(browser, base + path, timings.errors)
                 timings.add("warm", name, seconds)
@@ -298,6 +300,8 @@ def report(runs: int, baseline: tuple[float, float], sections: list[str], notes:
         "`ui/warmup.py`, so a cold open may wait for that work and competes with it).\n"
         "- *Cold after warm-up*: the first open on a server that has printed that its caches are "
         "warm (a visitor arriving a few seconds after a restart).\n"
+        "- *Warm*, *return visit* and *filter* are measured on that server once it has "
+        "printed that its caches are warm (its steady state).\n"
         "- *Warm*: the same page in a new session and a new browser profile, whose empty HTTP "
         "cache downloads and compiles Streamlit's scripts (a first-time visitor).\n"
         "- *Return visit*: the page again in a new tab of that profile: a new session, with "
