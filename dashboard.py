@@ -15,7 +15,7 @@ if __name__ != "__main__":  # imported by `streamlit run` to serve the app
 
     app = st.App(__file__, lifespan=warmup.lifespan)
 else:  # the app script, run for every page view
-    from ui import bootstrap, filters
+    from ui import bootstrap, filters, prefetch
 
     st.set_page_config(page_title="North Star", page_icon=":material/star:", layout="wide")
 
@@ -51,6 +51,7 @@ else:  # the app script, run for every page view
     ]
 
     navigation = st.navigation(PAGES)
-    bootstrap.ensure_warehouse()
-    filters.sidebar()
-    navigation.run()
+    with prefetch.visiting():  # background warming waits while a page view runs
+        bootstrap.ensure_warehouse()
+        filters.sidebar()
+        navigation.run()

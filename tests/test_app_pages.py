@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import time
 from pathlib import Path
 
 import polars as pl
@@ -20,7 +21,7 @@ from metrics.catalog import load_catalog
 from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query, compile_query
 from tests.browser_support import build_warehouse, demo_warehouse
-from ui import charts, data, explore, warmup
+from ui import charts, data, explore, prefetch, warmup
 from ui import format as fmt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,6 +178,19 @@ def test_warm_up_fills_the_review_and_pairs_of_each_single_filter_value(demo_db,
     # Two values at once are not warmed: the page computes them.
     at = run_page(PAGES[0], demo_db, {"region": picks["region"][:2]})
     assert "computed again" in texts(at.error)
+
+
+def test_background_warming_waits_while_a_page_view_runs():
+    released = threading.Event()
+    waiter = threading.Thread(target=lambda: (prefetch._after_visitors(patience=60), released.set()))
+    with prefetch.visiting():
+        waiter.start()
+        assert not released.wait(0.3)  # held while the view runs
+        t0 = time.perf_counter()
+        prefetch._after_visitors(patience=0.2)  # and never longer than its patience
+        assert time.perf_counter() - t0 >= 0.2
+    assert released.wait(10)  # let go when the view ends, not after its patience
+    waiter.join()
 
 
 def test_warm_up_without_a_warehouse_leaves_the_page_to_explain(tmp_path, monkeypatch):

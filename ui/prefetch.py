@@ -4,9 +4,10 @@ After a page is drawn, one background thread per warehouse version and
 period computes what the other pages show unfiltered, so switching pages
 reads cached results; then the weekly review and the pairs for each single
 value of each sidebar filter (a region, a segment, a portfolio: the views their managers
-open), so picking one in the sidebar reads cached results too. Combinations
-of values are computed when asked. Each query takes its own cursor, as
-DuckDB requires.
+open), so picking one in the sidebar reads cached results too; that part
+waits while a page view runs (``visiting``), so it never slows a reader.
+Combinations of values are computed when asked. Each query takes its own
+cursor, as DuckDB requires.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -21,6 +24,28 @@ from ui import data, pairs, review
 from ui.filters import DIMENSIONS, View
 
 log = logging.getLogger("northstar.ui")
+_QUIET = threading.Condition()
+_visits = 0  # page views running now
+
+
+@contextmanager
+def visiting() -> Iterator[None]:
+    """Mark a page view as running (``dashboard.py`` wraps every run in it)."""
+    global _visits
+    with _QUIET:
+        _visits += 1
+    try:
+        yield
+    finally:
+        with _QUIET:
+            _visits -= 1
+            _QUIET.notify_all()
+
+
+def _after_visitors(patience: float = 10.0) -> None:
+    """Wait until no page view runs (at most ``patience`` seconds)."""
+    with _QUIET:
+        _QUIET.wait_for(lambda: _visits == 0, timeout=patience)
 
 
 def default_views(src: data.Source, view: View) -> None:
@@ -44,11 +69,14 @@ def filter_views(src: data.Source, view: View) -> None:
     for dim in DIMENSIONS:
         for value in data.dimension_values(src, dim):
             one = dataclasses.replace(view, where=((dim, (value,)),))
-            _run([*review.queries(src, one), lambda one=one: pairs.periods(src, one, cat)])
+            jobs = [*review.queries(src, one), lambda one=one: pairs.periods(src, one, cat)]
+            _run(jobs, after_visitors=True)
 
 
-def _run(jobs) -> None:
+def _run(jobs, *, after_visitors: bool = False) -> None:
     for job in jobs:  # one at a time, leaving the other core to visitors
+        if after_visitors:
+            _after_visitors()
         try:
             job()
         except Exception:  # a page shows its own error; warming is best effort
