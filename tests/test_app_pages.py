@@ -4,6 +4,7 @@ numbers equal to the query API's, and views restored from the URL."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 import threading
 import time
@@ -129,9 +130,15 @@ def test_catalogue_shows_the_sql_each_metric_compiles_to(demo_db):
     as_of = default_as_of(Warehouse(demo_db).cursor())
     cat = load_catalog(CONFIG)
     first = next(iter(cat.metrics))
-    assert compile_query(cat, Query(metrics=(first,)), as_of).sql in texts(at.text)
+
+    def shown() -> str:
+        return html.unescape("\n".join(e.proto.body for e in at.html))
+
+    sql = compile_query(cat, Query(metrics=(first,)), as_of).sql
+    assert sql in shown()
+    assert "<=" in sql and "&lt;=" in at.html[0].proto.body  # escaped, not read as markup
     at.selectbox(key="definition").select("aht_sec").run()
-    assert compile_query(cat, Query(metrics=("aht_sec",)), as_of).sql in texts(at.text)
+    assert compile_query(cat, Query(metrics=("aht_sec",)), as_of).sql in shown()
 
 
 # ---- the server warms its caches when it starts --------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import polars as pl
 import streamlit as st
@@ -73,8 +74,19 @@ def details(catalog: Catalog, name: str, as_of: dt.date) -> None:
             st.markdown(f"**Model** `{m.model}` — {catalog.models[m.model].spec.description}")
         for c in m.counterparts:
             st.markdown(f"**Counterpart** `{c.metric}`: {c.reveals}")
-        # Plain text: highlighting a compiled query in the browser took ~0.6 s per view.
-        st.text(compile_query(catalog, Query(metrics=(name,)), as_of).sql)
+        # A plain <pre> block: st.code's highlighting of a compiled query took ~0.6 s a view.
+        st.html(f"<pre style='{SQL_STYLE}'>{html.escape(sql_of(catalog, name, as_of))}</pre>")
+
+
+SQL_STYLE = (
+    "font-family: 'Source Code Pro', monospace; font-size: 0.8rem; white-space: pre-wrap; "
+    "background: rgba(128, 128, 128, 0.08); padding: 0.75rem 1rem; border-radius: 0.5rem"
+)
+
+
+def sql_of(catalog: Catalog, name: str, as_of: dt.date) -> str:
+    """The SQL one metric compiles to, as of ``as_of``."""
+    return compile_query(catalog, Query(metrics=(name,)), as_of).sql
 
 
 def short_files(frame: pl.DataFrame) -> pl.DataFrame:
