@@ -263,7 +263,11 @@ def table(lines: int, t: Timings, baseline: tuple[float, float], stored: str) ->
     rows = [
         f"| {lines:,} | {stored} | {name} | {median(t.cold[name]):.2f} | {median(t.settled[name]):.2f} "
         f"| {median(t.warm[name]):.2f} | {median(t.revisit[name]):.2f} | "
-        + (f"{median(t.filtered[name]):.2f} | {median(t.combined[name]):.2f}" if name in t.filtered else "– | –")
+        + (
+            f"{median(t.filtered[name]):.2f} | {median(t.combined[name]):.2f}"
+            if name in t.filtered
+            else "– | –"
+        )
         + f" | {median(t.warm[name]) / baseline[0]:.1f}× | {median(t.revisit[name]) / baseline[1]:.1f}× |"
         for name in PAGES
     ]

@@ -167,7 +167,9 @@ def test_warm_up_fills_the_review_and_pairs_of_each_single_filter_value(demo_db,
     monkeypatch.setenv("NORTHSTAR_DB", str(demo_db))
     warmup.warm()
     cur = Warehouse(demo_db).cursor()
-    picks = {d: insights.customer_dimension_values(cur, d) for d in ("region", "segment", "portfolio")}
+    picks = {
+        d: insights.customer_dimension_values(cur, d) for d in ("region", "segment", "portfolio")
+    }
     assert all(picks.values())
 
     def computed_again(*args, **kwargs):
@@ -189,7 +191,9 @@ def test_warm_up_fills_the_review_and_pairs_of_each_single_filter_value(demo_db,
 
 def test_background_warming_waits_while_a_page_view_runs():
     released = threading.Event()
-    waiter = threading.Thread(target=lambda: (prefetch._after_visitors(patience=60), released.set()))
+    waiter = threading.Thread(
+        target=lambda: (prefetch._after_visitors(patience=60), released.set())
+    )
     with prefetch.visiting():
         waiter.start()
         assert not released.wait(0.3)  # held while the view runs
@@ -226,7 +230,9 @@ def test_a_new_load_after_the_warm_up_is_shown(tmp_path, monkeypatch):
 
 def test_gather_runs_a_pages_queries_at_once_and_raises_their_failure():
     both_running = threading.Barrier(2, timeout=10)  # broken unless the two jobs overlap
-    assert data.gather(lambda: both_running.wait() * 0 + 1, lambda: both_running.wait() * 0 + 2) == [1, 2]
+    assert data.gather(
+        lambda: both_running.wait() * 0 + 1, lambda: both_running.wait() * 0 + 2
+    ) == [1, 2]
     with pytest.raises(ZeroDivisionError):
         data.gather(lambda: 1, lambda: 1 / 0)
 
@@ -273,7 +279,9 @@ def test_month_period_from_the_url(demo_db):
 
 
 def test_explore_link_restores_the_view(demo_db):
-    at = run_page("pages/explore_view.py", demo_db, {"metric": "fcr", "by": "region", "every": "week"})
+    at = run_page(
+        "pages/explore_view.py", demo_db, {"metric": "fcr", "by": "region", "every": "week"}
+    )
     assert not at.exception and not at.warning
     chosen = {s.key: s.value for s in at.selectbox}
     assert (chosen["metric"], chosen["by"], chosen["every"]) == ("fcr", "region", "week")
@@ -287,7 +295,9 @@ def test_explore_pick_in_the_url_narrows_the_records(demo_db):
     base = run_page("pages/explore_view.py", demo_db, {"metric": "otif", "by": "region"})
     everyone = base.dataframe[1].value
     region = min(set(everyone["region"].dropna()))
-    at = run_page("pages/explore_view.py", demo_db, {"metric": "otif", "by": "region", "pick": region})
+    at = run_page(
+        "pages/explore_view.py", demo_db, {"metric": "otif", "by": "region", "pick": region}
+    )
     picked = at.dataframe[1].value
     assert not at.exception and len(picked) > 0
     assert set(picked["region"]) == {region}
@@ -317,7 +327,10 @@ def test_explore_explains_bad_link_values(demo_db, params, says):
 
 @pytest.mark.parametrize(
     "params, says",
-    [({"period": "last tuesday"}, "period 'last tuesday'"), ({"grain": "fortnight"}, "period type 'fortnight'")],
+    [
+        ({"period": "last tuesday"}, "period 'last tuesday'"),
+        ({"grain": "fortnight"}, "period type 'fortnight'"),
+    ],
 )
 def test_every_page_explains_bad_shared_filter_values(demo_db, params, says):
     """The sidebar's filters are shared; every page's header shows their notes (here: the home page)."""

@@ -3,9 +3,10 @@
 After a page is drawn, one background thread per warehouse version and
 period computes what the other pages show unfiltered, so switching pages
 reads cached results; then the weekly review and the pairs for each single
-value of each sidebar filter (a region, a segment, a portfolio: the views their managers
-open), so picking one in the sidebar reads cached results too; that part
-waits while a page view runs (``visiting``), so it never slows a reader.
+value of each sidebar filter (a region, a segment, a portfolio: the views
+their managers open), so picking one in the sidebar reads cached results too;
+that part waits while a page view runs (``visiting``), so it never slows a
+reader.
 Combinations of values are computed when asked. Each query takes its own
 cursor, as DuckDB requires.
 """

@@ -4,10 +4,11 @@ A fresh server has imported nothing heavy, parsed no metric catalogue, opened
 no warehouse and run no query: the first page view paid 3-5 s for all of it.
 ``lifespan`` (the ``st.App`` hook ``dashboard.py`` installs) starts one
 background thread that does that work for the default views (the last complete
-week, no filters), then for the weekly review and the pairs of each single filter value
-(``prefetch.start``), into the same caches the pages read, keyed on the
-warehouse version. The server answers at once; a visitor who arrives while it runs waits
-only for what is still being computed (Streamlit computes a cached value once).
+week, no filters), then for the weekly review and the pairs of each single
+filter value (``prefetch.start``), into the same caches the pages read, keyed
+on the warehouse version. The server answers at once; a visitor who arrives
+while it runs waits only for what is still being computed (Streamlit computes a
+cached value once).
 """
 
 from __future__ import annotations
