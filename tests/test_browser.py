@@ -20,6 +20,9 @@ from playwright.sync_api import expect
 from tests.browser_support import (
     EXCEPTION,
     ROOT,
+    free_port,
+    start_server,
+    stop_server,
     wait_ready,
 )
 
@@ -87,6 +90,19 @@ def test_every_page_loads_without_an_exception(page, app_url, name):
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     # Runs inside the app's navigation (a URL equal to a file name would bypass it).
     assert "Contact center" in page.locator('[data-testid="stSidebarNav"]').inner_text()
+
+
+def test_a_link_to_a_page_is_the_first_visit_of_a_new_server(page, warehouse):
+    port = free_port()
+    server = start_server(warehouse, port=port)  # a server no one has visited yet
+    try:
+        open_page(page, f"http://127.0.0.1:{port}/data")
+        page.get_by_role("heading", name="Data & definitions").wait_for()
+        page.wait_for_timeout(1000)  # the dialog, if any, follows the page's first run
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.locator(EXCEPTION).count() == 0
+    finally:
+        stop_server(server)
 
 
 def test_north_star_shows_the_otif_the_cli_computes(page, app_url, warehouse):

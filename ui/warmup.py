@@ -84,8 +84,23 @@ def start() -> threading.Thread:
     return thread
 
 
+def pages_by_navigation() -> None:
+    """Serve the first session's URL through ``st.navigation`` too.
+
+    Until a script first calls ``st.navigation``, Streamlit treats an app beside a
+    ``pages/`` folder (ours holds the page scripts) as a folder-of-pages app: the
+    first visitor of a link such as ``/data`` got a "Page not found" dialog over the
+    right page (Streamlit issue #9992). ``st.navigation`` clears this same flag on
+    its first call; clearing it at server start makes the first session like the rest.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
     """``st.App`` lifespan: warm in the background while the server already answers."""
+    pages_by_navigation()
     start()
     yield
