@@ -148,7 +148,7 @@ def materialised(db: Path) -> bool:
 
 def regions(db: Path) -> list[str]:
     from connectors.warehouse import Warehouse
-    from metrics.insights import customer_dimension_values
+    from metrics.customers import customer_dimension_values
 
     return customer_dimension_values(Warehouse(db).cursor(), "region")
 

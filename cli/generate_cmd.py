@@ -26,7 +26,8 @@ def generate(out: Path, lines: int, seed: int, layout: str, bad_share: float) ->
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from generator.run import Options, generate as run
+    from generator.run import Options
+    from generator.run import generate as run
 
     opts = Options(out=out, lines=lines, seed=seed, layout=layout, bad_share=bad_share)
     columns = (TextColumn("generating"), BarColumn(), TextColumn("{task.completed:,} lines"),

@@ -101,3 +101,14 @@ def customer_timeline(cur: duckdb.DuckDBPyConnection, catalog: Catalog, customer
     FROM responses r WHERE r.customer_id = $c
     ORDER BY date DESC, kind, reference"""
     return _over_models(cur, catalog, ["customer_orders", "contacts", "responses"], body, as_of, {"c": customer_id})
+
+
+def customer_dimension_values(cur: duckdb.DuckDBPyConnection, dim: str) -> list[str]:
+    """Distinct values of a customers column (region, segment, portfolio ...), sorted."""
+    if dim not in {"region", "segment", "portfolio", "portfolio_manager"}:
+        raise ValueError(f"not a customer dimension: {dim}")
+    frame = execute(
+        cur,
+        Compiled(f"SELECT DISTINCT {dim} AS v FROM customers WHERE {dim} IS NOT NULL ORDER BY 1"),
+    )
+    return frame["v"].to_list()

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from metrics import insights
+from metrics import signals
 from ui import charts, data, page, prefetch, review, tiles
 from ui.guard import guarded
 
@@ -39,7 +39,7 @@ with guarded():
         if ly:
             st.caption(ly)
         review.show_signal(
-            insights.xmr_signal(*review.signal_inputs(trend, head, view.start)), head, otif
+            signals.xmr_signal(*review.signal_inputs(trend, head, view.start)), head, otif
         )
     with right:
         st.markdown(

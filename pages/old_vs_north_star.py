@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from metrics import insights
+from metrics import pairs as pair_logic
 from ui import data, page, pairs, prefetch
 from ui.guard import guarded
 
@@ -27,15 +27,15 @@ with guarded():
         format_func=lambda d: "nothing (totals)" if d == "(none)" else cat.spec.dimensions[d].label,
     )
     dim = None if dim == "(none)" else dim
-    names = insights.pair_metrics(cat)
+    names = pair_logic.pair_metrics(cat)
     periods = pairs.periods(ctx.src, view, cat)  # the period under review is the last
     current = (
         periods.filter(pl.col("period") == view.start).drop("period") if periods.height else periods
     )
-    totals = insights.pair_rows(current, cat)
-    trend = insights.attainment(periods, cat) if periods.height else periods
+    totals = pair_logic.pair_rows(current, cat)
+    trend = pair_logic.attainment(periods, cat) if periods.height else periods
     by_dim = (
-        insights.pair_rows(
+        pair_logic.pair_rows(
             data.details(ctx.src, view.query(*names, by=(dim,)), compare=False), cat, [dim]
         )
         if dim
@@ -49,7 +49,7 @@ with guarded():
         "Charts: each metric as a share of its target over the last 13 periods "
         "(100 % = on target; for lower-is-better metrics, target ÷ value)."
     )
-    for total in insights.conflicts_first(totals, by_dim).iter_rows(named=True):
+    for total in pair_logic.conflicts_first(totals, by_dim).iter_rows(named=True):
         rows = by_dim.filter(pl.col("pair") == total["pair"]) if by_dim is not None else None
         pairs.card(total, rows, dim, trend, cat)
     prefetch.other_pages(ctx.src, view)

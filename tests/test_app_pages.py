@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.errors import ConnectorError
 from connectors.warehouse import Warehouse
-from metrics import insights
+from metrics import contributors, customers, funnel, pairs, periods, satisfaction, signals
 from metrics.catalog import load_catalog
 from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query, compile_query
@@ -75,8 +75,8 @@ def texts(elements) -> str:
 
 def last_week(db: Path) -> tuple[dt.date, dt.date]:
     as_of = default_as_of(Warehouse(db).cursor())
-    start = insights.last_complete_period(as_of, "week")
-    return start, insights.period_end(start, "week")
+    start = periods.last_complete_period(as_of, "week")
+    return start, periods.period_end(start, "week")
 
 
 # ---- every page, every kind of warehouse -----------------------------------------------
@@ -155,8 +155,9 @@ def test_warm_up_fills_the_caches_the_first_page_view_reads(demo_db, monkeypatch
 
     for name in ("run_details", "run_query", "fetch_rows", "default_as_of"):
         monkeypatch.setattr(data, name, computed_again)
-    for name in ("promise_funnel", "miss_contributors", "satisfaction_by_otif", "freshness"):
-        monkeypatch.setattr(data.insights, name, computed_again)
+    for name in ("promise_funnel", "miss_contributors", "satisfaction_by_otif"):
+        monkeypatch.setattr(data, name, computed_again)
+    monkeypatch.setattr(data.health, "freshness", computed_again)
     for page in PAGES:
         at = run_page(page, demo_db, {"metric": "otif"} if "explore" in page else None)
         assert not at.exception, at.exception
@@ -168,7 +169,7 @@ def test_warm_up_fills_the_review_and_pairs_of_each_single_filter_value(demo_db,
     warmup.warm()
     cur = Warehouse(demo_db).cursor()
     picks = {
-        d: insights.customer_dimension_values(cur, d) for d in ("region", "segment", "portfolio")
+        d: customers.customer_dimension_values(cur, d) for d in ("region", "segment", "portfolio")
     }
     assert all(picks.values())
 
@@ -178,7 +179,7 @@ def test_warm_up_fills_the_review_and_pairs_of_each_single_filter_value(demo_db,
     for name in ("run_details", "run_query"):
         monkeypatch.setattr(data, name, computed_again)
     for name in ("promise_funnel", "miss_contributors", "satisfaction_by_otif"):
-        monkeypatch.setattr(data.insights, name, computed_again)
+        monkeypatch.setattr(data, name, computed_again)
     for dim, values in picks.items():
         for page in PAGES[:2]:  # the weekly review and the pairs
             at = run_page(page, demo_db, {dim: values[-1]})
@@ -259,7 +260,7 @@ def test_headline_otif_equals_the_query_api(demo_db):
 
 def test_filters_from_the_url_reach_the_numbers(demo_db):
     start, end = last_week(demo_db)
-    region = insights.customer_dimension_values(Warehouse(demo_db).cursor(), "region")[0]
+    region = customers.customer_dimension_values(Warehouse(demo_db).cursor(), "region")[0]
     q = Query(("otif",), date_from=start, date_to=end, where=(("region", (region,)),))
     expected = run_query(Warehouse(demo_db).cursor(), load_catalog(CONFIG), q).values()["otif"][0]
     at = run_page(PAGES[0], demo_db, {"region": [region]})
@@ -271,7 +272,7 @@ def test_month_period_from_the_url(demo_db):
     at = run_page(PAGES[0], demo_db, {"grain": "month"})
     assert not at.exception
     as_of = default_as_of(Warehouse(demo_db).cursor())
-    month = insights.last_complete_period(as_of, "month")
+    month = periods.last_complete_period(as_of, "month")
     assert f"{month:%B %Y}" in texts(at.caption)
 
 
@@ -353,36 +354,36 @@ def test_a_click_becomes_a_pick():
     assert cleared == explore.Pick() and cleared.empty
 
 
-# ---- the analyses behind the review (pure functions in metrics/insights.py) ------------------
+# ---- the analyses behind the review (pure functions in metrics/) ------------------
 
 
 def test_xmr_calls_a_point_outside_the_limits_a_signal():
     steady = [0.80, 0.82, 0.79, 0.81, 0.80, 0.78, 0.80, 0.81]
-    assert insights.xmr_signal(steady, 0.80).verdict == "noise"
-    low = insights.xmr_signal(steady, 0.65)
+    assert signals.xmr_signal(steady, 0.80).verdict == "noise"
+    low = signals.xmr_signal(steady, 0.65)
     assert low.verdict == "signal" and "below" in low.rule and low.lower > 0.65
 
 
 def test_xmr_calls_a_long_run_on_one_side_a_signal():
     history = [0.70, 0.90, 0.72, 0.88, 0.83, 0.84, 0.82, 0.83, 0.84, 0.83, 0.82]
-    sig = insights.xmr_signal(history, 0.84)
+    sig = signals.xmr_signal(history, 0.84)
     assert sig.verdict == "signal" and "in a row above" in sig.rule
 
 
 def test_xmr_needs_history():
-    assert insights.xmr_signal([0.8, 0.9], 0.1).verdict == "too_short"
+    assert signals.xmr_signal([0.8, 0.9], 0.1).verdict == "too_short"
 
 
 def test_funnel_runs_from_all_orders_due_down_to_otif(demo_db):
     start, end = last_week(demo_db)
     cur, catalog = Warehouse(demo_db).cursor(), load_catalog(CONFIG)
     q = Query(("measured_orders",), date_from=start, date_to=end)
-    funnel = insights.promise_funnel(cur, catalog, q)
+    steps = funnel.promise_funnel(cur, catalog, q)
     otif = run_query(cur, catalog, q.replace(metrics=("otif",))).values()["otif"][0]
-    assert funnel["step"].to_list()[0] == "Orders due" and funnel["step"].to_list()[-1] == "OTIF"
-    assert funnel["orders"][0] == funnel["orders"][1:].sum()
-    assert funnel["share"][-1] == pytest.approx(otif)
-    assert funnel.filter(pl.col("reason") == "late_transit")["end"][0] == pytest.approx(otif)
+    assert steps["step"].to_list()[0] == "Orders due" and steps["step"].to_list()[-1] == "OTIF"
+    assert steps["orders"][0] == steps["orders"][1:].sum()
+    assert steps["share"][-1] == pytest.approx(otif)
+    assert steps.filter(pl.col("reason") == "late_transit")["end"][0] == pytest.approx(otif)
 
 
 def test_contributors_and_satisfaction_add_up(demo_db):
@@ -391,12 +392,12 @@ def test_contributors_and_satisfaction_add_up(demo_db):
     q = Query(("otif_line",), date_from=start, date_to=end)
     lines = run_query(cur, catalog, q).frame
     missed = int(lines["otif_line__den"][0] - lines["otif_line__num"][0])
-    drivers = insights.miss_contributors(cur, catalog, q, ("region", "carrier"), top=100)
+    drivers = contributors.miss_contributors(cur, catalog, q, ("region", "carrier"), top=100)
     by_region = drivers["region"]
     assert drivers["carrier"]["missed"].sum() == missed
     assert by_region["missed"].sum() == missed
     assert by_region["share"].sum() == pytest.approx(1.0)
-    sat = insights.satisfaction_by_otif(
+    sat = satisfaction.satisfaction_by_otif(
         cur, catalog, q.replace(date_from=start - dt.timedelta(days=84)), default_as_of(cur)
     )
     assert set(sat["otif"].to_list()) <= {True, False} and (sat["csat"].drop_nulls() <= 1).all()
@@ -419,9 +420,9 @@ def test_pairs_put_green_inside_red_outside_first():
             "n": [100] * 4,
         }
     )
-    pairs = insights.pair_rows(details, catalog)
-    assert pairs["department"][0] == "fill_rate" and pairs["conflict"][0]
-    assert not pairs.filter(pl.col("department") == "on_time_shipment")["conflict"][0]
+    rows = pairs.pair_rows(details, catalog)
+    assert rows["department"][0] == "fill_rate" and rows["conflict"][0]
+    assert not rows.filter(pl.col("department") == "on_time_shipment")["conflict"][0]
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.errors import ConnectorError
 from connectors.warehouse import Warehouse
-from metrics import insights
+from metrics import customers, funnel, periods
 from metrics.catalog import load_catalog
 from metrics.customers import customer_timeline, customers_at_risk
 from metrics.query import default_as_of, run_query
@@ -110,7 +110,7 @@ def test_screen_lists_the_problems_of_a_broken_config(page, demo_db, tmp_path, m
 
 def test_wall_otif_and_outcomes_equal_the_query_api(demo_db):
     day = as_of(demo_db)
-    week = insights.period_start(day, "week")
+    week = periods.period_start(day, "week")
     at = run_page("pages/wall.py", demo_db)
     this_week = engine(demo_db, Query(("otif", "csat", "nps"), date_from=week, date_to=day))
     assert tile_value(at, "otif") == fmt.value(this_week["otif"][0], "percent")
@@ -122,10 +122,10 @@ def test_wall_otif_and_outcomes_equal_the_query_api(demo_db):
 
 def test_wall_filters_from_the_url_reach_its_numbers(demo_db):
     day = as_of(demo_db)
-    region = insights.customer_dimension_values(Warehouse(demo_db).cursor(), "region")[0]
+    region = customers.customer_dimension_values(Warehouse(demo_db).cursor(), "region")[0]
     q = Query(
         ("otif",),
-        date_from=insights.period_start(day, "week"),
+        date_from=periods.period_start(day, "week"),
         date_to=day,
         where=(("region", (region,)),),
     )
@@ -138,7 +138,7 @@ def test_wall_lists_the_top_three_miss_reasons_of_the_week(demo_db):
     q = Query(
         ("measured_orders",),
         by=("miss_reason",),
-        date_from=insights.period_start(day, "week"),
+        date_from=periods.period_start(day, "week"),
         date_to=day,
     )
     top = (
@@ -150,7 +150,7 @@ def test_wall_lists_the_top_three_miss_reasons_of_the_week(demo_db):
     at = run_page("pages/wall.py", demo_db)
     causes = re.search(r'data-testid="wallCauses".*?</ol>', htmls(at), re.DOTALL).group(0)
     for reason, orders in top.iter_rows():
-        assert f"{insights.MISS_LABELS[reason]} — {orders:,} orders" in causes
+        assert f"{funnel.MISS_LABELS[reason]} — {orders:,} orders" in causes
 
 
 def test_wall_small_multiples_by_site(demo_db):
@@ -179,8 +179,8 @@ def test_wall_explains_bad_link_values(demo_db, params, says):
 
 
 def test_portfolio_scores_equal_the_query_api(demo_db):
-    start = insights.last_complete_period(as_of(demo_db), "week")
-    end = insights.period_end(start, "week")
+    start = periods.last_complete_period(as_of(demo_db), "week")
+    end = periods.period_end(start, "week")
     keys = ("portfolio", "portfolio_manager")
     expected = engine(
         demo_db, Query(("otif", "revenue", "cost_to_serve"), by=keys, date_from=start, date_to=end)
@@ -200,13 +200,13 @@ def test_portfolio_scores_equal_the_query_api(demo_db):
 
 def test_segment_scores_and_the_13_period_window(demo_db):
     day = as_of(demo_db)
-    last = insights.last_complete_period(day, "week")
-    first = insights.shift_period(last, "week", -12)
+    last = periods.last_complete_period(day, "week")
+    first = periods.shift_period(last, "week", -12)
     q = Query(
         ("otif", "csat"),
         by=("segment",),
         date_from=first,
-        date_to=min(insights.period_end(last, "week"), day),
+        date_to=min(periods.period_end(last, "week"), day),
     )
     expected = dict(engine(demo_db, q).drop_nulls("segment").select("segment", "otif").iter_rows())
     at = run_page("pages/portfolios.py", demo_db)
@@ -225,12 +225,12 @@ def test_customers_at_risk_link_to_their_page(demo_db):
 
 
 def test_contact_center_queues_equal_the_query_api(demo_db):
-    start = insights.last_complete_period(as_of(demo_db), "week")
+    start = periods.last_complete_period(as_of(demo_db), "week")
     q = Query(
         ("aht_sec", "fcr_agent", "service_level"),
         by=("queue",),
         date_from=start,
-        date_to=insights.period_end(start, "week"),
+        date_to=periods.period_end(start, "week"),
     )
     expected = engine(demo_db, q).drop_nulls("queue")
     at = run_page("pages/contact_center.py", demo_db)
@@ -258,11 +258,11 @@ def test_contact_center_names_the_queue_pushed_on_handle_time(demo_db):
 def test_customer_page_shows_the_engine_numbers_and_timeline(demo_db):
     cid = some_customer(demo_db)
     day = as_of(demo_db)
-    last = insights.last_complete_period(day, "week")
+    last = periods.last_complete_period(day, "week")
     q = Query(
         ("otif", "revenue"),
-        date_from=insights.shift_period(last, "week", -12),
-        date_to=min(insights.period_end(last, "week"), day),
+        date_from=periods.shift_period(last, "week", -12),
+        date_to=min(periods.period_end(last, "week"), day),
         where=(("customer_id", (cid,)),),
     )
     expected = engine(demo_db, q)

@@ -107,7 +107,7 @@ def test_a_link_to_a_page_is_the_first_visit_of_a_new_server(page, warehouse):
 
 def test_north_star_shows_the_otif_the_cli_computes(page, app_url, warehouse):
     from connectors.warehouse import Warehouse
-    from metrics.insights import last_complete_period, period_end
+    from metrics.periods import last_complete_period, period_end
     from metrics.query import default_as_of
 
     cur = Warehouse(warehouse).cursor()
@@ -160,7 +160,7 @@ def test_clicking_a_row_narrows_the_records(page, app_url):
 
 def test_a_new_period_type_reviews_its_last_complete_period(page, app_url, warehouse):
     from connectors.warehouse import Warehouse
-    from metrics.insights import last_complete_period
+    from metrics.periods import last_complete_period
     from metrics.query import default_as_of
 
     cur = Warehouse(warehouse).cursor()

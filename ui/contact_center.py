@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import altair as alt
 import polars as pl
 
-from metrics import insights
+from metrics import periods
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
 from ui import charts, data
@@ -41,7 +41,7 @@ WISMO = "where_is_my_order"
 
 
 def months_back(as_of: dt.date, n: int) -> dt.date:
-    return insights.shift_period(insights.period_start(as_of, "month"), "month", -n)
+    return periods.shift_period(periods.period_start(as_of, "month"), "month", -n)
 
 
 def trap_query(view: View) -> Query:
@@ -64,7 +64,7 @@ def window_queries(view: View) -> tuple[Query, Query]:
         TRAP,
         by=("queue",),
         date_from=first,
-        date_to=insights.shift_period(first, "month", 3) - dt.timedelta(days=1),
+        date_to=periods.shift_period(first, "month", 3) - dt.timedelta(days=1),
         where=view.where,
         as_of=view.as_of,
     )

@@ -20,11 +20,15 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from connectors import health
 from connectors.errors import ConnectorError
 from connectors.warehouse import Warehouse, default_db_path
-from metrics import insights
 from metrics.catalog import Catalog, load_catalog
+from metrics.contributors import miss_contributors
+from metrics.customers import customer_dimension_values
+from metrics.funnel import promise_funnel
 from metrics.query import default_as_of, fetch_rows, run_details, run_query
+from metrics.satisfaction import satisfaction_by_otif
 from metrics.sqlgen import Query
 
 DEFAULT_CONFIG = "config/metrics.yaml"
@@ -141,35 +145,35 @@ def rows(
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def funnel(src: Source, q: Query) -> pl.DataFrame:
     with cursor(src) as cur:
-        return insights.promise_funnel(cur, catalog_of(src), q)
+        return promise_funnel(cur, catalog_of(src), q)
 
 
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def contributors(src: Source, q: Query, dims: tuple[str, ...]) -> dict[str, pl.DataFrame]:
     with cursor(src) as cur:
-        return insights.miss_contributors(cur, catalog_of(src), q, dims)
+        return miss_contributors(cur, catalog_of(src), q, dims)
 
 
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def satisfaction(src: Source, q: Query, as_of_day: dt.date) -> pl.DataFrame:
     with cursor(src) as cur:
-        return insights.satisfaction_by_otif(cur, catalog_of(src), q, as_of_day)
+        return satisfaction_by_otif(cur, catalog_of(src), q, as_of_day)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def dimension_values(src: Source, dim: str) -> list[str]:
     with cursor(src) as cur:
-        return insights.customer_dimension_values(cur, dim)
+        return customer_dimension_values(cur, dim)
 
 
 @st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_KEYS)
 def freshness(src: Source, as_of_day: dt.date | None) -> pl.DataFrame:
     with cursor(src) as cur:
-        return insights.freshness(cur, as_of_day)
+        return health.freshness(cur, as_of_day)
 
 
 @st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_KEYS)
 def load_log(src: Source) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Loads, reject reasons and rejected rows."""
     with cursor(src) as cur:
-        return insights.load_log(cur), insights.reject_reasons(cur), insights.rejected_rows(cur)
+        return health.load_log(cur), health.reject_reasons(cur), health.rejected_rows(cur)

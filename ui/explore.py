@@ -187,7 +187,7 @@ def records_query(agg: Query, dim: str | None, pick: Pick) -> Query:
     if dim and pick.value is not None:
         q = q.replace(where=q.where + ((dim, (pick.value,)),))
     if pick.at and agg.grain:
-        from metrics.insights import period_end
+        from metrics.periods import period_end
 
         q = q.replace(date_from=pick.at, date_to=min(period_end(pick.at, agg.grain), agg.as_of))
     return q

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from metrics import insights
+from metrics.periods import (
+    last_complete_period,
+    period_end,
+    period_start,
+    recent_periods,
+    shift_period,
+)
 from metrics.sqlgen import Query
 from ui import data
 from ui import format as fmt
@@ -53,9 +59,9 @@ class View:
     def trend_query(self, *metrics: str, periods: int = 13, grain: str | None = None) -> Query:
         """The ``periods`` periods of ``grain`` ending with the one under review."""
         grain = grain or self.grain
-        last = insights.period_start(self.end, grain)
-        first = insights.shift_period(last, grain, -(periods - 1))
-        end = min(insights.period_end(last, grain), self.as_of)
+        last = period_start(self.end, grain)
+        first = shift_period(last, grain, -(periods - 1))
+        end = min(period_end(last, grain), self.as_of)
         return Query(
             metrics=metrics,
             grain=grain,
@@ -70,7 +76,7 @@ def _reset_period() -> None:
     """On a new period type, review its last complete period."""
     s = st.session_state
     as_of = s.get("_as_of") or dt.date.today()
-    s["period"] = insights.last_complete_period(as_of, s.get("grain") or "week").isoformat()
+    s["period"] = last_complete_period(as_of, s.get("grain") or "week").isoformat()
 
 
 def _warn_bad_param(name: str, allowed: list[str], what: str) -> None:
@@ -111,8 +117,8 @@ def sidebar() -> None:
             )
             or "week"
         )
-        starts = [d.isoformat() for d in insights.recent_periods(as_of, grain, HISTORY[grain])]
-        default = insights.last_complete_period(as_of, grain).isoformat()
+        starts = [d.isoformat() for d in recent_periods(as_of, grain, HISTORY[grain])]
+        default = last_complete_period(as_of, grain).isoformat()
         _warn_bad_param("period", starts, "period")
         st.selectbox(
             f"{grain.capitalize()} starting",
@@ -131,10 +137,10 @@ def current_view(as_of: dt.date) -> View:
     try:
         start = dt.date.fromisoformat(s.get("period") or "")
     except ValueError:
-        start = insights.last_complete_period(as_of, grain)
-    start = insights.period_start(start, grain)
+        start = last_complete_period(as_of, grain)
+    start = period_start(start, grain)
     where = tuple((d, tuple(s[d])) for d in DIMENSIONS if s.get(d))
-    return View(where, grain, start, insights.period_end(start, grain), as_of)
+    return View(where, grain, start, period_end(start, grain), as_of)
 
 
 def url_notes() -> None:

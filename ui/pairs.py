@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from metrics import insights
+from metrics import pairs
 from metrics.catalog import Catalog
 from ui import charts, data
 from ui import format as fmt
@@ -17,7 +17,7 @@ from ui.tiles import delta_color
 
 def periods(src: data.Source, view: View, catalog: Catalog) -> pl.DataFrame:
     """Every paired metric over the 13 periods up to the one under review: one statement."""
-    return data.details(src, view.trend_query(*insights.pair_metrics(catalog)), compare=False)
+    return data.details(src, view.trend_query(*pairs.pair_metrics(catalog)), compare=False)
 
 
 def conflict_banner(rows: pl.DataFrame, catalog: Catalog) -> None:

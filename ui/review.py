@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.catalog import Catalog
-from metrics.insights import Signal
+from metrics.signals import Signal
 from metrics.spec import MetricBase
 from ui import data
 from ui import format as fmt

@@ -16,7 +16,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from metrics import insights
+from metrics import periods
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
 from ui import data
@@ -100,15 +100,15 @@ class Board:
 
 
 def week_query(metrics: tuple[str, ...], as_of: dt.date, where, by: tuple[str, ...] = ()) -> Query:
-    week = insights.period_start(as_of, "week")
-    first = insights.shift_period(week, "week", -(WEEKS - 1))
+    week = periods.period_start(as_of, "week")
+    first = periods.shift_period(week, "week", -(WEEKS - 1))
     return Query(
         metrics, by=by, grain="week", date_from=first, date_to=as_of, where=where, as_of=as_of
     )
 
 
 def board(src: data.Source, as_of: dt.date, where, by: str) -> Board:
-    week = insights.period_start(as_of, "week")
+    week = periods.period_start(as_of, "week")
     this_week = Query(("measured_orders",), date_from=week, date_to=as_of, where=where, as_of=as_of)
     return Board(
         as_of,
@@ -213,7 +213,7 @@ def reload_every(hours: float) -> None:
 def title_bar(as_of: dt.date | None, week: dt.date | None) -> None:
     now = dt.datetime.now().strftime("%H:%M:%S")
     if as_of and week:
-        period = fmt.period_label(week, insights.period_end(week, "week"), "week")
+        period = fmt.period_label(week, periods.period_end(week, "week"), "week")
         stamp = f"{period} · data as of <b>{as_of:%a %d %b %Y}</b> · updated {now}"
     else:
         stamp = f"no data yet · updated {now}"
@@ -271,7 +271,7 @@ def otif_tile(catalog: Catalog, b: Board) -> None:
     with this week so far beside it: a partial week must not read as a collapse."""
     min_sample = catalog.metric("otif").min_sample
     now = week_row(b.weekly, "otif", b.week)
-    last = week_row(b.weekly, "otif", insights.shift_period(b.week, "week", -1))
+    last = week_row(b.weekly, "otif", periods.shift_period(b.week, "week", -1))
     readable = now is not None and (now.get("n") or 0) >= min_sample
     head, other = (now, last) if readable or last is None else (last, now)
     if head is now:

@@ -27,11 +27,11 @@ WARMED = "North Star: caches warmed"
 
 def default_view(as_of: dt.date):
     """The view a visitor without filters or a period in the URL sees."""
-    from metrics import insights
+    from metrics import periods
     from ui.filters import View
 
-    start = insights.last_complete_period(as_of, "week")
-    return View((), "week", start, insights.period_end(start, "week"), as_of)
+    start = periods.last_complete_period(as_of, "week")
+    return View((), "week", start, periods.period_end(start, "week"), as_of)
 
 
 def _import_pages() -> None:

@@ -1,0 +1,117 @@
+"""Warehouse health: freshness per extract, the load log and rejected rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+
+def _read(cur: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pl.DataFrame:
+    return cur.sql(sql, params=params).pl()
+
+
+_LATEST = {  # the newest business date each extract holds
+    "orders": "max(order_date)",
+    "shipments": "max(greatest(ship_date, coalesce(delivered_date, ship_date)))",
+    "calls": "max(CAST(started_at AS DATE))",
+    "surveys": "max(CAST(responded_at AS DATE))",
+}
+
+
+def _tables(cur: duckdb.DuckDBPyConnection) -> set[str]:
+    return set(
+        _read(cur, "SELECT table_name FROM information_schema.tables")["table_name"]
+    )
+
+
+def freshness(
+    cur: duckdb.DuckDBPyConnection, as_of: dt.date | None, *, stale_days: int = 7
+) -> pl.DataFrame:
+    """Per extract: rows, newest date, days behind as-of, stale flag and when it was last loaded."""
+    present = _tables(cur)
+    parts = [
+        f"SELECT '{t}' AS extract, count(*) AS rows, {expr} AS latest FROM {t}"
+        for t, expr in _LATEST.items()
+        if t in present
+    ]
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                "extract": pl.String,
+                "rows": pl.Int64,
+                "latest": pl.Date,
+                "days_behind": pl.Int64,
+                "stale": pl.Boolean,
+                "last_loaded": pl.Datetime,
+            }
+        )
+    frame = _read(cur, " UNION ALL ".join(parts))
+    behind = (pl.lit(as_of) - pl.col("latest")).dt.total_days() if as_of else pl.lit(None, pl.Int64)
+    frame = frame.with_columns(days_behind=behind).with_columns(
+        stale=pl.col("latest").is_null() | (pl.col("days_behind") > stale_days)
+    )
+    loads = load_log(cur)
+    if loads.is_empty():
+        return frame.with_columns(last_loaded=pl.lit(None, dtype=pl.Datetime))
+    last = loads.group_by("table").agg(pl.col("loaded_at").max().alias("last_loaded"))
+    return frame.join(last, left_on="extract", right_on="table", how="left")
+
+
+def load_log(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every file load: rows read, loaded and rejected, newest first (empty if never loaded)."""
+    if "loads" not in _tables(cur):
+        return pl.DataFrame(
+            schema={
+                "file": pl.String,
+                "table": pl.String,
+                "rows_read": pl.Int64,
+                "rows_loaded": pl.Int64,
+                "rows_rejected": pl.Int64,
+                "loaded_at": pl.Datetime,
+                "file_mtime": pl.Datetime,
+            }
+        )
+    return _read(
+        cur,
+        (
+            'SELECT file, "table", rows_read, rows_loaded, rows_rejected, loaded_at, file_mtime'
+            " FROM loads ORDER BY loaded_at DESC, file"
+        ),
+    )
+
+
+def reject_reasons(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Rejected rows counted by file, table, rule and column."""
+    if "rejects" not in _tables(cur):
+        return pl.DataFrame(
+            schema={
+                "file": pl.String,
+                "table": pl.String,
+                "rule": pl.String,
+                "column": pl.String,
+                "rows": pl.Int64,
+                "example": pl.String,
+            }
+        )
+    return _read(
+        cur,
+        (
+            'SELECT file, "table", rule, "column", count(*) AS rows, any_value(message) AS example'
+            " FROM rejects GROUP BY ALL ORDER BY rows DESC, file, rule"
+        ),
+    )
+
+
+def rejected_rows(cur: duckdb.DuckDBPyConnection, *, limit: int = 500) -> pl.DataFrame:
+    if "rejects" not in _tables(cur):
+        return pl.DataFrame()
+    return _read(
+        cur,
+        (
+            'SELECT file, "row", "table", rule, "column", value, message, raw FROM rejects'
+            ' ORDER BY file, "row" LIMIT $limit'
+        ),
+        {"limit": limit},
+    )

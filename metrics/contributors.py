@@ -1,0 +1,58 @@
+"""Where the promise broke: missed lines by dimension value, beyond what volume explains."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import polars as pl
+
+from metrics.catalog import Catalog
+from metrics.query import run_query
+from metrics.sqlgen import Query
+
+_NULL_LABEL = {"carrier": "(not shipped)", "site": "(no site)"}  # what an empty value means
+
+
+def miss_contributors(
+    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, dims: Sequence[str], *, top: int = 6
+) -> dict[str, pl.DataFrame]:
+    """Missed lines by each dimension's values, biggest first (one statement for all dimensions).
+
+    Per dimension, columns: value, lines, missed, otif (line OTIF), share (of
+    all missed lines) and excess: misses beyond what the value's volume alone explains.
+    Counts are additive, so each dimension's rows are summed from the joint grouping.
+    """
+    res = run_query(cur, catalog, q.replace(metrics=("otif_line",), by=tuple(dims), grain=None))
+    parts = res.frame.select(
+        *dims,
+        pl.col("otif_line__den").cast(pl.Int64).alias("lines"),
+        pl.col("otif_line__num").cast(pl.Int64).alias("kept"),
+    )
+    return {dim: _contributors(parts, dim, top) for dim in dims}
+
+
+def _contributors(parts: pl.DataFrame, dim: str, top: int) -> pl.DataFrame:
+    frame = (
+        parts.group_by(
+            pl.col(dim).cast(pl.String).fill_null(_NULL_LABEL.get(dim, "(none)")).alias("value")
+        )
+        .agg(pl.col("lines").sum(), pl.col("kept").sum())
+        .select(
+            "value",
+            "lines",
+            (pl.col("lines") - pl.col("kept")).alias("missed"),
+            (pl.col("kept") / pl.col("lines")).alias("otif"),
+        )
+    )
+    total_missed, total_lines = frame["missed"].sum(), frame["lines"].sum()
+    if not total_missed:
+        return frame.with_columns(share=pl.lit(0.0), excess=pl.lit(0.0)).head(0)
+    rate = total_missed / total_lines
+    return (
+        frame.with_columns(
+            share=pl.col("missed") / total_missed, excess=pl.col("missed") - pl.col("lines") * rate
+        )
+        .sort(["missed", "value"], descending=[True, False])
+        .head(top)
+    )

@@ -1,0 +1,59 @@
+"""Period arithmetic: starts, ends and shifts of days, ISO weeks, months, quarters and years."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}  # period lengths in months
+
+
+def period_start(day: dt.date, grain: str) -> dt.date:
+    """The first day of the period holding ``day`` (weeks start on Monday)."""
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    months = _MONTHS.get(grain)
+    if months is None:
+        raise ValueError(f"unknown grain: {grain}")
+    return dt.date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months, its day clamped to the month's end (as Polars offsets do)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def _offset(day: dt.date, grain: str, n: int) -> dt.date:
+    if grain == "day":
+        return day + dt.timedelta(days=n)
+    if grain == "week":
+        return day + dt.timedelta(weeks=n)
+    if grain not in _MONTHS:
+        raise ValueError(f"unknown grain: {grain}")
+    return _add_months(day, n * _MONTHS[grain])
+
+
+def period_end(start: dt.date, grain: str) -> dt.date:
+    return _offset(start, grain, 1) - dt.timedelta(days=1)
+
+
+def shift_period(start: dt.date, grain: str, n: int) -> dt.date:
+    """The start of the period ``n`` periods after (negative: before) ``start``."""
+    return _offset(start, grain, n)
+
+
+def last_complete_period(as_of: dt.date, grain: str) -> dt.date:
+    """Start of the latest period that ends on or before as-of."""
+    start = period_start(as_of, grain)
+    return start if period_end(start, grain) <= as_of else shift_period(start, grain, -1)
+
+
+def recent_periods(as_of: dt.date, grain: str, count: int) -> list[dt.date]:
+    """Starts of the ``count`` latest periods up to the one holding as-of, newest first."""
+    first = period_start(as_of, grain)
+    return [shift_period(first, grain, -i) for i in range(count)]
