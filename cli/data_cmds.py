@@ -30,10 +30,17 @@ def _print_report(report: LoadReport) -> None:
         if f.skipped:
             click.echo(f"{f.table:<10} {name}  unchanged (already loaded)")
             continue
+        if f.note:
+            click.echo(f"{f.table:<10} {name}  {f.note}")
+            continue
         reasons = ", ".join(f"{rule}: {n:,}" for rule, n in f.top_rules)
+        warned = sum(n for _, n in f.warnings)
         click.echo(f"{f.table:<10} {name}  read {f.rows_read:,}  loaded {f.rows_loaded:,}  "
-                   f"rejected {f.rows_rejected:,}" + (f"  ({reasons})" if reasons else ""))
-    done = [f for f in report.files if not f.skipped]
+                   f"rejected {f.rows_rejected:,}" + (f"  ({reasons})" if reasons else "")
+                   + (f"  replaced {f.replaced:,} older row(s)" if f.replaced else "")
+                   + (f"  kept with a warning {warned:,} ("
+                      + ", ".join(f"{r}: {n:,}" for r, n in f.warnings) + ")" if warned else ""))
+    done = [f for f in report.files if not f.skipped and not f.note]
     tail = f"; {report.rows_rejected:,} rejected, see 'northstar rejects'" if report.rows_rejected else ""
     click.echo(f"{len(done)} file(s) loaded into {_shown(report.db)}: {report.rows_loaded:,} rows{tail}")
     if report.finalize_note:
@@ -85,9 +92,10 @@ _REJECT_COLUMNS = ("file", "row", "table", "rule", "column", "value", "message")
 @click.option("--file", "file", default=None, help="Only this file (its path, or the end of it).")
 @click.option("--rule", default=None, help="Only this rule, e.g. bad_date.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--warnings", "warned", is_flag=True, help="Rows kept with a warning instead.")
 @handle_errors
-def rejects(db: Path, fmt: str, file: str | None, rule: str | None, limit: int) -> None:
-    """List rejected rows: file, row, table, rule and value."""
+def rejects(db: Path, fmt: str, file: str | None, rule: str | None, limit: int, warned: bool) -> None:
+    """List rejected rows (or, with --warnings, rows kept with a warning): file, row, rule, value."""
     from connectors.validate import RULES
     from connectors.warehouse import Warehouse
 
@@ -96,8 +104,9 @@ def rejects(db: Path, fmt: str, file: str | None, rule: str | None, limit: int) 
         hint = f"did you mean {close[0]!r}?" if close else f"rules: {', '.join(RULES)}"
         raise ConnectorError(f"unknown rule {rule!r}; {hint}")
     wh = Warehouse(db)
-    if "rejects" not in wh.tables():
-        raise ConnectorError(f"{db} has no rejects table: load files with 'northstar load PATH' first")
+    listed = "warnings" if warned else "rejects"
+    if listed not in wh.tables():
+        raise ConnectorError(f"{db} has no {listed} table: load files with 'northstar load PATH' first")
     where, params = [], []
     if file is not None:
         where.append("(file = ? OR ends_with(file, ?))")
@@ -106,7 +115,7 @@ def rejects(db: Path, fmt: str, file: str | None, rule: str | None, limit: int) 
         where.append("rule = ?")
         params.append(rule)
     cols = ", ".join(f'"{c}"' for c in _REJECT_COLUMNS)
-    sql = (f"SELECT {cols} FROM rejects {'WHERE ' + ' AND '.join(where) if where else ''} "
+    sql = (f"SELECT {cols} FROM {listed} {'WHERE ' + ' AND '.join(where) if where else ''} "
            f'ORDER BY file, "row" LIMIT ?')
     cur = wh.cursor()
     try:
@@ -122,7 +131,7 @@ def rejects(db: Path, fmt: str, file: str | None, rule: str | None, limit: int) 
         w.writerow(_REJECT_COLUMNS)
         w.writerows(rows)
     elif not records:
-        click.echo("no rejected rows")
+        click.echo("no rows kept with a warning" if warned else "no rejected rows")
     else:
         shown = [[_shown(r[0]), str(r[1]), r[2], r[3], r[4] or "", "" if r[5] is None else repr(r[5]), r[6]]
                  for r in rows]

@@ -34,11 +34,11 @@ import duckdb
 
 from connectors.errors import ConnectorError
 from connectors.progress import LoadProgress
-from connectors.readers import SUFFIXES, open_source, quote_ident
-from connectors.schema import SQL_TYPES, TABLES, Table
-from connectors.sources import Sources, TableSource, load_sources
+from connectors.readers import SUFFIXES, EmptyFile, file_recency, open_source, quote_ident, time_limit
+from connectors.schema import RECENCY_COLUMN, SQL_TYPES, TABLES, Table
+from connectors.sources import Sources, TableSource, default_mapping, load_sources
 from connectors.validate import Checked, check_file, key_rule_list, key_rules
-from connectors.warehouse import connect
+from connectors.warehouse import connect, plain_os_error, writable_folder
 
 # A step run on the new warehouse before the swap; returns a note for the user, or None.
 Finalize = Callable[[duckdb.DuckDBPyConnection], "str | None"]
@@ -57,6 +57,9 @@ class FileReport:
     rows_rejected: int
     top_rules: tuple[tuple[str, int], ...] = ()
     skipped: bool = False  # the same content was loaded before: nothing to do
+    replaced: int = 0  # rows of the warehouse (or of older files of this load) it replaced
+    warnings: tuple[tuple[str, int], ...] = ()  # rows kept with a warning, by rule
+    note: str | None = None  # why the file was skipped (e.g. empty)
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ class LoadReport:
 class _Planned:
     path: Path
     table: Table
-    mapping: TableSource | None
+    mapping: TableSource
 
 
 # --------------------------------------------------------------------------- planning
@@ -117,13 +120,15 @@ def plan(paths: list[Path], sources: Sources | None) -> list[_Planned]:
                 f"{', '.join(TABLES)} (e.g. orders_2026-03.csv), or map it under tables.<table>.files in sources.yaml"
             )
             continue
-        if mapping is None and sources is not None:
-            mapping = sources.for_table(name)
+        if mapping is None:
+            mapping = sources.for_table(name) if sources is not None else default_mapping(name)
         planned.append(_Planned(f, TABLES[name], mapping))
     if problems:
         raise ConnectorError("\n".join(problems))
     order = list(TABLES)
-    return sorted(planned, key=lambda p: (p.table.load_order, order.index(p.table.name), p.path.as_posix()))
+    # Within a table, older extracts first: a newer one replaces their rows, whatever the paths.
+    return sorted(planned, key=lambda p: (p.table.load_order, order.index(p.table.name),
+                                          file_recency(p.path, p.mapping), p.path.as_posix()))
 
 
 def _sha256(path: Path) -> str:
@@ -140,13 +145,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """The five canonical tables (typed, even when empty), rejects and loads."""
     for t in TABLES.values():
         cols = ", ".join(f"{quote_ident(c.name)} {SQL_TYPES[c.type]}" for c in t.columns)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {t.name} ({cols})")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {t.name} ({cols}, {RECENCY_COLUMN} TIMESTAMP)")
+        con.execute(f"ALTER TABLE {t.name} ADD COLUMN IF NOT EXISTS {RECENCY_COLUMN} TIMESTAMP")
     con.execute("""CREATE TABLE IF NOT EXISTS rejects (
         file VARCHAR, "row" BIGINT, "table" VARCHAR, rule VARCHAR, "column" VARCHAR,
         value VARCHAR, raw VARCHAR, message VARCHAR, loaded_at TIMESTAMP)""")
     con.execute("""CREATE TABLE IF NOT EXISTS loads (
         file VARCHAR, "table" VARCHAR, sha256 VARCHAR, rows_read BIGINT, rows_loaded BIGINT,
         rows_rejected BIGINT, loaded_at TIMESTAMP, file_mtime TIMESTAMP)""")
+    con.execute("CREATE TABLE IF NOT EXISTS warnings AS SELECT * FROM rejects LIMIT 0")
 
 
 # --------------------------------------------------------------------------- one file
@@ -157,11 +164,14 @@ def _load_file(con: duckdb.DuckDBPyConnection, item: _Planned, sha: str, now: da
     file = path.as_posix()
     if con.execute('SELECT 1 FROM loads WHERE "table" = ? AND sha256 = ?', [table.name, sha]).fetchone():
         return FileReport(table.name, file, 0, 0, 0, skipped=True)
-    source = open_source(con, path, item.mapping.sheet if item.mapping else None)
+    try:
+        source = open_source(con, path, item.mapping)
+    except EmptyFile as exc:
+        return FileReport(table.name, file, 0, 0, 0, note=str(exc).removeprefix(f"{path}: "))
     persistent = con.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is None
     with progress.watch(con):
         checked = check_file(con, table, source, item.mapping, path, persistent=persistent)
-    key_rules(con, checked)
+    replaced = key_rules(con, checked, item.mapping)
     con.execute("CREATE OR REPLACE TEMP TABLE _malformed (line BIGINT, csv_line VARCHAR, message VARCHAR)")
     if source.csv:
         con.execute("""INSERT INTO _malformed SELECT line, first(csv_line), first(error_message)
@@ -169,6 +179,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, item: _Planned, sha: str, now: da
     n_chk, n_bad = con.execute("SELECT count(*), count(_k) FROM _chk").fetchone()
     n_key, n_malformed = con.execute("SELECT (SELECT count(*) FROM _kr), (SELECT count(*) FROM _malformed)").fetchone()
     _write_rejects(con, checked, file, now)
+    warnings = _write_warnings(con, checked, file, now)
     if table.name == "customers":
         con.execute(f"""INSERT OR REPLACE INTO _load_portfolio
                         SELECT customer_id, portfolio FROM _chk WHERE {_ok_filter(n_key > 0)}""")
@@ -181,12 +192,12 @@ def _load_file(con: duckdb.DuckDBPyConnection, item: _Planned, sha: str, now: da
     mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)
     con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [file, table.name, sha, rows_read, rows_read - rejected, rejected, now, mtime])
-    for name in ("_chk", "_kr", "_malformed"):
+    for name in ("_chk", "_kr", "_malformed", "_warn"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
     if not source.params:
         con.unregister(source.relation)
     return FileReport(table.name, file, rows_read, rows_read - rejected, rejected,
-                      tuple((r, int(n)) for r, n in report_rules))
+                      tuple((r, int(n)) for r, n in report_rules), replaced=replaced, warnings=warnings)
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, checked: Checked, file: str, now: datetime) -> None:
@@ -218,6 +229,24 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, checked: Checked, file: str, 
     """, [file, table.name, now, file, table.name, now])
 
 
+def _write_warnings(con: duckdb.DuckDBPyConnection, checked: Checked, file: str,
+                    now: datetime) -> tuple[tuple[str, int], ...]:
+    """Rows kept with a warning (``_warn``) into ``warnings``, numbered like rejects; by rule."""
+    con.execute("DELETE FROM warnings WHERE file = ?", [file])
+    con.execute("""
+        INSERT INTO warnings
+        WITH m AS (SELECT line, row_number() OVER (ORDER BY line) AS j FROM _malformed),
+             g AS (SELECT line - 1 - j AS gap, max(j) AS j FROM m GROUP BY 1),
+             numbered AS (SELECT w.*, w.rid + 2 + COALESCE(g.j, 0) AS row_no
+                          FROM _warn w ASOF LEFT JOIN g ON w.rid >= g.gap)
+        SELECT ?, row_no, ?, r.rule, r.col, val, NULL, r.message, ?
+        FROM numbered JOIN _rules r USING (k)
+    """, [file, checked.table.name, now])
+    rows = con.execute("SELECT rule, count(*) FROM warnings WHERE file = ? GROUP BY 1 ORDER BY 2 DESC",
+                       [file]).fetchall()
+    return tuple((r, int(n)) for r, n in rows)
+
+
 def _ok_filter(has_key_rejects: bool) -> str:
     return "_k IS NULL" + (" AND rowid NOT IN (SELECT rid FROM _kr)" if has_key_rejects else "")
 
@@ -241,7 +270,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, checked: Checked, *, has_key_rejects
         return
     for header in checked.extras.values():
         con.execute(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {quote_ident(header.strip())} VARCHAR")
-    cols = [quote_ident(c) for c in table.column_names]
+    cols = [quote_ident(c) for c in table.column_names] + [RECENCY_COLUMN]
     select = ", ".join(cols + list(checked.extras))
     ok = f"SELECT {select} FROM _chk WHERE {_ok_filter(has_key_rejects)}"
     if con.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone():
@@ -262,7 +291,11 @@ class _Lock:
         self.timeout, self.progress = timeout, progress
 
     def __enter__(self) -> _Lock:
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise ConnectorError(f"cannot write beside the warehouse ({self.path}): "
+                                 f"{plain_os_error(exc)}") from None
         deadline, told = time.monotonic() + self.timeout, False
         while True:
             try:
@@ -302,16 +335,26 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _prepare_tmp(db: Path, fresh: bool) -> Path:
+def _prepare_tmp(db: Path, tmp: Path, fresh: bool) -> str | None:
+    """Copy the warehouse to ``tmp``; a write-ahead log beside it is folded in, or, when it
+    belongs to another file (a stale one), left out. Returns a note about the log, if any."""
     for stale in glob.glob(glob.escape(str(db)) + ".tmp-*"):  # left by a crashed load
         _remove(stale)
-    tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
-    if not fresh and db.exists():
+    wal = db.with_name(db.name + ".wal")
+    if fresh or not db.exists():
+        return "removed a stale write-ahead log beside the warehouse" if wal.exists() else None
+    shutil.copyfile(db, tmp)
+    if not wal.exists():
+        return None
+    tmp_wal = tmp.with_name(tmp.name + ".wal")
+    shutil.copyfile(wal, tmp_wal)
+    try:
+        connect(tmp, read_only=False).close()  # replays the log into the copy
+        return f"folded the write-ahead log {wal.name} (left by a program that stopped) into the warehouse"
+    except ConnectorError:  # the log does not match this file: it is stale
+        tmp_wal.unlink(missing_ok=True)
         shutil.copyfile(db, tmp)
-        wal = db.with_name(db.name + ".wal")
-        if wal.exists():
-            shutil.copyfile(wal, tmp.with_name(tmp.name + ".wal"))
-    return tmp
+        return f"removed the stale write-ahead log {wal.name} (it belonged to an older warehouse file)"
 
 
 # --------------------------------------------------------------------------- entry point
@@ -329,6 +372,7 @@ def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources
     what it returns is a note for the user (``LoadReport.finalize_note``).
     """
     db = Path(db_path).absolute()
+    writable_folder(db)
     if sources is not None and not isinstance(sources, Sources):
         sources = load_sources(sources)
     planned = plan([Path(p) for p in paths], sources)
@@ -337,14 +381,15 @@ def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool, \
             LoadProgress(len(planned), enabled=progress) as bar, _Lock(db, lock_timeout, bar):
         hashes = [pool.submit(_sha256, item.path) for item in planned]  # hashed while DuckDB reads
-        tmp = _prepare_tmp(db, fresh)
+        tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
         try:
+            wal_note = _prepare_tmp(db, tmp, fresh)
             con = connect(tmp, read_only=False)
             try:
                 reports = _apply(con, planned, hashes, now, bar)
                 if strict and sum(r.rows_rejected for r in reports):
                     raise ConnectorError(_strict_message(reports))
-                unchanged = db.exists() and not fresh and all(r.skipped for r in reports)
+                unchanged = db.exists() and not fresh and all(r.skipped for r in reports) and not wal_note
                 if unchanged:  # nothing new: keep the live file (the copy is removed below)
                     return LoadReport(db.as_posix(), tuple(reports), time.perf_counter() - started)
                 if finalize is not None:
@@ -354,7 +399,16 @@ def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources
                 con.close()
             _fsync(tmp)
             os.replace(tmp, db)
+            if wal_note:  # its content is in the new file (or it was stale): it must not be replayed
+                db.with_name(db.name + ".wal").unlink(missing_ok=True)
+                note = "; ".join(n for n in (wal_note, note) if n)
             _fsync(db.parent)
+        except OSError as exc:
+            raise ConnectorError(f"cannot write the new warehouse beside {db}: {plain_os_error(exc)}; "
+                                 "nothing was changed") from None
+        except duckdb.Error as exc:
+            raise ConnectorError(f"cannot write the new warehouse beside {db}: "
+                                 f"{plain_os_error(exc)}; nothing was changed") from None
         finally:
             for leftover in glob.glob(glob.escape(str(tmp)) + "*"):
                 _remove(leftover)
@@ -387,12 +441,20 @@ def _apply(con: duckdb.DuckDBPyConnection, planned: list[_Planned], hashes: list
     for item, sha in zip(planned, hashes):
         bar.start_file(item.path, item.table.name)
         try:
-            report = _load_file(con, item, sha.result(), now, bar)
+            with time_limit(con, item.mapping.policy.file_time_limit, item.path):
+                report = _load_file(con, item, sha.result(), now, bar)
         except duckdb.Error as exc:
+            if _disk_full(exc):
+                raise
             raise ConnectorError(f"{item.path}: cannot load: {str(exc).strip().splitlines()[0]}") from exc
         bar.done_file(report.rows_read)
         reports.append(report)
     return reports
+
+
+def _disk_full(exc: BaseException) -> bool:
+    text = str(exc)
+    return "No space left" in text or "File too large" in text
 
 
 def _strict_message(reports: list[FileReport]) -> str:

@@ -12,10 +12,13 @@ import duckdb
 
 
 class LoadProgress:
-    """A rich progress display, or nothing when disabled or stderr is not a terminal."""
+    """A rich progress display on a terminal; on a log (cron, CI), one plain line per file and
+    per step instead of carriage-return frames; nothing when disabled."""
 
     def __init__(self, total_files: int, *, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
+        self._lines = enabled and not self.enabled  # plain lines for a log
+        self._total, self._done, self._file = total_files, 0, ""
         self._progress = None
         if self.enabled:
             from rich.console import Console
@@ -44,17 +47,24 @@ class LoadProgress:
             print(text, file=sys.stderr)
 
     def start_file(self, path: Path, table: str) -> None:
+        self._file = f"{table}: {path.name}"
         if self._progress is not None:
             self._progress.update(self._current, description=f"{table}: {path.name}", completed=0,
                                   visible=True, detail="")
 
     def start_step(self, description: str) -> None:
         """A step after the files (e.g. rebuilding derived tables); shown as the current task."""
+        if self._lines:
+            print(description, file=sys.stderr, flush=True)
         if self._progress is not None:
             self._progress.update(self._current, description=description, completed=0, visible=True,
                                   detail="")
 
     def done_file(self, rows_read: int) -> None:
+        self._done += 1
+        if self._lines:
+            print(f"file {self._done}/{self._total} {self._file}: {rows_read:,} rows read",
+                  file=sys.stderr, flush=True)
         if self._progress is not None:
             self._progress.update(self._current, completed=100, detail=f"{rows_read:,} rows")
             self._progress.advance(self._files)

@@ -31,6 +31,8 @@ class Column:
     max: float | None = None  # inclusive upper bound
     allowed: tuple[str, ...] = ()  # case-insensitive allowed values (stored lower-case)
     default: str | None = None  # value used when the cell is empty
+    # Dates: "event" (already happened: not after today + a day) or "due" (a plan: within a year).
+    when: Literal["event", "due"] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,10 @@ TABLES: dict[str, Table] = {
                 _c("sku", "str", True),
                 _c("site", "str"),
                 _c("channel", "str"),
-                _c("order_date", "date", True),
-                _c("requested_date", "date", True),
-                _c("promised_date", "date"),
-                _c("planned_ship_date", "date"),
+                _c("order_date", "date", True, when="event"),
+                _c("requested_date", "date", True, when="due"),
+                _c("promised_date", "date", when="due"),
+                _c("planned_ship_date", "date", when="due"),
                 _c("qty_ordered", "num", True, min=0),
                 _c("unit_price", "num", min=0),
                 _c("status", "str", allowed=("open", "cancelled"), default="open"),
@@ -102,8 +104,8 @@ TABLES: dict[str, Table] = {
                 _c("order_id", "str", True),
                 _c("line_id", "str", True),
                 _c("carrier", "str"),
-                _c("ship_date", "date", True),
-                _c("delivered_date", "date"),
+                _c("ship_date", "date", True, when="event"),
+                _c("delivered_date", "date", when="event"),
                 _c("qty_shipped", "num", True, min=0),
                 _c("qty_damaged", "num", min=0),  # and <= qty_shipped
                 _c("freight_cost", "num", min=0),
@@ -119,7 +121,7 @@ TABLES: dict[str, Table] = {
                 _c("order_id", "str"),
                 _c("queue", "str"),
                 _c("agent_id", "str"),
-                _c("started_at", "ts", True),
+                _c("started_at", "ts", True, when="event"),
                 _c("wait_sec", "num", min=0),
                 _c("talk_sec", "num", min=0),
                 _c("hold_sec", "num", min=0),
@@ -139,7 +141,7 @@ TABLES: dict[str, Table] = {
                 _c("customer_id", "str"),
                 _c("order_id", "str"),
                 _c("call_id", "str"),
-                _c("responded_at", "ts", True),  # a date or a timestamp
+                _c("responded_at", "ts", True, when="event"),  # a date or a timestamp
                 _c("touchpoint", "str"),
                 _c("csat", "int", min=1, max=5),
                 _c("nps", "int", min=0, max=10),
@@ -157,3 +159,13 @@ TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
 # Columns of the rejects table, in order.
 REJECT_COLUMNS: tuple[str, ...] = ("file", "row", "table", "rule", "column", "value", "raw")
+
+# Each row's extract recency (see sources.Recency): a newer extract supersedes, an older never does.
+RECENCY_COLUMN = "_extract_at"
+
+# References checked on load (unknown_reference): table -> (column, referenced table, its column).
+REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "orders": (("customer_id", "customers", "customer_id"),),
+    "surveys": (("call_id", "calls", "call_id"), ("order_id", "orders", "order_id"),
+                ("customer_id", "customers", "customer_id")),
+}

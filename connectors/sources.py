@@ -1,34 +1,66 @@
-"""``config/sources.yaml``: which files feed which table, and how their headers map.
+"""``config/sources.yaml``: which files feed which table, how they are read and checked.
 
-``load_sources(path)`` reads the file; ``parse_sources(data, base_dir)`` is pure and
-does all the validation, reporting every problem at once with its file, line and
-key path. ``check_sources(path)`` returns the problems as plain lines for
-``northstar check``.
+``load_sources(path)`` reads the file (duplicate keys are errors, with both lines);
+``parse_sources(doc, base_dir)`` is pure and does all the validation, reporting
+every problem at once with its file, line and key path. ``check_sources(path)``
+returns the problems as plain lines for ``northstar check``.
 """
 
 from __future__ import annotations
 
-import difflib
+import datetime as dt
 import glob
+import re
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.errors import ConnectorError
 from connectors.schema import TABLES
+from metrics.errors import ConfigError
+from metrics.located_yaml import LocatedYaml, did_you_mean, parse_located
+
+# An ISO date anywhere in a file's name is its extract date, unless sources.yaml says otherwise.
+DEFAULT_RECENCY_PATTERN = r"(\d{4}-\d{2}-\d{2})"
+ENCODINGS = ("utf-8", "utf-16", "latin-1")
 
 
-class _TableModel(BaseModel):
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+
+class _RecencyModel(_Strict):
+    file_name: str | None = None  # a regex whose first group is the extract date
+    column: str | None = None  # or a column holding each row's extract date
+    format: str = "%Y-%m-%d"
+
+    @field_validator("file_name")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            if re.compile(v).groups < 1:
+                raise ValueError(f"file_name {v!r} needs a (group) around the date")
+        except re.error as exc:
+            raise ValueError(f"file_name {v!r} is not a regular expression: {exc}") from None
+        return v
+
+
+class _TableModel(_Strict):
     files: list[str] = []
     columns: dict[str, str] = {}
     date_format: str | None = None
     decimal: Literal[".", ","] = "."
     sheet: str | None = None
+    delimiter: str | None = Field(None, min_length=1, max_length=1)
+    quote: str | None = Field(None, max_length=1)
+    encoding: Literal["utf-8", "utf-16", "latin-1"] | None = None
+    recency: _RecencyModel | None = None
+    references: Literal["reject", "warn"] = "reject"
 
     @field_validator("date_format")
     @classmethod
@@ -38,10 +70,50 @@ class _TableModel(BaseModel):
         return v
 
 
-class _SourcesModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _PlausibleModel(_Strict):
+    earliest: dt.date = dt.date(2000, 1, 1)
+    due_within_days: int = Field(366, ge=0)
+    events_within_days: int = Field(1, ge=0)
 
+
+class _SourcesModel(_Strict):
+    timezone: str = "UTC"
+    plausible_dates: _PlausibleModel = _PlausibleModel()
+    max_field_length: int = Field(32768, ge=1)
+    file_time_limit: float = Field(600.0, gt=0)  # seconds per file
     tables: dict[str, _TableModel] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {v!r}; use an IANA name such as 'UTC' or 'Europe/Berlin'"
+            ) from None
+        return v
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Rules for every file of a load: business time zone, plausible dates, limits."""
+
+    timezone: str = "UTC"
+    earliest: dt.date = dt.date(2000, 1, 1)
+    due_within_days: int = 366
+    events_within_days: int = 1
+    max_field_length: int = 32768
+    file_time_limit: float = 600.0
+
+
+@dataclass(frozen=True)
+class Recency:
+    """Where a file's extract date comes from (else its modification time)."""
+
+    file_name: str = DEFAULT_RECENCY_PATTERN
+    column: str | None = None
+    format: str = "%Y-%m-%d"
 
 
 @dataclass(frozen=True)
@@ -54,6 +126,12 @@ class TableSource:
     date_format: str | None = None
     decimal: str = "."
     sheet: str | None = None
+    delimiter: str | None = None
+    quote: str | None = None
+    encoding: str | None = None
+    recency: Recency = Recency()
+    references: str = "reject"  # unknown_reference: reject the row, or keep it with a warning
+    policy: Policy = Policy()
 
 
 @dataclass(frozen=True)
@@ -61,6 +139,7 @@ class Sources:
     base_dir: Path
     tables: dict[str, TableSource] = field(default_factory=dict)
     path: Path | None = None
+    policy: Policy = Policy()
 
     def matched_files(self) -> dict[Path, TableSource]:
         """Every file the ``files`` globs match now (resolved path -> its mapping)."""
@@ -71,45 +150,32 @@ class Sources:
                     found.setdefault(Path(p).resolve(), ts)
         return found
 
-    def for_table(self, table: str) -> TableSource | None:
-        """A table's mapping that is not scoped to files (applies to files matched by name)."""
+    def for_table(self, table: str) -> TableSource:
+        """A table's mapping for files matched by name (defaults when none is configured)."""
         ts = self.tables.get(table)
-        return ts if ts is not None and not ts.files else None
+        return ts if ts is not None and not ts.files else TableSource(table, policy=self.policy)
 
 
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else f"; expected one of: {', '.join(choices)}"
+def default_mapping(table: str) -> TableSource:
+    return TableSource(table)
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the key path ``loc`` in a composed YAML tree (best effort)."""
-    line = None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            found = next(((k, v) for k, v in node.value if k.value == str(key)), None)
-            if found is None:
-                break
-            line, node = found[0].start_mark.line + 1, found[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
+def _unknown_key(loc: tuple[Any, ...]) -> str:
+    models = {1: _SourcesModel, 3: _TableModel}
+    if len(loc) == 2 and loc[0] == "plausible_dates":
+        allowed = list(_PlausibleModel.model_fields)
+    elif len(loc) == 4 and loc[2] == "recency":
+        allowed = list(_RecencyModel.model_fields)
+    else:
+        allowed = list(models.get(len(loc), _SourcesModel).model_fields)
+    hint = did_you_mean(str(loc[-1]), allowed) or f"; expected one of: {', '.join(allowed)}"
+    return f"unknown key {loc[-1]!r}{hint}"
 
 
-def _where(source: str, node: yaml.Node | None, loc: tuple[Any, ...]) -> str:
-    line = _line_of(node, loc)
-    path = ".".join(str(p) for p in loc)
-    return f"{source}:{line}: {path}" if line else f"{source}: {path or '(top)'}"
-
-
-def _problems(data: Any, source: str, node: yaml.Node | None) -> tuple[list[str], _SourcesModel | None]:
-    if data is None:
-        data = {}
+def _problems(doc: LocatedYaml) -> tuple[list[str], _SourcesModel | None]:
+    data = {} if doc.data is None else doc.data
     if not isinstance(data, dict):
-        return [f"{source}: expected a mapping with a 'tables' key"], None
+        return [f"{doc.source}: expected a mapping with a 'tables' key"], None
     problems: list[str] = []
     model = None
     try:
@@ -117,68 +183,72 @@ def _problems(data: Any, source: str, node: yaml.Node | None) -> tuple[list[str]
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                allowed = list(_TableModel.model_fields) if len(loc) == 3 else ["tables"]
-                msg = f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]), allowed)}"
-            problems.append(f"{_where(source, node, loc)}: {msg}")
+            msg = _unknown_key(loc) if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(f"{doc.where(loc)}: {msg.removeprefix('Value error, ')}")
     tables = data.get("tables") or {}
-    if isinstance(tables, dict):
-        for name, spec in tables.items():
-            if name not in TABLES:
-                problems.append(
-                    f"{_where(source, node, ('tables', name))}: unknown table {name!r}"
-                    f"{_did_you_mean(str(name), list(TABLES))}"
-                )
-                continue
-            cols = spec.get("columns") if isinstance(spec, dict) else None
-            for col in cols if isinstance(cols, dict) else {}:
-                if col not in TABLES[name].column_names:
-                    problems.append(
-                        f"{_where(source, node, ('tables', name, 'columns', col))}: "
-                        f"{col!r} is not a column of {name}"
-                        f"{_did_you_mean(str(col), TABLES[name].column_names)}"
-                    )
+    for name, spec in tables.items() if isinstance(tables, dict) else ():
+        if name not in TABLES:
+            hint = did_you_mean(str(name), TABLES) or f"; expected one of: {', '.join(TABLES)}"
+            problems.append(f"{doc.where(('tables', name))}: unknown table {name!r}{hint}")
+            continue
+        cols = spec.get("columns") if isinstance(spec, dict) else None
+        names = TABLES[name].column_names
+        for col in cols if isinstance(cols, dict) else {}:
+            if col not in names:
+                hint = did_you_mean(str(col), names) or f"; expected one of: {', '.join(names)}"
+                problems.append(f"{doc.where(('tables', name, 'columns', col))}: "
+                                f"{col!r} is not a column of {name}{hint}")
+        recency = spec.get("recency") if isinstance(spec, dict) else None
+        if isinstance(recency, dict) and recency.get("file_name") and recency.get("column"):
+            problems.append(f"{doc.where(('tables', name, 'recency'))}: give either file_name "
+                            "or column, not both")
     return problems, model
 
 
-def parse_sources(data: Any, base_dir: Path, *, source: str = "sources.yaml",
-                  node: yaml.Node | None = None) -> Sources:
+def _table_source(name: str, t: _TableModel, policy: Policy) -> TableSource:
+    r = t.recency
+    recency = Recency() if r is None else Recency(
+        r.file_name or (DEFAULT_RECENCY_PATTERN if r.column is None else ""), r.column, r.format)
+    return TableSource(name, tuple(t.files), dict(t.columns), t.date_format, t.decimal, t.sheet,
+                       t.delimiter, t.quote, t.encoding, recency, t.references, policy)
+
+
+def parse_sources(doc: LocatedYaml | Any, base_dir: Path) -> Sources:
     """Validate parsed YAML; raise ConnectorError listing every problem."""
-    problems, model = _problems(data, source, node)
+    if not isinstance(doc, LocatedYaml):
+        doc = LocatedYaml(doc, {}, "sources.yaml")
+    problems, model = _problems(doc)
     if problems or model is None:
         raise ConnectorError("invalid sources mapping:\n  " + "\n  ".join(problems))
-    tables = {
-        name: TableSource(name, tuple(t.files), dict(t.columns), t.date_format, t.decimal, t.sheet)
-        for name, t in model.tables.items()
-    }
-    return Sources(Path(base_dir).resolve(), tables)
+    p = model.plausible_dates
+    policy = Policy(model.timezone, p.earliest, p.due_within_days, p.events_within_days,
+                    model.max_field_length, model.file_time_limit)
+    tables = {name: _table_source(name, t, policy) for name, t in model.tables.items()}
+    return Sources(Path(base_dir).resolve(), tables, policy=policy)
 
 
-def _read(path: Path) -> tuple[Any, yaml.Node | None]:
+def _read(path: Path) -> LocatedYaml:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConnectorError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConnectorError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
     try:
-        return yaml.safe_load(text), yaml.compose(text)
-    except yaml.YAMLError as exc:
-        raise ConnectorError(f"{path}: not valid YAML: {exc}") from exc
+        return parse_located(text, str(path))
+    except ConfigError as exc:  # a syntax error or a key given twice, each with its line
+        raise ConnectorError("\n".join(exc.problems)) from None
 
 
 def load_sources(path: Path | str) -> Sources:
     """Read and validate a sources.yaml; globs resolve relative to its folder."""
     path = Path(path)
-    data, node = _read(path)
-    sources = parse_sources(data, path.parent, source=str(path), node=node)
-    return Sources(sources.base_dir, sources.tables, path)
+    sources = parse_sources(_read(path), path.parent)
+    return Sources(sources.base_dir, sources.tables, path, sources.policy)
 
 
 def check_sources(path: Path | str) -> list[str]:
     """Every problem of a sources.yaml as plain lines (empty when it is valid)."""
-    path = Path(path)
     try:
-        data, node = _read(path)
+        doc = _read(Path(path))
     except ConnectorError as exc:
-        return [str(exc)]
-    return _problems(data, str(path), node)[0]
+        return str(exc).splitlines()
+    return _problems(doc)[0]

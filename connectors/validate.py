@@ -15,6 +15,7 @@ duplicate_key (within the file, the earlier row wins), second_portfolio
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -24,19 +25,24 @@ import duckdb
 
 from connectors.errors import ConnectorError
 from connectors.readers import Source, quote_ident
-from connectors.schema import SQL_TYPES, Column, Table
-from connectors.sources import TableSource
+from connectors.schema import RECENCY_COLUMN, REFERENCES, SQL_TYPES, Column, Table
+from connectors.sources import Policy, TableSource
+from metrics.clock import today
 
 RULES = (
     "missing_value", "missing_score", "bad_number", "bad_integer", "bad_date", "bad_timestamp",
     "bad_bool", "out_of_range", "not_allowed", "duplicate_key", "unknown_order_line",
-    "second_portfolio", "malformed_row",
+    "second_portfolio", "malformed_row", "field_too_long", "implausible_date", "bad_timezone",
+    "excel_serial_date", "superseded", "unknown_reference",
 )
 _BAD_TYPE = {"num": "bad_number", "int": "bad_integer", "date": "bad_date", "ts": "bad_timestamp",
              "bool": "bad_bool"}
 _TRUE, _FALSE = ("true", "1", "yes", "y", "t"), ("false", "0", "no", "n", "f")
 # Rule numbers of the rules that need other rows (see key_rules).
-K_DUPLICATE, K_PORTFOLIO, K_UNKNOWN_LINE = 1001, 1002, 1003
+K_DUPLICATE, K_PORTFOLIO, K_UNKNOWN_LINE, K_SUPERSEDED, K_REFERENCE = 1001, 1002, 1003, 1004, 1005
+# A time zone or offset at the end of a timestamp: Z, +05:00, -08, CET, Europe/Paris.
+_ZONE = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]*)?)? ?(Z|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z_/+-]*)"
+_MAX_DATE_TEXT = 64  # longer text is not a date (and strptime on megabytes takes minutes)
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def _find(header: str, headers: list[str]) -> str | None:
 
 
 def resolve_columns(table: Table, headers: list[str], mapping: TableSource | None,
-                    file: Path) -> tuple[dict[str, str | None], list[str]]:
+                    file: Path, *, source: Source | None = None) -> tuple[dict[str, str | None], list[str]]:
     """Canonical column -> header, and the extra headers; refuse a file lacking a required column."""
     mapped = mapping.columns if mapping else {}
     columns: dict[str, str | None] = {}
@@ -96,11 +102,19 @@ def resolve_columns(table: Table, headers: list[str], mapping: TableSource | Non
             hints.append(f"{c} is missing; closest header: {close!r}" if close
                          else f"{c} is missing; no similar header")
         example = ", ".join(f'{c}: "{_closest(c, free) or "Header in file"}"' for c in missing)
+        sheets = ""
+        if source is not None and source.xlsx:
+            others = [s for s in source.sheets if s != source.sheet]
+            sheets = (f"\n  this read sheet {source.sheet!r}" + (" (empty)" if not headers else "")
+                      + (f"; the workbook also has {', '.join(map(repr, others))}: if the data is "
+                         f"there, set sheet: in sources.yaml, e.g. tables: {{{table.name}: "
+                         f"{{sheet: {others[0]!r}}}}}" if others else ""))
         raise ConnectorError(
             f"{file}: refused: {table.name} needs column(s) {', '.join(missing)} which the file lacks.\n"
             f"  columns found: {', '.join(map(repr, headers)) or '(none)'}\n  "
             + "\n  ".join(hints)
             + f"\n  map them in sources.yaml: tables: {{{table.name}: {{columns: {{{example}}}}}}}"
+            + sheets
         )
     canon = {c.lower() for c in table.column_names}
     used = {h for h in columns.values() if h is not None}
@@ -112,7 +126,14 @@ def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _typed(col: Column, v: str, native: bool, mapping: TableSource | None, params: list) -> str:
+def _serial(v: str, sql_type: str) -> str:
+    """An Excel serial day number (days since 1899-12-30, a fraction for the time of day)."""
+    return (f"(TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(TRY_CAST({v} AS DOUBLE) * 86400e6)"
+            f" AS BIGINT)))::{sql_type}")
+
+
+def _typed(col: Column, v: str, source: Source, mapping: TableSource | None, params: list) -> str:
+    native = source.native
     fmt = mapping.date_format if mapping else None
     comma = mapping is not None and mapping.decimal == "," and not native
     clean = f"replace(replace(replace({v}, '.', ''), ' ', ''), ',', '.')" if comma else v
@@ -129,12 +150,30 @@ def _typed(col: Column, v: str, native: bool, mapping: TableSource | None, param
         return f"(CASE lower({v}) {whens} END)"
     if col.type in ("date", "ts"):
         sql_type = "DATE" if col.type == "date" else "TIMESTAMP"
-        iso = f"TRY_CAST({v} AS {sql_type})"
+        parsed = f"TRY_CAST({v} AS {sql_type})"
+        if col.type == "ts":  # an offset or zone is converted to the business time zone
+            params.append(mapping.policy.timezone if mapping else Policy().timezone)
+            parsed = (f"(CASE WHEN regexp_full_match({v}, '.*{_ZONE}') "
+                      f"THEN timezone(?, TRY_CAST({v} AS TIMESTAMPTZ)) ELSE {parsed} END)")
         if fmt:
             params.append(fmt)
-            return f"COALESCE(CAST(TRY_STRPTIME({v}, ?) AS {sql_type}), {iso})"
-        return iso
+            parsed = f"COALESCE(CAST(TRY_STRPTIME({v}, ?) AS {sql_type}), {parsed})"
+        if source.xlsx:  # a number in a date column of a workbook is a serial date
+            parsed = (f"(CASE WHEN regexp_full_match({v}, '[0-9]{{1,6}}(\\.[0-9]+)?') "
+                      f"THEN {_serial(v, sql_type)} ELSE {parsed} END)")
+        # Text longer than any date is not one (and strptime on megabytes takes minutes).
+        return f"(CASE WHEN strlen({v}) <= {_MAX_DATE_TEXT} THEN {parsed} END)"
     return f"lower({v})" if col.allowed else v
+
+
+def _bounds(col: Column, policy: Policy) -> tuple[dt.date, dt.date, str]:
+    """The plausible window of a date column, and how to say it."""
+    now = today()
+    if col.when == "due":
+        last = now + dt.timedelta(days=policy.due_within_days)
+        return policy.earliest, last, f"today + {policy.due_within_days} days"
+    last = now + dt.timedelta(days=policy.events_within_days)
+    return policy.earliest, last, f"today + {policy.events_within_days} day(s), it has already happened"
 
 
 def _range_message(col: Column) -> str:
@@ -159,11 +198,14 @@ def _type_message(col: Column, mapping: TableSource | None) -> str:
 
 
 def check_file(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
-               mapping: TableSource | None, file: Path, *, persistent: bool = False) -> Checked:
+               mapping: TableSource | None, file: Path, *, persistent: bool = False,
+               recency: dt.datetime | None = None) -> Checked:
     """Read, cast and check every row of the file into the table ``_chk``.
 
     ``persistent`` builds it in the database rather than as a temp table, so
     that it can become the canonical table itself (see ``load._upsert``).
+    ``recency`` is the file's extract time (see ``readers.file_recency``): each
+    row gets it in ``_extract_at``, unless the mapping names a column for it.
 
     ``_chk.rowid`` is the record's position in the file: DuckDB keeps insertion
     order through a plan made only of the scan and projections. The query must
@@ -172,8 +214,13 @@ def check_file(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
     ``CASE x WHEN ...`` forms. ``plan_is_ordered`` checks it (a test runs it
     on every table, format and mapping).
     """
-    columns, extra_headers = resolve_columns(table, source.headers, mapping, file)
-    params: list = []
+    from connectors.readers import file_recency
+
+    columns, extra_headers = resolve_columns(table, source.headers, mapping, file, source=source)
+    policy = mapping.policy if mapping else Policy()
+    out_params: list = []
+    k_params: list = []
+    t_params: list = []
     # Layer 1: the file's text values.
     s_alias = {h: f"s{j}" for j, h in enumerate(source.headers)}
     layer1 = ", ".join(f"{source.text[h]} AS {s_alias[h]}" for h in source.headers)
@@ -185,25 +232,48 @@ def check_file(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
         if col.default is not None:
             v = f"COALESCE({v}, {_lit(col.default)})"
         v_exprs.append(f"{v} AS v{i}")
-        t_exprs.append(f"{_typed(col, f'v{i}', h in source.native, mapping, params)} AS t{i}")
+        t_exprs.append(f"{_typed(col, f'v{i}', source, mapping, t_params)} AS t{i}")
     # Layer 4: the first rule broken.
     rules: list[Rule] = []
     whens: list[str] = []
+    vals: list[str] = []
 
-    def add(cond: str, rule: str, column: str | None, message: str, value: str | None) -> None:
+    def add(cond: str, rule: str, column: str | None, message: str, value: str | None,
+            params: tuple = ()) -> None:
         k = len(rules) + 1
         rules.append(Rule(k, rule, column, message))
         whens.append(f"WHEN {cond} THEN {k}")
+        k_params.extend(params)
         vals.append(f"WHEN {k} THEN {value}" if value else "")
 
-    vals: list[str] = []
+    cap = policy.max_field_length
+    for h, a in s_alias.items():  # first: a huge value is refused before anything reads it
+        add(f"strlen({a}) > {cap}", "field_too_long", h,
+            f"{h!r} holds more than {cap:,} bytes (sources.yaml max_field_length)",
+            f"left({a}, 60) || '… (' || strlen({a}) || ' bytes)'")
     idx = {c.name: i for i, c in enumerate(table.columns)}
     for i, col in enumerate(table.columns):
         if col.required:
             add(f"v{i} IS NULL", "missing_value", col.name, f"{col.name} is required but empty", None)
+        if col.type == "ts":
+            add(f"v{i} IS NOT NULL AND t{i} IS NULL AND regexp_full_match(v{i}, '.*{_ZONE}') "
+                f"AND TRY_CAST(v{i} AS TIMESTAMP) IS NOT NULL", "bad_timezone", col.name,
+                f"{col.name} has a time zone or offset that cannot be converted to "
+                f"{policy.timezone} (use +05:00, Z, or a name such as Europe/Paris)", f"v{i}")
+        if col.type in ("date", "ts") and not source.xlsx:
+            add(f"v{i} IS NOT NULL AND t{i} IS NULL AND regexp_full_match(v{i}, '[0-9]{{5}}(\\.[0-9]+)?')",
+                "excel_serial_date", col.name,
+                f"{col.name} is a number, probably an Excel serial date: export the column as "
+                "dates (YYYY-MM-DD), or load the workbook itself", f"v{i}")
         if col.type != "str":
-            add(f"v{i} IS NOT NULL AND t{i} IS NULL", _BAD_TYPE[col.type], col.name,
+            bad = f"t{i} IS NULL" + (f" OR t{i} < '0001-01-01'" if col.type in ("date", "ts") else "")
+            add(f"v{i} IS NOT NULL AND ({bad})", _BAD_TYPE[col.type], col.name,
                 _type_message(col, mapping), f"v{i}")
+        if col.when is not None:
+            first, last, said = _bounds(col, policy)
+            add(f"CAST(t{i} AS DATE) < ? OR CAST(t{i} AS DATE) > ?", "implausible_date", col.name,
+                f"{col.name} must lie between {first} and {last} ({said}); "
+                "bounds: sources.yaml plausible_dates", f"v{i}", (first, last))
         conds = ([f"t{i} < {col.min!r}"] if col.min is not None else []) + (
             [f"t{i} > {col.max!r}"] if col.max is not None else [])
         if conds:
@@ -225,6 +295,7 @@ def check_file(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
     extras = {f"e{j}": h for j, h in enumerate(extra_headers)}
     out = [f"CAST(t{i} AS {SQL_TYPES[c.type]}) AS {quote_ident(c.name)}" for i, c in enumerate(table.columns)]
     out += [f"NULLIF(TRIM({s_alias[h]}), '') AS {a}" for a, h in extras.items()]
+    out.append(_recency_expr(mapping, source, s_alias, recency or file_recency(file, mapping), out_params))
     query = f"""
         SELECT {', '.join(out)}, _k,
                CASE WHEN _k IS NOT NULL THEN {raw} END AS _raw,
@@ -234,9 +305,22 @@ def check_file(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
                     FROM (SELECT *, {', '.join(v_exprs)}
                           FROM (SELECT {layer1} FROM {source.relation}))))
     """
-    params += list(source.params)
+    params = out_params + k_params + t_params + list(source.params)
     con.execute(f"CREATE OR REPLACE {'' if persistent else 'TEMP'} TABLE _chk AS {query}", params)
     return Checked(table, columns, extras, rules, query, params)
+
+
+def _recency_expr(mapping: TableSource | None, source: Source, s_alias: dict[str, str],
+                  recency: dt.datetime, params: list) -> str:
+    """Each row's extract time: the mapped column's date (when it has one), else the file's."""
+    column = mapping.recency.column if mapping else None
+    header = _find(column, source.headers) if column else None
+    if header is None:
+        params.append(recency)
+        return f"CAST(? AS TIMESTAMP) AS {RECENCY_COLUMN}"
+    params += [mapping.recency.format, recency]
+    return (f"COALESCE(CAST(TRY_STRPTIME(TRIM({s_alias[header]}), ?) AS TIMESTAMP), "
+            f"CAST(? AS TIMESTAMP)) AS {RECENCY_COLUMN}")
 
 
 def plan_is_ordered(con: duckdb.DuckDBPyConnection, checked: Checked) -> bool:
@@ -245,13 +329,17 @@ def plan_is_ordered(con: duckdb.DuckDBPyConnection, checked: Checked) -> bool:
     return not any("Join" in row[1] or "JOIN" in row[1] for row in plan)
 
 
-def key_rules(con: duckdb.DuckDBPyConnection, checked: Checked) -> None:
+def key_rules(con: duckdb.DuckDBPyConnection, checked: Checked, mapping: TableSource | None = None) -> int:
     """Rules that need other rows, into temp table ``_kr(rid, k, val)``; first rule wins.
 
     A later row of the file with an earlier row's key is a duplicate_key, except
     for customers, where it is a second_portfolio when its portfolio differs.
     Duplicates are found by hashing the key first (cheap on millions of rows),
-    then compared exactly among the few candidates.
+    then compared exactly among the few candidates. Then: rows whose key the
+    warehouse holds from a newer extract (superseded), and references to rows
+    that do not exist (unknown_reference; a warning in ``_warn`` when the
+    mapping says ``references: warn``). Returns how many rows of the warehouse
+    the file's good rows replace (same key, an extract as old or older).
     """
     table = checked.table
     keys = [quote_ident(k) for k in table.key]
@@ -287,10 +375,54 @@ def key_rules(con: duckdb.DuckDBPyConnection, checked: Checked) -> None:
             WHERE c._k IS NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = c.order_id AND o.line_id = c.line_id)
         """, [K_UNKNOWN_LINE])
+    replaced = _superseded(con, table, keys)
+    _references(con, table, warn=mapping is not None and mapping.references == "warn")
+    return replaced
+
+
+def _superseded(con: duckdb.DuckDBPyConnection, table: Table, keys: list[str]) -> int:
+    """Rows the warehouse holds from a newer extract are not applied; count the others replaced."""
+    has = con.execute("SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                      [table.name, RECENCY_COLUMN]).fetchone()
+    if not has or con.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is None:
+        return 0
+    on = " AND ".join(f"t.{k} = c.{k}" for k in keys)
+    r = RECENCY_COLUMN
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _sup AS
+        SELECT c.rowid AS rid, concat_ws(',', {', '.join(f'c.{k}' for k in keys)}) AS val,
+               max(t.{r}) > c.{r} AS newer, strftime(max(t.{r}), '%Y-%m-%d %H:%M') AS held
+        FROM _chk c JOIN {table.name} t ON {on}
+        WHERE c._k IS NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
+        GROUP BY c.rowid, c.{r}, {', '.join(f'c.{k}' for k in keys)}
+    """)
+    con.execute("INSERT INTO _kr SELECT rid, ?, val || ' (held from the extract of ' || held || ')' "
+                "FROM _sup WHERE newer", [K_SUPERSEDED])
+    (replaced,) = con.execute("SELECT count(*) FROM _sup WHERE NOT newer").fetchone()
+    con.execute("DROP TABLE _sup")
+    return int(replaced)
+
+
+def _references(con: duckdb.DuckDBPyConnection, table: Table, *, warn: bool) -> None:
+    """unknown_reference: into ``_kr`` (rejected), or ``_warn`` (kept) when configured so."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _warn (rid BIGINT, k INTEGER, val VARCHAR)")
+    for column, other, other_col in REFERENCES.get(table.name, ()):
+        # A table still empty cannot be judged against: its references are kept with a warning.
+        empty = con.execute(f"SELECT 1 FROM {other} LIMIT 1").fetchone() is None
+        target = "_warn" if warn or empty else "_kr"
+        c, o = quote_ident(column), quote_ident(other_col)
+        con.execute(f"""
+            INSERT INTO {target}
+            SELECT c.rowid, ?, ? || '=' || c.{c} FROM _chk c
+            WHERE c._k IS NULL AND c.{c} IS NOT NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
+              AND c.rowid NOT IN (SELECT rid FROM {target})
+              AND NOT EXISTS (SELECT 1 FROM {other} x WHERE x.{o} = c.{c})
+        """, [K_REFERENCE, column])
 
 
 def key_rule_list(table: Table) -> list[Rule]:
     keys = ", ".join(table.key)
+    refs = ", ".join(f"{c} in {o}" for c, o, _ in REFERENCES.get(table.name, ())) or "-"
     return [
         Rule(K_DUPLICATE, "duplicate_key", ",".join(table.key),
              f"duplicate key ({keys}): an earlier row of this file has the same key"),
@@ -298,4 +430,9 @@ def key_rule_list(table: Table) -> list[Rule]:
              "customer_id already has another portfolio in this load (one owner per customer)"),
         Rule(K_UNKNOWN_LINE, "unknown_order_line", "order_id,line_id",
              "no order line with this (order_id, line_id) in the warehouse or this load"),
+        Rule(K_SUPERSEDED, "superseded", ",".join(table.key),
+             "not applied: the warehouse holds this key from a newer extract"),
+        Rule(K_REFERENCE, "unknown_reference", None,
+             f"refers to a row the warehouse does not have ({refs}); sources.yaml "
+             f"references: warn keeps such rows with a warning"),
     ]

@@ -7,6 +7,7 @@ never touch the live file: they build a new one beside it (see ``load.py``).
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from dataclasses import dataclass
@@ -26,12 +27,47 @@ def default_db_path() -> Path:
     return Path(os.environ.get("NORTHSTAR_DB") or DEFAULT_DB)
 
 
+def plain_os_error(exc: BaseException) -> str:
+    """What went wrong writing a file, in words (disk full, read-only, no permission...)."""
+    code = getattr(exc, "errno", None)
+    text = str(exc)
+    if code == errno.ENOSPC or "No space left" in text:
+        return "the disk is full (no space left on device); free some space and load again"
+    if code == errno.EFBIG or "File too large" in text:
+        return "the file would exceed the size this system allows (file too large)"
+    if code == errno.EROFS or "Read-only file system" in text:
+        return "the file system is read-only; choose a --db on a writable disk"
+    if code in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
+        return "permission denied; choose a --db in a folder you can write to"
+    if isinstance(exc, OSError):
+        return exc.strerror or text
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def writable_folder(db: Path) -> None:
+    """Refuse plainly a warehouse path whose folder is missing or not a folder."""
+    folder = Path(db).absolute().parent
+    if not folder.is_dir():
+        raise ConnectorError(f"cannot create the warehouse {db}: the folder {folder} does not exist; "
+                             "create it first, or choose another --db")
+
+
 def connect(path: Path | str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB file with the project's settings. Only this module and the loader call it."""
     try:
         return duckdb.connect(str(path), read_only=read_only, config=dict(_CONFIG))
-    except duckdb.Error as exc:  # locked, corrupt, or written by another DuckDB version
-        raise ConnectorError(f"cannot open the warehouse {path}: {exc}") from exc
+    except duckdb.Error as exc:  # locked, corrupt, a stale log, or another DuckDB version
+        text = str(exc)
+        if "WAL" in text and ("does not match" in text or "replaying" in text):
+            raise ConnectorError(
+                f"cannot open the warehouse {path}: the write-ahead log {Path(path).name}.wal beside it "
+                "was left by a program that stopped while writing an older version of the file; the "
+                "warehouse itself is intact. Run 'northstar load' (any file) to clear it, or delete "
+                "the .wal file") from exc
+        if "lock" in text.lower():
+            raise ConnectorError(f"cannot open the warehouse {path}: another program has it open for "
+                                 "writing; close it and try again") from exc
+        raise ConnectorError(f"cannot open the warehouse {path}: {plain_os_error(exc)}") from exc
 
 
 def file_version(path: Path) -> str | None:

@@ -6,7 +6,6 @@ every problem at once, each with file, line, key path and a "did you mean".
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from sqlglot import exp
 
 from connectors.schema import TABLE_NAMES
 from metrics.errors import ConfigError, MetricsError
-from metrics.located_yaml import KeyPath, LocatedYaml, read_located
+from metrics.located_yaml import KeyPath, LocatedYaml, did_you_mean, read_located
 from metrics.pydantic_messages import describe_error
 from metrics.spec import (
     DerivedMetric,
@@ -33,11 +32,6 @@ from metrics.spec import (
 )
 
 DIALECT = "duckdb"
-
-
-def did_you_mean(name: str, options) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 @functools.lru_cache(maxsize=1024)

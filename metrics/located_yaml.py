@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,12 @@ import yaml
 from metrics.errors import ConfigError
 
 KeyPath = tuple[str | int, ...]
+
+
+def did_you_mean(name: str, options) -> str:
+    """'; did you mean 'x'?' for the closest option, or '' (one helper for every config file)."""
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 @dataclass(frozen=True)

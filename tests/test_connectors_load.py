@@ -81,7 +81,8 @@ def test_strict_refuses_the_whole_load_when_a_row_is_rejected(tmp_path: Path, db
 def test_a_fresh_warehouse_has_all_tables_typed_even_when_empty(tmp_path: Path, db: Path) -> None:
     load_paths(db, [_orders(tmp_path / "orders.csv", [("SO1", "1", "4")])], progress=False)
     tables = {r[0] for r in query(db, "SELECT table_name FROM information_schema.tables")}
-    assert tables == {"orders", "shipments", "calls", "surveys", "customers", "rejects", "loads"}
+    assert tables == {"orders", "shipments", "calls", "surveys", "customers", "rejects", "warnings",
+                      "loads"}
     assert query(db, "SELECT data_type FROM information_schema.columns "
                      "WHERE table_name = 'calls' AND column_name IN ('started_at', 'abandoned') ORDER BY 1") == [
         ("BOOLEAN",), ("TIMESTAMP",)]
