@@ -4,15 +4,13 @@ up from the current directory, else the installed sample; --config still overrid
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import query
+from tests.conftest import query, run_cli
 from tests.metric_support import CONFIG, ROOT, build_fixture_warehouse
 
 
@@ -21,23 +19,19 @@ def db(tmp_path_factory) -> Path:
     return build_fixture_warehouse(tmp_path_factory.mktemp("home"))
 
 
+@pytest.fixture(autouse=True)
+def no_home(monkeypatch):
+    monkeypatch.delenv("NORTHSTAR_HOME", raising=False)
+
+
 def northstar(
     *args: str | Path, cwd: Path, home: Path | None = None
 ) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for name in ("NORTHSTAR_DB", "NORTHSTAR_HOME"):
-        env.pop(name, None)
-    if home is not None:
-        env["NORTHSTAR_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    """The CLI as a subprocess in ``cwd``, with $NORTHSTAR_HOME set to ``home`` if given."""
+    with pytest.MonkeyPatch.context() as mp:
+        if home is not None:
+            mp.setenv("NORTHSTAR_HOME", str(home))
+        return run_cli(*args, cwd=cwd, timeout=300)
 
 
 def project(folder: Path, otif_label: str) -> Path:
