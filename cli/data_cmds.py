@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from cli.errors import handle_errors
 from cli.options import config_option, db_option, sources_option
 from connectors.errors import ConnectorError
 from connectors.load import LoadReport
+from metrics import home
 
 
 def _shown(file: str) -> str:
@@ -35,19 +37,35 @@ def _print_report(report: LoadReport) -> None:
             continue
         reasons = ", ".join(f"{rule}: {n:,}" for rule, n in f.top_rules)
         warned = sum(n for _, n in f.warnings)
-        click.echo(f"{f.table:<10} {name}  read {f.rows_read:,}  loaded {f.rows_loaded:,}  "
-                   f"rejected {f.rows_rejected:,}" + (f"  ({reasons})" if reasons else "")
-                   + (f"  replaced {f.replaced:,} older row(s)" if f.replaced else "")
-                   + (f"  kept with a warning {warned:,} ("
-                      + ", ".join(f"{r}: {n:,}" for r, n in f.warnings) + ")" if warned else ""))
+        click.echo(
+            f"{f.table:<10} {name}  read {f.rows_read:,}  loaded {f.rows_loaded:,}  "
+            f"rejected {f.rows_rejected:,}"
+            + (f"  ({reasons})" if reasons else "")
+            + (f"  replaced {f.replaced:,} older row(s)" if f.replaced else "")
+            + (
+                f"  kept with a warning {warned:,} ("
+                + ", ".join(f"{r}: {n:,}" for r, n in f.warnings)
+                + ")"
+                if warned
+                else ""
+            )
+        )
     done = [f for f in report.files if not f.skipped and not f.note]
-    tail = f"; {report.rows_rejected:,} rejected, see 'northstar rejects'" if report.rows_rejected else ""
-    click.echo(f"{len(done)} file(s) loaded into {_shown(report.db)}: {report.rows_loaded:,} rows{tail}")
+    tail = (
+        f"; {report.rows_rejected:,} rejected, see 'northstar rejects'"
+        if report.rows_rejected
+        else ""
+    )
+    click.echo(
+        f"{len(done)} file(s) loaded into {_shown(report.db)}: {report.rows_loaded:,} rows{tail}"
+    )
     if report.finalize_note:
         click.echo(f"note: {report.finalize_note}")
     if report.finalize_seconds is not None and not report.finalize_note:
-        click.echo(f"took {report.seconds:.1f} s, of which {report.finalize_seconds:.1f} s rebuilding "
-                   "the stored metric models")
+        click.echo(
+            f"took {report.seconds:.1f} s, of which {report.finalize_seconds:.1f} s rebuilding "
+            "the stored metric models"
+        )
     elif report.seconds:
         click.echo(f"took {report.seconds:.1f} s")
 
@@ -59,7 +77,9 @@ def _print_report(report: LoadReport) -> None:
 @sources_option
 @config_option
 @handle_errors
-def load(paths: tuple[Path, ...], strict: bool, db: Path, sources_path: Path | None, config_path: Path) -> None:
+def load(
+    paths: tuple[Path, ...], strict: bool, db: Path, sources_path: Path | None, config_path: Path
+) -> None:
     """Load extract files or folders (recursively) into the warehouse.
 
     The metric models are rebuilt for the new data before it goes live.
@@ -67,8 +87,17 @@ def load(paths: tuple[Path, ...], strict: bool, db: Path, sources_path: Path | N
     from connectors.load import load_paths
     from metrics.materialize import refresher
 
-    _print_report(load_paths(db, list(paths), sources=sources_path, strict=strict, progress=True,
-                             finalize=refresher(config_path)))
+    _warn_without_config(config_path)
+    _print_report(
+        load_paths(
+            db,
+            list(paths),
+            sources=sources_path,
+            strict=strict,
+            progress=True,
+            finalize=refresher(config_path),
+        )
+    )
 
 
 @click.command()
@@ -80,7 +109,25 @@ def demo(db: Path, config_path: Path) -> None:
     from connectors.demo import build_demo
     from metrics.materialize import refresher
 
-    _print_report(build_demo(db, progress=True, finalize=refresher(config_path)))
+    _warn_without_config(config_path)
+    _print_report(
+        build_demo(
+            db, progress=True, finalize=refresher(config_path), sample_data=home.sample_data()
+        )
+    )
+
+
+def _warn_without_config(config_path: Path) -> None:
+    """Say before a load, not only after it, that it cannot rebuild the metric models."""
+    if not config_path.is_file():
+        source = click.get_current_context().get_parameter_source("config_path")
+        given = "given by --config" if source == ParameterSource.COMMANDLINE else home.where_from()
+        click.echo(
+            f"warning: no metrics.yaml at {config_path} ({given}): the stored "
+            "metric models will not be rebuilt; pass --config PATH or set $NORTHSTAR_HOME "
+            "to the project folder",
+            err=True,
+        )
 
 
 _REJECT_COLUMNS = ("file", "row", "table", "rule", "column", "value", "message")
@@ -88,13 +135,21 @@ _REJECT_COLUMNS = ("file", "row", "table", "rule", "column", "value", "message")
 
 @click.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 @click.option("--file", "file", default=None, help="Only this file (its path, or the end of it).")
 @click.option("--rule", default=None, help="Only this rule, e.g. bad_date.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--warnings", "warned", is_flag=True, help="Rows kept with a warning instead.")
 @handle_errors
-def rejects(db: Path, fmt: str, file: str | None, rule: str | None, limit: int, warned: bool) -> None:
+def rejects(
+    db: Path, fmt: str, file: str | None, rule: str | None, limit: int, warned: bool
+) -> None:
     """List rejected rows (or, with --warnings, rows kept with a warning): file, row, rule, value."""
     from connectors.validate import RULES
     from connectors.warehouse import Warehouse
@@ -106,7 +161,9 @@ def rejects(db: Path, fmt: str, file: str | None, rule: str | None, limit: int, 
     wh = Warehouse(db)
     listed = "warnings" if warned else "rejects"
     if listed not in wh.tables():
-        raise ConnectorError(f"{db} has no {listed} table: load files with 'northstar load PATH' first")
+        raise ConnectorError(
+            f"{db} has no {listed} table: load files with 'northstar load PATH' first"
+        )
     where, params = [], []
     if file is not None:
         where.append("(file = ? OR ends_with(file, ?))")
@@ -115,8 +172,10 @@ def rejects(db: Path, fmt: str, file: str | None, rule: str | None, limit: int, 
         where.append("rule = ?")
         params.append(rule)
     cols = ", ".join(f'"{c}"' for c in _REJECT_COLUMNS)
-    sql = (f"SELECT {cols} FROM {listed} {'WHERE ' + ' AND '.join(where) if where else ''} "
-           f'ORDER BY file, "row" LIMIT ?')
+    sql = (
+        f"SELECT {cols} FROM {listed} {'WHERE ' + ' AND '.join(where) if where else ''} "
+        f'ORDER BY file, "row" LIMIT ?'
+    )
     cur = wh.cursor()
     try:
         rows = cur.execute(sql, params + [limit]).fetchall()
@@ -133,8 +192,18 @@ def rejects(db: Path, fmt: str, file: str | None, rule: str | None, limit: int, 
     elif not records:
         click.echo("no rows kept with a warning" if warned else "no rejected rows")
     else:
-        shown = [[_shown(r[0]), str(r[1]), r[2], r[3], r[4] or "", "" if r[5] is None else repr(r[5]), r[6]]
-                 for r in rows]
+        shown = [
+            [
+                _shown(r[0]),
+                str(r[1]),
+                r[2],
+                r[3],
+                r[4] or "",
+                "" if r[5] is None else repr(r[5]),
+                r[6],
+            ]
+            for r in rows
+        ]
         head = ["file", "row", "table", "rule", "column", "value", "message"]
         widths = [min(60, max(len(h), *(len(s[i]) for s in shown))) for i, h in enumerate(head)]
         for line in [head] + shown:

@@ -29,7 +29,9 @@ def _date(value: str | None, flag: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise MetricsError(f"bad date for {flag}: '{value}'; write it as YYYY-MM-DD, e.g. 2026-03-31") from None
+        raise MetricsError(
+            f"bad date for {flag}: '{value}'; write it as YYYY-MM-DD, e.g. 2026-03-31"
+        ) from None
 
 
 def _where(items: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -37,43 +39,83 @@ def _where(items: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     for item in items:
         dim, sep, values = item.partition("=")
         if not sep or not dim.strip():
-            raise click.BadParameter(f"'{item}' is not DIM=V[,V...], e.g. region=North,South", param_hint="--where")
+            raise click.BadParameter(
+                f"'{item}' is not DIM=V[,V...], e.g. region=North,South", param_hint="--where"
+            )
         out.append((dim.strip(), tuple(v.strip() for v in values.split(",") if v.strip())))
     return tuple(out)
 
 
-def query_options(fn):
-    """Filters shared by ``query`` and ``rows``."""
-    for decorator in reversed([
-        click.option("--by", multiple=True, help="Dimension(s) to group by: D[,D...]."),
-        click.option("--grain", type=click.Choice(GRAINS), help="Time grain of the periods."),
-        click.option("--from", "date_from", help="First date (inclusive, on the metric's date)."),
-        click.option("--to", "date_to", help="Last date (inclusive)."),
-        click.option("--where", "where", multiple=True, help="Filter DIM=V[,V...]; repeatable."),
-        click.option("--as-of", "as_of", help="Date up to which the world is known (default: latest data)."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
-        db_option,
-        config_option,
-    ]):
+def _options(fn, options: list) -> click.Command:
+    for decorator in reversed(options):
         fn = decorator(fn)
     return fn
 
 
-def _query(metrics: tuple[str, ...], by, grain, date_from, date_to, where, as_of) -> Query:
+def filter_options(fn):
+    """Filters shared by ``query`` and ``rows``: which records count."""
+    return _options(
+        fn,
+        [
+            click.option(
+                "--from", "date_from", help="First date (inclusive, on the metric's date)."
+            ),
+            click.option("--to", "date_to", help="Last date (inclusive)."),
+            click.option(
+                "--where",
+                "where",
+                multiple=True,
+                help="Filter DIM=V[,V...]; repeatable (see 'northstar dimensions').",
+            ),
+            click.option(
+                "--as-of",
+                "as_of",
+                help="Date up to which the world is known (default: latest data).",
+            ),
+            click.option(
+                "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
+            ),
+            db_option,
+            config_option,
+        ],
+    )
+
+
+def grouping_options(fn):
+    """How ``query`` groups its values (``rows`` lists records, so it has none)."""
+    return _options(
+        fn,
+        [
+            click.option(
+                "--by",
+                multiple=True,
+                help="Dimension(s) to group by: D[,D...] (see 'northstar dimensions').",
+            ),
+            click.option("--grain", type=click.Choice(GRAINS), help="Time grain of the periods."),
+        ],
+    )
+
+
+def _query(metrics: tuple[str, ...], date_from, date_to, where, as_of, by=(), grain=None) -> Query:
     return Query(
-        metrics=_split(metrics), by=_split(by), grain=grain,
-        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
-        where=_where(where), as_of=_date(as_of, "--as-of"),
+        metrics=_split(metrics),
+        by=_split(by),
+        grain=grain,
+        date_from=_date(date_from, "--from"),
+        date_to=_date(date_to, "--to"),
+        where=_where(where),
+        as_of=_date(as_of, "--as-of"),
     )
 
 
 @click.command("query")
 @click.option("--metric", "metrics", multiple=True, required=True, help="Metric name(s): M[,M...].")
-@query_options
+@grouping_options
+@filter_options
 @handle_errors
 def query_cmd(metrics, by, grain, date_from, date_to, where, as_of, fmt, db, config_path):
     """Compute metrics, optionally by dimensions and time grain."""
-    q = _query(metrics, by, grain, date_from, date_to, where, as_of)
+    q = _query(metrics, date_from, date_to, where, as_of, by, grain)
     catalog = load_catalog(config_path)
     cur = Warehouse(db).cursor()
     emit(run_query(cur, catalog, q).values(), fmt)
@@ -83,15 +125,30 @@ def query_cmd(metrics, by, grain, date_from, date_to, where, as_of, fmt, db, con
 @click.option("--metric", required=True, help="The metric whose records to list.")
 @click.option("--failing", is_flag=True, help="Only the records that count against the metric.")
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True)
-@query_options
+@filter_options
 @handle_errors
-def rows_cmd(metric, failing, limit, by, grain, date_from, date_to, where, as_of, fmt, db, config_path):
-    """List the records behind a metric value (e.g. orders that missed OTIF, with the reason)."""
-    q = _query((metric,), by, grain, date_from, date_to, where, as_of)
+def rows_cmd(metric, failing, limit, date_from, date_to, where, as_of, fmt, db, config_path):
+    """List the records behind a metric value (e.g. orders that missed OTIF, with the reason).
+
+    The records are those the metric counts over the same --from/--to/--where/--as-of
+    as 'northstar query'; newest first.
+    """
+    q = _query((metric,), date_from, date_to, where, as_of)
     if len(q.metrics) != 1:
         raise MetricsError("rows takes exactly one --metric")
     catalog = load_catalog(config_path)
-    emit(fetch_rows(Warehouse(db).cursor(), catalog, q.metrics[0], q, failing=failing, limit=limit), fmt)
+    emit(
+        fetch_rows(Warehouse(db).cursor(), catalog, q.metrics[0], q, failing=failing, limit=limit),
+        fmt,
+    )
+
+
+def _emit_with_lists(rows: list[dict], fmt: str) -> None:
+    """JSON keeps lists as arrays; CSV writes them as the comma list --by takes, a table wraps them."""
+    if fmt != "json":
+        sep = "," if fmt == "csv" else ", "
+        rows = [{k: sep.join(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
+    emit(pl.DataFrame(rows, infer_schema_length=None), fmt)
 
 
 @click.command("metrics")
@@ -99,26 +156,60 @@ def rows_cmd(metric, failing, limit, by, grain, date_from, date_to, where, as_of
 @config_option
 @handle_errors
 def metrics_cmd(fmt, config_path):
-    """List the metric catalogue."""
+    """List the metric catalogue.
+
+    JSON and CSV also list each metric's dimensions (for a table: 'northstar dimensions').
+    """
     catalog = load_catalog(config_path)
     rows = [
         {
-            "name": name, "label": m.label, "family": m.family, "owner": m.owner, "unit": m.unit,
-            "format": m.format, "direction": m.direction, "target": base_target(m),
+            "name": name,
+            "label": m.label,
+            "family": m.family,
+            "owner": m.owner,
+            "unit": m.unit,
+            "format": m.format,
+            "direction": m.direction,
+            "target": base_target(m),
             "min_sample": m.min_sample,
             "counterparts": ",".join(c.metric for c in m.counterparts) or None,
             "definition": m.description,
         }
+        | ({} if fmt == "table" else {"dimensions": catalog.dimensions_of(name)})
         for name, m in catalog.metrics.items()
     ]
-    emit(pl.DataFrame(rows, infer_schema_length=None), fmt)
+    _emit_with_lists(rows, fmt)
+
+
+@click.command("dimensions")
+@click.option("--metric", "metrics", multiple=True, help="Only these metric(s): M[,M...].")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@config_option
+@handle_errors
+def dimensions_cmd(metrics, fmt, config_path):
+    """List the dimensions usable with --by and --where, per metric."""
+    catalog = load_catalog(config_path)
+    names = _split(metrics) or tuple(catalog.metrics)
+    rows = [
+        {
+            "metric": name,
+            "label": catalog.metric(name).label,
+            "dimensions": catalog.dimensions_of(name),
+        }
+        for name in names
+    ]
+    _emit_with_lists(rows, fmt)
 
 
 @click.command("check")
 @config_option
 @sources_option
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also compile every metric against this warehouse.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also compile every metric against this warehouse.",
+)
 @handle_errors
 def check_cmd(config_path, sources_path, db):
     """Validate metrics.yaml and sources.yaml (and, with --db, every metric against the warehouse)."""
@@ -140,7 +231,10 @@ def check_cmd(config_path, sources_path, db):
         click.echo(f"{len(problems)} problem(s) found", err=True)
         raise SystemExit(1)
     checked = [str(config_path)] + ([str(sources_path)] if sources_path else [])
-    click.echo(f"ok: {', '.join(checked)}" + (f"; {len(catalog.metrics)} metrics compile against {db}" if db else ""))
+    click.echo(
+        f"ok: {', '.join(checked)}"
+        + (f"; {len(catalog.metrics)} metrics compile against {db}" if db else "")
+    )
 
 
 def _compile_all(catalog, db: Path) -> list[str]:
@@ -151,11 +245,13 @@ def _compile_all(catalog, db: Path) -> list[str]:
         try:
             cur.sql(f"EXPLAIN {compiled.sql}", params=compiled.params).fetchall()
         except Exception as exc:  # any DuckDB binder/parser error is a problem to report
-            problems.append(f"{catalog.source}: metrics.{name}: does not compile against {db}: "
-                            f"{str(exc).splitlines()[0]}")
+            problems.append(
+                f"{catalog.source}: metrics.{name}: does not compile against {db}: "
+                f"{str(exc).splitlines()[0]}"
+            )
     return problems
 
 
 def register(group: click.Group) -> None:
-    for command in (query_cmd, rows_cmd, metrics_cmd, check_cmd):
+    for command in (query_cmd, rows_cmd, metrics_cmd, dimensions_cmd, check_cmd):
         group.add_command(command)

@@ -7,6 +7,12 @@ from pathlib import Path
 import click
 
 from connectors.warehouse import default_db_path
+from metrics import home
+
+_FOUND = (
+    "found from $NORTHSTAR_HOME, else the nearest config/ at or above the current "
+    "directory, else the bundled sample"
+)
 
 
 def db_option(fn):
@@ -24,9 +30,9 @@ def config_option(fn):
         "--config",
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
-        default=Path("config/metrics.yaml"),
-        show_default=True,
-        help="Metric definitions.",
+        default=None,
+        help=f"Metric definitions (default: config/metrics.yaml, {_FOUND}).",
+        callback=lambda ctx, p, v: v or home.metrics_config(),
     )(fn)
 
 
@@ -36,7 +42,6 @@ def sources_option(fn):
         "sources_path",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="Source mappings (default: config/sources.yaml when it exists).",
-        callback=lambda ctx, p, v: v
-        or (Path("config/sources.yaml") if Path("config/sources.yaml").exists() else None),
+        help=f"Source mappings (default: config/sources.yaml, {_FOUND}, when it exists).",
+        callback=lambda ctx, p, v: v or home.sources_config(),
     )(fn)

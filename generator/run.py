@@ -40,6 +40,8 @@ class Result:
     files: tuple[str, ...]
     rows: dict[str, int]  # rows written per table, bad rows included
     planted: dict[str, int] = field(default_factory=dict)  # bad rows per rule
+    lines: int = 0  # order lines generated (planted bad rows not counted)
+    orders: int = 0  # the orders those lines belong to
 
 
 class _Run:
@@ -80,10 +82,10 @@ def generate(opts: Options, on_chunk: Callable[[int], None] | None = None) -> Re
         if on_chunk:
             on_chunk(hi - lo)
     run.sinks.close()
-    return _finish(run)
+    return _finish(run, nos["order"] - 1_000_001)
 
 
-def _finish(run: _Run) -> Result:
+def _finish(run: _Run, n_orders: int) -> Result:
     out, entries = run.opts.out, sorted(run.sinks.entries)
     with (out / MANIFEST).open("w") as fh:
         fh.write("[\n" + ",\n".join(
@@ -91,7 +93,8 @@ def _finish(run: _Run) -> Result:
         ) + ("\n" if entries else "") + "]\n")
     if run.opts.layout == "export":
         (out / "sources.yaml").write_text(sources_yaml())
-    return Result(out, tuple(sorted(_all_files(run))), dict(run.rows), dict(Counter(e[3] for e in entries)))
+    planted = dict(Counter(e[3] for e in entries))
+    return Result(out, tuple(sorted(_all_files(run))), dict(run.rows), planted, run.opts.lines, n_orders)
 
 
 def _all_files(run: _Run) -> list[str]:
