@@ -109,16 +109,16 @@ def _signal_exprs(rule: AtRisk) -> list[tuple[pl.Expr | None, pl.Expr]]:
         ),
         (
             (pl.col("otif") < otif.value) & (pl.col("orders") >= otif.min_orders) if otif else None,
-            pl.format("OTIF {}% over {} orders", pct, pl.col("orders")),
+            pl.format("OTIF {}% ({} orders)", pct, pl.col("orders")),
         ),
         (
             pl.col("detractor_answers") >= 1 if rule.detractor_after_broken_promise else None,
             pl.format(
-                "{} detractor {} about a broken promise",
+                "{} {} on a broken promise",
                 pl.col("detractor_answers"),
                 pl.when(pl.col("detractor_answers") == 1)
-                .then(pl.lit("answer"))
-                .otherwise(pl.lit("answers")),
+                .then(pl.lit("detractor"))
+                .otherwise(pl.lit("detractors")),
             ),
         ),
         (
@@ -127,7 +127,7 @@ def _signal_exprs(rule: AtRisk) -> list[tuple[pl.Expr | None, pl.Expr]]:
             if surge
             else None,
             pl.format(
-                "{} contacts, usually {}", pl.col("contacts"), pl.col("usual_contacts").round(1)
+                "{} contacts vs usual {}", pl.col("contacts"), pl.col("usual_contacts").round(1)
             ),
         ),
     ]

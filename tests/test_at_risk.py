@@ -200,9 +200,9 @@ def test_who_is_at_risk_ranked_by_revenue_at_risk(db, catalog):
     # revenue at risk: 5 x 10 x 100, 4 x 10 x 50, 5 x 10 x 10 (A's old order is outside 91 days)
     assert got == [("A", 5000.0, 2), ("C", 2000.0, 2), ("B", 500.0, 2)]
     reasons = dict(risk.select("customer_id", "reasons").rows())
-    assert reasons["A"] == "OTIF 40% over 5 orders; 1 detractor answer about a broken promise"
-    assert reasons["B"] == "OTIF 0% over 5 orders; 6 contacts, usually 0.0"
-    assert reasons["C"] == "1 detractor answer about a broken promise; 5 contacts, usually 1.0"
+    assert reasons["A"] == "OTIF 40% (5 orders); 1 detractor on a broken promise"
+    assert reasons["B"] == "OTIF 0% (5 orders); 6 contacts vs usual 0.0"
+    assert reasons["C"] == "1 detractor on a broken promise; 5 contacts vs usual 1.0"
 
 
 def test_the_counts_behind_the_signals(db, catalog):

@@ -84,9 +84,9 @@ def risk_table(risk: pl.DataFrame) -> None:
         key="risk_table",
         column_config={
             "customer_id": LINK_COLUMN,
-            "name": st.column_config.TextColumn("Name", width=150),
-            "portfolio": st.column_config.TextColumn("Portfolio", width=150),
-            "portfolio_manager": st.column_config.TextColumn("Manager", width=120),
+            "name": st.column_config.TextColumn("Name", width=140),
+            "portfolio": st.column_config.TextColumn("Portfolio", width=130),
+            "portfolio_manager": st.column_config.TextColumn("Manager", width=112),
             "revenue_at_risk": st.column_config.NumberColumn(
                 "Revenue at risk",
                 format=f"{fmt.CURRENCY}%,d",
@@ -94,7 +94,7 @@ def risk_table(risk: pl.DataFrame) -> None:
                 help="The customer's revenue (ordered value of measured lines) due in the "
                 "revenue window up to as-of",
             ),
-            "reasons": st.column_config.TextColumn("Signals that fired", width="large"),
+            "reasons": st.column_config.TextColumn("Signals that fired"),
         },
     )
 
