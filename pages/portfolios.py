@@ -54,10 +54,14 @@ with guarded():
             key="portfolio_board",
             labels={
                 "portfolio": st.column_config.TextColumn("Portfolio", pinned=True, width=150),
-                "portfolio_manager": st.column_config.TextColumn("Manager", width=112),
+                "portfolio_manager": st.column_config.TextColumn("Manager", width=108),
                 "at_risk": st.column_config.NumberColumn("At risk", help=rule, width=54),
                 "otif_trend": st.column_config.LineChartColumn(
-                    f"OTIF, 13 {view.grain}s", y_min=0.4, y_max=1.0, width=84
+                    "OTIF trend",
+                    help=f"OTIF over the last 13 {view.grain}s",
+                    y_min=0.4,
+                    y_max=1.0,
+                    width=84,
                 ),
             },
         )

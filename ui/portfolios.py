@@ -35,8 +35,8 @@ WIDTHS = {  # pixels: the portfolio scoreboard fits 1366 px with the sidebar ope
     "otif": 58,
     "csat": 58,
     "nps": 50,
-    "contacts": 66,
-    "contacts_per_100_orders": 88,
+    "contacts": 64,
+    "contacts_per_100_orders": 94,
     "cost_to_serve": 86,
 }
 SHORT = {
