@@ -21,6 +21,7 @@ from metrics.errors import ConfigError, MetricsError
 from metrics.located_yaml import KeyPath, LocatedYaml, did_you_mean, read_located
 from metrics.pydantic_messages import describe_error
 from metrics.spec import (
+    AtRisk,
     DerivedMetric,
     Dimension,
     Metric,
@@ -139,7 +140,7 @@ def parse_catalog(doc: LocatedYaml) -> Catalog:
     return Catalog(spec, models, doc.source)
 
 
-_SECTIONS = {"settings": Settings, "dimensions": Dimension, "models": Model, "metrics": Metric}
+_SECTIONS = {"settings": Settings, "at_risk": AtRisk, "dimensions": Dimension, "models": Model, "metrics": Metric}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -151,6 +152,7 @@ def _validate_sections(doc: LocatedYaml, problems: list[str]) -> MetricsFile:
             problems.append(f"{doc.where((key,))}: unknown key '{key}'{did_you_mean(str(key), _SECTIONS)}"
                             f" (allowed: {', '.join(_SECTIONS)})")
     settings = _validated(Settings, data.get("settings") or {}, ("settings",), doc, problems) or Settings()
+    at_risk = _validated(AtRisk, data.get("at_risk") or {}, ("at_risk",), doc, problems) or AtRisk()
     sections: dict[str, dict] = {}
     for section in ("dimensions", "models", "metrics"):
         entries = data.get(section)
@@ -165,7 +167,7 @@ def _validate_sections(doc: LocatedYaml, problems: list[str]) -> MetricsFile:
             value = _validated(_SECTIONS[section], body, (section, name), doc, problems)
             if value is not None:
                 sections[section][name] = value
-    return MetricsFile.model_construct(settings=settings, **sections)
+    return MetricsFile.model_construct(settings=settings, at_risk=at_risk, **sections)
 
 
 def _validated(kind, body, at: KeyPath, doc: LocatedYaml, problems: list[str]):

@@ -10,22 +10,28 @@ import polars as pl
 from metrics.catalog import Catalog
 from metrics.errors import MetricsError
 from metrics.query import execute, resolve_as_of, stored_models
+from metrics.spec import AtRisk
 from metrics.sqlgen import Compiled, model_ctes, settings_params, used_params
 
 CUSTOMER_DIMS = ("region", "segment", "portfolio", "portfolio_manager", "customer_id")
 
 
-def _over_models(cur, catalog: Catalog, models: list[str], body: str, as_of: dt.date,
-                 extra: dict[str, object]) -> pl.DataFrame:
+def _over_models(
+    cur, catalog: Catalog, models: list[str], body: str, as_of: dt.date, extra: dict[str, object]
+) -> pl.DataFrame:
     sql = f"{model_ctes(catalog, models, stored_models(cur, catalog, as_of))},\n{body}"
-    return execute(cur, Compiled(sql, used_params(sql, {**settings_params(catalog, as_of), **extra})))
+    return execute(
+        cur, Compiled(sql, used_params(sql, {**settings_params(catalog, as_of), **extra}))
+    )
 
 
 def _customer_filter(where: tuple[tuple[str, tuple[str, ...]], ...], params: dict) -> str:
     conds = []
     for i, (dim, values) in enumerate(where):
         if dim not in CUSTOMER_DIMS:
-            raise MetricsError(f"customers cannot be filtered by '{dim}'; use one of {', '.join(CUSTOMER_DIMS)}")
+            raise MetricsError(
+                f"customers cannot be filtered by '{dim}'; use one of {', '.join(CUSTOMER_DIMS)}"
+            )
         names = []
         for j, v in enumerate(values):
             params[f"c{i}_{j}"] = v
@@ -34,42 +40,154 @@ def _customer_filter(where: tuple[tuple[str, tuple[str, ...]], ...], params: dic
     return " AND ".join(conds) or "true"
 
 
-def customers_at_risk(cur: duckdb.DuckDBPyConnection, catalog: Catalog, *, as_of: dt.date | None = None,
-                      where: tuple[tuple[str, tuple[str, ...]], ...] = (), broken_min: int = 2,
-                      repeat_min: int = 2, days: int = 30, detractor_days: int = 90) -> pl.DataFrame:
-    """Customers with ``broken_min``+ broken promises or ``repeat_min``+ repeated contacts in the
-    last ``days`` days, or a detractor response in the last ``detractor_days`` days."""
-    as_of = resolve_as_of(cur, as_of)
-    params: dict[str, object] = {"days": days, "detractor_days": detractor_days,
-                                 "broken_min": broken_min, "repeat_min": repeat_min}
-    body = f"""
-    broken AS (SELECT customer_id, count(*) AS broken_promises FROM customer_orders
-               WHERE NOT otif AND due_date > $as_of - $days::INTEGER GROUP BY 1),
-    detractors AS (SELECT customer_id, count(*) AS detractor_responses FROM responses
-                   WHERE nps <= 6 AND response_date > $as_of - $detractor_days::INTEGER GROUP BY 1),
-    repeats AS (SELECT customer_id, count(*) AS repeated_contacts FROM contacts
-                WHERE handled AND NOT no_repeat AND contact_date > $as_of - $days::INTEGER GROUP BY 1)
+_SIGNALS_SQL = """
+    win AS (SELECT customer_id, count(*) AS orders, count(*) FILTER (WHERE NOT otif) AS broken_promises
+            FROM customer_orders WHERE due_date > $as_of - $window_days::INTEGER GROUP BY 1),
+    rev AS (SELECT customer_id, sum(qty_ordered * unit_price) AS revenue_at_risk
+            FROM lines WHERE due_date > $as_of - $revenue_days::INTEGER GROUP BY 1),
+    det AS (SELECT r.customer_id, count(*) AS detractor_answers
+            FROM responses r JOIN customer_orders o ON o.order_id = r.order_id AND NOT o.otif
+            WHERE r.nps <= 6 AND r.response_date > $as_of - $window_days::INTEGER GROUP BY 1),
+    ctc AS (SELECT customer_id,
+                   count(*) FILTER (WHERE contact_date > $as_of - $window_days::INTEGER) AS contacts,
+                   count(*) FILTER (WHERE contact_date <= $as_of - $window_days::INTEGER
+                       AND contact_date > $as_of - $window_days::INTEGER * ($baseline_windows::INTEGER + 1))
+                     / $baseline_windows::DOUBLE AS usual_contacts
+            FROM contacts WHERE customer_id IS NOT NULL GROUP BY 1)
     SELECT cu.customer_id, cu.name, cu.segment, cu.region, cu.portfolio, cu.portfolio_manager,
-           coalesce(b.broken_promises, 0) AS broken_promises,
-           coalesce(d.detractor_responses, 0) AS detractor_responses,
-           coalesce(r.repeated_contacts, 0) AS repeated_contacts
+           coalesce(rev.revenue_at_risk, 0) AS revenue_at_risk,
+           coalesce(w.orders, 0) AS orders, coalesce(w.broken_promises, 0) AS broken_promises,
+           (w.orders - w.broken_promises) / w.orders AS otif,
+           coalesce(det.detractor_answers, 0) AS detractor_answers,
+           coalesce(ctc.contacts, 0) AS contacts, coalesce(ctc.usual_contacts, 0) AS usual_contacts
     FROM customers cu
-    LEFT JOIN broken b USING (customer_id)
-    LEFT JOIN detractors d USING (customer_id)
-    LEFT JOIN repeats r USING (customer_id)
-    WHERE ({_customer_filter(where, params)})
-      AND (coalesce(b.broken_promises, 0) >= $broken_min OR coalesce(d.detractor_responses, 0) >= 1
-           OR coalesce(r.repeated_contacts, 0) >= $repeat_min)
-    ORDER BY broken_promises DESC, detractor_responses DESC, repeated_contacts DESC, cu.customer_id"""
-    return _over_models(cur, catalog, ["customer_orders", "responses", "contacts"], body, as_of, params)
+    LEFT JOIN win w USING (customer_id)
+    LEFT JOIN rev USING (customer_id)
+    LEFT JOIN det USING (customer_id)
+    LEFT JOIN ctc USING (customer_id)
+    WHERE ({where})"""
 
 
-def customer_timeline(cur: duckdb.DuckDBPyConnection, catalog: Catalog, customer_id: str, *,
-                      as_of: dt.date | None = None) -> pl.DataFrame:
+def customer_signals(
+    cur: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    *,
+    as_of: dt.date | None = None,
+    where: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> pl.DataFrame:
+    """Every customer with the at-risk rule's counts (``at_risk:`` in metrics.yaml), the signals
+    that fired (``reasons``, their number ``signals``), ``at_risk`` and its revenue at risk."""
+    rule = catalog.spec.at_risk
+    as_of = resolve_as_of(cur, as_of)
+    surge = rule.contact_surge
+    params: dict[str, object] = {
+        "window_days": rule.window_days,
+        "revenue_days": rule.revenue_days,
+        "baseline_windows": surge.baseline_windows if surge else 1,
+    }
+    body = _SIGNALS_SQL.format(where=_customer_filter(where, params))
+    frame = _over_models(
+        cur, catalog, ["lines", "customer_orders", "responses", "contacts"], body, as_of, params
+    )
+    fired = [(expr, text) for expr, text in _signal_exprs(rule) if expr is not None]
+    reasons = pl.concat_list([pl.when(e).then(t) for e, t in fired]).list.drop_nulls()
+    return frame.with_columns(reasons=reasons).with_columns(
+        signals=pl.col("reasons").list.len().cast(pl.Int64),
+        at_risk=pl.col("reasons").list.len() >= rule.min_signals,
+        reasons=pl.col("reasons").list.join("; "),
+    )
+
+
+def _signal_exprs(rule: AtRisk) -> list[tuple[pl.Expr | None, pl.Expr]]:
+    """Each signal of ``rule``: when it fires (None: switched off) and how to say it."""
+    otif, surge = rule.otif_below, rule.contact_surge
+    pct = (pl.col("otif") * 100).round(0).cast(pl.Int64).cast(pl.String)
+    return [
+        (
+            pl.col("broken_promises") >= rule.broken_promises if rule.broken_promises else None,
+            pl.format("{} broken promises", pl.col("broken_promises")),
+        ),
+        (
+            (pl.col("otif") < otif.value) & (pl.col("orders") >= otif.min_orders) if otif else None,
+            pl.format("OTIF {}% ({} orders)", pct, pl.col("orders")),
+        ),
+        (
+            pl.col("detractor_answers") >= 1 if rule.detractor_after_broken_promise else None,
+            pl.format(
+                "{} {} on a broken promise",
+                pl.col("detractor_answers"),
+                pl.when(pl.col("detractor_answers") == 1)
+                .then(pl.lit("detractor"))
+                .otherwise(pl.lit("detractors")),
+            ),
+        ),
+        (
+            (pl.col("contacts") >= surge.min_contacts)
+            & (pl.col("contacts") >= surge.factor * pl.col("usual_contacts"))
+            if surge
+            else None,
+            pl.format(
+                "{} contacts vs usual {}", pl.col("contacts"), pl.col("usual_contacts").round(1)
+            ),
+        ),
+    ]
+
+
+def customers_at_risk(
+    cur: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    *,
+    as_of: dt.date | None = None,
+    where: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> pl.DataFrame:
+    """The customers the ``at_risk:`` rule flags, the most revenue at risk first."""
+    return (
+        customer_signals(cur, catalog, as_of=as_of, where=where)
+        .filter(pl.col("at_risk"))
+        .sort(["revenue_at_risk", "customer_id"], descending=[True, False])
+    )
+
+
+def rule_text(rule: AtRisk) -> str:
+    """The at-risk rule in plain words, from the config."""
+    said = []
+    if rule.broken_promises:
+        said.append(f"{rule.broken_promises} or more orders that missed OTIF (broken promises)")
+    if rule.otif_below:
+        said.append(
+            f"OTIF below {rule.otif_below.value:.0%} over at least {rule.otif_below.min_orders} orders"
+        )
+    if rule.detractor_after_broken_promise:
+        said.append("a detractor survey answer (NPS 0–6) about an order that missed OTIF")
+    if rule.contact_surge:
+        s = rule.contact_surge
+        said.append(
+            f"at least {s.min_contacts} contacts and {s.factor:g}× their usual number (the mean of "
+            f"the {s.baseline_windows} windows of {rule.window_days} days before)"
+        )
+    need = "any" if rule.min_signals == 1 else f"at least {rule.min_signals}"
+    which = "this signal" if len(said) == 1 else f"{need} of these {len(said)} signals"
+    return (
+        f"A customer is at risk when {which} fire in the last {rule.window_days} days: "
+        + "; ".join(f"({i}) {t}" for i, t in enumerate(said, 1))
+        + f". Revenue at risk is the customer's revenue (ordered value of its measured lines) due in "
+        f"the last {rule.revenue_days} days; the list is ranked by it."
+    )
+
+
+def customer_timeline(
+    cur: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    customer_id: str,
+    *,
+    as_of: dt.date | None = None,
+) -> pl.DataFrame:
     """Everything known about one customer, newest first: orders (kept or not), shipments,
     contacts and survey responses with their comments."""
     as_of = resolve_as_of(cur, as_of)
-    found = execute(cur, Compiled("SELECT count(*) FROM customers WHERE customer_id = $c", {"c": customer_id}))
+    found = execute(
+        cur, Compiled("SELECT count(*) FROM customers WHERE customer_id = $c", {"c": customer_id})
+    )
     if not found.item():
         raise MetricsError(f"no customer '{customer_id}' in the warehouse")
     body = """
@@ -100,7 +218,9 @@ def customer_timeline(cur: duckdb.DuckDBPyConnection, catalog: Catalog, customer
            coalesce(r.comment, '')
     FROM responses r WHERE r.customer_id = $c
     ORDER BY date DESC, kind, reference"""
-    return _over_models(cur, catalog, ["customer_orders", "contacts", "responses"], body, as_of, {"c": customer_id})
+    return _over_models(
+        cur, catalog, ["customer_orders", "contacts", "responses"], body, as_of, {"c": customer_id}
+    )
 
 
 def customer_dimension_values(cur: duckdb.DuckDBPyConnection, dim: str) -> list[str]:

@@ -1,4 +1,12 @@
-"""Department KPIs against their customer-centric counterparts."""
+"""Department KPIs against their customer-centric counterparts.
+
+A pair is in *conflict* when the department KPI looks acceptable (on or near its
+target: green or amber) while its customer-side counterpart is off target (red),
+both measured on at least their minimum sample. Pairs are ranked by how far
+apart the two sides are: the customer side's shortfall against its target,
+relative to that target, minus the department side's (a side better than its
+target has a negative shortfall).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,10 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from metrics.catalog import Catalog
+from metrics.catalog import Catalog, Pair
+
+ACCEPTABLE = ("green", "amber")  # a department KPI on or near its target
+NOT_SPLITS = ("miss_reason",)  # an outcome of the customer side, not a population to split by
 
 
 def pair_metrics(catalog: Catalog) -> tuple[str, ...]:
@@ -15,36 +26,55 @@ def pair_metrics(catalog: Catalog) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def pair_rows(details: pl.DataFrame, catalog: Catalog, keys: Sequence[str] = ()) -> pl.DataFrame:
-    """One row per pair (and dimension value): both sides' value, target and status.
+def shared_dimensions(catalog: Catalog, pair: Pair) -> list[str]:
+    """Dimensions both sides of ``pair`` can be split by."""
+    cust = set(catalog.dimensions_of(pair.customer))
+    return [d for d in catalog.dimensions_of(pair.department) if d in cust and d not in NOT_SPLITS]
 
-    ``conflict`` marks the department green while the customer is red; those
-    rows come first, then pairs in catalogue order.
+
+def split_dimensions(catalog: Catalog) -> list[str]:
+    """Dimensions at least one pair can be split by, in the catalogue's order."""
+    offered = {d for p in catalog.pairs for d in shared_dimensions(catalog, p)}
+    return [d for d in catalog.spec.dimensions if d in offered]
+
+
+def pairs_split_by(catalog: Catalog, dim: str) -> tuple[str, ...]:
+    """The metrics of the pairs that ``dim`` splits on both sides."""
+    names = [
+        n
+        for p in catalog.pairs
+        if dim in shared_dimensions(catalog, p)
+        for n in (p.department, p.customer)
+    ]
+    return tuple(dict.fromkeys(names))
+
+
+def shortfall(value: pl.Expr, target: pl.Expr, direction: str) -> pl.Expr:
+    """How far ``value`` falls short of ``target``, as a share of the target (negative: better)."""
+    gap = target - value if direction == "up" else value - target
+    return pl.when(target != 0).then(gap / target.abs())
+
+
+def pair_rows(details: pl.DataFrame, catalog: Catalog, keys: Sequence[str] = ()) -> pl.DataFrame:
+    """One row per pair (and value of ``keys``): both sides' value, target, status and shortfall.
+
+    ``gap`` is the customer side's shortfall minus the department side's; ``conflict``
+    marks an acceptable department KPI beside an off-target customer outcome. Conflicts
+    come first, then the widest gaps.
     """
     keys = list(keys)
     side = details.select(*keys, "metric", "value", "target", "status", "n")
     frames = []
     for i, p in enumerate(catalog.pairs):
-        dept = side.filter(pl.col("metric") == p.department).drop("metric")
-        cust = side.filter(pl.col("metric") == p.customer).drop("metric")
-        joined = (
-            dept.rename({c: f"dept_{c}" for c in dept.columns if c not in keys}).join(
-                cust.rename({c: f"cust_{c}" for c in cust.columns if c not in keys}),
-                on=keys,
-                how="full",
-                coalesce=True,
-                nulls_equal=True,
-            )
-            if keys
-            else pl.concat(
-                [dept.rename(lambda c: f"dept_{c}"), cust.rename(lambda c: f"cust_{c}")],
-                how="horizontal",
-            )
-            if dept.height and cust.height
-            else pl.DataFrame()
-        )
-        if joined.is_empty():
+        dept = _side(side, catalog, p.department, "dept")
+        cust = _side(side, catalog, p.customer, "cust")
+        if dept.is_empty() or cust.is_empty():
             continue
+        joined = (
+            dept.join(cust, on=keys, how="full", coalesce=True, nulls_equal=True)
+            if keys
+            else pl.concat([dept, cust], how="horizontal")
+        )
         frames.append(
             joined.with_columns(
                 pair=pl.lit(i),
@@ -56,30 +86,40 @@ def pair_rows(details: pl.DataFrame, catalog: Catalog, keys: Sequence[str] = ())
     if not frames:
         return pl.DataFrame()
     out = pl.concat(frames, how="diagonal_relaxed")
-    conflict = (pl.col("dept_status") == "green") & (pl.col("cust_status") == "red")
-    return out.with_columns(conflict=conflict.fill_null(False)).sort(
-        [pl.col("conflict").any().over("pair"), "pair", "conflict"], descending=[True, False, True]
+    conflict = (
+        pl.col("dept_status").is_in(ACCEPTABLE)
+        & (pl.col("cust_status") == "red")
+        & pl.col("dept_enough")
+        & pl.col("cust_enough")
     )
+    return out.with_columns(
+        gap=pl.col("cust_shortfall") - pl.col("dept_shortfall"), conflict=conflict.fill_null(False)
+    ).sort(["conflict", "gap", "pair"], descending=[True, True, False], nulls_last=True)
 
 
-def attainment(details: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
-    """Each value as a share of its target (target / value for lower-is-better), to compare units."""
-    down = [
-        n for n in details["metric"].unique().to_list() if catalog.metric(n).direction == "down"
-    ]
-    ratio = (
-        pl.when(pl.col("metric").is_in(down))
-        .then(pl.col("target") / pl.col("value"))
-        .otherwise(pl.col("value") / pl.col("target"))
+def _side(side: pl.DataFrame, catalog: Catalog, name: str, prefix: str) -> pl.DataFrame:
+    """One metric's rows, its columns prefixed, with its shortfall and whether n is enough."""
+    m = catalog.metric(name)
+    rows = side.filter(pl.col("metric") == name).drop("metric")
+    rows = rows.with_columns(
+        shortfall=shortfall(pl.col("value"), pl.col("target"), m.direction),
+        enough=pl.col("value").is_not_null() & (pl.col("n").fill_null(0) >= max(m.min_sample, 1)),
     )
-    labels = {n: catalog.metric(n).label for n in details["metric"].unique().to_list()}
-    return details.with_columns(attainment=ratio, label=pl.col("metric").replace_strict(labels))
+    own = ("value", "target", "status", "n", "shortfall", "enough")
+    return rows.rename({c: f"{prefix}_{c}" for c in own})
 
 
-def conflicts_first(totals: pl.DataFrame, detail: pl.DataFrame | None) -> pl.DataFrame:
-    """Order pair totals so pairs with any conflict (in ``detail`` when split) come first."""
-    source = detail if detail is not None and not detail.is_empty() else totals
-    flagged = set(source.filter(pl.col("conflict"))["pair"].to_list())
-    return totals.with_columns(flagged=pl.col("pair").is_in(list(flagged))).sort(
-        ["flagged", "pair"], descending=[True, False]
+def rank_pairs(totals: pl.DataFrame, detail: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Pair totals, flagged first (a conflict in the total, or in any row of ``detail`` when
+    split), each group by the widest gap; ``flagged`` and ``split_conflicts`` added."""
+    counts = (
+        detail.group_by("pair").agg(split_conflicts=pl.col("conflict").sum().cast(pl.Int64))
+        if detail is not None and not detail.is_empty()
+        else pl.DataFrame(schema={"pair": pl.Int32, "split_conflicts": pl.Int64})
+    )
+    return (
+        totals.join(counts, on="pair", how="left")
+        .with_columns(pl.col("split_conflicts").fill_null(0))
+        .with_columns(flagged=pl.col("conflict") | (pl.col("split_conflicts") > 0))
+        .sort(["flagged", "gap", "pair"], descending=[True, True, False], nulls_last=True)
     )

@@ -125,8 +125,67 @@ class DerivedMetric(MetricBase):
 Metric = Annotated[SimpleMetric | RatioMetric | DerivedMetric, Field(discriminator="type")]
 
 
+class OtifBelow(Strict):
+    value: float = Field(gt=0, le=1, description="OTIF (orders) in the window below this share.")
+    min_orders: int = Field(
+        5, ge=1, description="Only customers with at least this many measured orders in the window."
+    )
+
+
+class ContactSurge(Strict):
+    factor: float = Field(
+        2.0, gt=1, description="Contacts in the window at least this many times the usual."
+    )
+    min_contacts: int = Field(5, ge=1, description="And at least this many contacts in the window.")
+    baseline_windows: int = Field(
+        3, ge=1, le=12, description="The usual: the mean of this many windows just before."
+    )
+
+
+class AtRisk(Strict):
+    """Which customers the Portfolios page lists as at risk: a worklist, not a census."""
+
+    window_days: int = Field(28, ge=1, le=366, description="Days up to as-of every signal looks at.")
+    revenue_days: int = Field(
+        91,
+        ge=1,
+        le=731,
+        description="Revenue at risk: the customer's revenue (ordered value of measured lines) "
+        "due in this many days up to as-of.",
+    )
+    min_signals: int = Field(2, ge=1, description="At risk when at least this many signals fire.")
+    broken_promises: int | None = Field(
+        None, ge=1, description="Signal: at least this many orders that missed OTIF in the window."
+    )
+    otif_below: OtifBelow | None = Field(
+        OtifBelow(value=0.7), description="Signal: OTIF in the window below a share."
+    )
+    detractor_after_broken_promise: bool = Field(
+        True, description="Signal: an NPS 0-6 answer in the window about an order that missed OTIF."
+    )
+    contact_surge: ContactSurge | None = Field(
+        ContactSurge(), description="Signal: far more contacts in the window than usual."
+    )
+
+    @property
+    def signals(self) -> int:
+        """How many signals are switched on."""
+        switches = (self.broken_promises, self.otif_below, self.contact_surge)
+        return sum(s is not None for s in switches) + self.detractor_after_broken_promise
+
+    @model_validator(mode="after")
+    def _reachable(self) -> AtRisk:
+        if self.min_signals > self.signals:
+            raise ValueError(
+                f"min_signals is {self.min_signals} but only {self.signals} signal(s) are switched "
+                "on; lower min_signals or switch on more signals"
+            )
+        return self
+
+
 class MetricsFile(Strict):
     settings: Settings = Settings()
+    at_risk: AtRisk = Field(AtRisk(), description="The rule for customers at risk.")
     dimensions: dict[Name, Dimension]
     models: dict[Name, Model]
     metrics: dict[Name, Metric]

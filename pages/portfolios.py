@@ -1,6 +1,5 @@
 """Customers and portfolios: each portfolio and its accountable manager against targets."""
 
-import polars as pl
 import streamlit as st
 
 from ui import customer_data, data, page, portfolios
@@ -13,6 +12,7 @@ page.header(
 )
 
 WINDOWS = {"period": "the period under review", "13": "the last 13 periods"}
+NO_PORTFOLIO, NO_SEGMENT = "(no portfolio)", "(no segment)"
 
 with guarded():
     ctx = page.context()
@@ -34,74 +34,59 @@ with guarded():
     if window == "13":
         q = q.replace(date_from=trend_q.date_from, date_to=trend_q.date_to)
     risk = customer_data.at_risk(ctx.src, view.as_of, view.where)
+    rule = customer_data.risk_rule(cat)
     by_portfolio, by_segment, at_risk = st.tabs(
         ["Portfolios", "Segments", f"Customers at risk ({risk.height})"]
     )
     with by_portfolio:
         keys = ("portfolio", "portfolio_manager")
         board = portfolios.scores(
-            data.details(ctx.src, q.replace(by=keys), compare=False), keys, q.metrics
+            data.details(ctx.src, q.replace(by=keys), compare=False),
+            keys,
+            q.metrics,
+            no_value={"portfolio": NO_PORTFOLIO, "portfolio_manager": "—"},
         )
         weekly = data.details(ctx.src, trend_q.replace(by=("portfolio",)), compare=False)
-        extra = (
-            portfolios.risk_counts(risk, "portfolio")
-            .join(
-                portfolios.trend_lists(weekly, "portfolio"),
-                on="portfolio",
-                how="full",
-                coalesce=True,
-            )
-            .with_columns(pl.col("at_risk").fill_null(0))
-        )
         portfolios.show(
             board,
             cat,
-            extra=extra,
+            extra=portfolios.board_extras(board.values, "portfolio", risk, weekly, NO_PORTFOLIO),
             key="portfolio_board",
             labels={
-                "portfolio": st.column_config.TextColumn("Portfolio", pinned=True),
-                "portfolio_manager": st.column_config.TextColumn("Manager"),
-                "at_risk": st.column_config.NumberColumn("At risk", help=customer_data.RISK_RULE),
+                "portfolio": st.column_config.TextColumn("Portfolio", pinned=True, width=150),
+                "portfolio_manager": st.column_config.TextColumn("Manager", width=108),
+                "at_risk": st.column_config.NumberColumn("At risk", help=rule, width=54),
                 "otif_trend": st.column_config.LineChartColumn(
-                    f"OTIF, 13 {view.grain}s", y_min=0.4, y_max=1.0, width="small"
+                    "OTIF trend",
+                    help=f"OTIF over the last 13 {view.grain}s",
+                    y_min=0.4,
+                    y_max=1.0,
+                    width=84,
                 ),
             },
         )
         portfolios.legend(cat)
+        totals = data.details(ctx.src, q, compare=False)
+        st.caption(portfolios.totals_note(totals, board, cat, "portfolio", NO_PORTFOLIO))
     with by_segment:
         keys = ("segment",)
         seg = portfolios.scores(
-            data.details(ctx.src, q.replace(by=keys), compare=False), keys, q.metrics
+            data.details(ctx.src, q.replace(by=keys), compare=False),
+            keys,
+            q.metrics,
+            no_value={"segment": NO_SEGMENT},
         )
         portfolios.show(
             seg,
             cat,
-            extra=portfolios.risk_counts(risk, "segment").with_columns(
-                pl.col("at_risk").cast(pl.Int64)
-            ),
+            extra=portfolios.board_extras(seg.values, "segment", risk, None, NO_SEGMENT),
             key="segment_board",
             labels={
-                "segment": st.column_config.TextColumn("Segment", pinned=True),
-                "at_risk": st.column_config.NumberColumn("At risk", help=customer_data.RISK_RULE),
+                "segment": st.column_config.TextColumn("Segment", pinned=True, width=150),
+                "at_risk": st.column_config.NumberColumn("At risk", help=rule, width=54),
             },
         )
         portfolios.legend(cat)
     with at_risk:
-        st.caption(customer_data.RISK_RULE + " Click a customer id to open its page.")
-        st.dataframe(
-            customer_data.with_links(risk),
-            hide_index=True,
-            width="stretch",
-            key="risk_table",
-            column_config={
-                "customer_id": customer_data.LINK_COLUMN,
-                "name": "Name",
-                "segment": "Segment",
-                "region": "Region",
-                "portfolio": "Portfolio",
-                "portfolio_manager": "Manager",
-                "broken_promises": st.column_config.NumberColumn("Broken promises (30 d)"),
-                "detractor_responses": st.column_config.NumberColumn("Detractor answers (90 d)"),
-                "repeated_contacts": st.column_config.NumberColumn("Repeat contacts (30 d)"),
-            },
-        )
+        st.caption(rule + " Click a customer id to open its page.")
+        customer_data.risk_table(risk)

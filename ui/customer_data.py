@@ -11,30 +11,31 @@ from urllib.parse import quote
 import polars as pl
 import streamlit as st
 
-from metrics.customers import customer_timeline, customers_at_risk
+from metrics.catalog import Catalog
+from metrics.customers import customer_signals, customer_timeline, customers_at_risk, rule_text
 from ui import data
+from ui import format as fmt
 
 Where = tuple[tuple[str, tuple[str, ...]], ...]
-RISK_RULE = (
-    "At risk: 2+ broken promises or 2+ repeated contacts in the last 30 days, "
-    "or a detractor answer (NPS 0–6) in the last 90 days."
-)
+
+
+def risk_rule(catalog: Catalog) -> str:
+    """The at-risk rule of metrics.yaml in plain words."""
+    return rule_text(catalog.spec.at_risk)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def at_risk(src: data.Source, as_of: dt.date, where: Where = ()) -> pl.DataFrame:
-    """The customers at risk as of ``as_of`` (see RISK_RULE), worst first."""
+    """The customers at risk as of ``as_of`` (see ``risk_rule``), most revenue at risk first."""
     with data.cursor(src) as cur:
         return customers_at_risk(cur, data.catalog_of(src), as_of=as_of, where=where)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def directory(src: data.Source, as_of: dt.date) -> pl.DataFrame:
-    """Every customer with its portfolio, manager and risk counts (no threshold)."""
+    """Every customer with its portfolio, manager and the at-risk rule's signals."""
     with data.cursor(src) as cur:
-        return customers_at_risk(cur, data.catalog_of(src), as_of=as_of, broken_min=0, repeat_min=0).sort(
-            "customer_id"
-        )
+        return customer_signals(cur, data.catalog_of(src), as_of=as_of).sort("customer_id")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -59,6 +60,43 @@ def with_links(frame: pl.DataFrame) -> pl.DataFrame:
 LINK_COLUMN = st.column_config.LinkColumn(
     "Customer", display_text=r"customer_id=(.*)$", help="Open the customer's page"
 )
+RISK_COLUMNS = (
+    "customer_id",
+    "name",
+    "portfolio",
+    "portfolio_manager",
+    "revenue_at_risk",
+    "reasons",
+)
+
+
+def risk_table(risk: pl.DataFrame) -> None:
+    """The at-risk worklist: who, whose, how much revenue, and which signals fired."""
+    shown = with_links(risk.select(RISK_COLUMNS)).with_columns(
+        pl.col("revenue_at_risk").round(0).cast(pl.Int64),
+        pl.col("portfolio").fill_null("(no portfolio)"),
+        pl.col("portfolio_manager").fill_null("—"),
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="risk_table",
+        column_config={
+            "customer_id": LINK_COLUMN,
+            "name": st.column_config.TextColumn("Name", width=140),
+            "portfolio": st.column_config.TextColumn("Portfolio", width=130),
+            "portfolio_manager": st.column_config.TextColumn("Manager", width=112),
+            "revenue_at_risk": st.column_config.NumberColumn(
+                "Revenue at risk",
+                format=f"{fmt.CURRENCY}%,d",
+                width=110,
+                help="The customer's revenue (ordered value of measured lines) due in the "
+                "revenue window up to as-of",
+            ),
+            "reasons": st.column_config.TextColumn("Signals that fired"),
+        },
+    )
 
 
 # ---- the customer page -----------------------------------------------------------------
@@ -98,16 +136,12 @@ def profile_line(row: dict) -> str:
 
 
 def risk_line(row: dict) -> str:
-    at_risk = (
-        row["broken_promises"] >= 2
-        or row["repeated_contacts"] >= 2
-        or row["detractor_responses"] >= 1
+    """'at risk: OTIF 40% over 5 orders; 7 contacts, usually 2.7' (signals from the at-risk rule)."""
+    badge = (
+        ":red-badge[:material/warning: at risk]" if row["at_risk"] else ":green-badge[not at risk]"
     )
-    badge = ":red-badge[:material/warning: at risk]" if at_risk else ":green-badge[not at risk]"
-    return (
-        f"{badge} {row['broken_promises']} broken promise(s) and {row['repeated_contacts']} repeated "
-        f"contact(s) in the last 30 days, {row['detractor_responses']} detractor answer(s) in 90 days"
-    )
+    fired = row["reasons"] or "no signal"
+    return f"{badge} signals in the at-risk window: {fired}"
 
 
 def customer_query(customer_id: str, q):

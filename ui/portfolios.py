@@ -8,6 +8,7 @@ status from the engine), with small samples marked.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,20 +21,29 @@ from metrics.catalog import Catalog
 from ui import format as fmt
 
 SCORE_METRICS = (
-    "active_customers",
     "revenue",
     "otif",
-    "perfect_order",
     "csat",
     "nps",
+    "contacts",
     "contacts_per_100_orders",
     "cost_to_serve",
 )
+WHOLE_MONEY = ("revenue",)  # large amounts: whole currency units
+WIDTHS = {  # pixels: the portfolio scoreboard fits 1366 px with the sidebar open
+    "revenue": 84,
+    "otif": 58,
+    "csat": 58,
+    "nps": 50,
+    "contacts": 64,
+    "contacts_per_100_orders": 94,
+    "cost_to_serve": 86,
+}
 SHORT = {
     "active_customers": "Customers",
     "otif": "OTIF",
     "perfect_order": "Perfect orders",
-    "contacts_per_100_orders": "Contacts / 100 orders",
+    "contacts_per_100_orders": "Per 100 orders",
     "aht_sec": "AHT",
     "fcr_agent": "Resolved (agent tick)",
     "fcr": "FCR (no repeat 7 d)",
@@ -64,22 +74,37 @@ def label(catalog: Catalog, name: str) -> str:
     return SHORT.get(name, catalog.metric(name).label)
 
 
-def scores(details: pl.DataFrame, keys: Sequence[str], metrics: Sequence[str]) -> Scores:
-    """Wide values, statuses and samples per key from run_details rows; rows without keys dropped."""
+def scores(
+    details: pl.DataFrame,
+    keys: Sequence[str],
+    metrics: Sequence[str],
+    *,
+    no_value: Mapping[str, str] | None = None,
+) -> Scores:
+    """Wide values, statuses and samples per key from run_details rows.
+
+    Rows without a key are dropped, unless ``no_value`` names how to show a missing key
+    (e.g. "(no portfolio)"): those rows are then kept, last, so the rows add up to the total.
+    """
     keys, metrics = tuple(keys), tuple(metrics)
+    no_value = no_value or {}
     if details.is_empty():
         empty = pl.DataFrame(
             schema={**{k: pl.String for k in keys}, **{m: pl.Float64 for m in metrics}}
         )
         return Scores(keys, metrics, empty, empty, empty)
-    long = details.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+    dropped = [k for k in keys if k not in no_value]
+    long = (details.drop_nulls(dropped) if dropped else details).with_columns(
+        pl.col(k).fill_null(v) for k, v in no_value.items()
+    )
+    last = [pl.col(k) == v for k, v in no_value.items()]  # the no-value rows go last
 
     def wide(col: str) -> pl.DataFrame:
         frame = long.pivot(on="metric", index=list(keys), values=col)
         for m in metrics:
             if m not in frame.columns:
                 frame = frame.with_columns(pl.lit(None).alias(m))
-        return frame.select(*keys, *metrics).sort(list(keys))
+        return frame.select(*keys, *metrics).sort([*last, *keys], nulls_last=True)
 
     return Scores(keys, metrics, wide("value"), wide("status"), wide("n"))
 
@@ -101,32 +126,49 @@ def styled(s: Scores, catalog: Catalog, extra: pl.DataFrame | None = None):
     if extra is not None:
         frame = frame.join(extra, on=[k for k in s.keys if k in extra.columns], how="left")
     extra_cols = [c for c in frame.columns if c not in (*s.keys, *s.metrics)]
+    # Streamlit draws a missing number as "None" whatever the Styler says: a missing value
+    # travels as infinity (sorted last) and is shown as a dash.
+    frame = frame.with_columns(pl.col(m).cast(pl.Float64).fill_null(math.inf) for m in s.metrics)
     pdf = frame.select(*s.keys, *s.metrics, *extra_cols).to_pandas()
     styles = _cell_styles(s, catalog, extra_cols)
-    styler = pdf.style.apply(lambda _: styles.values, axis=None)
+    styler = pdf.style.apply(lambda _: styles.values, axis=None).format(na_rep="—")
     for m in s.metrics:
-        form = catalog.metric(m).format
-        styler = styler.format(lambda v, f=form: fmt.value(v, f), subset=[m], na_rep="—")
+        shown = _formatter(catalog, m)
+        styler = styler.format(shown, subset=[m], na_rep="—")
     small = s.n.to_pandas()
     for i, row in small.iterrows():
         for m in s.metrics:
             n = None if pd.isna(row[m]) else int(row[m])
             if fmt.sample_note(n, catalog.metric(m).min_sample):
-                form = catalog.metric(m).format
+                shown = _formatter(catalog, m)
                 styler = styler.format(
-                    lambda v, f=form: fmt.value(v, f) + SMALL_MARK,
+                    lambda v, shown=shown: shown(v) + SMALL_MARK,
                     na_rep="—" + SMALL_MARK,
                     subset=pd.IndexSlice[[i], [m]],
                 )
     return styler
 
 
+def _formatter(catalog: Catalog, name: str):
+    """How a metric's cell reads: its format, revenue in whole currency units, a dash if missing."""
+    form = catalog.metric(name).format
+
+    def shown(v: float | None) -> str:
+        if v is None or not math.isfinite(v):
+            return "—"
+        return f"{fmt.CURRENCY}{v:,.0f}" if name in WHOLE_MONEY else fmt.value(v, form)
+
+    return shown
+
+
 def column_config(catalog: Catalog, s: Scores, labels: Mapping[str, Any]) -> dict[str, Any]:
-    """Header labels (with each metric's direction in its help) plus any extra column configs."""
+    """Header labels (with each metric's name and direction in its help), widths, extra configs."""
     config: dict[str, Any] = {
         m: st.column_config.Column(
             label(catalog, m),
-            help=f"{catalog.metric(m).description} ({'lower' if catalog.metric(m).direction == 'down' else 'higher'} is better)",
+            help=f"{catalog.metric(m).label}: {catalog.metric(m).description} "
+            f"({'lower' if catalog.metric(m).direction == 'down' else 'higher'} is better)",
+            width=WIDTHS.get(m),
         )
         for m in s.metrics
     }
@@ -165,20 +207,60 @@ def legend(catalog: Catalog, shown: Sequence[str] = SCORE_METRICS) -> None:
     )
 
 
-def trend_lists(weekly: pl.DataFrame, key: str, metric: str = "otif") -> pl.DataFrame:
+def board_extras(
+    keys: pl.DataFrame, key: str, risk: pl.DataFrame, weekly: pl.DataFrame | None, no_value: str
+) -> pl.DataFrame:
+    """Per row of ``keys``: customers at risk (0 if none) and, given ``weekly``, the OTIF trend."""
+    out = keys.select(key).join(risk_counts(risk, key, no_value), on=key, how="left")
+    out = out.with_columns(pl.col("at_risk").fill_null(0).cast(pl.Int64))
+    if weekly is None:
+        return out
+    return out.join(trend_lists(weekly, key, no_value=no_value), on=key, how="left")
+
+
+def trend_lists(
+    weekly: pl.DataFrame, key: str, metric: str = "otif", no_value: str | None = None
+) -> pl.DataFrame:
     """``key`` → list of the metric's weekly values (oldest first), for a LineChartColumn."""
     if weekly.is_empty():
         return pl.DataFrame(schema={key: pl.String, f"{metric}_trend": pl.List(pl.Float64)})
     return (
-        weekly.filter((pl.col("metric") == metric) & pl.col(key).is_not_null())
+        weekly.with_columns(pl.col(key).fill_null(no_value))
+        .filter((pl.col("metric") == metric) & pl.col(key).is_not_null())
         .sort("period")
         .group_by(key, maintain_order=True)
         .agg(pl.col("value").alias(f"{metric}_trend"))
     )
 
 
-def risk_counts(at_risk: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Customers at risk per ``key`` value."""
+def risk_counts(at_risk: pl.DataFrame, key: str, no_value: str | None = None) -> pl.DataFrame:
+    """Customers at risk per ``key`` value (a missing value shown as ``no_value``)."""
     if at_risk.is_empty():
         return pl.DataFrame(schema={key: pl.String, "at_risk": pl.UInt32})
-    return at_risk.group_by(key).agg(pl.len().alias("at_risk"))
+    return (
+        at_risk.with_columns(pl.col(key).fill_null(no_value))
+        .group_by(key)
+        .agg(pl.len().alias("at_risk"))
+    )
+
+
+def totals_note(totals: pl.DataFrame, s: Scores, catalog: Catalog, key: str, no_value: str) -> str:
+    """How the rows add up to the company total, naming what the no-value row holds."""
+    value = dict(zip(totals["metric"], totals["value"]))
+    parts = [
+        f"{label(catalog, m).lower()} {_formatter(catalog, m)(value[m])}"
+        for m in ("revenue", "contacts")
+        if m in value and m in s.metrics
+    ]
+    missing = s.values.filter(pl.col(key) == no_value)
+    held = (
+        f" The {no_value} row holds what belongs to no customer record, e.g. "
+        f"{fmt.value(missing['contacts'][0], 'integer')} contacts from unknown callers."
+        if missing.height and "contacts" in s.metrics and missing["contacts"][0]
+        else ""
+    )
+    return (
+        f"All customers together: {', '.join(parts)}; the rows add up to these.{held} "
+        "Ratios (OTIF, CSAT, per 100 orders, cost to serve) are recomputed for each row from "
+        "its own records, never averaged."
+    )
