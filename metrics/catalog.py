@@ -26,6 +26,7 @@ from metrics.spec import (
     Dimension,
     Metric,
     MetricsFile,
+    MissReasons,
     Model,
     RatioMetric,
     Settings,
@@ -66,6 +67,13 @@ class Pair:
 
 
 @dataclass(frozen=True)
+class MissReason:
+    name: str  # the spec's identifier, e.g. late_dispatch
+    label: str
+    owner: str  # the function that acts on it
+
+
+@dataclass(frozen=True)
 class Catalog:
     spec: MetricsFile
     models: dict[str, ModelInfo]
@@ -103,6 +111,17 @@ class Catalog:
         return " / ".join(self.models[m].spec.date for m in self.models_of(name))
 
     @cached_property
+    def miss_reasons(self) -> tuple[MissReason, ...]:
+        """The OTIF miss reasons in the spec's first-match order, with label and owner."""
+        return tuple(
+            MissReason(name, r.label, r.owner)
+            for name, r in ((n, getattr(self.spec.miss_reasons, n)) for n in MissReasons.model_fields)
+        )
+
+    def miss_reason(self, name: str) -> MissReason | None:
+        return next((r for r in self.miss_reasons if r.name == name), None)
+
+    @cached_property
     def pairs(self) -> list[Pair]:
         return [
             Pair(name, c.metric, c.reveals)
@@ -135,7 +154,8 @@ def load_catalog(path: Path | str) -> Catalog:
 
 def parse_catalog(doc: LocatedYaml) -> Catalog:
     if not isinstance(doc.data, dict):
-        raise ConfigError([f"{doc.source}: expected a mapping with settings, dimensions, models and metrics"])
+        what = "settings, miss_reasons, dimensions, models and metrics"
+        raise ConfigError([f"{doc.source}: expected a mapping with {what}"])
     problems: list[str] = []
     spec = _validate_sections(doc, problems)
     models = _check_models(spec, doc, problems)
@@ -145,7 +165,13 @@ def parse_catalog(doc: LocatedYaml) -> Catalog:
     return Catalog(spec, models, doc.source)
 
 
-_SECTIONS = {"settings": Settings, "dimensions": Dimension, "models": Model, "metrics": Metric}
+_SECTIONS = {
+    "settings": Settings,
+    "miss_reasons": MissReasons,
+    "dimensions": Dimension,
+    "models": Model,
+    "metrics": Metric,
+}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -157,6 +183,12 @@ def _validate_sections(doc: LocatedYaml, problems: list[str]) -> MetricsFile:
             problems.append(f"{doc.where((key,))}: unknown key '{key}'{did_you_mean(str(key), _SECTIONS)}"
                             f" (allowed: {', '.join(_SECTIONS)})")
     settings = _validated(Settings, data.get("settings") or {}, ("settings",), doc, problems) or Settings()
+    reasons = None
+    if data.get("miss_reasons") is None:
+        problems.append(f"{doc.where(())}: required section 'miss_reasons' is missing: each OTIF miss"
+                        f" reason ({', '.join(MissReasons.model_fields)}) with its label and owner")
+    else:
+        reasons = _validated(MissReasons, data["miss_reasons"], ("miss_reasons",), doc, problems)
     sections: dict[str, dict] = {}
     for section in ("dimensions", "models", "metrics"):
         entries = data.get(section)
@@ -171,7 +203,7 @@ def _validate_sections(doc: LocatedYaml, problems: list[str]) -> MetricsFile:
             value = _validated(_SECTIONS[section], body, (section, name), doc, problems)
             if value is not None:
                 sections[section][name] = value
-    return MetricsFile.model_construct(settings=settings, **sections)
+    return MetricsFile.model_construct(settings=settings, miss_reasons=reasons, **sections)
 
 
 def _validated(kind, body, at: KeyPath, doc: LocatedYaml, problems: list[str]):
