@@ -73,18 +73,19 @@ def template(
     return decorate
 
 
-TICK_FORMAT = {"day": "%d %b", "week": "%d %b", "month": "%b", "quarter": "Q{q}"}
+def _tick(p: Any, grain: str | None) -> str:
+    if grain == "quarter":
+        return f"Q{(p.month - 1) // 3 + 1}"
+    if grain in ("month", "year"):
+        return f"{p:%b}"
+    return f"{p.day} {p:%b}"
 
 
 def _tick_labels(periods: list, grain: str | None) -> list[str]:
     """One label per period, carrying the year on the first tick and where it changes."""
     labels, year = [], None
     for p in periods:
-        text = (
-            f"Q{(p.month - 1) // 3 + 1}"
-            if grain == "quarter"
-            else p.strftime(TICK_FORMAT.get(grain or "week", "%d %b"))
-        )
+        text = _tick(p, grain)
         labels.append(text if p.year == year else f"{text} {p.year}")
         year = p.year
     return labels
@@ -236,7 +237,7 @@ def _rows(frame: pl.DataFrame, *_args: Any, **_options: Any) -> int:
 
 
 BAR_ROW = 34  # px per bar of a driver chart
-AXIS_ROOM = 48  # px of a horizontal bar chart's x axis and title
+AXIS_ROOM = 80  # px of the x axis, its title and padding (the height is the whole chart)
 
 
 @template(prepare=_worse, shape=_rows)
@@ -252,7 +253,11 @@ def contributors(frame: pl.DataFrame, title: str) -> alt.Chart:
                 sort="-x",
                 title=None,
                 axis=alt.Axis(
-                    labelOverlap=False, labelLimit=150, labelExpr="split(datum.label, ' · ')"
+                    labelOverlap=False,
+                    labelLimit=150,
+                    labelFontSize=11,
+                    labelLineHeight=12,  # a value and its owner on two lines within a bar's row
+                    labelExpr="split(datum.label, ' · ')",
                 ),
             ),
             x=alt.X(
@@ -341,7 +346,7 @@ def reason_mix(
             opacity=alt.Opacity(
                 "state:N",
                 scale=alt.Scale(domain=["settled", "still open"], range=[1.0, 0.35]),
-                legend=alt.Legend(orient="right", title=None),
+                legend=None,  # the caption says: pale = still open
             ),
             order=alt.Order("order:Q"),
             tooltip=[
