@@ -26,6 +26,7 @@ from metrics.spec import (
     Dimension,
     Metric,
     MetricsFile,
+    MissReasons,
     Model,
     RatioMetric,
     Settings,
@@ -61,6 +62,13 @@ class Pair:
 
 
 @dataclass(frozen=True)
+class MissReason:
+    name: str  # the spec's identifier, e.g. late_dispatch
+    label: str
+    owner: str  # the function that acts on it
+
+
+@dataclass(frozen=True)
 class Catalog:
     spec: MetricsFile
     models: dict[str, ModelInfo]
@@ -72,8 +80,10 @@ class Catalog:
 
     def metric(self, name: str) -> Metric:
         if name not in self.spec.metrics:
-            raise MetricsError(f"unknown metric '{name}'{did_you_mean(name, self.spec.metrics)}"
-                               f" (run 'northstar metrics' for the list)")
+            raise MetricsError(
+                f"unknown metric '{name}'{did_you_mean(name, self.spec.metrics)}"
+                f" (run 'northstar metrics' for the list)"
+            )
         return self.spec.metrics[name]
 
     def base_metrics(self, name: str) -> list[str]:
@@ -96,6 +106,19 @@ class Catalog:
 
     def date_label(self, name: str) -> str:
         return " / ".join(self.models[m].spec.date for m in self.models_of(name))
+
+    @cached_property
+    def miss_reasons(self) -> tuple[MissReason, ...]:
+        """The OTIF miss reasons in the spec's first-match order, with label and owner."""
+        return tuple(
+            MissReason(name, r.label, r.owner)
+            for name, r in (
+                (n, getattr(self.spec.miss_reasons, n)) for n in MissReasons.model_fields
+            )
+        )
+
+    def miss_reason(self, name: str) -> MissReason | None:
+        return next((r for r in self.miss_reasons if r.name == name), None)
 
     @cached_property
     def pairs(self) -> list[Pair]:
@@ -130,7 +153,8 @@ def load_catalog(path: Path | str) -> Catalog:
 
 def parse_catalog(doc: LocatedYaml) -> Catalog:
     if not isinstance(doc.data, dict):
-        raise ConfigError([f"{doc.source}: expected a mapping with settings, dimensions, models and metrics"])
+        what = "settings, miss_reasons, dimensions, models and metrics"
+        raise ConfigError([f"{doc.source}: expected a mapping with {what}"])
     problems: list[str] = []
     spec = _validate_sections(doc, problems)
     models = _check_models(spec, doc, problems)
@@ -140,7 +164,14 @@ def parse_catalog(doc: LocatedYaml) -> Catalog:
     return Catalog(spec, models, doc.source)
 
 
-_SECTIONS = {"settings": Settings, "at_risk": AtRisk, "dimensions": Dimension, "models": Model, "metrics": Metric}
+_SECTIONS = {
+    "settings": Settings,
+    "at_risk": AtRisk,
+    "miss_reasons": MissReasons,
+    "dimensions": Dimension,
+    "models": Model,
+    "metrics": Metric,
+}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -149,32 +180,52 @@ def _validate_sections(doc: LocatedYaml, problems: list[str]) -> MetricsFile:
     data = doc.data
     for key in data:
         if key not in _SECTIONS:
-            problems.append(f"{doc.where((key,))}: unknown key '{key}'{did_you_mean(str(key), _SECTIONS)}"
-                            f" (allowed: {', '.join(_SECTIONS)})")
-    settings = _validated(Settings, data.get("settings") or {}, ("settings",), doc, problems) or Settings()
+            problems.append(
+                f"{doc.where((key,))}: unknown key '{key}'{did_you_mean(str(key), _SECTIONS)}"
+                f" (allowed: {', '.join(_SECTIONS)})"
+            )
+    settings = (
+        _validated(Settings, data.get("settings") or {}, ("settings",), doc, problems) or Settings()
+    )
     at_risk = _validated(AtRisk, data.get("at_risk") or {}, ("at_risk",), doc, problems) or AtRisk()
+    reasons = None
+    if data.get("miss_reasons") is None:
+        problems.append(
+            f"{doc.where(())}: required section 'miss_reasons' is missing: each OTIF miss"
+            f" reason ({', '.join(MissReasons.model_fields)}) with its label and owner"
+        )
+    else:
+        reasons = _validated(MissReasons, data["miss_reasons"], ("miss_reasons",), doc, problems)
     sections: dict[str, dict] = {}
     for section in ("dimensions", "models", "metrics"):
         entries = data.get(section)
         if not isinstance(entries, dict):
-            problems.append(f"{doc.where((section,))}: '{section}' must be a mapping of names to definitions")
+            problems.append(
+                f"{doc.where((section,))}: '{section}' must be a mapping of names to definitions"
+            )
             entries = {}
         sections[section] = {}
         for name, body in entries.items():
             if not isinstance(name, str) or not _NAME.match(name):
-                problems.append(f"{doc.where((section, name))}: name '{name}' must be lower_snake_case")
+                problems.append(
+                    f"{doc.where((section, name))}: name '{name}' must be lower_snake_case"
+                )
                 continue
             value = _validated(_SECTIONS[section], body, (section, name), doc, problems)
             if value is not None:
                 sections[section][name] = value
-    return MetricsFile.model_construct(settings=settings, at_risk=at_risk, **sections)
+    return MetricsFile.model_construct(
+        settings=settings, at_risk=at_risk, miss_reasons=reasons, **sections
+    )
 
 
 def _validated(kind, body, at: KeyPath, doc: LocatedYaml, problems: list[str]):
     try:
         return pydantic.TypeAdapter(kind).validate_python(body)
     except pydantic.ValidationError as err:
-        problems.extend(describe_error({**e, "loc": at + tuple(e["loc"])}, doc) for e in err.errors())
+        problems.extend(
+            describe_error({**e, "loc": at + tuple(e["loc"])}, doc) for e in err.errors()
+        )
         return None
 
 
@@ -183,7 +234,9 @@ def _check_models(spec: MetricsFile, doc: LocatedYaml, problems: list[str]) -> d
     for name, model in spec.models.items():
         at: KeyPath = ("models", name)
         if name in TABLE_NAMES:
-            problems.append(f"{doc.where(at)}: a model cannot be named like the table '{name}'; rename it")
+            problems.append(
+                f"{doc.where(at)}: a model cannot be named like the table '{name}'; rename it"
+            )
             continue
         try:
             tree = parse_sql(model.sql)
@@ -198,37 +251,52 @@ def _check_models(spec: MetricsFile, doc: LocatedYaml, problems: list[str]) -> d
         deps = tuple(sorted(r for r in reads if r in spec.models and r != name))
         unknown = sorted(r for r in reads if r not in spec.models and r not in TABLE_NAMES)
         for r in unknown:
-            problems.append(f"{doc.where(at + ('sql',))}: reads unknown table or model '{r}'"
-                            f"{did_you_mean(r, [*TABLE_NAMES, *spec.models])}")
+            problems.append(
+                f"{doc.where(at + ('sql',))}: reads unknown table or model '{r}'"
+                f"{did_you_mean(r, [*TABLE_NAMES, *spec.models])}"
+            )
         columns = tuple(tree.named_selects)
-        for key, cols in (("key", model.key), ("dimensions", model.dimensions), ("date", [model.date])):
+        for key, cols in (
+            ("key", model.key),
+            ("dimensions", model.dimensions),
+            ("date", [model.date]),
+        ):
             for i, col in enumerate(cols):
                 if "*" not in columns and col not in columns:
-                    problems.append(f"{doc.where(at + (key,))}: '{col}' is not a column of the model's SELECT"
-                                    f"{did_you_mean(col, columns)}")
+                    problems.append(
+                        f"{doc.where(at + (key,))}: '{col}' is not a column of the model's SELECT"
+                        f"{did_you_mean(col, columns)}"
+                    )
                 if key == "dimensions" and col not in spec.dimensions:
-                    problems.append(f"{doc.where(at + (key, i))}: dimension '{col}' is not declared under"
-                                    f" 'dimensions'{did_you_mean(col, spec.dimensions)}")
+                    problems.append(
+                        f"{doc.where(at + (key, i))}: dimension '{col}' is not declared under"
+                        f" 'dimensions'{did_you_mean(col, spec.dimensions)}"
+                    )
         infos[name] = ModelInfo(name, model, columns, deps)
     _check_cycles({n: set(i.deps) for n, i in infos.items()}, "models", "model", doc, problems)
     return infos
 
 
-def _check_metrics(spec: MetricsFile, models: dict[str, ModelInfo], doc: LocatedYaml,
-                   problems: list[str]) -> None:
+def _check_metrics(
+    spec: MetricsFile, models: dict[str, ModelInfo], doc: LocatedYaml, problems: list[str]
+) -> None:
     graph: dict[str, set[str]] = {}
     for name, m in spec.metrics.items():
         at: KeyPath = ("metrics", name)
         for i, c in enumerate(m.counterparts):
             if c.metric not in _declared(doc, "metrics"):
-                problems.append(f"{doc.where(at + ('counterparts', i, 'metric'))}: unknown metric"
-                                f" '{c.metric}'{did_you_mean(c.metric, spec.metrics)}")
+                problems.append(
+                    f"{doc.where(at + ('counterparts', i, 'metric'))}: unknown metric"
+                    f" '{c.metric}'{did_you_mean(c.metric, spec.metrics)}"
+                )
         if isinstance(m, DerivedMetric):
             graph[name] = _check_formula(m, at, spec, doc, problems)
             continue
         if m.model not in _declared(doc, "models"):
-            problems.append(f"{doc.where(at + ('model',))}: unknown model '{m.model}'"
-                            f"{did_you_mean(m.model, spec.models)}")
+            problems.append(
+                f"{doc.where(at + ('model',))}: unknown model '{m.model}'"
+                f"{did_you_mean(m.model, spec.models)}"
+            )
             continue
         info = models.get(m.model)
         if info is None:
@@ -237,8 +305,10 @@ def _check_metrics(spec: MetricsFile, models: dict[str, ModelInfo], doc: Located
             _check_expression(text, at + path, info, doc, problems)
         for i, col in enumerate(m.drill_columns):
             if "*" not in info.columns and col not in info.columns:
-                problems.append(f"{doc.where(at + ('drill_columns', i))}: '{col}' is not a column of model"
-                                f" '{m.model}'{did_you_mean(col, info.columns)}")
+                problems.append(
+                    f"{doc.where(at + ('drill_columns', i))}: '{col}' is not a column of model"
+                    f" '{m.model}'{did_you_mean(col, info.columns)}"
+                )
     _check_cycles(graph, "metrics", "metric", doc, problems)
 
 
@@ -253,8 +323,9 @@ def _expressions(m: SimpleMetric | RatioMetric):
             yield (part, "filter"), agg.filter
 
 
-def _check_expression(text: str | None, at: KeyPath, info: ModelInfo, doc: LocatedYaml,
-                      problems: list[str]) -> None:
+def _check_expression(
+    text: str | None, at: KeyPath, info: ModelInfo, doc: LocatedYaml, problems: list[str]
+) -> None:
     if not text:
         return
     try:
@@ -263,32 +334,53 @@ def _check_expression(text: str | None, at: KeyPath, info: ModelInfo, doc: Locat
         problems.append(f"{doc.where(at)}: SQL does not parse: {_first_error(exc)}")
         return
     if tree.find(exp.Select, exp.Subquery) is not None:
-        problems.append(f"{doc.where(at)}: must be an expression over the model's columns, not a query")
+        problems.append(
+            f"{doc.where(at)}: must be an expression over the model's columns, not a query"
+        )
     if "*" in info.columns:
         return
     for col in tree.find_all(exp.Column):
         if col.name not in info.columns:
-            problems.append(f"{doc.where(at)}: unknown column '{col.name}' in model '{info.name}'"
-                            f"{did_you_mean(col.name, info.columns)}")
+            problems.append(
+                f"{doc.where(at)}: unknown column '{col.name}' in model '{info.name}'"
+                f"{did_you_mean(col.name, info.columns)}"
+            )
 
 
-def _check_formula(m: DerivedMetric, at: KeyPath, spec: MetricsFile, doc: LocatedYaml,
-                   problems: list[str]) -> set[str]:
+def _check_formula(
+    m: DerivedMetric, at: KeyPath, spec: MetricsFile, doc: LocatedYaml, problems: list[str]
+) -> set[str]:
     try:
         tree = parse_sql(m.formula)
     except sqlglot.errors.ParseError as exc:
-        problems.append(f"{doc.where(at + ('formula',))}: formula does not parse: {_first_error(exc)}")
+        problems.append(
+            f"{doc.where(at + ('formula',))}: formula does not parse: {_first_error(exc)}"
+        )
         return set()
-    allowed = (exp.Column, exp.Identifier, exp.Literal, exp.Paren, exp.Neg, exp.Add, exp.Sub, exp.Mul, exp.Div)
+    allowed = (
+        exp.Column,
+        exp.Identifier,
+        exp.Literal,
+        exp.Paren,
+        exp.Neg,
+        exp.Add,
+        exp.Sub,
+        exp.Mul,
+        exp.Div,
+    )
     for node in tree.walk():
         if not isinstance(node, allowed):
-            problems.append(f"{doc.where(at + ('formula',))}: only + - * / ( ) numbers and metric names"
-                            f" are allowed, not {node.sql(DIALECT)!r}")
+            problems.append(
+                f"{doc.where(at + ('formula',))}: only + - * / ( ) numbers and metric names"
+                f" are allowed, not {node.sql(DIALECT)!r}"
+            )
             return set()
     refs = set(formula_refs(m.formula))
     declared = _declared(doc, "metrics")
     for r in sorted(refs - declared):
-        problems.append(f"{doc.where(at + ('formula',))}: unknown metric '{r}'{did_you_mean(r, declared)}")
+        problems.append(
+            f"{doc.where(at + ('formula',))}: unknown metric '{r}'{did_you_mean(r, declared)}"
+        )
     return refs & declared
 
 
@@ -298,16 +390,19 @@ def _declared(doc: LocatedYaml, section: str) -> set[str]:
     return {str(k) for k in entries} if isinstance(entries, dict) else set()
 
 
-def _check_cycles(graph: dict[str, set[str]], section: str, kind: str, doc: LocatedYaml,
-                  problems: list[str]) -> None:
+def _check_cycles(
+    graph: dict[str, set[str]], section: str, kind: str, doc: LocatedYaml, problems: list[str]
+) -> None:
     state: dict[str, int] = {}
 
     def visit(n: str, trail: list[str]) -> None:
         state[n] = 1
         for d in sorted(graph.get(n, ())):
             if state.get(d) == 1:
-                cycle = " -> ".join(trail[trail.index(d):] + [d]) if d in trail else f"{n} -> {d}"
-                problems.append(f"{doc.where((section, n))}: {kind}s refer to each other in a cycle: {cycle}")
+                cycle = " -> ".join(trail[trail.index(d) :] + [d]) if d in trail else f"{n} -> {d}"
+                problems.append(
+                    f"{doc.where((section, n))}: {kind}s refer to each other in a cycle: {cycle}"
+                )
             elif d in graph and not state.get(d):
                 visit(d, trail + [d])
         state[n] = 2

@@ -12,6 +12,7 @@ from metrics.query import run_query
 from metrics.sqlgen import Query
 
 _NULL_LABEL = {"carrier": "(not shipped)", "site": "(no site)"}  # what an empty value means
+OWNER_OF = {"portfolio": "portfolio_manager"}  # the dimension naming who answers for a value
 
 
 def miss_contributors(
@@ -19,13 +20,16 @@ def miss_contributors(
 ) -> dict[str, pl.DataFrame]:
     """Missed lines by each dimension's values, biggest first (one statement for all dimensions).
 
-    Per dimension, columns: value, lines, missed, otif (line OTIF), share (of
-    all missed lines) and excess: misses beyond what the value's volume alone explains.
+    Per dimension, columns: value, owner (who answers for the value, e.g. a portfolio's
+    manager; null where the dimension has none), lines, missed, otif (line OTIF), share
+    (of all missed lines) and excess: misses beyond what the value's volume alone explains.
     Counts are additive, so each dimension's rows are summed from the joint grouping.
     """
-    res = run_query(cur, catalog, q.replace(metrics=("otif_line",), by=tuple(dims), grain=None))
+    owners = [OWNER_OF[d] for d in dims if d in OWNER_OF and OWNER_OF[d] not in dims]
+    keys = (*dims, *owners)
+    res = run_query(cur, catalog, q.replace(metrics=("otif_line",), by=keys, grain=None))
     parts = res.frame.select(
-        *dims,
+        *keys,
         pl.col("otif_line__den").cast(pl.Int64).alias("lines"),
         pl.col("otif_line__num").cast(pl.Int64).alias("kept"),
     )
@@ -33,13 +37,19 @@ def miss_contributors(
 
 
 def _contributors(parts: pl.DataFrame, dim: str, top: int) -> pl.DataFrame:
+    owner = (
+        pl.col(OWNER_OF[dim]).drop_nulls().cast(pl.String).unique().sort().str.join(", ")
+        if dim in OWNER_OF
+        else pl.lit(None, dtype=pl.String)
+    )
     frame = (
         parts.group_by(
             pl.col(dim).cast(pl.String).fill_null(_NULL_LABEL.get(dim, "(none)")).alias("value")
         )
-        .agg(pl.col("lines").sum(), pl.col("kept").sum())
+        .agg(pl.col("lines").sum(), pl.col("kept").sum(), owner.alias("owner"))
         .select(
             "value",
+            pl.when(pl.col("owner") != "").then(pl.col("owner")).alias("owner"),
             "lines",
             (pl.col("lines") - pl.col("kept")).alias("missed"),
             (pl.col("kept") / pl.col("lines")).alias("otif"),

@@ -24,10 +24,13 @@ class Strict(BaseModel):
 
 class Settings(Strict):
     due_date: Literal["requested", "promised"] = Field(
-        "requested", description="Due date of a line: the customer's requested date, or the promised date."
+        "requested",
+        description="Due date of a line: the customer's requested date, or the promised date.",
     )
     late_tolerance_days: int = Field(0, ge=0, le=60, description="Days late still counted on time.")
-    fcr_window_hours: int = Field(168, ge=1, le=24 * 90, description="Repeat-contact window for FCR.")
+    fcr_window_hours: int = Field(
+        168, ge=1, le=24 * 90, description="Repeat-contact window for FCR."
+    )
 
 
 class Dimension(Strict):
@@ -46,7 +49,9 @@ class Model(Strict):
 
 class Aggregate(Strict):
     agg: Agg
-    expr: str | None = Field(None, description="SQL expression over the model's columns; not for count.")
+    expr: str | None = Field(
+        None, description="SQL expression over the model's columns; not for count."
+    )
     filter: str | None = Field(None, description="SQL condition over the model's columns.")
 
     @model_validator(mode="after")
@@ -86,7 +91,9 @@ class MetricBase(Strict):
     family: Family
     owner: str = Field(min_length=2)
     format: Format
-    unit: str = Field(min_length=1, description="What a value counts, e.g. fraction, seconds, currency.")
+    unit: str = Field(
+        min_length=1, description="What a value counts, e.g. fraction, seconds, currency."
+    )
     direction: Direction
     target: float | Target | None = None
     bands: Bands | None = None
@@ -119,7 +126,9 @@ class RatioMetric(MetricBase):
 
 class DerivedMetric(MetricBase):
     type: Literal["derived"]
-    formula: str = Field(description="Arithmetic over other metrics' names, e.g. 100 * contacts / orders.")
+    formula: str = Field(
+        description="Arithmetic over other metrics' names, e.g. 100 * contacts / orders."
+    )
 
 
 Metric = Annotated[SimpleMetric | RatioMetric | DerivedMetric, Field(discriminator="type")]
@@ -145,7 +154,9 @@ class ContactSurge(Strict):
 class AtRisk(Strict):
     """Which customers the Portfolios page lists as at risk: a worklist, not a census."""
 
-    window_days: int = Field(28, ge=1, le=366, description="Days up to as-of every signal looks at.")
+    window_days: int = Field(
+        28, ge=1, le=366, description="Days up to as-of every signal looks at."
+    )
     revenue_days: int = Field(
         91,
         ge=1,
@@ -183,9 +194,30 @@ class AtRisk(Strict):
         return self
 
 
+class MissReasonSpec(Strict):
+    label: str = Field(min_length=2, description="How the reason reads on the dashboard.")
+    owner: str = Field(min_length=2, description="The function that acts on misses of this reason.")
+
+
+class MissReasons(Strict):
+    """Every OTIF miss reason of the spec, in its first-match order (the order of the CASE in
+    the ``lines`` model), each with its label and owning function."""
+
+    not_shipped: MissReasonSpec
+    short_shipped: MissReasonSpec
+    promised_late: MissReasonSpec
+    late_dispatch: MissReasonSpec
+    in_transit: MissReasonSpec
+    late_transit: MissReasonSpec
+
+
+MISS_REASONS: tuple[str, ...] = tuple(MissReasons.model_fields)
+
+
 class MetricsFile(Strict):
     settings: Settings = Settings()
     at_risk: AtRisk = Field(AtRisk(), description="The rule for customers at risk.")
+    miss_reasons: MissReasons
     dimensions: dict[Name, Dimension]
     models: dict[Name, Model]
     metrics: dict[Name, Metric]

@@ -1,79 +1,89 @@
-"""North Star — the COO's weekly review of OTIF and what it costs the customer."""
+"""North Star — the COO's review of OTIF and what it costs the customer (weekly by default;
+monthly or quarterly as the period filter says)."""
 
 import polars as pl
 import streamlit as st
 
-from metrics import signals
 from ui import charts, data, page, prefetch, review, tiles
 from ui.guard import guarded
 
 page.header(
-    "North Star — weekly review",
+    review.title(st.session_state.get("grain") or "week"),
     "Did we deliver what customers ordered, when they asked for it? OTIF against target, "
-    "why promises broke and what it cost us with customers.",
+    "why promises broke, who acts on it, and what it cost us with customers.",
 )
 
 OUTCOMES, DRIVERS = review.OUTCOMES, review.DRIVERS
-SHORT = {"fcr": "FCR", "contacts_per_100_orders": "Contacts / 100 orders"}
 
 with guarded():
     ctx = page.context()
     view, cat = ctx.view, ctx.catalog
+    grain = view.grain
     page.stamp(ctx)
     otif = cat.metric("otif")
     window = view.trend_query("csat")
-    periods, funnel, drivers, satisfaction = data.gather(*review.queries(ctx.src, view))
+    periods, funnel, drivers, satisfaction, history, mix = data.gather(
+        *review.queries(ctx.src, view)
+    )
     head = review.first_row(periods, "otif", view.start)
     trend = periods.filter(pl.col("metric") == "otif")
 
     left, right = st.columns([1, 2], gap="large")
     with left:
-        tiles.kpi(
-            head,
-            otif,
-            grain=view.grain,
-            label=f"OTIF · {view.grain} under review",
-            status_badge=True,
-        )
-        ly = review.compare_text(head, otif, "ly", view.grain)
+        tiles.kpi(head, otif, grain=grain, label=f"OTIF · {grain} under review", status_badge=True)
+        review.records_link(view, "otif", otif, head)
+        ly = review.compare_text(head, otif, "ly", grain)
         if ly:
             st.caption(ly)
-        review.show_signal(
-            signals.xmr_signal(*review.signal_inputs(trend, head, view.start)), head, otif
-        )
+        reading, shift_periods = review.reading(history, head, view.start, otif)
+        review.show_signal(reading, shift_periods, head, otif, grain)
     with right:
         st.markdown(
-            f"**OTIF, last {trend.height} {view.grain}s** · dashed = target · "
+            f"**OTIF, last {trend.height} {grain}s** · dashed = target · pale line = last year · "
             "dot colour = status · ▲ = partial"
         )
-        charts.draw(charts.trend, trend, otif)
+        charts.draw(charts.trend, trend, otif, grain=grain)
+
+    st.subheader("Customer outcomes")
+    for col, name in zip(st.columns(len(OUTCOMES)), OUTCOMES):
+        with col:
+            row = review.first_row(periods, name, view.start)
+            tiles.kpi(row, cat.metric(name), grain=grain)
+            review.records_link(view, name, cat.metric(name), row)
 
     st.divider()
-    funnel_col, outcome_col = st.columns([3, 2], gap="large")
+    funnel_col, causes_col = st.columns([1, 1], gap="large")
     with funnel_col:
         st.subheader("The promise funnel")
-        st.caption(review.funnel_sentence(funnel))
+        st.caption(review.funnel_sentence(funnel, grain))
         charts.draw(charts.waterfall, funnel)
-    with outcome_col:
-        st.subheader("Customer outcomes")
-        for pair in (OUTCOMES[:2], OUTCOMES[2:]):
-            for col, name in zip(st.columns(2), pair):
-                with col:
-                    tiles.kpi(
-                        review.first_row(periods, name, view.start),
-                        cat.metric(name),
-                        grain=view.grain,
-                        label=SHORT.get(name),
-                    )
+        st.caption(
+            "Counts **orders**: an order misses when any of its lines does, and takes the reason "
+            "of its first failing line. Pale = misses still open."
+        )
+    with causes_col:
+        st.subheader("Top causes and who acts")
+        causes, config = review.causes_table(funnel, view)
+        if causes.is_empty():
+            st.caption("No missed orders in this period.")
+        else:
+            st.dataframe(causes, column_config=config, hide_index=True, width="stretch")
+    st.markdown(review.mix_caption(mix, grain))
+    if not mix.is_empty():
+        labels = tuple(r.label for r in cat.miss_reasons)
+        charts.draw(charts.reason_mix, mix, labels, grain=grain, height=200)
 
     st.divider()
     st.subheader("Where we broke the promise")
     st.caption(
-        "Missed order lines due in the period. Red: more misses than the volume alone explains."
+        "Missed **order lines** due in the period (the funnel counts orders). Red: more misses "
+        "than the volume alone explains; click a red bar for its failing lines."
     )
-    for col, (dim, title) in zip(st.columns(4), DRIVERS):
+    linked = review.driver_frames(drivers, view)
+    cols = [c for _ in range(2) for c in st.columns(2, gap="large")]
+    for col, (dim, title) in zip(cols, DRIVERS):
         with col:
-            frame = drivers[dim]
+            frame = linked[dim]
             st.markdown(f"**{title}**" + (" · no missed lines" if frame.is_empty() else ""))
             if not frame.is_empty():
                 charts.draw(charts.contributors, frame, title)
@@ -81,7 +91,7 @@ with guarded():
     st.divider()
     st.subheader("The customer cost of a broken promise")
     st.caption(
-        f"Survey answers about orders, {window.date_from:%d %b} – {window.date_to:%d %b %Y} "
+        f"Survey answers about orders, {window.date_from:%d %b %Y} – {window.date_to:%d %b %Y} "
         "(13 periods, for a usable sample): customers whose order was OTIF against those whose was not."
     )
     review.show_satisfaction(satisfaction, cat)

@@ -37,6 +37,8 @@ STATUS_SCALE = alt.Scale(
     range=[fmt.STATUS_COLOR["green"], fmt.STATUS_COLOR["amber"], fmt.STATUS_COLOR["red"]],
 )
 RED, GREY, BLUE, GREEN, ORANGE = "#c62828", "#9e9e9e", "#1f4e79", "#2e7d32", "#e08a00"
+LIGHT, LIGHT_TEXT = "#a9bdd6", "#5f7fa6"  # last year's line and its label
+PALE_RED = "#ef9a9a"  # misses still open
 
 
 def _as_is(frame: pl.DataFrame, *_args: Any, **_kwargs: Any) -> pl.DataFrame:
@@ -71,14 +73,57 @@ def template(
     return decorate
 
 
-@template()
-def trend(frame: pl.DataFrame, m: MetricBase, *, height: int = 220) -> alt.LayerChart:
-    """Value per period, points coloured by status, target as a dashed line; partial periods hollow."""
-    axis = fmt.axis_format(m.format)
-    base = alt.Chart(frame).encode(x=alt.X("period:T", title=None, axis=alt.Axis(format="%d %b")))
-    line = base.mark_line(color=BLUE).encode(
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=axis), scale=alt.Scale(zero=False))
+def _tick(p: Any, grain: str | None) -> str:
+    if grain == "quarter":
+        return f"Q{(p.month - 1) // 3 + 1}"
+    if grain in ("month", "year"):
+        return f"{p:%b}"
+    return f"{p.day} {p:%b}"
+
+
+def _tick_labels(periods: list, grain: str | None) -> list[str]:
+    """One label per period, carrying the year on the first tick and where it changes."""
+    labels, year = [], None
+    for p in periods:
+        text = _tick(p, grain)
+        labels.append(text if p.year == year else f"{text} {p.year}")
+        year = p.year
+    return labels
+
+
+def _trend_frame(
+    frame: pl.DataFrame, *_args: Any, grain: str | None = None, **_kwargs: Any
+) -> pl.DataFrame:
+    """Adds ``tick`` (the period's axis label), ``ly`` (last year's value, if known) and ``last``."""
+    frame = frame.sort("period")
+    ly = pl.col("ly_value") if "ly_value" in frame.columns else pl.lit(None, dtype=pl.Float64)
+    return frame.with_columns(
+        tick=pl.Series(_tick_labels(frame["period"].to_list(), grain), dtype=pl.String),
+        ly=ly.cast(pl.Float64),
+        last=pl.int_range(pl.len()) == pl.len() - 1,
     )
+
+
+def _has_ly(frame: pl.DataFrame, *_args: Any, **_kwargs: Any) -> bool:
+    return frame["ly"].drop_nulls().len() > 0
+
+
+@template(prepare=_trend_frame, shape=_has_ly)
+def trend(
+    frame: pl.DataFrame, m: MetricBase, *, height: int = 220, grain: str | None = None
+) -> alt.LayerChart:
+    """Value per period (one tick per period), points coloured by status, target dashed,
+    last year's values as a lighter labelled line; partial periods as triangles."""
+    axis = fmt.axis_format(m.format)
+    x = alt.X(
+        "tick:O",
+        sort=alt.EncodingSortField(field="period", op="min"),
+        title=None,
+        axis=alt.Axis(labelAngle=0, labelOverlap="greedy"),
+    )
+    base = alt.Chart(frame).encode(x=x)
+    y = alt.Y("value:Q", title=None, axis=alt.Axis(format=axis), scale=alt.Scale(zero=False))
+    line = base.mark_line(color=BLUE).encode(y=y)
     points = base.mark_point(size=70, filled=True).encode(
         y="value:Q",
         color=alt.Color("status:N", scale=STATUS_SCALE, legend=None),
@@ -90,13 +135,22 @@ def trend(frame: pl.DataFrame, m: MetricBase, *, height: int = 220) -> alt.Layer
         tooltip=[
             alt.Tooltip("period:T", title="Period from", format="%d %b %Y"),
             alt.Tooltip("value:Q", title=m.label, format=axis),
+            alt.Tooltip("ly:Q", title="Last year", format=axis),
             alt.Tooltip("target:Q", title="Target", format=axis),
             alt.Tooltip("n:Q", title="Sample", format=","),
             alt.Tooltip("partial:N", title="Partial"),
         ],
     )
     target = base.mark_line(strokeDash=[6, 4], color=GREY).encode(y="target:Q")
-    return alt.layer(line, target, points).properties(height=height)
+    layers = [line, target, points]
+    if _has_ly(frame):
+        layers.insert(0, base.mark_line(color=LIGHT, strokeWidth=2).encode(y="ly:Q"))
+        layers.append(
+            base.mark_text(align="left", dx=6, color=LIGHT_TEXT, fontSize=11)
+            .encode(y="ly:Q", text=alt.value("last year"))
+            .transform_filter(alt.datum.last)
+        )
+    return alt.layer(*layers).properties(height=height)
 
 
 def _waterfall_frame(funnel: pl.DataFrame, **_options: Any) -> pl.DataFrame:
@@ -107,11 +161,18 @@ def _waterfall_frame(funnel: pl.DataFrame, **_options: Any) -> pl.DataFrame:
         .then(pl.lit("kept"))
         .otherwise(pl.lit("due"))
     )
+    due = funnel["orders"][0] if funnel.height and funnel["orders"][0] else None
+    open_ = pl.col("open") if "open" in funnel.columns else pl.lit(0)
+    owner = pl.col("owner") if "owner" in funnel.columns else pl.lit(None, dtype=pl.String)
     return funnel.with_columns(
         kind=kind,
         label=pl.format(
-            "{} ({})", pl.col("orders"), (pl.col("share") * 100).round(1).cast(pl.String) + "%"
+            "{}\n{}", pl.col("orders"), (pl.col("share") * 100).round(1).cast(pl.String) + "%"
         ),
+        open=open_.fill_null(0).cast(pl.Int64),
+        owner=owner.fill_null("—"),
+    ).with_columns(
+        open_top=pl.col("end") + (pl.col("open") / due if due else pl.lit(0.0)),
     )
 
 
@@ -120,17 +181,25 @@ def _steps(frame: pl.DataFrame, **_options: Any) -> tuple[str, ...]:
 
 
 @template(prepare=_waterfall_frame, shape=_steps)
-def waterfall(frame: pl.DataFrame, *, height: int = 280) -> alt.Chart:
-    """From 100 % of orders due, each miss reason takes its share, leaving OTIF."""
+def waterfall(frame: pl.DataFrame, *, height: int = 280) -> alt.LayerChart:
+    """From 100 % of orders due (a full bar), each miss reason takes its share, leaving OTIF.
+    The lighter part of a reason's bar is its misses still open (cause may change)."""
     order = list(_steps(frame))
     axis = alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelOverlap=False)
     base = alt.Chart(frame).encode(x=alt.X("step:N", sort=order, title=None, axis=axis))
+    tooltip = [
+        alt.Tooltip("step:N", title="Step"),
+        alt.Tooltip("orders:Q", title="Orders", format=","),
+        alt.Tooltip("open:Q", title="Still open (cause may change)", format=","),
+        alt.Tooltip("share:Q", title="Share of due", format=".1%"),
+        alt.Tooltip("owner:N", title="Owner"),
+    ]
     bars = base.mark_bar().encode(
         y=alt.Y(
             "start:Q",
             title="Share of orders due",
-            axis=alt.Axis(format=".0%"),
-            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format=".0%", values=[0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+            scale=alt.Scale(domain=[0, 1.12]),  # room for the labels above a full bar
         ),
         y2="end:Q",
         color=alt.Color(
@@ -138,41 +207,72 @@ def waterfall(frame: pl.DataFrame, *, height: int = 280) -> alt.Chart:
             legend=None,
             scale=alt.Scale(domain=["due", "missed", "kept"], range=[BLUE, RED, GREEN]),
         ),
-        tooltip=[
-            alt.Tooltip("step:N", title="Step"),
-            alt.Tooltip("orders:Q", title="Orders", format=","),
-            alt.Tooltip("share:Q", title="Share of due", format=".1%"),
-        ],
+        tooltip=tooltip,
     )
-    text = base.mark_text(dy=-8, fontSize=11).encode(y="start:Q", text="label:N")
-    return alt.layer(bars, text).properties(height=height)
+    still_open = (
+        base.mark_bar(color=PALE_RED)
+        .encode(y="open_top:Q", y2="end:Q", tooltip=tooltip)
+        .transform_filter(alt.datum.open > 0)
+    )
+    text = base.mark_text(dy=-16, fontSize=11, lineBreak="\n").encode(y="start:Q", text="label:N")
+    return alt.layer(bars, still_open, text).properties(height=height)
 
 
 def _worse(frame: pl.DataFrame, *_args: Any, **_options: Any) -> pl.DataFrame:
-    """``worse``: more misses than volume alone explains."""
-    return frame.with_columns(worse=pl.col("excess") > 0.5)
+    """``worse``: more misses than volume alone explains; ``shown``: the value, with its owner."""
+    owner = pl.col("owner") if "owner" in frame.columns else pl.lit(None, dtype=pl.String)
+    link = pl.col("link") if "link" in frame.columns else pl.lit(None, dtype=pl.String)
+    return frame.with_columns(
+        worse=pl.col("excess") > 0.5,
+        shown=pl.when(owner.is_not_null())
+        .then(pl.format("{} · {}", pl.col("value"), owner))
+        .otherwise(pl.col("value")),
+        owner=owner.fill_null("—"),
+        link=link,
+    )
 
 
 def _rows(frame: pl.DataFrame, *_args: Any, **_options: Any) -> int:
     return frame.height
 
 
+BAR_ROW = 34  # px per bar of a driver chart
+AXIS_ROOM = 80  # px of the x axis, its title and padding (the height is the whole chart)
+
+
 @template(prepare=_worse, shape=_rows)
 def contributors(frame: pl.DataFrame, title: str) -> alt.Chart:
-    """Missed lines per value; red where misses exceed what volume alone explains."""
+    """Missed lines per value (an owner, if any, beside it); red where misses exceed what
+    volume alone explains, and a red bar opens its records."""
     return (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(size=20)
         .encode(
             y=alt.Y(
-                "value:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=110)
+                "shown:N",
+                sort="-x",
+                title=None,
+                axis=alt.Axis(
+                    labelOverlap=False,
+                    labelLimit=150,
+                    labelFontSize=11,
+                    labelLineHeight=12,  # a value and its owner on two lines within a bar's row
+                    labelExpr="split(datum.label, ' · ')",
+                ),
             ),
-            x=alt.X("missed:Q", title="Missed lines"),
+            x=alt.X(
+                "missed:Q",
+                title="Missed lines",
+                axis=alt.Axis(tickMinStep=1, format="d", labelOverlap=True),
+                scale=alt.Scale(domainMin=0, nice=True),
+            ),
             color=alt.Color(
                 "worse:N", legend=None, scale=alt.Scale(domain=[True, False], range=[RED, GREY])
             ),
+            href=alt.condition(alt.datum.worse, "link:N", alt.value(None)),
             tooltip=[
                 alt.Tooltip("value:N", title=title),
+                alt.Tooltip("owner:N", title="Owner"),
                 alt.Tooltip("missed:Q", title="Missed lines"),
                 alt.Tooltip("lines:Q", title="Lines due", format=","),
                 alt.Tooltip("share:Q", title="Share of all misses", format=".0%"),
@@ -180,7 +280,85 @@ def contributors(frame: pl.DataFrame, title: str) -> alt.Chart:
                 alt.Tooltip("excess:Q", title="Misses beyond its volume", format="+.1f"),
             ],
         )
-        .properties(height=34 * frame.height + 10)
+        .properties(height=BAR_ROW * max(frame.height, 2) + AXIS_ROOM)
+    )
+
+
+REASON_COLORS = ["#8e5a00", "#e08a00", "#7b4ea3", RED, "#5f9ed1", BLUE]  # spec order of reasons
+
+
+def _mix_frame(
+    mix: pl.DataFrame, labels: tuple[str, ...], *, grain: str | None = None, **_options: Any
+) -> pl.DataFrame:
+    """One row per period, reason and state (settled or still open), with the period's tick
+    and ``order``: reasons stacked in the spec's order, each one's open part above it."""
+    periods = mix["period"].unique().sort().to_list()
+    ticks = pl.DataFrame(
+        {"period": periods, "tick": _tick_labels(periods, grain)},
+        schema={"period": mix.schema["period"], "tick": pl.String},
+    )
+    rank = {label: i for i, label in enumerate(labels)}
+    parts = pl.concat(
+        [
+            mix.with_columns(state=pl.lit("settled"), count=pl.col("orders") - pl.col("open"), o=0),
+            mix.with_columns(state=pl.lit("still open"), count=pl.col("open"), o=1),
+        ]
+    )
+    return (
+        parts.join(ticks, on="period")
+        .with_columns(
+            part=pl.when(pl.col("missed") > 0).then(pl.col("count") / pl.col("missed")),
+            order=pl.col("step").replace_strict(rank, default=len(rank), return_dtype=pl.Int64) * 2
+            + pl.col("o"),
+        )
+        .drop("o")
+        .filter(pl.col("count") > 0)
+        .sort("period", "order")
+    )
+
+
+@template(prepare=_mix_frame, shape=_no_shape)
+def reason_mix(
+    frame: pl.DataFrame, labels: tuple[str, ...], *, grain: str | None = None, height: int = 240
+) -> alt.Chart:
+    """Each period's missed orders split by reason (``labels`` in the spec's order), as
+    shares; the pale part of a reason is its misses still open, whose cause may change."""
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "tick:O",
+                sort=alt.EncodingSortField(field="period", op="min"),
+                title=None,
+                axis=alt.Axis(labelAngle=0, labelOverlap="greedy"),
+            ),
+            y=alt.Y(
+                "part:Q", stack="zero", title="Share of missed orders", axis=alt.Axis(format=".0%")
+            ),
+            color=alt.Color(
+                "step:N",
+                title=None,
+                sort=list(labels),
+                scale=alt.Scale(domain=list(labels), range=REASON_COLORS[: len(labels)]),
+                legend=alt.Legend(orient="right", symbolType="square", labelLimit=140),
+            ),
+            opacity=alt.Opacity(
+                "state:N",
+                scale=alt.Scale(domain=["settled", "still open"], range=[1.0, 0.35]),
+                legend=None,  # the caption says: pale = still open
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("period:T", title="Period from", format="%d %b %Y"),
+                alt.Tooltip("step:N", title="Reason"),
+                alt.Tooltip("owner:N", title="Owner"),
+                alt.Tooltip("state:N", title="State"),
+                alt.Tooltip("count:Q", title="Missed orders", format=","),
+                alt.Tooltip("part:Q", title="Share of the period's misses", format=".0%"),
+            ],
+        )
+        .properties(height=height)
     )
 
 

@@ -26,7 +26,7 @@ from connectors.warehouse import Warehouse, default_db_path
 from metrics.catalog import Catalog, load_catalog
 from metrics.contributors import miss_contributors
 from metrics.customers import customer_dimension_values
-from metrics.funnel import promise_funnel
+from metrics.funnel import promise_funnel, reason_mix
 from metrics.query import default_as_of, fetch_rows, run_details, run_query
 from metrics.satisfaction import satisfaction_by_otif
 from metrics.sqlgen import Query
@@ -146,6 +146,13 @@ def rows(
 def funnel(src: Source, q: Query) -> pl.DataFrame:
     with cursor(src) as cur:
         return promise_funnel(cur, catalog_of(src), q)
+
+
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
+def reasons_over_time(src: Source, q: Query) -> pl.DataFrame:
+    """Missed orders per period and miss reason, with open misses (``q`` has a grain)."""
+    with cursor(src) as cur:
+        return reason_mix(cur, catalog_of(src), q)
 
 
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)

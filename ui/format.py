@@ -57,16 +57,19 @@ def delta(d: float | None, fmt: str) -> str | None:
     """A change, signed: +2.1 pts, -32s, +€1.20. None when there is nothing to compare."""
     if _missing(d):
         return None
-    sign = "+" if d >= 0 else "-"
     if fmt == "percent":
-        return f"{sign}{abs(d) * 100:.1f} pts"
-    if fmt == "duration":
-        return sign + duration(abs(d))
-    if fmt == "money":
-        return f"{sign}{CURRENCY}{abs(d):,.2f}"
-    if fmt in ("score", "integer"):
-        return f"{sign}{abs(d):,.0f}"
-    return f"{sign}{abs(d):,.1f}"
+        body = f"{abs(d) * 100:.1f} pts"
+    elif fmt == "duration":
+        body = duration(abs(d))
+    elif fmt == "money":
+        body = f"{CURRENCY}{abs(d):,.2f}"
+    elif fmt in ("score", "integer"):
+        body = f"{abs(d):,.0f}"
+    else:
+        body = f"{abs(d):,.1f}"
+    if not any(c in "123456789" for c in body):  # rounds to nothing: no sign ("0.0 pts")
+        return body
+    return ("+" if d >= 0 else "-") + body
 
 
 def axis_format(fmt: str) -> str:

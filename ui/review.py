@@ -1,16 +1,19 @@
-"""Pieces of the weekly review: the headline row, signal or noise, funnel and satisfaction."""
+"""Pieces of the North Star review: headline, signal against target, funnel with its open
+misses and owners, reason mix over time, drivers, satisfaction, and links to the records."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
 
 from metrics.catalog import Catalog
-from metrics.signals import Signal
+from metrics.periods import period_end
+from metrics.signals import Reading, read_signal
 from metrics.spec import MetricBase
 from ui import data
 from ui import format as fmt
@@ -21,19 +24,33 @@ DRIVERS = (
     ("region", "Region"),
     ("site", "Site"),
     ("carrier", "Carrier"),
-    ("portfolio", "Portfolio"),
+    ("portfolio", "Portfolio · manager"),
 )
+ADJECTIVE = {"week": "weekly", "month": "monthly", "quarter": "quarterly"}
+HISTORY = {"week": 52, "month": 24, "quarter": 12}  # periods searched for sustained shifts
+MIX = {"week": 13, "month": 12, "quarter": 8}  # periods of the reason mix
+EXPLORE = "explore"  # Explore's address, relative to the review's
+
+
+def title(grain: str) -> str:
+    return f"North Star — {ADJECTIVE.get(grain, 'weekly')} review"
 
 
 def queries(src: data.Source, view: View) -> list[Callable[[], Any]]:
-    """The weekly review's four cached queries: 13 periods of OTIF and the outcomes (each
-    with last period and last year, one statement), the promise funnel, the miss
-    contributors and satisfaction by OTIF. The page runs them at once (``data.gather``)."""
+    """The review's cached queries, run at once (``data.gather``): 13 periods of OTIF and the
+    outcomes (with last period and last year), the promise funnel, the miss contributors,
+    satisfaction by OTIF, OTIF over a longer history (for sustained shifts) and the reason mix."""
     return [
         lambda: data.details(src, view.trend_query("otif", *OUTCOMES)),
         lambda: data.funnel(src, view.query("measured_orders")),
         lambda: data.contributors(src, view.query("otif_line"), tuple(d for d, _ in DRIVERS)),
         lambda: data.satisfaction(src, view.trend_query("csat"), view.as_of),
+        lambda: data.details(
+            src, view.trend_query("otif", periods=HISTORY[view.grain]), compare=False
+        ),
+        lambda: data.reasons_over_time(
+            src, view.trend_query("measured_orders", periods=MIX[view.grain])
+        ),
     ]
 
 
@@ -59,48 +76,210 @@ def compare_text(row: dict[str, Any] | None, m: MetricBase, tag: str, grain: str
     )
 
 
-def signal_inputs(
-    trend: pl.DataFrame, head: dict[str, Any] | None, start: dt.date
-) -> tuple[list[float], float]:
-    """The complete periods before the one under review (which starts on ``start``), and its value."""
-    done = trend.filter(
-        ~pl.col("partial") & pl.col("value").is_not_null() & (pl.col("period") < start)
+# ---- links to the records -----------------------------------------------------------------
+
+
+def explore_link(view: View, metric: str, *, by: str | None = None, pick: str | None = None) -> str:
+    """Explore with the review's filters and period, the failing records only (all values
+    percent-encoded, so nothing from the data is ever read as markdown)."""
+    params: list[tuple[str, str]] = [("metric", metric), ("failing", "1")]
+    if by:
+        params.append(("by", by))
+        if pick is not None:
+            params.append(("pick", pick))
+    params += [(dim, v) for dim, values in view.where for v in values]
+    params += [("grain", view.grain), ("period", view.start.isoformat())]
+    return f"{EXPLORE}?{urlencode(params)}"
+
+
+def records_link(view: View, metric: str, m: MetricBase, row: dict[str, Any] | None) -> None:
+    """A link to a red number's failing records."""
+    if row and row.get("status") == "red":
+        st.markdown(f"[:material/list: Failing records of {m.label}]({explore_link(view, metric)})")
+
+
+# ---- signal against target ------------------------------------------------------------------
+
+
+def reading(
+    history: pl.DataFrame, head: dict[str, Any] | None, start: dt.date, m: MetricBase
+) -> tuple[Reading, list[dt.date]]:
+    """The signal reading of the period under review (which starts on ``start``) against the
+    complete, large-enough periods before it; and those periods, to name a shift's start."""
+    done = history.filter(
+        (pl.col("metric") == "otif")
+        & ~pl.col("partial")
+        & pl.col("significant")
+        & pl.col("value").is_not_null()
+        & (pl.col("period") < start)
+    ).sort("period")
+    latest = head.get("value") if head else None
+    target = head.get("target") if head else None
+    result = read_signal(done["value"].to_list(), latest, target=target, direction=m.direction)
+    return result, [*done["period"].to_list(), start]
+
+
+def gap_text(gap: float | None, target: float | None, m: MetricBase) -> str | None:
+    """'16.4 pts under the 92.0% target' (or above it; 'on the target')."""
+    if gap is None or target is None:
+        return None
+    size = (fmt.delta(abs(gap), m.format) or "").lstrip("+")
+    if size == (fmt.delta(0.0, m.format) or "").lstrip("+"):
+        return f"on the {fmt.value(target, m.format)} target"
+    side = "under" if gap < 0 else "over"
+    return f"{size} {side} the {fmt.value(target, m.format)} target"
+
+
+def show_signal(
+    read: Reading, periods: list[dt.date], head: dict[str, Any] | None, m: MetricBase, grain: str
+) -> None:
+    """The gap to target first, then which case applies and what it asks for."""
+    target = head.get("target") if head else None
+    gap = gap_text(read.gap, target, m)
+    lead = f"**{gap[0].upper()}{gap[1:]}.** " if gap else ""
+    band = (
+        f"{fmt.value(read.signal.lower, m.format)} – {fmt.value(read.signal.upper, m.format)}"
+        if read.signal.lower is not None
+        else ""
     )
-    history = done["value"].to_list()
-    latest = head["value"] if head and head.get("value") is not None else float("nan")
-    return history, latest
-
-
-def show_signal(sig: Signal, head: dict[str, Any] | None, m: MetricBase) -> None:
-    """Real signal or noise, in one sentence a COO can act on."""
+    since = (
+        f" since the {grain} of {periods[read.since]:%d %b %Y}" if read.since and periods else ""
+    )
     if head is None or head.get("partial"):
-        st.info(":material/schedule: Partial period: the signal test waits until it is complete.")
-        return
-    if sig.verdict == "too_short":
-        st.info(f"Not enough history for a signal test ({sig.rule}).")
-        return
-    band = f"{fmt.value(sig.lower, m.format)} – {fmt.value(sig.upper, m.format)}"
-    if sig.verdict == "signal":
+        st.info(
+            f"{lead}:material/schedule: Partial period: the signal test waits until it is complete."
+        )
+    elif read.case == "too_short":
+        st.info(f"{lead}Not enough history for a signal test ({read.signal.rule}).")
+    elif read.case == "off_target_stable":
         st.warning(
-            f":material/campaign: **Real signal**: {sig.rule}. Usual range {band}. Worth a look."
+            f"{lead}:material/build: **Off target and stable**: this {grain} is within the usual "
+            f"range{since} ({band}), so the gap is the system, not a bad {grain}. Waiting will not "
+            "close it: change the process."
+        )
+    elif read.case in ("shift_worse", "shift_better"):
+        better = read.case == "shift_better"
+        word = (
+            "up"
+            if read.signal.centre is not None and head["value"] > read.signal.centre
+            else "down"
+        )
+        ask = "Find what changed and keep it." if better else "Find what changed, now."
+        box = st.success if better else st.warning
+        box(
+            f"{lead}:material/campaign: **Real shift {word}**: {read.signal.rule} "
+            f"(usual range{since}: {band}). {ask}"
+        )
+    elif read.case == "on_target":
+        st.success(
+            f"{lead}:material/check_circle: **On target and stable**: within the usual range "
+            f"({band}). No reaction needed on this move alone."
         )
     else:
-        st.success(
-            f":material/check_circle: **Noise**: within the usual range {band}. No reaction needed on this move alone."
-        )
+        st.info(f"Within the usual range ({band}); no target to judge against.")
+    shifts_note(read, periods, m, grain)
 
 
-def funnel_sentence(funnel: pl.DataFrame) -> str:
+def shifts_note(read: Reading, periods: list[dt.date], m: MetricBase, grain: str) -> None:
+    if not read.shifts:
+        return
+    parts = [
+        f"{'up' if s.up else 'down'} from {fmt.value(s.before, m.format)} to "
+        f"{fmt.value(s.after, m.format)} from "
+        f"{fmt.period_label(periods[s.start], period_end(periods[s.start], grain), grain)}"
+        for s in reversed(read.shifts)
+        if s.start < len(periods)
+    ]
+    st.caption(
+        f":material/moving: Sustained shifts in the last {len(periods)} {grain}s "
+        f"(8 in a row on one side of the earlier average), newest first: " + "; ".join(parts) + "."
+    )
+
+
+# ---- the promise funnel, its open misses and owners ----------------------------------------
+
+
+def funnel_sentence(funnel: pl.DataFrame, grain: str = "week") -> str:
     due = int(funnel["orders"][0]) if funnel.height else 0
     if not due:
         return "No orders were due in this period."
     kept = int(funnel.filter(pl.col("step") == "OTIF")["orders"][0])
     misses = funnel.filter(pl.col("reason").is_not_null()).sort("orders", descending=True)
+    missed, still_open = int(misses["orders"].sum()), int(misses["open"].sum())
+    text = f"Of **{due:,}** orders due, **{kept:,}** were delivered on time and in full. "
+    if not missed:
+        return text
     worst = misses.row(0, named=True)
-    return (
-        f"Of **{due:,}** orders due, **{kept:,}** were delivered on time and in full. "
-        f"Biggest break: **{worst['step'].lower()}** ({worst['orders']:,} orders)."
+    text += (
+        f"Biggest break: **{worst['step'].lower()}**, {worst['orders']:,} orders "
+        f"(owner: {worst['owner']})"
     )
+    text += f", {worst['open']:,} of them still open. " if worst["open"] else ". "
+    if still_open:
+        text += (
+            f"**{still_open:,} of the {missed:,} misses are still open** (units not yet "
+            f"delivered): their cause may still change, so read this {grain} against the mix "
+            "of earlier ones."
+        )
+    return text
+
+
+def causes_table(funnel: pl.DataFrame, view: View) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The miss reasons of the period, biggest first, with owner, open misses and a link."""
+    causes = funnel.filter(pl.col("reason").is_not_null() & (pl.col("orders") > 0)).sort(
+        "orders", descending=True
+    )
+    frame = causes.select(
+        pl.col("step").alias("Cause"),
+        pl.col("owner").alias("Owner"),
+        pl.col("orders").alias("Orders"),
+        pl.col("open").alias("Still open"),
+        pl.col("reason")
+        .map_elements(
+            lambda r: explore_link(view, "otif", by="miss_reason", pick=r), return_dtype=pl.String
+        )
+        .alias("Records"),
+    )
+    config = {
+        "Records": st.column_config.LinkColumn(
+            "Records", display_text="failing orders ↗", help="The orders of this cause in Explore"
+        ),
+        "Still open": st.column_config.NumberColumn(
+            "Still open",
+            help="Misses whose units are not all delivered yet: their cause may change",
+        ),
+    }
+    return frame, config
+
+
+def mix_caption(mix: pl.DataFrame, grain: str) -> str:
+    periods = mix["period"].unique().sort()
+    if periods.is_empty():
+        return "No missed orders in these periods."
+    first, last = periods[0], periods[-1]
+    return (
+        f"**Miss reasons, {len(periods)} {grain}s** · {first:%d %b %Y} – "
+        f"{period_end(last, grain):%d %b %Y} · share of each {grain}'s missed orders · "
+        "pale = still open (cause may change)"
+    )
+
+
+def driver_frames(drivers: dict[str, pl.DataFrame], view: View) -> dict[str, pl.DataFrame]:
+    """The contributors with a ``link`` to each value's failing lines in Explore."""
+    return {
+        dim: frame.with_columns(
+            link=pl.col("value").map_elements(
+                lambda v, d=dim: explore_link(view, "otif_line", by=d, pick=v),
+                return_dtype=pl.String,
+            )
+        )
+        if frame.height
+        else frame.with_columns(link=pl.lit(None, dtype=pl.String))
+        for dim, frame in drivers.items()
+    }
+
+
+# ---- satisfaction ---------------------------------------------------------------------------
 
 
 def show_satisfaction(frame: pl.DataFrame, catalog: Catalog) -> None:

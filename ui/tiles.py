@@ -19,7 +19,7 @@ def delta_color(m: MetricBase) -> str:
 
 
 def caption(row: Mapping[str, Any], m: MetricBase) -> str:
-    """'target 90.0% · n=126' plus a small-sample warning."""
+    """'off target · target 90.0% · n=126 · owner: COO' plus a small-sample warning."""
     parts = [fmt.STATUS_TEXT[row.get("status")]] if row.get("status") else []
     if row.get("target") is not None:
         parts.append(f"target {fmt.value(row['target'], m.format)}")
@@ -28,6 +28,7 @@ def caption(row: Mapping[str, Any], m: MetricBase) -> str:
     note = fmt.sample_note(row.get("n"), m.min_sample)
     if note:
         parts.append(f":orange[:material/warning: {note}]")
+    parts.append(f"owner: **{m.owner}**")
     return " · ".join(parts)
 
 
@@ -40,20 +41,25 @@ def kpi(
     label: str | None = None,
     chart: Sequence[float] | None = None,
     status_badge: bool = False,
+    narrow: bool = False,
 ) -> None:
     """One metric as a bordered tile; ``row`` is a run_details row (or None when empty).
 
-    The status shows as a coloured dot, or with ``status_badge`` as a coloured word.
+    The status shows as a coloured dot, or with ``status_badge`` as a coloured word; the
+    caption under it names the metric's owner. ``narrow`` tiles (a quarter of a page or less)
+    keep their comparison beside the change, where it is not cut off.
     """
     label = label or m.label
     if row is None or row.get("value") is None:
         st.metric(label, "—", border=True, help=m.description)
-        st.caption("nothing measured in this period yet")
+        st.caption(f"nothing measured in this period yet · owner: **{m.owner}**")
         return
     small = fmt.sample_note(row.get("n"), m.min_sample) is not None
     shown = fmt.value(row["value"], m.format)
     delta = None if row.get("partial") else fmt.delta(row.get(f"delta_{compare}"), m.format)
     description = COMPARE_TEXT[compare].format(grain=grain) if delta else None
+    if delta and narrow:  # the comparison under the value would be cut off: put it in the delta
+        delta, description = f"{delta} {description}", None
     badge = " :orange-badge[small sample]" if small else ""
     status = row.get("status")
     title = (

@@ -55,6 +55,7 @@ SELECT f.order_id, f.line_id, f.customer_id, f.sku, f.site, f.channel,
          WHEN f.qty_delivered < f.qty_shipped THEN 'in_transit'
          ELSE 'late_transit'
        END AS miss_reason,
+       f.qty_delivered_by_due < f.qty_ordered AND f.qty_delivered < f.qty_ordered AS miss_open,
        c.region, c.segment, c.portfolio, c.portfolio_manager
 FROM facts f LEFT JOIN customers c USING (customer_id)
 ),
@@ -67,6 +68,12 @@ WITH open_lines AS (
   WHERE coalesce(status, 'open') <> 'cancelled' AND qty_ordered > 0
   GROUP BY order_id
   HAVING last_due <= $as_of
+),
+freight AS (
+  SELECT s.order_id, sum(coalesce(s.freight_cost, 0)) AS freight_cost
+  FROM shipments s JOIN open_lines USING (order_id)
+  WHERE s.ship_date <= $as_of
+  GROUP BY s.order_id
 )
 SELECT l.order_id,
        any_value(l.customer_id) AS customer_id,
@@ -78,13 +85,15 @@ SELECT l.order_id,
        bool_and(l.in_full) AS in_full,
        bool_and(l.otif) AND sum(l.qty_damaged) = 0 AS perfect,
        sum(l.qty_damaged) AS qty_damaged,
-       sum(l.freight_cost) AS freight_cost,
+       coalesce(any_value(fr.freight_cost), 0) AS freight_cost,
        sum(l.qty_ordered * l.unit_price) AS order_value,
        arg_min(l.miss_reason, (try_cast(l.line_id AS BIGINT), l.line_id))
          FILTER (WHERE l.miss_reason IS NOT NULL) AS miss_reason,
+       NOT bool_and(l.otif) AND bool_or(l.miss_open) AS miss_open,
        any_value(l.region) AS region, any_value(l.segment) AS segment,
        any_value(l.portfolio) AS portfolio, any_value(l.portfolio_manager) AS portfolio_manager
 FROM lines l JOIN open_lines USING (order_id)
+LEFT JOIN freight fr USING (order_id)
 GROUP BY l.order_id
 ),
 contacts AS (
