@@ -458,7 +458,11 @@ def _cause_item(r: dict[str, Any]) -> str:
 
 def notes(texts: tuple[str, ...]) -> None:
     if texts:
-        st.html('<div class="wall note">' + " ".join(html.escape(t) for t in texts) + "</div>")
+        st.html(
+            '<div class="wall note">'
+            + " ".join(html.escape(t, quote=False) for t in texts)
+            + "</div>"
+        )
 
 
 def multiples(b: Board, catalog: Catalog, by: str) -> None:
