@@ -122,6 +122,12 @@ def test_wall_fills_the_screen_readably_at_every_tv_size(browser, stale_wall, wi
     boxes = page.evaluate(TEXT_BOXES)
     assert len(boxes) > 60
     assert overlapping(boxes) == []
+    clipped = page.evaluate(  # a tile hides what does not fit: nothing may be hidden
+        """() => [...document.querySelectorAll('.wall.tile')]
+             .filter(t => t.scrollWidth > t.clientWidth + 1 || t.scrollHeight > t.clientHeight + 1)
+             .map(t => t.innerText.slice(0, 40))"""
+    )
+    assert clipped == []
     outside = [b["text"] for b in boxes if b["l"] < -1 or b["r"] > width + 1 or b["b"] > height + 1]
     assert outside == []  # nothing cut off at the screen's edges
     readable = 0.018 * height  # about 14 px on 768 lines, 39 px on 2160: legible from 4 m
