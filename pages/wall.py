@@ -18,23 +18,21 @@ wall.style()
 def board() -> None:
     top = st.empty()  # the title bar, drawn even when the numbers fail
     with top:
-        wall.title_bar(None, None)
+        wall.title_bar(None)
     wall.notes(setup.notes)
     with guarded():
         ctx = page.context()
         cat = ctx.catalog
-        b = wall.board(ctx.src, ctx.view.as_of, ctx.view.where, setup.by)
+        b = wall.board(ctx.src, cat, ctx.view.as_of, ctx.view.where, setup.by)
         with top:
-            wall.title_bar(b.as_of, b.week)
-        left, right = st.columns([1, 3], gap="medium")
+            wall.title_bar(b)
+        left, right = st.columns([1.2, 2.8])
         with left:
             wall.otif_tile(cat, b)
-            wall.causes_tile(wall.top_causes(b.causes), b.fresh)
+            wall.causes_tile(b)
         with right:
-            st.altair_chart(
-                wall.multiples_chart(b.multiples, cat, setup.by), theme=None, width="content"
-            )
-        for col, name in zip(st.columns(len(wall.OUTCOMES), gap="medium"), wall.OUTCOMES):
+            wall.multiples(b, cat, setup.by)
+        for col, name in zip(st.columns(len(wall.OUTCOMES)), wall.OUTCOMES):
             with col:
                 wall.outcome_tile(cat, b, name)
 

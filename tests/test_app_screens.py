@@ -15,13 +15,14 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.errors import ConnectorError
 from connectors.warehouse import Warehouse
-from metrics import customers, periods
+from metrics import customers, funnel, periods
 from metrics.catalog import load_catalog
 from metrics.customers import customer_timeline, customers_at_risk
 from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query
 from tests.test_app_pages import APP, CONFIG, demo_db, empty_db, fresh_caches, texts  # noqa: F401
 from ui import format as fmt
+from ui import wall_chart
 
 SCREENS = ["pages/wall.py", "pages/portfolios.py", "pages/contact_center.py", "pages/customer.py"]
 
@@ -117,7 +118,11 @@ def test_wall_otif_and_outcomes_equal_the_query_api(demo_db):
     assert tile_value(at, "csat") == fmt.value(this_week["csat"][0], "percent")
     assert tile_value(at, "nps") == fmt.value(this_week["nps"][0], "score")
     assert f'data-as-of="{day}"' in htmls(at)
-    assert "shipments to" in htmls(at) and "surveys to" in htmls(at)  # each tile's freshness
+    fresh = re.findall(r'data-testid="wallFresh">([^<]*)<', htmls(at))
+    assert len(fresh) == 1  # one freshness line for the whole wall, not one per tile
+    assert f"as of {day:%a %d %b %Y}" in fresh[0]
+    assert all(extract in fresh[0] for extract in ("shipments", "calls", "surveys"))
+    assert "Head of Customer Experience" in htmls(at)  # each tile names its owner
 
 
 def test_wall_filters_from_the_url_reach_its_numbers(demo_db):
@@ -133,7 +138,7 @@ def test_wall_filters_from_the_url_reach_its_numbers(demo_db):
     assert tile_value(at, "otif") == fmt.value(engine(demo_db, q)["otif"][0], "percent")
 
 
-def test_wall_lists_the_top_three_miss_reasons_of_the_week(demo_db):
+def test_wall_lists_the_top_three_miss_reasons_with_owner_and_open_misses(demo_db):
     day = as_of(demo_db)
     q = Query(
         ("measured_orders",),
@@ -141,17 +146,27 @@ def test_wall_lists_the_top_three_miss_reasons_of_the_week(demo_db):
         date_from=periods.period_start(day, "week"),
         date_to=day,
     )
-    top = (
-        engine(demo_db, q)
-        .drop_nulls("miss_reason")
-        .sort("measured_orders", descending=True)
-        .head(3)
-    )
+    counts = engine(demo_db, q).drop_nulls("miss_reason")
+    top = counts.sort("measured_orders", descending=True, maintain_order=True).head(3)
     at = run_page("pages/wall.py", demo_db)
-    causes = re.search(r'data-testid="wallCauses".*?</ol>', htmls(at), re.DOTALL).group(0)
-    labels = {r.name: r.label for r in load_catalog(CONFIG).miss_reasons}
+    causes = re.search(r'data-testid="wallCauses".*?</ol>.*?</div>', htmls(at), re.DOTALL).group(0)
+    reasons = {r.name: r for r in load_catalog(CONFIG).miss_reasons}
+    week = funnel.promise_funnel(
+        Warehouse(demo_db).cursor(),
+        load_catalog(CONFIG),
+        q.replace(by=(), metrics=("measured_orders",)),
+    )
+    still_open = dict(week.drop_nulls("reason").select("reason", "open").iter_rows())
     for reason, orders in top.iter_rows():
-        assert f"{labels[reason]} — {orders:,} orders" in causes
+        item = re.search(rf'data-reason="{reason}">(.*?)</li>', causes).group(1)
+        assert f"{reasons[reason].label} — {orders:,} orders" in item
+        assert reasons[reason].owner in item
+        assert (f"{still_open[reason]:,} still open" in item) == (still_open[reason] > 0)
+    total = int(counts["measured_orders"].sum())
+    assert (
+        f"{sum(still_open.values()):,} of {total:,} misses still open: their cause may change"
+        in causes
+    )
 
 
 def test_wall_small_multiples_by_site(demo_db):
@@ -163,17 +178,64 @@ def test_wall_small_multiples_by_site(demo_db):
 @pytest.mark.parametrize(
     "params, says",
     [
-        ({"refresh": "soon"}, "'refresh=soon' is not a number"),
-        ({"refresh": "0"}, "'refresh=0' is outside"),
-        ({"by": "planet"}, "'by=planet' is not one of region, site"),
-        ({"reload": "-1"}, "'reload=-1' is outside"),
+        (
+            {"refresh": "soon"},
+            "refresh='soon' is not a number of seconds from 30 to 3600; using 300",
+        ),
+        ({"refresh": "29"}, "refresh='29' is not a number of seconds from 30 to 3600"),
+        ({"refresh": "3601"}, "refresh='3601' is not a number of seconds from 30 to 3600"),
+        ({"refresh": "nan"}, "refresh='nan' is not a number of seconds"),
+        ({"refresh": "inf"}, "refresh='inf' is not a number of seconds"),
+        ({"reload": "-1"}, "reload='-1' is not a number of hours from 0.5 to 72; using 6"),
+        ({"reload": "0.4"}, "reload='0.4' is not a number of hours from 0.5 to 72"),
+        ({"reload": "100"}, "reload='100' is not a number of hours from 0.5 to 72"),
+        ({"by": "planet"}, "by='planet' is not one of region, site; showing region"),
+        ({"by": "<img src=x>"}, "by='&lt;img src=x&gt;' is not one of region, site"),
     ],
 )
 def test_wall_explains_bad_link_values(demo_db, params, says):
     at = run_page("pages/wall.py", demo_db, params)
     assert not at.exception
     assert says in htmls(at)
+    assert "<img" not in htmls(at)  # a link's value is text, never markup
     assert 'data-metric="otif"' in htmls(at)  # and still shows the numbers
+
+
+@pytest.mark.parametrize(
+    "params", [{"refresh": "30"}, {"refresh": "3600"}, {"reload": "0.5"}, {"reload": "72"}]
+)
+def test_wall_takes_link_values_at_their_bounds(demo_db, params):
+    at = run_page("pages/wall.py", demo_db, params)
+    assert "The link's" not in htmls(at)
+
+
+@pytest.mark.parametrize("behind, stale", [(0, False), (3, False), (4, True), (40, True)])
+def test_wall_warns_when_its_data_is_older_than_the_setting(demo_db, monkeypatch, behind, stale):
+    """settings.stale_after_days defaults to 3: three days behind today is fresh, four stale."""
+    day = as_of(demo_db)
+    today = day + dt.timedelta(days=behind)
+    monkeypatch.setenv("NORTHSTAR_TODAY", today.isoformat())
+    at = run_page("pages/wall.py", demo_db)
+    line = re.search(r'class="fresh( stale)?" data-testid="wallFresh">([^<]*)<', htmls(at))
+    assert bool(line.group(1)) is stale
+    warning = f"as of {day:%a %d %b %Y}, {behind} days behind today ({today:%a %d %b})"
+    assert (warning in line.group(2)) is stale
+
+
+def test_wall_trend_lines_mark_their_last_point():
+    weeks = [dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16)]
+    frame = pl.DataFrame(
+        {
+            "region": ["East"] * 3 + ["West"] * 3,
+            "period": weeks * 2,
+            "value": [0.8, 0.7, 0.9, 0.6, 0.5, None],  # West's newest week has no value yet
+        }
+    )
+    marked = wall_chart.with_end_labels(frame, "region")
+    assert marked.filter("end").select("region", "period").rows() == [
+        ("East", weeks[2]),
+        ("West", weeks[1]),
+    ]
 
 
 # ---- portfolios -------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The S&OP wall screen: its URL settings, its numbers, and tiles drawn for a TV.
 
 The wall is read from across a room: big type, light on dark, no widgets. Its
-tiles are plain HTML (``st.html``, no script) so their size and contrast do
-not depend on the app's theme; its charts are Altair with a dark config.
+tiles are plain HTML (``st.html``, no script) whose every outside value is
+escaped; their sizes are in ``--u``, one hundredth of the height of the
+largest 16:9 box the screen holds, so the same wall fills a 1366x768 screen and
+a 3840x2160 one. Its chart (``ui.wall_chart``) is scaled to its column by CSS.
 """
 
 from __future__ import annotations
@@ -12,18 +14,18 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from metrics import periods
+from metrics import clock, periods
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
-from ui import data
+from ui import data, wall_chart
 from ui import format as fmt
 
-REFRESH = (300, 2, 3600)  # seconds: default, min, max
-RELOAD_HOURS = (6.0, 0.001, 72.0)  # full page reload: default, min, max
+REFRESH = (300, 30, 3600)  # seconds between re-draws: default, min, max
+RELOAD_HOURS = (6.0, 0.5, 72.0)  # hours between full page reloads: default, min, max
+STALE_AFTER_DAYS = 3  # the default of settings.stale_after_days in metrics.yaml
 WEEKS = 13
 MULTIPLES = {  # the North Star and its drivers, per split (site is known on lines only)
     "region": ("otif", "on_time", "in_full"),
@@ -42,10 +44,12 @@ SHORT = {
     "fcr": "FCR (7-day)",
     "contacts_per_100_orders": "Contacts / 100 orders",
 }
-EXTRACT = {"otif": "shipments", "csat": "surveys", "nps": "surveys", "fcr": "calls"}
-EXTRACT.update(contacts_per_100_orders="calls", causes="shipments", multiples="shipments")
+EXTRACTS = ("shipments", "calls", "surveys")  # what the wall's numbers are dated by
 STATUS = {"green": "#4caf50", "amber": "#ffb300", "red": "#ff5252", None: "#9aa4b2"}
 INK, MUTED, PANEL = "#f5f7fa", "#b8c1cc", "#161c24"
+
+
+# ---- the link's settings -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class Settings:
     notes: tuple[str, ...]  # plain notes about URL values that were not understood
 
 
-def _number(name: str, bounds: tuple[float, float, float], notes: list[str]) -> float:
+def _number(name: str, bounds: tuple[float, float, float], unit: str, notes: list[str]) -> float:
     default, low, high = bounds
     raw = st.query_params.get(name)
     if raw is None or raw == "":
@@ -64,10 +68,12 @@ def _number(name: str, bounds: tuple[float, float, float], notes: list[str]) -> 
     try:
         value = float(raw)
     except ValueError:
-        notes.append(f"'{name}={raw}' is not a number; using {default:g}.")
-        return default
-    if not low <= value <= high:
-        notes.append(f"'{name}={raw}' is outside {low:g}–{high:g}; using {default:g}.")
+        value = float("nan")
+    if not low <= value <= high:  # also false for nan and inf
+        notes.append(
+            f"The link's {name}={raw!r} is not a number of {unit} from {low:g} to {high:g}; "
+            f"using {default:g}."
+        )
         return default
     return value
 
@@ -75,16 +81,39 @@ def _number(name: str, bounds: tuple[float, float, float], notes: list[str]) -> 
 def settings() -> Settings:
     """``?refresh=SECONDS&reload=HOURS&by=region|site`` with plain notes for bad values."""
     notes: list[str] = []
-    refresh = int(_number("refresh", REFRESH, notes))
-    reload_hours = _number("reload", RELOAD_HOURS, notes)
+    refresh = round(_number("refresh", REFRESH, "seconds", notes))
+    reload_hours = _number("reload", RELOAD_HOURS, "hours", notes)
     by = st.query_params.get("by") or "region"
     if by not in MULTIPLES:
-        notes.append(f"'by={by}' is not one of {', '.join(MULTIPLES)}; showing region.")
+        notes.append(f"The link's by={by!r} is not one of {', '.join(MULTIPLES)}; showing region.")
         by = "region"
     return Settings(refresh, reload_hours, by, tuple(notes))
 
 
 # ---- numbers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """How far the newest data lags behind today."""
+
+    as_of: dt.date
+    today: dt.date
+    limit: int  # days behind today still called fresh
+
+    @property
+    def days_behind(self) -> int:
+        return (self.today - self.as_of).days
+
+    @property
+    def stale(self) -> bool:
+        return self.days_behind > self.limit
+
+
+def staleness(catalog: Catalog, as_of: dt.date) -> Staleness:
+    """As-of against today (``metrics.clock``) with ``settings.stale_after_days``."""
+    limit = getattr(catalog.spec.settings, "stale_after_days", STALE_AFTER_DAYS)
+    return Staleness(as_of, clock.today(), int(limit))
 
 
 @dataclass(frozen=True)
@@ -95,8 +124,9 @@ class Board:
     week: dt.date  # Monday of the week under review (the one holding as-of)
     weekly: pl.DataFrame  # run_details by week: OTIF and the outcomes, 13 weeks
     multiples: pl.DataFrame  # run_details by week and split, 13 weeks
-    causes: pl.DataFrame  # the promise funnel of this week
+    causes: pl.DataFrame  # the promise funnel of this week, with owner and open
     fresh: pl.DataFrame  # per extract: latest date, last loaded
+    age: Staleness
 
 
 def week_query(metrics: tuple[str, ...], as_of: dt.date, where, by: tuple[str, ...] = ()) -> Query:
@@ -107,18 +137,23 @@ def week_query(metrics: tuple[str, ...], as_of: dt.date, where, by: tuple[str, .
     )
 
 
-def board(src: data.Source, as_of: dt.date, where, by: str) -> Board:
+def board(src: data.Source, catalog: Catalog, as_of: dt.date, where, by: str) -> Board:
     week = periods.period_start(as_of, "week")
     this_week = Query(("measured_orders",), date_from=week, date_to=as_of, where=where, as_of=as_of)
+    weekly, multiples, funnel, fresh = data.gather(
+        lambda: data.details(src, week_query(("otif", *OUTCOMES), as_of, where), compare=False),
+        lambda: data.details(src, week_query(MULTIPLES[by], as_of, where, (by,)), compare=False),
+        lambda: data.funnel(src, this_week),
+        lambda: data.freshness(src, as_of),
+    )
     return Board(
         as_of,
         week,
-        data.details(src, week_query(("otif", *OUTCOMES), as_of, where), compare=False),
-        readable_weeks(
-            data.details(src, week_query(MULTIPLES[by], as_of, where, (by,)), compare=False)
-        ),
-        data.funnel(src, this_week),
-        data.freshness(src, as_of),
+        weekly,
+        readable_weeks(multiples),
+        funnel,
+        fresh,
+        staleness(catalog, as_of),
     )
 
 
@@ -135,63 +170,108 @@ def latest_measured(weekly: pl.DataFrame, metric: str, min_sample: int) -> dict[
     return pick.row(0, named=True) if pick.height else None
 
 
-def top_causes(funnel: pl.DataFrame, k: int = 3) -> pl.DataFrame:
-    """The ``k`` miss reasons that broke most orders this week."""
-    if funnel.is_empty():
-        return funnel
-    misses = funnel.filter(pl.col("reason").is_not_null() & (pl.col("orders") > 0))
-    total = misses["orders"].sum()
+def misses(causes: pl.DataFrame) -> pl.DataFrame:
+    """The funnel's miss reasons that broke at least one order."""
+    if causes.is_empty():
+        return causes
+    return causes.filter(pl.col("reason").is_not_null() & (pl.col("orders") > 0))
+
+
+def top_causes(causes: pl.DataFrame, k: int = 3) -> pl.DataFrame:
+    """The ``k`` miss reasons that broke most orders this week, with their share of misses."""
+    missed = misses(causes)
+    if missed.is_empty():
+        return missed
+    total = missed["orders"].sum()
     return (
-        misses.sort("orders", descending=True)
+        missed.sort("orders", descending=True, maintain_order=True)
         .head(k)
-        .with_columns(of_missed=pl.col("orders") / total if total else pl.lit(None))
+        .with_columns(of_missed=pl.col("orders") / total)
     )
+
+
+def readable_weeks(multiples: pl.DataFrame, min_sample: int = 30) -> pl.DataFrame:
+    """Drop a partial week whose sample is still too small to read."""
+    if multiples.is_empty():
+        return multiples
+    return multiples.filter(~pl.col("partial") | (pl.col("n") >= min_sample))
 
 
 # ---- freshness ---------------------------------------------------------------------------
 
 
-def freshness_text(fresh: pl.DataFrame, what: str) -> tuple[str, bool]:
-    """'shipments to Sun 15 Nov · loaded 23 Nov 06:02' and whether the extract is stale."""
-    extract = EXTRACT[what]
-    rows = fresh.filter(pl.col("extract") == extract)
-    if rows.is_empty() or rows["latest"][0] is None:
-        return f"no {extract} loaded", True
-    row = rows.row(0, named=True)
-    text = f"{extract} to {row['latest']:%a %d %b}"
-    if row.get("last_loaded"):
-        text += f" · loaded {row['last_loaded']:%d %b %H:%M}"
-    return text, bool(row["stale"])
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def freshness_text(b: Board) -> tuple[str, bool]:
+    """The one freshness line and whether it warns: as-of against today, then how far each
+    extract reaches ('shipments and calls to 15 Nov, surveys to 14 Nov'), then the last load."""
+    age = b.age
+    parts = []
+    if age.stale:
+        parts.append(
+            f"⚠ Stale data: as of {age.as_of:%a %d %b %Y}, {age.days_behind} days behind today "
+            f"({age.today:%a %d %b}); the wall expects data within {age.limit} days"
+        )
+    else:
+        parts.append(f"Data as of {age.as_of:%a %d %b %Y}")
+    rows = b.fresh.filter(pl.col("extract").is_in(EXTRACTS))
+    reach: dict[str, list[str]] = {}
+    lagging = False
+    for name in EXTRACTS:
+        row = rows.filter(pl.col("extract") == name)
+        latest = row["latest"][0] if row.height else None
+        when = f"{latest:%d %b}" if latest else "nothing loaded"
+        reach.setdefault(when, []).append(name)
+        lagging |= latest is None or (age.as_of - latest).days > age.limit
+    parts.append(", ".join(f"{_and(names)} to {when}" for when, names in reach.items()))
+    loaded = rows["last_loaded"].drop_nulls() if "last_loaded" in rows.columns else []
+    if len(loaded):
+        parts.append(f"loaded {loaded.max():%d %b %H:%M}")
+    return " · ".join(parts).replace("to nothing loaded", "not loaded"), age.stale or lagging
 
 
 # ---- drawing -------------------------------------------------------------------------------
 
 CSS = f"""
 <style>
+:root {{ --u: min(1vh, 0.5625vw); }}
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"] {{ display: none !important; }}
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{ background: #0b0f14 !important; }}
-[data-testid="stMainBlockContainer"] {{ padding: 0.8rem 1.6rem 0.4rem !important; max-width: 100% !important; }}
+[data-testid="stMainBlockContainer"] {{ padding: calc(var(--u) * 1.2) calc(var(--u) * 2)
+  calc(var(--u) * 0.5) !important; max-width: 100% !important; }}
+[data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: calc(var(--u) * 1) !important; }}
 [data-testid="stElementContainer"][data-stale="true"] {{ opacity: 1 !important; transition: none !important; }}
+[data-testid="stElementContainer"]:has([data-testid="stVegaLiteChart"]),
+[data-testid="stFullScreenFrame"]:has([data-testid="stVegaLiteChart"]),
+[data-testid="stFullScreenFrame"] div:has(> [data-testid="stVegaLiteChart"]),
+[data-testid="stVegaLiteChart"] {{ width: 100% !important; }}
+[data-testid="stVegaLiteChart"] svg.marks {{ width: 100% !important; height: auto !important;
+  max-height: calc(var(--u) * 62); }}
 [data-testid="stAlert"] {{ background: #f5f7fa; border-radius: 0.5rem; }}
-.wall {{ color: {INK}; font-family: "Source Sans Pro", "Segoe UI", sans-serif; line-height: 1.15; }}
-.wall h1 {{ color: {INK}; font-size: 2.6rem; font-weight: 700; margin: 0; padding: 0; }}
-.wall.bar {{ display: flex; justify-content: space-between; align-items: baseline; gap: 2rem; }}
-.wall .stamp {{ color: {MUTED}; font-size: 1.5rem; }}
-.wall .stamp b {{ color: {INK}; }}
-.wall.tile {{ background: {PANEL}; border-radius: 0.8rem; padding: 0.8rem 1.1rem;
-  border-left: 0.7rem solid var(--status); margin-bottom: 0.2rem; }}
-.wall .label {{ font-size: 1.6rem; color: {MUTED}; font-weight: 600; }}
-.wall .value {{ font-size: 4.6rem; font-weight: 800; color: {INK}; margin: 0.1rem 0; }}
-.wall.hero .value {{ font-size: 7.5rem; }}
-.wall .line {{ font-size: 1.45rem; color: {INK}; }}
+.wall {{ color: {INK}; font-family: "Source Sans", sans-serif; line-height: 1.15; }}
+.wall h1 {{ color: {INK}; font-size: calc(var(--u) * 4.2); font-weight: 700; margin: 0; padding: 0; }}
+.wall .bar {{ display: flex; justify-content: space-between; align-items: baseline; gap: 2rem; }}
+.wall .stamp {{ color: {MUTED}; font-size: calc(var(--u) * 2.6); }}
+.wall .fresh {{ font-size: calc(var(--u) * 2.2); color: {MUTED}; margin-top: calc(var(--u) * 0.4); }}
+.wall .fresh.stale {{ color: #fff; background: #b71c1c; font-weight: 700;
+  padding: calc(var(--u) * 0.3) calc(var(--u) * 1); border-radius: calc(var(--u) * 0.6); }}
+.wall.tile {{ background: {PANEL}; border-radius: calc(var(--u) * 1);
+  padding: calc(var(--u) * 0.9) calc(var(--u) * 1.4);
+  border-left: calc(var(--u) * 0.8) solid var(--status); overflow: hidden; }}
+.wall .label {{ font-size: calc(var(--u) * 2.5); color: {MUTED}; font-weight: 600; }}
+.wall .owner {{ font-size: calc(var(--u) * 2); color: {MUTED}; }}
+.wall .value {{ font-size: calc(var(--u) * 8); font-weight: 800; color: {INK}; line-height: 1.05; }}
+.wall.hero .value {{ font-size: calc(var(--u) * 11.5); }}
+.wall .line {{ font-size: calc(var(--u) * 2.3); color: {INK}; }}
 .wall .status {{ color: var(--status); font-weight: 700; }}
-.wall .fresh {{ font-size: 1.15rem; color: {MUTED}; margin-top: 0.35rem; }}
-.wall .fresh.stale {{ color: {STATUS["red"]}; font-weight: 700; }}
-.wall ol {{ margin: 0.3rem 0 0 0; padding-left: 2.2rem; }}
-.wall li {{ font-size: 1.9rem; margin: 0.25rem 0; color: {INK}; }}
-.wall li span {{ color: {MUTED}; font-size: 1.5rem; }}
-.wall .note, .wall.note {{ font-size: 1.3rem; color: {STATUS["amber"]}; }}
+.wall ol {{ margin: calc(var(--u) * 0.4) 0 0 0; padding-left: calc(var(--u) * 3); }}
+.wall li {{ font-size: calc(var(--u) * 2.5); margin: calc(var(--u) * 0.3) 0; color: {INK}; }}
+.wall li .sub {{ color: {MUTED}; font-size: calc(var(--u) * 2); }}
+.wall .sub b {{ color: {STATUS["amber"]}; }}
+.wall .note, .wall.note {{ font-size: calc(var(--u) * 2); color: {STATUS["amber"]}; }}
 </style>
 """
 
@@ -210,22 +290,28 @@ def reload_every(hours: float) -> None:
     )
 
 
-def title_bar(as_of: dt.date | None, week: dt.date | None) -> None:
-    now = dt.datetime.now().strftime("%H:%M:%S")
-    if as_of and week:
-        period = fmt.period_label(week, periods.period_end(week, "week"), "week")
-        stamp = f"{period} · data as of <b>{as_of:%a %d %b %Y}</b> · updated {now}"
+def _week_name(week: dt.date) -> str:
+    return f"week {week.isocalendar().week}"
+
+
+def title_bar(b: Board | None) -> None:
+    """The title, the week under review and the one freshness line (a warning when stale)."""
+    now = dt.datetime.now().strftime("%H:%M")
+    if b is None:
+        stamp, fresh = f"no data yet · updated {now}", ""
     else:
-        stamp = f"no data yet · updated {now}"
+        period = fmt.period_label(b.week, periods.period_end(b.week, "week"), "week")
+        stamp = f"{period} · updated {now}"
+        text, warn = freshness_text(b)
+        fresh = (
+            f'<div class="fresh{" stale" if warn else ""}" data-testid="wallFresh">'
+            f"{html.escape(text)}</div>"
+        )
     st.html(
-        f'<div class="wall bar" data-as-of="{as_of or ""}"><h1>S&amp;OP · North Star</h1>'
-        f'<div class="stamp" data-testid="wallStamp">{stamp}</div></div>'
+        f'<div class="wall" data-as-of="{b.as_of if b else ""}">'
+        f'<div class="bar"><h1>S&amp;OP · North Star</h1>'
+        f'<div class="stamp" data-testid="wallStamp">{html.escape(stamp)}</div></div>{fresh}</div>'
     )
-
-
-def _fresh_html(fresh: pl.DataFrame, what: str) -> str:
-    text, stale = freshness_text(fresh, what)
-    return f'<div class="fresh{" stale" if stale else ""}">{"⚠ stale: " if stale else "⟳ "}{html.escape(text)}</div>'
 
 
 def _target_line(row: dict[str, Any] | None, fmt_name: str) -> str:
@@ -247,76 +333,92 @@ def tile(
     catalog: Catalog,
     name: str,
     row: dict[str, Any] | None,
-    fresh: pl.DataFrame,
     *,
     extra: str = "",
     lines: str = "",
     hero: bool = False,
 ) -> None:
-    """One metric as a big tile: value, target and status, sample warning, freshness."""
+    """One metric as a big tile: name and owner, value, target and status, sample warning."""
     m = catalog.metric(name)
     value = fmt.value(row.get("value") if row else None, m.format)
     colour = STATUS[row.get("status") if row else None]
+    label = html.escape(SHORT.get(name, m.label) + extra)
     st.html(
         f'<div class="wall tile{" hero" if hero else ""}" style="--status:{colour}" '
         f'data-metric="{name}" data-value="{value}">'
-        f'<div class="label">{SHORT.get(name, m.label)}{extra}</div>'
+        f'<div class="label">{label}</div><div class="owner">{html.escape(m.owner)}</div>'
         f'<div class="value">{value}</div>{_target_line(row, m.format)}{lines}'
-        f"{_sample_line(row, m.min_sample)}{_fresh_html(fresh, name)}</div>"
+        f"{_sample_line(row, m.min_sample)}</div>"
     )
 
 
 def otif_tile(catalog: Catalog, b: Board) -> None:
-    """This week's OTIF against target; early in a week (too few orders due yet) last week's,
-    with this week so far beside it: a partial week must not read as a collapse."""
+    """The week's OTIF against target; early in a week (too few orders due yet) the week
+    before, with this one so far beside it: a partial week must not read as a collapse."""
     min_sample = catalog.metric("otif").min_sample
     now = week_row(b.weekly, "otif", b.week)
-    last = week_row(b.weekly, "otif", periods.shift_period(b.week, "week", -1))
+    before = periods.shift_period(b.week, "week", -1)
+    last = week_row(b.weekly, "otif", before)
     readable = now is not None and (now.get("n") or 0) >= min_sample
-    head, other = (now, last) if readable or last is None else (last, now)
-    if head is now:
-        extra = " · this week" + (" so far" if now and now.get("partial") else "")
-        lines = _line("last week", last)
+    if readable or last is None:
+        so_far = " so far" if now and now.get("partial") else ""
+        tile(
+            catalog,
+            "otif",
+            now,
+            extra=f" · {_week_name(b.week)}{so_far}",
+            lines=_line(_week_name(before), last),
+            hero=True,
+        )
     else:
-        extra = " · last week"
         n = (now or {}).get("n") or 0
-        lines = _line(f"this week so far (n={n}, too few to read)", other)
-    tile(catalog, "otif", head, b.fresh, extra=extra, lines=lines, hero=True)
+        lines = _line(f"{_week_name(b.week)} so far (n={n}, too few to read)", now)
+        tile(catalog, "otif", last, extra=f" · {_week_name(before)}", lines=lines, hero=True)
 
 
 def _line(text: str, row: dict[str, Any] | None) -> str:
     if not row or row.get("value") is None:
         return ""
-    return f'<div class="line">{text} {fmt.value(row["value"], "percent")}</div>'
-
-
-def readable_weeks(multiples: pl.DataFrame, min_sample: int = 30) -> pl.DataFrame:
-    """Drop a partial week whose sample is still too small to read."""
-    if multiples.is_empty():
-        return multiples
-    return multiples.filter(~pl.col("partial") | (pl.col("n") >= min_sample))
+    return f'<div class="line">{html.escape(text)}: {fmt.value(row["value"], "percent")}</div>'
 
 
 def outcome_tile(catalog: Catalog, b: Board, name: str) -> None:
     """A customer outcome of the newest week that has a readable sample."""
     row = latest_measured(b.weekly, name, catalog.metric(name).min_sample)
-    when = f" · wk of {row['period']:%d %b}" if row and row["period"] != b.week else ""
-    tile(catalog, name, row, b.fresh, extra=when)
+    when = f" · wk of {row['period']:%-d %b}" if row and row["period"] != b.week else ""
+    tile(catalog, name, row, extra=when)
 
 
-def causes_tile(causes: pl.DataFrame, fresh: pl.DataFrame) -> None:
-    if causes.is_empty():
-        items = "<li>No broken promise this week <span>(no missed order)</span></li>"
+def causes_tile(b: Board) -> None:
+    """The top three miss reasons of the week, each with its owner and how many of its
+    misses are still open (their cause may change as the rest ships)."""
+    top = top_causes(b.causes)
+    if top.is_empty():
+        items = "<li>No broken promise <span class='sub'>(no missed order)</span></li>"
     else:
-        items = "".join(
-            f"<li>{html.escape(r['step'])} — {r['orders']:,} orders "
-            f"<span>({r['of_missed']:.0%} of misses)</span></li>"
-            for r in causes.iter_rows(named=True)
-        )
+        items = "".join(_cause_item(r) for r in top.iter_rows(named=True))
+    still_open = int(misses(b.causes)["open"].sum()) if not top.is_empty() else 0
+    foot = (
+        f'<div class="note">{still_open:,} of {int(misses(b.causes)["orders"].sum()):,} misses '
+        "still open: their cause may change as the rest ships</div>"
+        if still_open
+        else ""
+    )
     st.html(
         f'<div class="wall tile" style="--status:{STATUS["red"]}" data-testid="wallCauses">'
-        f'<div class="label">Top broken-promise causes this week</div><ol>{items}</ol>'
-        f"{_fresh_html(fresh, 'causes')}</div>"
+        f'<div class="label">Top causes of missed orders · {_week_name(b.week)}</div>'
+        f"<ol>{items}</ol>{foot}</div>"
+    )
+
+
+def _cause_item(r: dict[str, Any]) -> str:
+    label = r["step"]
+    sub = html.escape(r.get("owner") or "no owner")
+    if r["open"]:
+        sub += f" · <b>{r['open']:,} still open</b>"
+    return (
+        f'<li data-reason="{html.escape(r["reason"])}">{html.escape(label)} — {r["orders"]:,} '
+        f'orders ({r["of_missed"]:.0%})<div class="sub">{sub}</div></li>'
     )
 
 
@@ -329,66 +431,6 @@ def notes(texts: tuple[str, ...]) -> None:
         )
 
 
-# ---- small multiples -------------------------------------------------------------------------
-
-
-def multiples_chart(
-    frame: pl.DataFrame, catalog: Catalog, by: str, *, width: int = 1330
-) -> alt.VConcatChart:
-    """One row per metric, one column per region/site: 13 weeks, target dashed, status dots."""
-    values = sorted(v for v in frame[by].unique().to_list() if v is not None)
-    cell = max(140, width // max(len(values), 1) - 22)
-    frame = frame.filter(pl.col(by).is_not_null())
-    rows = [
-        _multiple_row(frame, catalog.metric(m), m, by, values, cell, first=i == 0)
-        for i, m in enumerate(MULTIPLES[by])
-    ]
-    return (
-        alt.vconcat(*rows, spacing=8)
-        .configure(background="transparent", font="Source Sans Pro")
-        .configure_axis(
-            labelColor=MUTED,
-            titleColor=INK,
-            labelFontSize=15,
-            titleFontSize=18,
-            gridColor="#2b3440",
-            domainColor="#4a5563",
-            tickColor="#4a5563",
-        )
-        .configure_header(labelColor=INK, labelFontSize=20, labelFontWeight="bold", title=None)
-        .configure_view(stroke=None)
-    )
-
-
-def _multiple_row(
-    frame: pl.DataFrame, m, name: str, by: str, values: list[str], cell: int, *, first: bool
-) -> alt.FacetChart:
-    part = frame.filter(pl.col("metric") == name)
-    axis = fmt.axis_format(m.format)
-    x = alt.X("period:T", title=None, axis=alt.Axis(format="%d %b", tickCount=3, labelAngle=0))
-    y = alt.Y(
-        "value:Q",
-        title=SHORT.get(name, m.label),
-        scale=alt.Scale(zero=False),
-        axis=alt.Axis(format=axis, tickCount=4),
-    )
-    base = alt.Chart().encode(x=x)
-    line = base.mark_line(color="#64b5f6", strokeWidth=3).encode(y=y)
-    target = base.mark_line(color="#e0e0e0", strokeDash=[6, 4], strokeWidth=2).encode(y="target:Q")
-    points = base.mark_point(size=90, filled=True, opacity=1).encode(
-        y="value:Q",
-        color=alt.Color(
-            "status:N",
-            legend=None,
-            scale=alt.Scale(
-                domain=["green", "amber", "red"],
-                range=[STATUS["green"], STATUS["amber"], STATUS["red"]],
-            ),
-        ),
-    )
-    header = alt.Header(labelFontSize=20) if first else alt.Header(labels=False)
-    return (
-        alt.layer(line, target, points, data=part)
-        .properties(width=cell, height=150)
-        .facet(column=alt.Column(f"{by}:N", title=None, sort=values, header=header), spacing=14)
-    )
+def multiples(b: Board, catalog: Catalog, by: str) -> None:
+    chart = wall_chart.multiples_chart(b.multiples, catalog, by, MULTIPLES[by], SHORT)
+    st.altair_chart(chart, theme=None, width="content")

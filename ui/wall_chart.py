@@ -1,0 +1,137 @@
+"""The wall's small multiples: the North Star and its drivers, 13 weeks, one column per split.
+
+The chart is drawn for a 1920x1080 screen (``WIDTH`` design pixels wide) and the wall's CSS
+scales its SVG to the column it sits in, so its labels grow and shrink with the screen.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from metrics.catalog import Catalog
+from metrics.spec import Metric
+from ui import format as fmt
+
+WIDTH = 1320  # design pixels: the chart column on a 1920x1080 screen
+ROW_HEIGHT = 150  # plot height of one metric row
+LABEL = 22  # axis labels and end-of-line values, design pixels (about 2 % of 1080)
+HEADER = 25  # split names and row titles
+AXIS_WIDTH = 60  # room of the y axis labels
+END_LABEL = 70  # room of the last column's end-of-line values
+SPACING = 72  # between the columns: room for the end-of-line values
+FONT = "Source Sans, sans-serif"  # the app's font
+INK, MUTED, GRID = "#f5f7fa", "#b8c1cc", "#2b3440"
+LINE = "#64b5f6"
+STATUS = {"green": "#4caf50", "amber": "#ffb300", "red": "#ff5252"}
+VALUE_FORMAT = {"percent": ".1%"}  # d3 format of the end-of-line values; else the axis format
+
+
+def multiples_chart(
+    frame: pl.DataFrame, catalog: Catalog, by: str, metrics: tuple[str, ...], short: dict[str, str]
+) -> alt.VConcatChart:
+    """One row per metric (its short name and owner as title), one column per region or site."""
+    frame = frame.filter(pl.col(by).is_not_null())
+    values = sorted(frame[by].unique().to_list()) if frame.height else []
+    n = max(len(values), 1)
+    cell = max(120, (WIDTH - AXIS_WIDTH - END_LABEL - (n - 1) * SPACING) // n)
+    rows = [
+        _row(
+            frame.filter(pl.col("metric") == name),
+            catalog.metric(name),
+            row_title(frame, catalog.metric(name), name, short),
+            by,
+            values,
+            cell,
+            first=i == 0,
+            last=i == len(metrics) - 1,
+        )
+        for i, name in enumerate(metrics)
+    ]
+    return (
+        alt.vconcat(*rows, spacing=10)
+        .configure(background="transparent", font=FONT)
+        .configure_axis(
+            labelColor=MUTED,
+            labelFontSize=LABEL,
+            gridColor=GRID,
+            domainColor="#4a5563",
+            tickColor="#4a5563",
+        )
+        .configure_header(labelColor=INK, labelFontSize=HEADER, labelFontWeight="bold", title=None)
+        .configure_title(color=INK, fontSize=HEADER, fontWeight="bold", anchor="start", offset=12)
+        .configure_view(stroke=None)
+    )
+
+
+def row_title(frame: pl.DataFrame, m: Metric, name: str, short: dict[str, str]) -> str:
+    """'OTIF · COO · target 92.0%': the metric, its owner and what the dashed line is."""
+    targets = frame.filter(pl.col("metric") == name)["target"].drop_nulls().unique()
+    if targets.len() == 1:
+        dashed = f" · target {fmt.value(targets[0], m.format)} (dashed)"
+    else:
+        dashed = " · targets dashed" if targets.len() else ""
+    return f"{short.get(name, m.label)} · {m.owner}{dashed}"
+
+
+def with_end_labels(part: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Mark each line's last point (``end``), the one whose value is written beside it."""
+    last = part.filter(pl.col("value").is_not_null()).group_by(by).agg(_last=pl.col("period").max())
+    return (
+        part.join(last, on=by, how="left")
+        .with_columns(end=(pl.col("period") == pl.col("_last")).fill_null(False))
+        .drop("_last")
+    )
+
+
+def _row(
+    part: pl.DataFrame,
+    m: Metric,
+    title: str,
+    by: str,
+    values: list[str],
+    cell: int,
+    *,
+    first: bool,
+    last: bool,
+) -> alt.FacetChart:
+    part = with_end_labels(part, by)
+    x = alt.X(
+        "period:T",
+        title=None,
+        axis=alt.Axis(format="%-d %b", tickCount=3, labelAngle=0, labels=last, ticks=last),
+    )
+    y = alt.Y(
+        "value:Q",
+        title=None,
+        scale=alt.Scale(zero=False),
+        axis=alt.Axis(format=fmt.axis_format(m.format), tickCount=3),
+    )
+    base = alt.Chart().encode(x=x)
+    line = base.mark_line(color=LINE, strokeWidth=4).encode(y=y)
+    target = base.mark_line(color="#e0e0e0", strokeDash=[8, 6], strokeWidth=2).encode(y="target:Q")
+    points = base.mark_point(size=110, filled=True, opacity=1).encode(
+        y="value:Q",
+        color=alt.Color(
+            "status:N",
+            legend=None,
+            scale=alt.Scale(domain=list(STATUS), range=list(STATUS.values())),
+        ),
+    )
+    text = alt.Text("value:Q", format=VALUE_FORMAT.get(m.format, fmt.axis_format(m.format)))
+    label = (  # the last value, right of the line's end, in the gap before the next column
+        base.mark_text(align="left", baseline="middle", dx=10, fontSize=LABEL, fontWeight="bold")
+        .encode(y="value:Q", text=text, color=alt.value(INK))
+        .transform_filter("datum.end")
+    )
+    header = alt.Header(labelFontSize=HEADER) if first else alt.Header(labels=False)
+    return (
+        alt.layer(line, target, points, label, data=part)
+        .properties(width=cell, height=ROW_HEIGHT)
+        .facet(
+            column=alt.Column(f"{by}:N", title=None, sort=values, header=header),
+            spacing=SPACING,
+            bounds="flush",  # columns SPACING apart, the end-of-line values in between
+        )
+        .properties(title=title)
+    )
