@@ -9,6 +9,11 @@ across files: inside one, a temp table's rowid is not the row's position.)
 A crash at any point leaves the previous file as it was; readers keep their
 snapshot and see the new file on their next cursor.
 
+A load into a warehouse that holds data records the rows it replaces and
+writes in the ``changes`` schema of the copy, so that the finalize step can
+recompute only the stored model rows they can alter (metrics/materialize.py);
+the schema is dropped before the swap.
+
 Row numbers in ``rejects`` are the row a spreadsheet shows: the header is row
 1, the first record row 2. For CSV, a malformed line's row is its line number
 and the accepted records are numbered around those lines (one line per record).
