@@ -24,7 +24,7 @@ from metrics.materialize import read_materialized, refresh_changed, refresh_mode
 from metrics.model_changes import rule_for
 from metrics.query import default_as_of, run_query, stored_models
 from metrics.sqlgen import Query
-from tests.metric_support import CONFIG, catalog_with, cursor
+from tests.metric_support import CONFIG, FIXTURE, catalog_with, cursor
 
 CATALOG = load_catalog(CONFIG)
 
@@ -133,6 +133,18 @@ def _make_extracts(tmp: Path) -> tuple[Path, Path]:
     return base, delta
 
 
+def _refreshing(partial: list):
+    """A load's model step that notes what the partial refresh did (None: it could not, so all rebuilt)."""
+
+    def refresh(con) -> None:
+        as_of = default_as_of(con)
+        partial.append(refresh_changed(con, CATALOG, as_of))
+        if partial[-1] is None:
+            refresh_models(con, CATALOG, as_of)
+
+    return refresh
+
+
 @pytest.fixture(scope="module")
 def warehouses(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("delta")
@@ -143,13 +155,7 @@ def warehouses(tmp_path_factory) -> dict:
     before = read_materialized(cursor(stepped)).as_of
     shutil.copyfile(stepped, tmp / "command.duckdb")
     partial: list = []
-
-    def refresh(con) -> None:
-        as_of = default_as_of(con)
-        partial.append(refresh_changed(con, CATALOG, as_of))
-        if partial[-1] is None:
-            refresh_models(con, CATALOG, as_of)
-
+    refresh = _refreshing(partial)
     load_paths(stepped, [delta], progress=False, finalize=refresh)
     load_paths(tmp / "command.duckdb", [delta], progress=False, finalize=refresher(CONFIG))
     return {
@@ -218,3 +224,20 @@ def test_a_model_with_other_sql_is_rebuilt_whole(tmp_path):
     edited = catalog_with(tmp_path, {where: where + " AND r.csat IS NOT NULL"})
     assert rule_for(edited, "responses") is None
     assert all(rule_for(CATALOG, m) is not None for m in CATALOG.models)
+
+
+def test_a_table_loaded_for_the_first_time_rebuilds_every_model(tmp_path):
+    """Surveys arrive only after the rest: the load has no changes to go by and rebuilds every model."""
+    first, later = tmp_path / "first", tmp_path / "later"
+    shutil.copytree(FIXTURE, first)
+    later.mkdir()
+    shutil.move(first / "surveys.csv", later / "surveys.csv")
+    whole, stepped = tmp_path / "whole.duckdb", tmp_path / "stepped.duckdb"
+    load_paths(whole, [first, later], progress=False, finalize=refresher(CONFIG))
+    load_paths(stepped, [first], progress=False, finalize=refresher(CONFIG))
+    partial: list = []
+    refresh = _refreshing(partial)
+    load_paths(stepped, [later], progress=False, finalize=refresh)
+    assert partial == [None]
+    for model in CATALOG.models:
+        assert _stored(stepped, model) == _stored(whole, model)
