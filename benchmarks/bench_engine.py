@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
@@ -186,7 +187,9 @@ def main() -> None:
     md = ["## Metric engine", "",
           f"Run {dt.date.today()}; medians of {args.runs} runs. *Cold*: a new process opens the warehouse and runs",
           "the page's queries once; *warm*: the same queries again on that connection. Models are the",
-          "tables a load materialises (`models` schema) for the default as-of.", "",
+          "tables a load materialises (`models` schema) for the default as-of.",
+          f"Load average (1 min) when written: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(a shared machine: compare the ratios).", "",
           "| order lines | page | queries | cold (s) | warm (s) |", "|---:|---|---:|---:|---:|"]
     hand_md = ["", "Engine against hand-written SQL over the canonical tables, same run (ratio = engine / hand):", "",
                "| order lines | result | hand-written (s) | engine, live models (s) | ratio | engine, stored models (s) | ratio |",
