@@ -16,6 +16,10 @@ peak RSS), each into a fresh database:
       rows, among them lines with a field too many) the sniffer gives up on
       the delimiter and reads each line as one text column, so it is faster
       than any read that splits the columns.
+  (d) a daily delta: the same extracts split by date into a base and the
+      newest 2% (benchmarks/delta.py); the base is loaded once, and each run
+      loads the delta into a copy of it (the copy is not timed), against (a)
+      of the same run: the full load of the same warehouse.
 The load's rejects are also checked against the generator's
 planted_rejects.json. Medians go to BENCHMARKS.md (section "load").
 """
@@ -27,6 +31,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,7 +40,8 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.report import median, write_section  # noqa: E402
+from benchmarks.delta import split
+from benchmarks.report import median, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
@@ -49,6 +55,7 @@ con.close()
 """
 PLAIN, UNSPLIT = ", ignore_errors=true", ""
 TOOK = re.compile(r"took ([0-9.]+) s, of which ([0-9.]+) s rebuilding")
+DELTA_SHARE = 0.02
 
 
 def _data(n: int) -> Path:
@@ -57,6 +64,20 @@ def _data(n: int) -> Path:
         subprocess.run([sys.executable, "-m", "cli.main", "generate", "--out", str(out),
                         "--orders", str(n), "--layout", "canonical"], cwd=ROOT, check=True)
     return out
+
+
+def _delta(n: int, folder: Path) -> tuple[Path, Path, dict[str, int]]:
+    """The delta folder, a warehouse of the base, and the delta's rows per file (made once)."""
+    out = DATA / f"delta-{n}"
+    base_db = out / "base.duckdb"
+    if not base_db.exists():
+        base, delta = split(folder, out, share=DELTA_SHARE)
+        subprocess.run([sys.executable, "-m", "cli.main", "load", str(base), "--db", str(base_db),
+                        "--config", str(ROOT / "config" / "metrics.yaml")], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    delta = out / "delta"
+    rows = {p.stem: sum(1 for _ in p.open()) - 1 for p in sorted(delta.glob("*.csv"))}
+    return delta, base_db, rows
 
 
 def _timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
@@ -87,7 +108,9 @@ def bench(n: int, runs: int, work: Path) -> dict:
     files = sorted(str(p) for p in folder.glob("*.csv"))
     size = sum(Path(f).stat().st_size for f in files)
     db = work / "bench.duckdb"
+    delta, base_db, delta_rows = _delta(n, folder)
     loads, models, bases, unsplit, peaks, ok = [], [], [], [], [], True
+    deltas, delta_models, delta_peaks = [], [], []
     for i in range(runs):
         _clean(db)
         wall, rss, out = _timed([sys.executable, "-m", "cli.main", "load", str(folder), "--db", str(db),
@@ -103,30 +126,40 @@ def bench(n: int, runs: int, work: Path) -> dict:
         for options, times in ((PLAIN, bases), (UNSPLIT, unsplit)):
             _clean(db)
             times.append(_timed([sys.executable, "-c", BASELINE, str(db), options, *files], work)[0])
-        print(f"{n:,} lines, run {i + 1}: load {wall:.1f}s (models {models[-1]:.1f}s, peak "
-              f"{rss / 2**30:.2f} GiB), read_csv {bases[-1]:.1f}s, unsplit read_csv {unsplit[-1]:.1f}s",
-              flush=True)
+        _clean(db)
+        shutil.copyfile(base_db, db)
+        wall, rss, out = _timed([sys.executable, "-m", "cli.main", "load", str(delta), "--db", str(db),
+                                 "--config", str(ROOT / "config" / "metrics.yaml")], work)
+        deltas.append(wall)
+        delta_models.append(float(TOOK.search(out).group(2)))
+        delta_peaks.append(rss)
+        print(f"{n:,} lines, run {i + 1}: load {loads[-1]:.1f}s (models {models[-1]:.1f}s, peak "
+              f"{peaks[-1] / 2**30:.2f} GiB), read_csv {bases[-1]:.1f}s, unsplit read_csv {unsplit[-1]:.1f}s, "
+              f"delta {wall:.1f}s (models {delta_models[-1]:.1f}s)", flush=True)
     _clean(db)
     data = [w - m for w, m in zip(loads, models)]
     return {"n": n, "bytes": size, "load": median(loads), "data": median(data), "models": median(models),
             "base": median(bases), "unsplit": median(unsplit), "peak": max(peaks), "ok": ok,
-            "loads": loads, "datas": data, "bases": bases}
+            "loads": loads, "datas": data, "bases": bases,
+            "delta": median(deltas), "delta_models": median(delta_models), "deltas": deltas,
+            "delta_ratios": [d / f for d, f in zip(deltas, loads)], "delta_peak": max(delta_peaks),
+            "delta_rows": delta_rows, "model_ratios": [d / f for d, f in zip(delta_models, models)]}
 
 
 def report(results: list[dict], runs: int) -> str:
     lines = [
-        f"`northstar load` of canonical CSV extracts (orders, shipments ~1.1x, calls ~0.6x, "
+        (f"`northstar load` of canonical CSV extracts (orders, shipments ~1.1x, calls ~0.6x, "
         f"surveys ~0.16x, customers; 1% planted bad rows) into a fresh warehouse, against a plain "
         f"DuckDB `CREATE TABLE AS SELECT * FROM read_csv(file, ignore_errors=true)` of the same files "
         f"(columns sniffed and typed, malformed lines skipped). Median of {runs} interleaved runs; "
         f"peak RSS of the load process. Machine: {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, duckdb {duckdb.__version__}; load average (1 min) when written: "
-        f"{os.getloadavg()[0]:.1f}.",
+        f"{os.getloadavg()[0]:.1f}."),
         "",
-        "*Validated load* is everything a load does to the data: read, type and check every row, "
+        ("*Validated load* is everything a load does to the data: read, type and check every row, "
         "write the rejects, upsert, checkpoint and the atomic swap. *Models* is the rebuild of the "
         "stored metric models that `northstar load` then runs inside the same swap, so that the "
-        "dashboard reads small tables; *end to end* is the whole command.",
+        "dashboard reads small tables; *end to end* is the whole command."),
         "",
         "| order lines | CSV size | plain read_csv (s) | validated load (s) | ratio | + models (s) | end to end (s) | ratio | peak RSS (GiB) | rejects = planted |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
@@ -143,8 +176,31 @@ def report(results: list[dict], runs: int) -> str:
         f"{r['unsplit']:.1f} s at {r['n']:,} lines" for r in results) + ": on these files the sniffer "
         "cannot settle the delimiter (the malformed lines have a field too many) and reads each line as "
         "a single text column, which is not a read of the data."]
-    lines += ["", "Aim: validated load within 2x of the plain read and peak < 4 GiB at 10M lines. "
-              "Run: `python benchmarks/bench_load.py`."]
+    lines += ["", ("Aim: validated load within 2x of the plain read and peak < 4 GiB at 10M lines. "
+              "Run: `python benchmarks/bench_load.py`.")]
+    lines += ["", "### Daily delta", "",
+              (f"The same extracts split by date (`benchmarks/delta.py`): the base, and the newest "
+              f"{DELTA_SHARE:.0%} of the order lines with the shipments, contacts and responses dated after "
+              "the same day (shipments of older lines delivered after it arrive again, delivered, as updates). "
+              "Each run loads the delta with `northstar load` into a copy of a warehouse holding the base "
+              "(the copy is not timed); the load records its changes and recomputes only the stored model "
+              "rows they can change (the stored models then equal a full rebuild: tests/test_delta_load.py). "
+              "Baseline: the full load of the same warehouse (end to end, above), in the same run; "
+              "ratio = delta / full load, run by run, then the median. The machine is shared: "
+              "compare the ratios, measured within one run, rather than the seconds."),
+              "",
+              ("| order lines | delta rows (orders / shipments / calls / surveys) | full load (s) | delta load (s) | "
+              "ratio | of which models (s) | models: delta / full | peak RSS (GiB) | aim ≤ 20% |"),
+              "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"]
+    for r in results:
+        d = r["delta_rows"]
+        ratio = median(r["delta_ratios"])
+        lines.append(
+            f"| {r['n']:,} | {' / '.join(f'{d.get(t, 0):,}' for t in ('orders', 'shipments', 'calls', 'surveys'))} | "
+            f"{r['load']:.1f} | {r['delta']:.1f} | **{ratio:.0%}** | {r['delta_models']:.1f} | "
+            f"{median(r['model_ratios']):.0%} | {r['delta_peak'] / 2**30:.2f} | {'yes' if ratio <= 0.2 else 'no'} |")
+    lines += ["", "Delta runs (delta load / full load, seconds): " + "; ".join(
+        f"{r['n']:,}: " + ", ".join(f"{d:.1f}/{a:.1f}" for d, a in zip(r["deltas"], r["loads"])) for r in results)]
     return "\n".join(lines)
 
 

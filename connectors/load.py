@@ -9,6 +9,11 @@ across files: inside one, a temp table's rowid is not the row's position.)
 A crash at any point leaves the previous file as it was; readers keep their
 snapshot and see the new file on their next cursor.
 
+A load into a warehouse that holds data records the rows it replaces and
+writes in the ``changes`` schema of the copy, so that the finalize step can
+recompute only the stored model rows they can alter (metrics/materialize.py);
+the schema is dropped before the swap.
+
 Row numbers in ``rejects`` are the row a spreadsheet shows: the header is row
 1, the first record row 2. For CSV, a malformed line's row is its line number
 and the accepted records are numbered around those lines (one line per record).
@@ -46,6 +51,10 @@ Finalize = Callable[[duckdb.DuckDBPyConnection], "str | None"]
 # DuckDB's memory for a load; beyond it, intermediate data spills to disk.
 # 3 GB keeps a 10M-line load (and its model rebuild) under 4 GiB of RSS.
 LOAD_MEMORY = os.environ.get("NORTHSTAR_LOAD_MEMORY", "3GB")
+
+# Where a load into a warehouse with data records the rows it replaces and writes,
+# for the model refresh before the swap; dropped before the swap.
+CHANGES_SCHEMA = "changes"
 
 
 @dataclass(frozen=True)
@@ -260,6 +269,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, checked: Checked, *, has_key_rejects
     """
     table = checked.table
     if persistent:
+        _end_changes(con)  # the whole table is new: every model is rebuilt
         con.execute(f"DELETE FROM _chk WHERE NOT ({_ok_filter(has_key_rejects)})")
         for helper in ("_k", "_raw", "_val"):
             con.execute(f"ALTER TABLE _chk DROP COLUMN {helper}")
@@ -276,9 +286,45 @@ def _upsert(con: duckdb.DuckDBPyConnection, checked: Checked, *, has_key_rejects
     if con.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone():
         keys = [quote_ident(k) for k in table.key]
         on = " AND ".join(f"{table.name}.{k} = o.{k}" for k in keys)
+        _record_changes(con, table, f"SELECT {', '.join(keys)} FROM ({ok})", old=True)
         con.execute(f"DELETE FROM {table.name} USING (SELECT DISTINCT {', '.join(keys)} FROM ({ok})) o WHERE {on}")
     target = cols + [quote_ident(h.strip()) for h in checked.extras.values()]
     con.execute(f"INSERT INTO {table.name} ({', '.join(target)}) {ok}")
+    _record_changes(con, table, ok, old=False)
+
+
+# --------------------------------------------------------------------------- changes for the models
+
+def _start_changes(con: duckdb.DuckDBPyConnection) -> None:
+    """Record this load's changes (``changes.<table>``) when it adds to a warehouse with data.
+
+    The model refresh then recomputes only what they can alter
+    (metrics/materialize.py). Without them (a fresh load, or a table that was
+    empty) every model is rebuilt.
+    """
+    if not any(con.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in TABLES):
+        return
+    con.execute(f"CREATE SCHEMA {CHANGES_SCHEMA}")
+    for t in TABLES.values():
+        cols = ", ".join(quote_ident(c) for c in t.column_names)
+        con.execute(f"CREATE TABLE {CHANGES_SCHEMA}.{t.name} AS SELECT {cols} FROM main.{t.name} LIMIT 0")
+
+
+def _record_changes(con: duckdb.DuckDBPyConnection, table: Table, rows: str, *, old: bool) -> None:
+    """Add rows to the table's changes: the stored rows with the keys ``rows`` selects (``old``),
+    or the rows ``rows`` selects (the new versions)."""
+    if not con.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = ?",
+                       [CHANGES_SCHEMA]).fetchone():
+        return
+    cols = ", ".join(quote_ident(c) for c in table.column_names)
+    if old:
+        keys = ", ".join(quote_ident(k) for k in table.key)
+        rows = f"SELECT {cols} FROM main.{table.name} SEMI JOIN ({rows}) o USING ({keys})"
+    con.execute(f"INSERT INTO {CHANGES_SCHEMA}.{table.name} SELECT {cols} FROM ({rows})")
+
+
+def _end_changes(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"DROP SCHEMA IF EXISTS {CHANGES_SCHEMA} CASCADE")
 
 
 # --------------------------------------------------------------------------- lock and swap
@@ -394,6 +440,7 @@ def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources
                     return LoadReport(db.as_posix(), tuple(reports), time.perf_counter() - started)
                 if finalize is not None:
                     finalize_seconds, note = _finalize(con, finalize, bar)
+                _end_changes(con)
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
@@ -436,6 +483,7 @@ def _apply(con: duckdb.DuckDBPyConnection, planned: list[_Planned], hashes: list
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
     ensure_schema(con)
+    _start_changes(con)
     con.execute("CREATE TEMP TABLE _load_portfolio (customer_id VARCHAR PRIMARY KEY, portfolio VARCHAR)")
     reports = []
     for item, sha in zip(planned, hashes):

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from metrics.catalog import Catalog
+from metrics.model_changes import CHANGES_SCHEMA, rule_for
 from metrics.sqlgen import STORED_SCHEMA, settings_params, used_params
 
 SCHEMA = STORED_SCHEMA
@@ -68,18 +69,78 @@ def refresh_models(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.d
         return []
     built: list[str] = []
     for name in catalog.model_order(list(catalog.models)):
-        deps = catalog.models[name].deps
-        prefix = ("WITH " + ", ".join(f"{d} AS (SELECT * FROM {SCHEMA}.{d})" for d in deps) + "\n") if deps else ""
-        sql = f"CREATE TABLE {SCHEMA}.{name} AS\n{prefix}SELECT * FROM (\n{catalog.models[name].spec.sql}\n)"
-        con.sql(sql, params=used_params(sql, settings_params(catalog, as_of)))
+        _build(con, catalog, name, as_of)
         con.sql(f"INSERT INTO {INFO_TABLE} VALUES ($m, $a, $f)",
                 params={"m": name, "a": as_of, "f": fingerprint(catalog, name)})
         built.append(name)
     return built
 
 
+def _model_sql(catalog: Catalog, name: str, inputs: dict[str, str]) -> str:
+    """The model's SELECT: dependencies read from their stored tables, ``inputs`` standing in for tables."""
+    ctes = {d: f"SELECT * FROM {SCHEMA}.{d}" for d in catalog.models[name].deps} | inputs
+    prefix = ("WITH " + ", ".join(f"{n} AS ({sql})" for n, sql in ctes.items()) + "\n") if ctes else ""
+    return f"{prefix}SELECT * FROM (\n{catalog.models[name].spec.sql}\n)"
+
+
+def _build(con: duckdb.DuckDBPyConnection, catalog: Catalog, name: str, as_of: dt.date) -> None:
+    sql = f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS\n{_model_sql(catalog, name, {})}"
+    con.sql(sql, params=used_params(sql, settings_params(catalog, as_of)))
+
+
+# A model whose changed partitions hold more than this share of its rows is rebuilt whole.
+WHOLE_SHARE = 0.25
+
+
+def refresh_changed(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.date | None
+) -> list[str] | None:
+    """Recompute only the stored rows the load's changes can alter; None when that cannot be done.
+
+    It needs the changes the load recorded (``changes`` schema), stored models
+    for this catalogue at an as-of no later than ``as_of``, and a rule for every
+    model (metrics/model_changes.py). The result equals ``refresh_models``.
+    Returns the models of which some rows were recomputed.
+    """
+    exists = con.sql("SELECT count(*) FROM information_schema.schemata WHERE schema_name = $s",
+                     params={"s": CHANGES_SCHEMA}).fetchall()[0][0]
+    stored = read_materialized(con) if exists else None
+    if stored is None or as_of is None or stored.as_of > as_of:
+        return None
+    names = catalog.model_order(list(catalog.models))
+    rules = {n: rule_for(catalog, n) for n in names}
+    current = set(stored.fingerprints) == set(stored.usable(catalog, stored.as_of)) == set(names)
+    if not current or None in rules.values():
+        return None
+    params = settings_params(catalog, as_of) | {"old_as_of": stored.as_of}
+    changed: list[str] = []
+    for name in names:
+        rule = rules[name]
+        assert rule is not None
+        touched = f"{CHANGES_SCHEMA}.t_{name}"
+        sql = f"CREATE TABLE {touched} AS SELECT DISTINCT v FROM ({rule.touched}) AS t(v)"
+        con.sql(sql, params=used_params(sql, params))
+        n_touched = con.sql(f"SELECT count(*) FROM {touched}").fetchall()[0][0]
+        if n_touched == 0:
+            continue
+        changed.append(name)
+        n_rows = con.sql(f"SELECT count(*) FROM {SCHEMA}.{name}").fetchall()[0][0]
+        if n_touched > WHOLE_SHARE * n_rows:
+            _build(con, catalog, name, as_of)
+            continue
+        con.sql(f"DELETE FROM {SCHEMA}.{name} WHERE {rule.column} IN (SELECT v FROM {touched})")
+        sql = (f"INSERT INTO {SCHEMA}.{name} SELECT * FROM (\n{_model_sql(catalog, name, rule.inputs)}\n)"
+               f" WHERE {rule.column} IN (SELECT v FROM {touched})")
+        con.sql(sql, params=used_params(sql, params))
+    con.sql(f"UPDATE {INFO_TABLE} SET as_of = $a", params={"a": as_of})
+    return changed
+
+
 def refresher(config_path: Path | str) -> Callable[[duckdb.DuckDBPyConnection], str | None]:
-    """The step a load runs before its swap: rebuild the models for the new data's as-of.
+    """The step a load runs before its swap: bring the models to the new data's as-of.
+
+    After a load that recorded its changes, only the rows they can alter are
+    recomputed (``refresh_changed``); otherwise every model is rebuilt.
 
     With an invalid or missing metrics.yaml the stored models are only dropped
     (queries then compute models live, once the configuration is fixed): never
@@ -98,7 +159,9 @@ def refresher(config_path: Path | str) -> Callable[[duckdb.DuckDBPyConnection], 
             first = str(exc).strip().splitlines()[0]
             return (f"stored metric models not rebuilt (queries compute them live until the next load): "
                     f"{first}")
-        refresh_models(con, catalog, default_as_of(con))
+        as_of = default_as_of(con)
+        if refresh_changed(con, catalog, as_of) is None:
+            refresh_models(con, catalog, as_of)
         return None
 
     return refresh
