@@ -114,16 +114,20 @@ UNION ALL SELECT response_id FROM surveys WHERE {_in_window("responded_at")}
 
 RULES: dict[str, Rule] = {
     "lines": Rule(
-        "61fe506672d245c7",
+        "dae008c67a3036b9",
         "order_id",
         _ORDERS_TOUCHED,
         {"orders": _by_order("main.orders"), "shipments": _by_order("main.shipments")},
     ),
     "customer_orders": Rule(
-        "ee9bc25d37fc6574",
+        "0bbf5fe750fdf4fc",
         "order_id",
         f"SELECT v FROM {C}.t_lines",
-        {"orders": _by_order("main.orders"), "lines": _by_order(f"{STORED_SCHEMA}.lines")},
+        {
+            "orders": _by_order("main.orders"),
+            "shipments": _by_order("main.shipments"),
+            "lines": _by_order(f"{STORED_SCHEMA}.lines"),
+        },
     ),
     "shipment_rows": Rule(
         "febb1a39c713603f",
