@@ -24,10 +24,19 @@ class Strict(BaseModel):
 
 class Settings(Strict):
     due_date: Literal["requested", "promised"] = Field(
-        "requested", description="Due date of a line: the customer's requested date, or the promised date."
+        "requested",
+        description="Due date of a line: the customer's requested date, or the promised date.",
     )
     late_tolerance_days: int = Field(0, ge=0, le=60, description="Days late still counted on time.")
-    fcr_window_hours: int = Field(168, ge=1, le=24 * 90, description="Repeat-contact window for FCR.")
+    fcr_window_hours: int = Field(
+        168, ge=1, le=24 * 90, description="Repeat-contact window for FCR."
+    )
+    stale_after_days: int = Field(
+        3,
+        ge=0,
+        le=366,
+        description="Pages warn when the newest data is more than this many days behind today.",
+    )
 
 
 class Dimension(Strict):
@@ -46,7 +55,9 @@ class Model(Strict):
 
 class Aggregate(Strict):
     agg: Agg
-    expr: str | None = Field(None, description="SQL expression over the model's columns; not for count.")
+    expr: str | None = Field(
+        None, description="SQL expression over the model's columns; not for count."
+    )
     filter: str | None = Field(None, description="SQL condition over the model's columns.")
 
     @model_validator(mode="after")
@@ -86,7 +97,9 @@ class MetricBase(Strict):
     family: Family
     owner: str = Field(min_length=2)
     format: Format
-    unit: str = Field(min_length=1, description="What a value counts, e.g. fraction, seconds, currency.")
+    unit: str = Field(
+        min_length=1, description="What a value counts, e.g. fraction, seconds, currency."
+    )
     direction: Direction
     target: float | Target | None = None
     bands: Bands | None = None
@@ -119,7 +132,9 @@ class RatioMetric(MetricBase):
 
 class DerivedMetric(MetricBase):
     type: Literal["derived"]
-    formula: str = Field(description="Arithmetic over other metrics' names, e.g. 100 * contacts / orders.")
+    formula: str = Field(
+        description="Arithmetic over other metrics' names, e.g. 100 * contacts / orders."
+    )
 
 
 Metric = Annotated[SimpleMetric | RatioMetric | DerivedMetric, Field(discriminator="type")]
