@@ -19,6 +19,7 @@ from metrics import clock
 from metrics.catalog import Catalog, did_you_mean
 from metrics.errors import MetricsError
 from metrics.materialize import read_materialized
+from metrics.spec import DerivedMetric
 from metrics.sqlgen import GRAINS, Compiled, Query, compile_query, compile_rows
 from metrics.targets import (
     DerivedTarget,
@@ -376,6 +377,8 @@ def _annotate(
     )
 
 
-def _noun(catalog: Catalog, name: str) -> str:
-    """What a metric's n counts, e.g. 'measured orders' (its first model's label)."""
-    return catalog.models[catalog.models_of(name)[0]].spec.label.lower()
+def _noun(catalog: Catalog, name: str) -> str | None:
+    """What a metric's n counts, e.g. 'measured orders' (its model's label); None for a derived
+    metric, whose n is the smallest of its parts' counts."""
+    m = catalog.metric(name)
+    return None if isinstance(m, DerivedMetric) else catalog.models[m.model].spec.label.lower()

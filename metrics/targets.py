@@ -71,10 +71,11 @@ class DerivedTarget:
         """Parts with different targets: the value is a weighted mean of them."""
         return len({p.value for p in self.parts}) > 1
 
-    def describe(self, fmt: str, noun: str) -> str:
+    def describe(self, fmt: str, noun: str | None) -> str:
         """'95% for 122 measured orders (segment key account)', or for a mixed population
         '92.4%: volume-weighted from 95% (segment key account, 122 measured orders) and 92%
-        (everyone else, 880 measured orders)'."""
+        (everyone else, 880 measured orders)'. Without a ``noun`` (n counts no one thing, as
+        for a derived metric) the counts are left out of a single target's text."""
         if self.value is None:
             return "no target"
         shown = target_text(self.value, fmt)
@@ -83,7 +84,8 @@ class DerivedTarget:
         if not self.mixed:
             n, rules = sum(p.n for p in self.parts), {p.rule for p in self.parts}
             rule = rules.pop() if len(rules) == 1 else None
-            return f"{shown} for {_count(n, noun)}" + (f" ({rule})" if rule else "")
+            counted = f" for {_count(n, noun)}" if noun else ""
+            return shown + counted + (f" ({rule})" if rule else "")
         pieces = [
             f"{target_text(p.value, fmt)} ({p.rule or 'everyone else'}, {_count(p.n, noun)})"
             for p in self.parts
@@ -111,8 +113,10 @@ def weighted_target(parts: Iterable[TargetPart]) -> DerivedTarget:
     return DerivedTarget(sum(p.value * p.n for p in kept) / total, kept)
 
 
-def _count(n: int, noun: str) -> str:
+def _count(n: int, noun: str | None) -> str:
     """'122 measured orders', '1 measured order'."""
+    if not noun:
+        return f"n={n:,}"
     return f"{n:,} {noun[:-1] if n == 1 and noun.endswith('s') else noun}"
 
 
