@@ -128,15 +128,15 @@ def sidebar() -> None:
         starts = [d.isoformat() for d in recent_periods(as_of, grain, HISTORY[grain])]
         _warn_bad_param("period", [LATEST, *starts], "period")
         stale = known is not None and data.staleness(known).stale
-        st.selectbox(
-            "Period under review",
-            [LATEST, *starts],
-            key="period",
-            bind="query-params",
-            format_func=lambda v: (
-                latest_label(as_of, grain, stale=stale) if v == LATEST else _period_option(v, grain)
-            ),
+        # options are the URL's words ("latest" or the period's first day): a bound widget
+        # writes the option's label into the link, so no format_func here
+        chosen = st.selectbox(
+            f"{grain.capitalize()} starting", [LATEST, *starts], key="period", bind="query-params"
         )
+        if chosen in starts:
+            st.caption(_period_option(chosen, grain))
+        else:
+            st.caption(latest_label(as_of, grain, stale=stale))
         st.caption(f"Data as of **{known:%a %d %b %Y}**" if known else "No data loaded yet")
 
 
@@ -159,6 +159,6 @@ def current_view(as_of: dt.date) -> View:
     return View(where, grain, start, period_end(start, grain), as_of, latest)
 
 
-def url_notes() -> None:
-    for note in st.session_state.get("_url_notes", []):
-        st.warning(note)
+def url_notes() -> list[str]:
+    """Plain-text notes about link values the sidebar did not know (they quote the URL: escape)."""
+    return list(st.session_state.get("_url_notes", []))

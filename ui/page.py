@@ -24,7 +24,8 @@ def header(title: str, subtitle: str | None = None) -> None:
     if subtitle:
         st.caption(subtitle)
     stale_warning()
-    filters.url_notes()
+    for note in filters.url_notes():
+        st.warning(plain(note))
 
 
 def stale_warning() -> None:
