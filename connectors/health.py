@@ -39,8 +39,7 @@ class Staleness:
         days = f"{self.days_behind} day{'s' if self.days_behind != 1 else ''}"
         return (
             f"Stale data: the newest data is from {self.as_of:%a %d %b %Y}, {days} behind today"
-            f" ({self.today:%a %d %b %Y}). Nothing after {self.as_of:%d %b} is counted, so the"
-            f" latest periods shown end on {self.as_of:%d %b}; load newer extracts to catch up."
+            f" ({self.today:%a %d %b %Y}). Nothing after it is counted: load newer extracts."
         )
 
 

@@ -55,12 +55,17 @@ def context() -> Context:
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&\"'])")
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|(@)|\b(w)(?=ww\.)")  # what Markdown turns into links
+_ZWSP = "\u200b"  # a zero-width space: invisible, but no URL, www. or e-mail address any more
 
 
 def plain(text: object) -> str:
     """Text from outside our code (data, URL) made safe inside markdown: every markdown, link,
-    colour-directive and formula character backslash-escaped, line breaks flattened."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+    colour-directive and formula character backslash-escaped, bare URLs and e-mail addresses
+    broken up so they are not linked, line breaks flattened."""
+    flat = " ".join(str(text).split())
+    unlinked = _AUTOLINK.sub(lambda m: m.group(0)[0] + _ZWSP + m.group(0)[1:], flat)
+    return _MARKDOWN.sub(r"\\\1", unlinked)
 
 
 def stamp(ctx: Context) -> None:
