@@ -118,12 +118,12 @@ def test_a_new_period_type_logs_no_widget_warning(browser, stale_app):
         page.locator('[data-testid="stSidebar"]').get_by_text("month", exact=True).click()
         page.wait_for_function("() => document.body.innerText.includes('Latest complete month')")
         wait_ready(page)
-        query = parse_qs(urlparse(page.url).query)
-        assert query.get("grain") == ["month"] and "period" not in query
-        assert page.locator(EXCEPTION).count() == 0
         server_log = Path(log).read_text()
         assert "created with a default value" not in server_log
         assert "Traceback" not in server_log
+        assert page.locator(EXCEPTION).count() == 0
+        query = parse_qs(urlparse(page.url).query)
+        assert query.get("grain") == ["month"] and "period" not in query
     finally:
         page.context.close()
 
