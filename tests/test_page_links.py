@@ -99,11 +99,12 @@ def test_values_from_the_url_and_the_data_are_plain_text():
 
 def test_plain_escapes_markdown_links_directives_and_html():
     zw = "\u200b"  # breaks a bare URL or e-mail address, which Markdown would link
-    assert plain(EVIL) == rf"\[x\]\(https\:{zw}//evil\.example\)"
-    assert plain(":red[alarm] **bold** <b>x</b> $x$\nnext") == (
-        r"\:red\[alarm\] \*\*bold\*\* \<b\>x\</b\> \$x\$ next"
+    assert plain(EVIL) == rf"\[x\]\(https\:{zw}//evil.example\)"
+    assert plain(":red[alarm] **bold** <b>x</b> $x$ &amp;\nnext") == (
+        r"\:red\[alarm\] \*\*bold\*\* \<b\>x\</b\> \$x\$ \&amp; next"
     )
     assert plain("www.evil.example or bob@evil.example") == (
-        rf"w{zw}ww\.evil\.example or bob@{zw}evil\.example"
+        rf"w{zw}ww.evil.example or bob@{zw}evil.example"
     )
-    assert plain(dt.date(2026, 3, 2)) == r"2026\-03\-02"
+    assert plain("- item") == r"\- item" and plain("1. first") == r"1\. first"
+    assert plain("mid-market") == "mid-market" and plain(dt.date(2026, 3, 2)) == "2026-03-02"

@@ -54,18 +54,20 @@ def context() -> Context:
     return Context(src, catalog, filters.current_view(as_of))
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&\"'])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#!|~$:&^])")  # inline markup, links, directives, HTML
+_LINE_START = re.compile(r"^(\d+)(?=[.)])|^(?=[-+=])")  # a list marker opening the text
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|(@)|\b(w)(?=ww\.)")  # what Markdown turns into links
 _ZWSP = "\u200b"  # a zero-width space: invisible, but no URL, www. or e-mail address any more
 
 
 def plain(text: object) -> str:
-    """Text from outside our code (data, URL) made safe inside markdown: every markdown, link,
-    colour-directive and formula character backslash-escaped, bare URLs and e-mail addresses
-    broken up so they are not linked, line breaks flattened."""
+    """Text from outside our code (data, URL) made safe inside markdown: the characters of
+    inline markup, links, colour directives, formulas and HTML backslash-escaped (and a list
+    marker opening the text), bare URLs and e-mail addresses broken up so they are not
+    linked, line breaks flattened."""
     flat = " ".join(str(text).split())
     unlinked = _AUTOLINK.sub(lambda m: m.group(0)[0] + _ZWSP + m.group(0)[1:], flat)
-    return _MARKDOWN.sub(r"\\\1", unlinked)
+    return _LINE_START.sub(lambda m: (m.group(1) or "") + "\\", _MARKDOWN.sub(r"\\\1", unlinked), 1)
 
 
 def stamp(ctx: Context) -> None:
