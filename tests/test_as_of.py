@@ -16,19 +16,11 @@ from metrics.catalog import load_catalog
 from metrics.query import default_as_of, run_details, run_query
 from metrics.sqlgen import Query
 from tests.metric_support import CONFIG, build_fixture_warehouse, cursor
+from tests.test_freshness import PAGES
 
 CATALOG = load_catalog(CONFIG)
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 3, 20)  # the fixture's latest real date is a call on 16 Mar 2026
-PAGES = [
-    "pages/north_star.py",
-    "pages/old_vs_north_star.py",
-    "pages/explore_view.py",
-    "pages/data_and_definitions.py",
-    "pages/portfolios.py",
-    "pages/contact_center.py",
-    "pages/customer.py",
-]
 
 
 @pytest.fixture(scope="module")
