@@ -118,7 +118,8 @@ def query_cmd(metrics, by, grain, date_from, date_to, where, as_of, fmt, db, con
     q = _query(metrics, date_from, date_to, where, as_of, by, grain)
     catalog = load_catalog(config_path)
     cur = Warehouse(db).cursor()
-    emit(run_query(cur, catalog, q).values(), fmt)
+    result = run_query(cur, catalog, q)
+    emit(result.for_people() if fmt == "table" else result.values(), fmt)  # JSON/CSV keep nulls
 
 
 @click.command("rows")

@@ -1,8 +1,9 @@
-"""Warehouse health: freshness per extract, the load log and rejected rows."""
+"""Warehouse health: staleness against today, freshness per extract, the load log and rejects."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import duckdb
 import polars as pl
@@ -20,10 +21,35 @@ _LATEST = {  # the newest business date each extract holds
 }
 
 
+@dataclass(frozen=True)
+class Staleness:
+    """How far the newest data (its as-of date) lags behind today."""
+
+    as_of: dt.date
+    today: dt.date
+    days_behind: int  # 0 when the data reaches today
+    limit: int  # days behind that are still fresh (settings.stale_after_days)
+
+    @property
+    def stale(self) -> bool:
+        return self.days_behind > self.limit
+
+    def message(self) -> str:
+        """One plain sentence for a warning (no markdown)."""
+        days = f"{self.days_behind} day{'s' if self.days_behind != 1 else ''}"
+        return (
+            f"Stale data: the newest data is from {self.as_of:%a %d %b %Y}, {days} behind today"
+            f" ({self.today:%a %d %b %Y}). Nothing after it is counted: load newer extracts."
+        )
+
+
+def staleness(as_of: dt.date, today: dt.date, days: int) -> Staleness:
+    """Whether data as of ``as_of`` is more than ``days`` days behind ``today``."""
+    return Staleness(as_of, today, max((today - as_of).days, 0), days)
+
+
 def _tables(cur: duckdb.DuckDBPyConnection) -> set[str]:
-    return set(
-        _read(cur, "SELECT table_name FROM information_schema.tables")["table_name"]
-    )
+    return set(_read(cur, "SELECT table_name FROM information_schema.tables")["table_name"])
 
 
 def freshness(

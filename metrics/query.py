@@ -9,20 +9,55 @@ records behind a value. Every statement goes through ``execute``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
 import polars as pl
 
+from metrics import clock
 from metrics.catalog import Catalog, did_you_mean
 from metrics.errors import MetricsError
 from metrics.materialize import read_materialized
+from metrics.spec import DerivedMetric
 from metrics.sqlgen import GRAINS, Compiled, Query, compile_query, compile_rows
-from metrics.targets import status, target_for
+from metrics.targets import (
+    DerivedTarget,
+    TargetPart,
+    rule_dimensions,
+    status,
+    target_for,
+    target_rule,
+    weighted_target,
+)
 
 # Polars offsets of one period, and of "same period last year" (weekday-aligned for day/week).
 _STEP = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
 _LAST_YEAR = {"day": "52w", "week": "52w", "month": "1y", "quarter": "1y", "year": "1y"}
+
+
+# Rows that carry no value for a dimension form their own group (SQL groups nulls together), so
+# the parts of a split add up to its total. Machine output keeps the null; people read a label.
+CUSTOMER_DIMS = ("region", "segment", "portfolio", "portfolio_manager", "customer_id")
+NO_VALUE_LABEL = "(none)"
+NO_CUSTOMER_LABEL = "(no customer)"
+NO_AGENT_LABEL = "(no agent)"
+
+
+def no_value_label(dim: str) -> str:
+    """How to show the group of rows without a value for ``dim``: contacts without a customer
+    have no region or portfolio either, abandoned calls no agent."""
+    if dim in CUSTOMER_DIMS:
+        return NO_CUSTOMER_LABEL
+    return NO_AGENT_LABEL if dim == "agent_id" else NO_VALUE_LABEL
+
+
+def label_missing(frame: pl.DataFrame, dims: Iterable[str]) -> pl.DataFrame:
+    """``frame`` with the empty values of these dimension columns shown as their label."""
+    present = [d for d in dims if d in frame.columns]
+    return frame.with_columns(
+        pl.col(d).cast(pl.String).fill_null(no_value_label(d)) for d in present
+    )
 
 
 @dataclass(frozen=True)
@@ -37,27 +72,46 @@ class QueryResult:
         keys = (["period"] if self.query.grain else []) + list(self.query.by)
         return self.frame.select([*keys, *self.query.metrics])
 
+    def for_people(self) -> pl.DataFrame:
+        """``values()`` with the group of rows without a dimension value labelled, e.g. '(no customer)'."""
+        return label_missing(self.values(), self.query.by)
+
 
 def execute(cur: duckdb.DuckDBPyConnection, compiled: Compiled) -> pl.DataFrame:
     """The one place a compiled statement runs; the result is read fully before returning."""
     try:
         return cur.sql(compiled.sql, params=compiled.params).pl()
     except duckdb.CatalogException as exc:
-        raise MetricsError(f"the warehouse lacks something a metric needs: {str(exc).splitlines()[0]}"
-                           " (load the extracts with 'northstar load', or run 'northstar demo')") from exc
+        raise MetricsError(
+            f"the warehouse lacks something a metric needs: {str(exc).splitlines()[0]}"
+            " (load the extracts with 'northstar load', or run 'northstar demo')"
+        ) from exc
     except duckdb.Error as exc:
         raise MetricsError(f"the query failed: {str(exc).splitlines()[0]}") from exc
 
 
-def default_as_of(cur: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """Latest date in the loaded shipments (ship or delivery), contacts and responses."""
-    sql = """
-        SELECT max(d) FROM (
-          SELECT max(ship_date) AS d FROM shipments
-          UNION ALL SELECT max(delivered_date) FROM shipments
-          UNION ALL SELECT max(CAST(started_at AS DATE)) FROM calls
-          UNION ALL SELECT max(CAST(responded_at AS DATE)) FROM surveys)"""
-    return execute(cur, Compiled(sql)).item()
+def default_as_of(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dt.date | None:
+    """Latest date in the loaded shipments (ship or delivery), contacts and responses, never later
+    than today (``clock.today()`` unless given).
+
+    Dates after today (a call stamped 9999-12-31) are not evidence of how far the data reaches:
+    they are left out, so a stray future date neither becomes the as-of nor hides stale data.
+    Only when every date lies in the future is the as-of today itself.
+    """
+    today = today or clock.today()
+    dates = (
+        ("ship_date", "shipments"),
+        ("delivered_date", "shipments"),
+        ("CAST(started_at AS DATE)", "calls"),
+        ("CAST(responded_at AS DATE)", "surveys"),
+    )
+    parts = " UNION ALL ".join(
+        f"SELECT max({d}) FILTER (WHERE {d} <= $today) AS d, count({d}) AS n FROM {t}"
+        for d, t in dates
+    )
+    sql = f"SELECT max(d), sum(n) FROM ({parts})"
+    latest, dated = execute(cur, Compiled(sql, {"today": today})).row(0)
+    return latest if latest is not None or not dated else today
 
 
 def resolve_as_of(cur: duckdb.DuckDBPyConnection, requested: dt.date | None) -> dt.date:
@@ -65,8 +119,10 @@ def resolve_as_of(cur: duckdb.DuckDBPyConnection, requested: dt.date | None) -> 
         return requested
     found = default_as_of(cur)
     if found is None:
-        raise MetricsError("the warehouse holds no shipments, contacts or responses yet, so there is no"
-                           " as-of date: load extracts first, or pass --as-of DATE")
+        raise MetricsError(
+            "the warehouse holds no shipments, contacts or responses yet, so there is no"
+            " as-of date: load extracts first, or pass --as-of DATE"
+        )
     return found
 
 
@@ -79,8 +135,10 @@ def validate_query(catalog: Catalog, q: Query) -> None:
         offered = catalog.dimensions_of(name)
         for dim in [*q.by, *(d for d, _ in q.where)]:
             if dim not in offered:
-                raise MetricsError(f"unknown dimension '{dim}' for metric '{name}'"
-                                   f"{did_you_mean(dim, offered)}; it has: {', '.join(offered)}")
+                raise MetricsError(
+                    f"unknown dimension '{dim}' for metric '{name}'"
+                    f"{did_you_mean(dim, offered)}; it has: {', '.join(offered)}"
+                )
     if len(set(q.by)) != len(q.by):
         raise MetricsError("a dimension is named twice in --by")
     if q.grain is not None and q.grain not in GRAINS:
@@ -92,7 +150,9 @@ def validate_query(catalog: Catalog, q: Query) -> None:
             raise MetricsError(f"--where {dim}= names no value; write e.g. {dim}=A,B")
 
 
-def stored_models(cur: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.date) -> frozenset[str]:
+def stored_models(
+    cur: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.date
+) -> frozenset[str]:
     """Models the warehouse holds materialised for this as-of and catalogue."""
     stored = read_materialized(cur)
     return stored.usable(catalog, as_of) if stored else frozenset()
@@ -105,26 +165,38 @@ def run_query(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> Que
     return QueryResult(q.replace(as_of=as_of), as_of, execute(cur, compiled), compiled.sql)
 
 
-def fetch_rows(cur: duckdb.DuckDBPyConnection, catalog: Catalog, metric: str, q: Query, *,
-               failing: bool = False, limit: int | None = 1000) -> pl.DataFrame:
+def fetch_rows(
+    cur: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    metric: str,
+    q: Query,
+    *,
+    failing: bool = False,
+    limit: int | None = 1000,
+) -> pl.DataFrame:
     """The records behind a metric value (for ratios, those in its denominator)."""
     validate_query(catalog, q.replace(metrics=(metric,)))
     if limit is not None and limit < 0:
         raise MetricsError("--limit must be 0 or more")
     as_of = resolve_as_of(cur, q.as_of)
     stored = stored_models(cur, catalog, as_of)
-    return execute(cur, compile_rows(catalog, metric, q, as_of, failing=failing, limit=limit, stored=stored))
+    return execute(
+        cur, compile_rows(catalog, metric, q, as_of, failing=failing, limit=limit, stored=stored)
+    )
 
 
 def period_end(col: pl.Expr, grain: str) -> pl.Expr:
     return col.dt.offset_by(_STEP[grain]).dt.offset_by("-1d")
 
 
-def run_details(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, *,
-                compare: bool = True) -> pl.DataFrame:
+def run_details(
+    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, *, compare: bool = True
+) -> pl.DataFrame:
     """One row per (period, dimensions, metric) with value, n, target, status and comparisons.
 
-    A period that ends after as-of is flagged ``partial`` and not compared.
+    A period that ends after as-of is flagged ``partial`` and not compared. ``target`` is the
+    target of the row's population, derived from its customers' targets (see metrics.targets);
+    ``target_note`` says how, e.g. '95% for 122 measured orders (segment key account)'.
     """
     validate_query(catalog, q)
     as_of = resolve_as_of(cur, q.as_of)
@@ -134,13 +206,20 @@ def run_details(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, *,
         long = _grain_details(cur, catalog, q, keys, compare)
     else:
         long = _total_details(cur, catalog, q, keys, compare)
-    return _annotate(long, catalog, q, keys, _customer_attributes(cur, q, long))
+    if long.is_empty():
+        return long
+    splits = _target_splits(cur, catalog, q, keys)
+    return _annotate(long, catalog, q, keys, _customer_attributes(cur, q, long), splits)
 
 
 def _long(result: QueryResult, keys: list[str]) -> pl.DataFrame:
     frames = [
-        result.frame.select(*keys, pl.lit(m).alias("metric"), pl.col(m).cast(pl.Float64).alias("value"),
-                            pl.col(f"{m}__n").cast(pl.Int64).alias("n"))
+        result.frame.select(
+            *keys,
+            pl.lit(m).alias("metric"),
+            pl.col(m).cast(pl.Float64).alias("value"),
+            pl.col(f"{m}__n").cast(pl.Int64).alias("n"),
+        )
         for m in result.query.metrics
     ]
     return pl.concat(frames) if frames else pl.DataFrame()
@@ -153,9 +232,9 @@ def _grain_details(cur, catalog: Catalog, q: Query, keys: list[str], compare: bo
     long = _long(run_query(cur, catalog, q.replace(date_from=wide_from)), keys)
     if compare:
         for tag, offset in (("prev", _STEP[q.grain]), ("ly", _LAST_YEAR[q.grain])):
-            shifted = long.select(*keys, "metric", pl.col("value").alias(f"{tag}_value")).with_columns(
-                pl.col("period").dt.offset_by(offset)
-            )
+            shifted = long.select(
+                *keys, "metric", pl.col("value").alias(f"{tag}_value")
+            ).with_columns(pl.col("period").dt.offset_by(offset))
             long = long.join(shifted, on=[*keys, "metric"], how="left", nulls_equal=True)
     if q.date_from is not None:
         long = long.filter(pl.col("period") >= pl.lit(_period_start(q.date_from, q.grain)))
@@ -173,8 +252,14 @@ def _total_details(cur, catalog: Catalog, q: Query, keys: list[str], compare: bo
         if comparable:
             length = q.date_to - q.date_from + dt.timedelta(days=1)
             shift = length if tag == "prev" else dt.timedelta(days=364)
-            other = _long(run_query(cur, catalog, q.replace(date_from=q.date_from - shift,
-                                                             date_to=q.date_to - shift)), keys)
+            other = _long(
+                run_query(
+                    cur,
+                    catalog,
+                    q.replace(date_from=q.date_from - shift, date_to=q.date_to - shift),
+                ),
+                keys,
+            )
             other = other.select(*keys, "metric", pl.col("value").alias(f"{tag}_value"))
             long = long.join(other, on=[*keys, "metric"], how="left", nulls_equal=True)
         else:
@@ -183,45 +268,117 @@ def _total_details(cur, catalog: Catalog, q: Query, keys: list[str], compare: bo
     return long.with_columns(partial=pl.lit(partial))
 
 
-_CUSTOMER_ATTRIBUTES = ("region", "segment", "portfolio", "portfolio_manager")
+_CUSTOMER_ATTRIBUTES = tuple(d for d in CUSTOMER_DIMS if d != "customer_id")
 
 
 def _customer_attributes(cur, q: Query, long: pl.DataFrame) -> dict[str, dict[str, object]]:
     """Region, segment, portfolio... of the customers a result is about, for per-dimension targets."""
-    ids = set(long["customer_id"].drop_nulls().to_list()) if "customer_id" in long.columns else set()
+    ids = (
+        set(long["customer_id"].drop_nulls().to_list()) if "customer_id" in long.columns else set()
+    )
     ids |= {v for d, vals in q.where if d == "customer_id" and len(vals) == 1 for v in vals}
     if not ids:
         return {}
-    sql = (f"SELECT customer_id, {', '.join(_CUSTOMER_ATTRIBUTES)} FROM customers "
-           f"WHERE customer_id IN (SELECT unnest($ids::VARCHAR[]))")
+    sql = (
+        f"SELECT customer_id, {', '.join(_CUSTOMER_ATTRIBUTES)} FROM customers "
+        f"WHERE customer_id IN (SELECT unnest($ids::VARCHAR[]))"
+    )
     rows = execute(cur, Compiled(sql, {"ids": sorted(ids)}))
     return {r["customer_id"]: r for r in rows.iter_rows(named=True)}
 
 
-def _annotate(long: pl.DataFrame, catalog: Catalog, q: Query, keys: list[str],
-              customers: dict[str, dict[str, object]]) -> pl.DataFrame:
-    if long.is_empty():
-        return long
+Split = dict[tuple, list[tuple[dict[str, object], int]]]  # key -> (rule dimension values, n)
+
+
+def _target_splits(cur, catalog: Catalog, q: Query, keys: list[str]) -> dict[str, Split]:
+    """Per metric whose target differs by dimensions the result is not split by (e.g. segment):
+    the sample size of each of those dimensions' values within each result row."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name in q.metrics:
+        offered = catalog.dimensions_of(name)
+        rules = rule_dimensions(catalog.metric(name))
+        extra = tuple(d for d in rules if d in offered and d not in q.by)
+        if extra:
+            groups.setdefault(extra, []).append(name)
+    # the same groups the values were computed over (a grain's first period whole)
+    base = (
+        q.replace(date_from=_period_start(q.date_from, q.grain)) if q.grain and q.date_from else q
+    )
+    splits: dict[str, Split] = {}
+    for extra, names in groups.items():
+        frame = run_query(cur, catalog, base.replace(metrics=tuple(names), by=q.by + extra)).frame
+        for name in names:
+            split: Split = {}
+            for row in frame.select(*keys, *extra, f"{name}__n").iter_rows():
+                key, values, n = row[: len(keys)], row[len(keys) : -1], row[-1]
+                split.setdefault(key, []).append((dict(zip(extra, values)), n or 0))
+            splits[name] = split
+    return splits
+
+
+def _row_target(
+    m,
+    split: Split | None,
+    row: dict,
+    keys: list[str],
+    dims: dict[str, object],
+    on: dt.date,
+    customer: dict[str, object],
+) -> DerivedTarget:
+    """The target of one result row's population, weighted over the customers' own targets."""
+    if m.target is None:
+        return DerivedTarget(None, ())
+    subs = [({}, row["n"] or 0)] if split is None else split.get(tuple(row[k] for k in keys), [])
+    parts = []
+    for sub, n in subs:
+        value, rule = target_rule(m, on=on, dims={**dims, **sub})
+        parts.append(TargetPart(value, n, rule))
+    derived = weighted_target(parts)
+    if derived.value is None:  # nothing measured to weigh: the row's own dimensions decide
+        derived = DerivedTarget(target_for(m, on=on, dims={**customer, **dims}), ())
+    return derived
+
+
+def _annotate(
+    long: pl.DataFrame,
+    catalog: Catalog,
+    q: Query,
+    keys: list[str],
+    customers: dict[str, dict[str, object]],
+    splits: dict[str, Split],
+) -> pl.DataFrame:
     for tag in ("prev", "ly"):
         if f"{tag}_value" not in long.columns:
             long = long.with_columns(pl.lit(None, dtype=pl.Float64).alias(f"{tag}_value"))
         compared = pl.when(~pl.col("partial")).then(pl.col("value") - pl.col(f"{tag}_value"))
         long = long.with_columns(compared.alias(f"delta_{tag}")).with_columns(
-            (pl.col(f"delta_{tag}") / pl.col(f"{tag}_value").abs().replace(0, None)).alias(f"rel_{tag}")
+            (pl.col(f"delta_{tag}") / pl.col(f"{tag}_value").abs().replace(0, None)).alias(
+                f"rel_{tag}"
+            )
         )
     fixed = {d: vals[0] for d, vals in q.where if len(vals) == 1}
-    targets, statuses, significant = [], [], []
+    targets, notes, statuses, significant = [], [], [], []
     for row in long.iter_rows(named=True):
-        m = catalog.metric(row["metric"])
+        name = row["metric"]
+        m = catalog.metric(name)
         on = row.get("period") or q.date_to or q.as_of
         dims = {**fixed, **{k: row[k] for k in keys if k != "period"}}
-        dims = {**customers.get(dims.get("customer_id"), {}), **dims}
-        target = target_for(m, on=on, dims=dims)
-        targets.append(target)
-        statuses.append(status(m, row["value"], target))
+        customer = customers.get(dims.get("customer_id"), {})
+        target = _row_target(m, splits.get(name), row, keys, dims, on, customer)
+        targets.append(target.value)
+        notes.append(target.describe(m.format, _noun(catalog, name)))
+        statuses.append(status(m, row["value"], target.value))
         significant.append(row["n"] is not None and row["n"] >= m.min_sample)
     return long.with_columns(
         pl.Series("target", targets, dtype=pl.Float64),
+        pl.Series("target_note", notes, dtype=pl.String),
         pl.Series("status", statuses, dtype=pl.String),
         pl.Series("significant", significant, dtype=pl.Boolean),
     )
+
+
+def _noun(catalog: Catalog, name: str) -> str | None:
+    """What a metric's n counts, e.g. 'measured orders' (its model's label); None for a derived
+    metric, whose n is the smallest of its parts' counts."""
+    m = catalog.metric(name)
+    return None if isinstance(m, DerivedMetric) else catalog.models[m.model].spec.label.lower()

@@ -31,6 +31,12 @@ class Settings(Strict):
     fcr_window_hours: int = Field(
         168, ge=1, le=24 * 90, description="Repeat-contact window for FCR."
     )
+    stale_after_days: int = Field(
+        3,
+        ge=0,
+        le=366,
+        description="Pages warn when the newest data is more than this many days behind today.",
+    )
 
 
 class Dimension(Strict):

@@ -58,7 +58,8 @@ def settings_params(catalog: Catalog, as_of: dt.date) -> dict[str, object]:
 def model_ctes(catalog: Catalog, models: list[str], stored: frozenset[str] = frozenset()) -> str:
     """A WITH clause defining the models: read from their stored table, or computed live."""
     parts = [
-        f"{name} AS (SELECT * FROM {STORED_SCHEMA}.{name})" if name in stored
+        f"{name} AS (SELECT * FROM {STORED_SCHEMA}.{name})"
+        if name in stored
         else f"{name} AS (\n{catalog.models[name].spec.sql.strip()}\n)"
         for name in catalog.model_order(models, stop_at=stored)
     ]
@@ -85,7 +86,10 @@ def _count_sql(filt: str | None) -> str:
 def _parts(name: str, m: SimpleMetric | RatioMetric) -> dict[str, str]:
     """Additive parts of a base metric, as aggregate expressions over its model."""
     if isinstance(m, SimpleMetric):
-        return {f"{name}__val": _agg_sql(m.agg, m.expr, m.filter), f"{name}__n": _count_sql(m.filter)}
+        return {
+            f"{name}__val": _agg_sql(m.agg, m.expr, m.filter),
+            f"{name}__n": _count_sql(m.filter),
+        }
     return {
         f"{name}__num": _agg_sql(m.numerator.agg, m.numerator.expr, m.numerator.filter),
         f"{name}__den": _agg_sql(m.denominator.agg, m.denominator.expr, m.denominator.filter),
@@ -104,22 +108,37 @@ def value_sql(catalog: Catalog, name: str) -> str:
         return f"{scale}{name}__num / NULLIF({name}__den, 0)"
     tree = parse_sql(m.formula)
     tree = tree.transform(
-        lambda node: parse_sql(f"({value_sql(catalog, node.name)})") if isinstance(node, exp.Column) else node
+        lambda node: (
+            parse_sql(f"({value_sql(catalog, node.name)})")
+            if isinstance(node, exp.Column)
+            else node
+        )
     )
     tree = tree.transform(
-        lambda node: exp.Div(this=node.this, expression=exp.func("NULLIF", node.expression, exp.Literal.number(0)))
-        if isinstance(node, exp.Div) else node
+        lambda node: (
+            exp.Div(
+                this=node.this,
+                expression=exp.func("NULLIF", node.expression, exp.Literal.number(0)),
+            )
+            if isinstance(node, exp.Div)
+            else node
+        )
     )
     return tree.sql(DIALECT)
 
 
 def n_sql(catalog: Catalog, name: str) -> str:
+    """A metric's sample size; a derived one rests on the smallest of its parts' (a group
+    without rows of one part, e.g. contacts with no customer and so no orders, has n = 0)."""
     bases = catalog.base_metrics(name)
-    return f"{bases[0]}__n" if len(bases) == 1 else "least(" + ", ".join(f"{b}__n" for b in bases) + ")"
+    if len(bases) == 1:
+        return f"{bases[0]}__n"
+    return "least(" + ", ".join(f"coalesce({b}__n, 0)" for b in bases) + ")"
 
 
-def _model_select(catalog: Catalog, model: str, metrics: list[str], q: Query,
-                  params: dict[str, object]) -> str:
+def _model_select(
+    catalog: Catalog, model: str, metrics: list[str], q: Query, params: dict[str, object]
+) -> str:
     spec = catalog.models[model].spec
     keys = _group_columns(q, spec.date)
     aggs: dict[str, str] = {}
@@ -154,7 +173,9 @@ def _conditions(q: Query, date_col: str, params: dict[str, object]) -> list[str]
     return conds
 
 
-def compile_query(catalog: Catalog, q: Query, as_of: dt.date, stored: frozenset[str] = frozenset()) -> Compiled:
+def compile_query(
+    catalog: Catalog, q: Query, as_of: dt.date, stored: frozenset[str] = frozenset()
+) -> Compiled:
     """One statement answering ``q``; names in ``q`` must already be validated."""
     params = settings_params(catalog, as_of)
     by_model: dict[str, list[str]] = {}
@@ -163,7 +184,10 @@ def compile_query(catalog: Catalog, q: Query, as_of: dt.date, stored: frozenset[
             model = catalog.metric(base).model
             if base not in by_model.setdefault(model, []):
                 by_model[model].append(base)
-    parts = [f"part_{m} AS (\n{_model_select(catalog, m, ms, q, params)}\n)" for m, ms in by_model.items()]
+    parts = [
+        f"part_{m} AS (\n{_model_select(catalog, m, ms, q, params)}\n)"
+        for m, ms in by_model.items()
+    ]
     keys = (["period"] if q.grain else []) + list(q.by)
     part_cols = [c for ms in by_model.values() for b in ms for c in _parts(b, catalog.metric(b))]
     union = "\nUNION ALL BY NAME\n".join(f"SELECT * FROM part_{m}" for m in by_model)
@@ -177,15 +201,24 @@ def compile_query(catalog: Catalog, q: Query, as_of: dt.date, stored: frozenset[
             outputs += [f"{name}__num", f"{name}__den"]
     order = f"\nORDER BY {', '.join(f'{k} NULLS LAST' for k in keys)}" if keys else ""
     sql = (
-        f"{model_ctes(catalog, list(by_model), stored)},\n" + ",\n".join(parts)
+        f"{model_ctes(catalog, list(by_model), stored)},\n"
+        + ",\n".join(parts)
         + f",\ncombined AS (\nSELECT {combined} FROM ({union}){group}\n)"
         + f"\nSELECT {', '.join([*keys, *outputs])}\nFROM combined{order}"
     )
     return Compiled(sql, used_params(sql, params))
 
 
-def compile_rows(catalog: Catalog, metric: str, q: Query, as_of: dt.date, *, failing: bool,
-                 limit: int | None, stored: frozenset[str] = frozenset()) -> Compiled:
+def compile_rows(
+    catalog: Catalog,
+    metric: str,
+    q: Query,
+    as_of: dt.date,
+    *,
+    failing: bool,
+    limit: int | None,
+    stored: frozenset[str] = frozenset(),
+) -> Compiled:
     """The records behind a metric value: its model's rows that count in it."""
     base = catalog.base_metrics(metric)[0]
     m = catalog.metric(base)
@@ -199,8 +232,10 @@ def compile_rows(catalog: Catalog, metric: str, q: Query, as_of: dt.date, *, fai
         conds.append(_failing_condition(catalog, base, m))
     columns = list(dict.fromkeys([*m.drill_columns] or ["*"]))
     where = f"\nWHERE {' AND '.join(conds)}" if conds else ""
-    sql = (f"{model_ctes(catalog, [m.model], stored)}\nSELECT {', '.join(columns)}\nFROM {m.model}{where}"
-           f"\nORDER BY {spec.date} DESC, {', '.join(spec.key)}")
+    sql = (
+        f"{model_ctes(catalog, [m.model], stored)}\nSELECT {', '.join(columns)}\nFROM {m.model}{where}"
+        f"\nORDER BY {spec.date} DESC, {', '.join(spec.key)}"
+    )
     if limit is not None:
         params["limit"] = limit
         sql += "\nLIMIT $limit"

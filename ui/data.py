@@ -23,15 +23,17 @@ import streamlit as st
 from connectors import health
 from connectors.errors import ConnectorError
 from connectors.warehouse import Warehouse, default_db_path
+from metrics import clock, home
 from metrics.catalog import Catalog, load_catalog
 from metrics.contributors import miss_contributors
 from metrics.customers import customer_dimension_values
+from metrics.errors import ConfigError
 from metrics.funnel import promise_funnel, reason_mix
 from metrics.query import default_as_of, fetch_rows, run_details, run_query
 from metrics.satisfaction import satisfaction_by_otif
+from metrics.spec import Settings
 from metrics.sqlgen import Query
 
-DEFAULT_CONFIG = "config/metrics.yaml"
 
 
 def gather(*jobs: Callable[[], object]) -> list:
@@ -41,13 +43,16 @@ def gather(*jobs: Callable[[], object]) -> list:
     a page's queries overlap instead of queueing. The first failure is raised
     here, in the page's thread, where ``guarded`` turns it into a message.
     """
-    with ThreadPoolExecutor(max_workers=max(len(jobs), 1), thread_name_prefix="northstar-query") as pool:
+    with ThreadPoolExecutor(
+        max_workers=max(len(jobs), 1), thread_name_prefix="northstar-query"
+    ) as pool:
         futures = [pool.submit(job) for job in jobs]
         return [f.result() for f in futures]
 
 
 def config_path() -> Path:
-    return Path(os.environ.get("NORTHSTAR_CONFIG") or DEFAULT_CONFIG)
+    """``$NORTHSTAR_CONFIG``, else the project folder's metrics.yaml (see ``metrics.home``)."""
+    return Path(os.environ.get("NORTHSTAR_CONFIG") or home.metrics_config())
 
 
 def _stamp(path: Path) -> str:
@@ -115,11 +120,25 @@ def catalog_of(src: Source) -> Catalog:
     return _catalog(src.config, src.config_stamp)
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def as_of(src: Source) -> dt.date | None:
-    """The default as-of date, or None when the warehouse holds no dated rows."""
+    """The default as-of date (never after today), or None when the warehouse holds no dated rows."""
+    return _as_of(src, clock.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
+def _as_of(src: Source, today: dt.date) -> dt.date | None:
     with cursor(src) as cur:
-        return default_as_of(cur)
+        return default_as_of(cur, today)
+
+
+def staleness(as_of_day: dt.date) -> health.Staleness:
+    """How far data as of ``as_of_day`` lags behind today, against ``settings.stale_after_days``
+    (the default when the config cannot be read: the page reports that problem itself)."""
+    try:
+        days = catalog().spec.settings.stale_after_days
+    except ConfigError:
+        days = Settings().stale_after_days
+    return health.staleness(as_of_day, clock.today(), days)
 
 
 @st.cache_data(show_spinner=False, max_entries=2048, hash_funcs=_KEYS)

@@ -273,6 +273,7 @@ _DETAIL_COLUMNS = {
     "delta_ly",
     "rel_ly",
     "target",
+    "target_note",
     "status",
     "significant",
 }

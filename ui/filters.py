@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from metrics import clock
 from metrics.periods import (
     last_complete_period,
     period_end,
@@ -24,6 +25,7 @@ from ui import format as fmt
 from ui.guard import WAREHOUSE_ERRORS
 
 GRAINS = ("week", "month", "quarter")
+LATEST = "latest"  # the period choice that follows the data: its latest complete period
 HISTORY = {"week": 104, "month": 24, "quarter": 8}
 DIMENSIONS = ("region", "segment", "portfolio")
 
@@ -37,6 +39,7 @@ class View:
     start: dt.date
     end: dt.date
     as_of: dt.date
+    latest: bool = False  # chosen as "the latest complete period", not as a date
 
     @property
     def partial(self) -> bool:
@@ -73,10 +76,16 @@ class View:
 
 
 def _reset_period() -> None:
-    """On a new period type, review its last complete period."""
-    s = st.session_state
-    as_of = s.get("_as_of") or dt.date.today()
-    s["period"] = last_complete_period(as_of, s.get("grain") or "week").isoformat()
+    """On a new period type, review its latest complete period (the selectbox's first option,
+    so the widget has no default value of its own to conflict with this one)."""
+    st.session_state["period"] = LATEST
+
+
+def latest_label(as_of: dt.date, grain: str, *, stale: bool = False) -> str:
+    """'Latest complete week (Week 46 · 9–15 Nov 2026)'; '… in the data' when the data is stale."""
+    start = last_complete_period(as_of, grain)
+    where = " in the data" if stale else ""
+    return f"Latest complete {grain}{where} ({fmt.period_label(start, period_end(start, grain), grain)})"
 
 
 def _warn_bad_param(name: str, allowed: list[str], what: str) -> None:
@@ -98,8 +107,7 @@ def sidebar() -> None:
             options = {d: data.dimension_values(src, d) for d in DIMENSIONS}
         except WAREHOUSE_ERRORS:  # the page itself explains what is wrong with the warehouse
             known, options = None, {d: [] for d in DIMENSIONS}
-        as_of = known or dt.date.today()
-        st.session_state["_as_of"] = as_of
+        as_of = known or clock.today()
         st.session_state["_url_notes"] = []
         for dim in DIMENSIONS:
             st.multiselect(
@@ -118,31 +126,39 @@ def sidebar() -> None:
             or "week"
         )
         starts = [d.isoformat() for d in recent_periods(as_of, grain, HISTORY[grain])]
-        default = last_complete_period(as_of, grain).isoformat()
-        _warn_bad_param("period", starts, "period")
-        st.selectbox(
-            f"{grain.capitalize()} starting",
-            starts,
-            index=starts.index(default) if default in starts else 0,
-            key="period",
-            bind="query-params",
+        _warn_bad_param("period", [LATEST, *starts], "period")
+        stale = known is not None and data.staleness(known).stale
+        # options are the URL's words ("latest" or the period's first day): a bound widget
+        # writes the option's label into the link, so no format_func here
+        chosen = st.selectbox(
+            f"{grain.capitalize()} starting", [LATEST, *starts], key="period", bind="query-params"
         )
+        if chosen in starts:
+            st.caption(_period_option(chosen, grain))
+        else:
+            st.caption(latest_label(as_of, grain, stale=stale))
         st.caption(f"Data as of **{known:%a %d %b %Y}**" if known else "No data loaded yet")
+
+
+def _period_option(start: str, grain: str) -> str:
+    day = dt.date.fromisoformat(start)
+    return fmt.period_label(day, period_end(day, grain), grain)
 
 
 def current_view(as_of: dt.date) -> View:
     """The view the sidebar's filters describe, for data as of ``as_of``."""
     s = st.session_state
     grain = s.get("grain") or "week"
+    chosen = s.get("period") or LATEST
     try:
-        start = dt.date.fromisoformat(s.get("period") or "")
-    except ValueError:
-        start = last_complete_period(as_of, grain)
+        start, latest = dt.date.fromisoformat(chosen), False
+    except ValueError:  # "latest", or a value the sidebar already reported as unknown
+        start, latest = last_complete_period(as_of, grain), True
     start = period_start(start, grain)
     where = tuple((d, tuple(s[d])) for d in DIMENSIONS if s.get(d))
-    return View(where, grain, start, period_end(start, grain), as_of)
+    return View(where, grain, start, period_end(start, grain), as_of, latest)
 
 
-def url_notes() -> None:
-    for note in st.session_state.get("_url_notes", []):
-        st.warning(note)
+def url_notes() -> list[str]:
+    """Plain-text notes about link values the sidebar did not know (they quote the URL: escape)."""
+    return list(st.session_state.get("_url_notes", []))

@@ -17,7 +17,8 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from metrics import clock, periods
+from connectors import health
+from metrics import periods
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
 from ui import data, wall_chart
@@ -25,7 +26,6 @@ from ui import format as fmt
 
 REFRESH = (300, 30, 3600)  # seconds between re-draws: default, min, max
 RELOAD_HOURS = (6.0, 0.5, 72.0)  # hours between full page reloads: default, min, max
-STALE_AFTER_DAYS = 3  # the default of settings.stale_after_days in metrics.yaml
 WEEKS = 13
 MULTIPLES = {  # the North Star and its drivers, per split (site is known on lines only)
     "region": ("otif", "on_time", "in_full"),
@@ -94,29 +94,6 @@ def settings() -> Settings:
 
 
 @dataclass(frozen=True)
-class Staleness:
-    """How far the newest data lags behind today."""
-
-    as_of: dt.date
-    today: dt.date
-    limit: int  # days behind today still called fresh
-
-    @property
-    def days_behind(self) -> int:
-        return (self.today - self.as_of).days
-
-    @property
-    def stale(self) -> bool:
-        return self.days_behind > self.limit
-
-
-def staleness(catalog: Catalog, as_of: dt.date) -> Staleness:
-    """As-of against today (``metrics.clock``) with ``settings.stale_after_days``."""
-    limit = getattr(catalog.spec.settings, "stale_after_days", STALE_AFTER_DAYS)
-    return Staleness(as_of, clock.today(), int(limit))
-
-
-@dataclass(frozen=True)
 class Board:
     """Everything the wall shows, computed for one warehouse version."""
 
@@ -126,7 +103,7 @@ class Board:
     multiples: pl.DataFrame  # run_details by week and split, 13 weeks
     causes: pl.DataFrame  # the promise funnel of this week, with owner and open
     fresh: pl.DataFrame  # per extract: latest date, last loaded
-    age: Staleness
+    age: health.Staleness
 
 
 def week_query(metrics: tuple[str, ...], as_of: dt.date, where, by: tuple[str, ...] = ()) -> Query:
@@ -153,7 +130,7 @@ def board(src: data.Source, catalog: Catalog, as_of: dt.date, where, by: str) ->
         readable_weeks(multiples),
         funnel,
         fresh,
-        staleness(catalog, as_of),
+        data.staleness(as_of),
     )
 
 

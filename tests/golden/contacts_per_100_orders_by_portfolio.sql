@@ -144,6 +144,6 @@ SELECT period, portfolio, max(measured_orders__val) AS measured_orders__val, max
 UNION ALL BY NAME
 SELECT * FROM part_contacts) GROUP BY ALL
 )
-SELECT period, portfolio, 100 * (COALESCE(contacts__val, 0)) / NULLIF((COALESCE(measured_orders__val, 0)), 0) AS contacts_per_100_orders, least(measured_orders__n, contacts__n) AS contacts_per_100_orders__n
+SELECT period, portfolio, 100 * (COALESCE(contacts__val, 0)) / NULLIF((COALESCE(measured_orders__val, 0)), 0) AS contacts_per_100_orders, least(coalesce(measured_orders__n, 0), coalesce(contacts__n, 0)) AS contacts_per_100_orders__n
 FROM combined
 ORDER BY period NULLS LAST, portfolio NULLS LAST
