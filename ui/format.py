@@ -78,6 +78,32 @@ def label_missing(frame: pl.DataFrame, dims: tuple[str, ...] | list[str]) -> pl.
     )
 
 
+def escape_markdown(text: str) -> str:
+    """Outside text (a value, an error message) shown literally inside a markdown element:
+    no link, image, emphasis, colour directive or HTML can come of it."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~:$=])", r"\\\1", text)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(frame: pl.DataFrame) -> str:
+    """A frame as CSV that no spreadsheet runs: text cells starting with = + - @ tab or CR get a
+    leading single quote (OWASP's advice against CSV injection); numbers and dates stay as they are."""
+    text_cols = [c for c, t in frame.schema.items() if t == pl.String]
+    safe = frame.with_columns(
+        pl.when(_starts_risky(c)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text_cols
+    )
+    return safe.write_csv()
+
+
+def _starts_risky(col: str) -> pl.Expr:
+    return pl.any_horizontal(pl.col(col).str.starts_with(p) for p in _FORMULA_START).fill_null(
+        False
+    )
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 pair', '2 pairs', '1,204 entries' (``many`` for irregular plurals)."""
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
