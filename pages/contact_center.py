@@ -23,7 +23,7 @@ with guarded():
         if by_queue.height
         else ()
     )
-    by_queue = fmt.label_missing(by_queue, ["queue"])
+    by_queue = cc.queue_rows(by_queue)
     totals = data.details(ctx.src, view.query(*(m for row in cc.TILES for m in row if m != "csat")))
     after_calls = (
         data.details(ctx.src, view.query("csat", where=view.where + (("queue", queues),)))

@@ -84,6 +84,7 @@ with guarded():
         hide_index=True,
         width="stretch",
         height=520,
+        placeholder=fmt.DASH,
         column_config={
             "date": st.column_config.DateColumn("Date"),
             "kind": "What",

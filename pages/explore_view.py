@@ -89,6 +89,7 @@ with guarded():
         key=f"explore_table_{explore.nonce()}",
         width="stretch",
         height="auto" if shown.height <= 12 else 420,
+        placeholder=fmt.DASH,
     )
     st.download_button(
         "Aggregate as CSV",
@@ -132,13 +133,14 @@ with guarded():
         hide_index=True,
         width="stretch",
         height=320,
+        placeholder=fmt.DASH,
     )
     st.caption(
         f"{fmt.plural(records.height, 'record')}"
         f"{' (of the first 1,000)' if fetched.height >= 1000 else ''}, "
         "columns: the metric's drill columns; a customer id opens the customer's page."
     )
-    if pick.is_no_value(dim) and dim not in fetched.columns:
+    if pick.is_no_value(dim) and explore.narrow_records(fetched, dim, pick) is fetched:
         st.caption(
             f"The records do not show {fmt.escape_markdown(dim)}: listed are those of the whole view."
         )

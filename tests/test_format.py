@@ -37,7 +37,11 @@ def test_money_totals_are_whole_units_and_money_ratios_keep_cents():
     assert fmt.value(200_768.90, fmt.WHOLE_MONEY) == f"{fmt.CURRENCY}200,769"
     assert fmt.value(12.4, "money") == f"{fmt.CURRENCY}12.40"
     assert fmt.value(-0.001, "money") == f"{fmt.CURRENCY}0.00"
+    assert fmt.value(1234.56, "money") == f"{fmt.CURRENCY}1,235"  # a total: no cents
+    assert fmt.value(999.5, "money") == f"{fmt.CURRENCY}999.50"
+    assert fmt.delta(-2500.4, "money") == f"-{fmt.CURRENCY}2,500"
     assert fmt.axis_format(fmt.WHOLE_MONEY) == ",.0f"
+    assert fmt.axis_format("money") == ",.2~f"  # 80,000 on an axis, not 80,000.00
 
 
 @pytest.mark.parametrize("v", [None, float("nan"), "", "None", "  "])

@@ -21,7 +21,7 @@ from metrics.sqlgen import Query
 from ui import charts, data
 from ui import format as fmt
 from ui.filters import View
-from ui.portfolios import SHORT, Scores
+from ui.portfolios import Scores
 
 TILES = (
     ("aht_sec", "fcr_agent", "fcr", "csat"),
@@ -130,7 +130,10 @@ def trap_grid(frame: pl.DataFrame, catalog: Catalog) -> None:
     for row, name in enumerate(TRAP):
         rows = frame.filter(pl.col("metric") == name)
         domain = _domain(rows)
-        for col, (place, queue) in enumerate(zip(st.columns(len(queues), gap="small"), queues)):
+        m = catalog.metric(name)
+        unit = " (seconds)" if m.format == "duration" else ""
+        st.markdown(f"**{fmt.escape_markdown(m.label)}**{unit}")  # the row's heading, in full
+        for place, queue in zip(st.columns(len(queues), gap="small"), queues):
             with place:
                 chart = trap_cell(
                     rows.filter(pl.col("queue") == queue),
@@ -138,7 +141,6 @@ def trap_grid(frame: pl.DataFrame, catalog: Catalog) -> None:
                     name,
                     domain,
                     title=queue if row == 0 else None,
-                    y_title=col == 0,
                 )
                 st.altair_chart(chart, width="stretch")
 
@@ -159,12 +161,10 @@ def trap_cell(
     domain: list[float] | None,
     *,
     title: str | None,
-    y_title: bool,
 ) -> alt.LayerChart:
     """One queue's monthly values of one metric, its target dashed."""
     m = catalog.metric(name)
     axis = fmt.axis_format(m.format) if m.format != "duration" else ",.0f"
-    label = SHORT.get(name, m.label) + (" (s)" if m.format == "duration" else "")
     base = alt.Chart(frame).encode(
         x=alt.X("period:T", title=None, axis=alt.Axis(format="%b", tickCount=4, labelFlush=True))
     )
@@ -172,9 +172,9 @@ def trap_cell(
     line = base.mark_line(point=True, color=charts.BLUE).encode(
         y=alt.Y(
             "value:Q",
-            title=label if y_title else None,
+            title=None,
             scale=scale,
-            axis=alt.Axis(format=axis, tickCount=4, titleFontSize=13, labelFontSize=12),
+            axis=alt.Axis(format=axis, tickCount=4, labelFontSize=12),
         ),
         tooltip=[
             alt.Tooltip("queue:N", title="Queue"),
@@ -190,6 +190,16 @@ def trap_cell(
             title=alt.TitleParams(title, fontSize=15, fontWeight="bold", anchor="middle")
         )
     return chart.configure_view(stroke=None)
+
+
+def queue_rows(by_queue: pl.DataFrame) -> pl.DataFrame:
+    """Per-queue rows; contacts that reached no queue as their own row, so the contacts add up.
+    (Survey answers not about a contact also carry no queue: they are not a row here.)"""
+    no_queue = by_queue.filter(pl.col("queue").is_null())
+    contacts = no_queue.filter(pl.col("metric") == "contacts")["value"].sum() or 0
+    if not contacts:
+        return by_queue.filter(pl.col("queue").is_not_null())
+    return fmt.label_missing(by_queue, ["queue"])
 
 
 def agent_scores(s: Scores) -> Scores:

@@ -16,6 +16,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.catalog import Catalog, did_you_mean
+from metrics.customers import CUSTOMER_DIMS
 from metrics.spec import MetricBase
 from metrics.sqlgen import Query
 from ui import charts, customer_data
@@ -200,8 +201,12 @@ def records_query(agg: Query, dim: str | None, pick: Pick) -> Query:
 
 def narrow_records(records: pl.DataFrame, dim: str | None, pick: Pick) -> pl.DataFrame:
     """The records of a picked '(no customer)'-style row: those without a value for ``dim``."""
-    if pick.is_no_value(dim) and dim in records.columns:
+    if not pick.is_no_value(dim):
+        return records
+    if dim in records.columns:
         return records.filter(pl.col(dim).is_null())
+    if dim in CUSTOMER_DIMS and "customer_id" in records.columns:  # no customer, no region
+        return records.filter(pl.col("customer_id").is_null())
     return records
 
 

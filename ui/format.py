@@ -126,7 +126,7 @@ def value(v: float | None, fmt: str) -> str:
     if fmt == "duration":
         return duration(v)
     if fmt in ("money", WHOLE_MONEY):
-        digits = 0 if fmt == WHOLE_MONEY else 2
+        digits = _money_digits(v, fmt)
         return f"{_sign(v, digits, negative_only=True)}{CURRENCY}{abs(v):,.{digits}f}"
     if fmt == "score":
         return f"{v:+.0f}"
@@ -154,11 +154,17 @@ def delta(d: float | None, fmt: str) -> str | None:
     if fmt == "duration":
         return _sign(d, 0) + duration(abs(d))
     if fmt in ("money", WHOLE_MONEY):
-        digits = 0 if fmt == WHOLE_MONEY else 2
+        digits = _money_digits(d, fmt)
         return f"{_sign(d, digits)}{CURRENCY}{abs(d):,.{digits}f}"
     if fmt in ("score", "integer"):
         return f"{_sign(d, 0)}{abs(d):,.0f}"
     return f"{_sign(d, 1)}{abs(d):,.1f}"
+
+
+def _money_digits(v: float, fmt: str) -> int:
+    """Cents for amounts per order or contact (€12.40); whole units for totals (WHOLE_MONEY, or
+    any amount of 1,000 or more: €200,769), where cents are noise."""
+    return 0 if fmt == WHOLE_MONEY or abs(v) >= 1000 else 2
 
 
 def _sign(x: float, digits: int, *, negative_only: bool = False) -> str:
@@ -174,7 +180,7 @@ def axis_format(fmt: str) -> str:
     """A d3 format for chart axes and tooltips."""
     return {
         "percent": ".0%",
-        "money": ",.2f",
+        "money": ",.2~f",
         WHOLE_MONEY: ",.0f",
         "integer": ",.0f",
         "score": "+.0f",
