@@ -127,14 +127,15 @@ with guarded():
         customer_data.directory(ctx.src, view.as_of),
     )
     shown_records, records_config = explore.records_table(records)
-    st.dataframe(
-        shown_records,
-        column_config=records_config,
-        hide_index=True,
-        width="stretch",
-        height=320,
-        placeholder=fmt.DASH,
-    )
+    with st.container(key="explore_records"):  # a listing may scroll sideways, its ids pinned
+        st.dataframe(
+            shown_records,
+            column_config=records_config,
+            hide_index=True,
+            width="stretch",
+            height=320,
+            placeholder=fmt.DASH,
+        )
     st.caption(
         f"{fmt.plural(records.height, 'record')}"
         f"{' (of the first 1,000)' if fetched.height >= 1000 else ''}, "

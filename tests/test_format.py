@@ -136,3 +136,21 @@ def test_period_labels_carry_the_year(start, end, grain, label):
 )
 def test_period_captions_carry_the_year(start, grain, caption):
     assert fmt.period_caption(start, grain) == caption
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[x](https://evil.example) ![p](https://evil.example/p.png)",
+        "https://evil.example",
+        "www.evil.example",
+        "mail me: a@evil.example",
+        ":red[alarm] **bold** <b>html</b> `code`",
+    ],
+)
+def test_escaped_text_has_no_markdown_or_autolink_left(raw):
+    out = fmt.escape_markdown(raw)
+    assert "://" not in out and "www." not in out.lower() and "a@" not in out
+    assert out.replace("\u2060", "").replace("\\", "") == raw.replace("\\", "")
+    for ch in "[]()*`<>:!":
+        assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == ch)

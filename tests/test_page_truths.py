@@ -218,29 +218,35 @@ def test_readable_timeline_cases():
 EVIL = "[x](https://evil.example) ![p](https://evil.example/p.png)"
 
 
-def test_a_customer_name_is_shown_as_text_never_markdown(demo_db, tmp_path):
+def evil_copy(db, tmp_path):
+    """A copy of the warehouse whose first at-risk customer has a name full of markdown."""
     import shutil
 
-    db = tmp_path / "evil.duckdb"
-    shutil.copy(demo_db, db)
-    cid = some_customer(db)
-    con = Warehouse(db)
-    con.close() if hasattr(con, "close") else None
     import duckdb
 
-    raw = duckdb.connect(str(db))
-    raw.execute("UPDATE customers SET name = ? WHERE customer_id = ?", [EVIL, cid])
-    raw.close()
+    copy = tmp_path / "evil.duckdb"
+    shutil.copy(db, copy)
+    cid = some_customer(copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("UPDATE customers SET name = ? WHERE customer_id = ?", [EVIL, cid])
+    finally:
+        con.close()
+    return copy, cid
+
+
+def test_a_customer_name_is_shown_as_text_never_markdown(demo_db, tmp_path):
+    db, cid = evil_copy(demo_db, tmp_path)
     at = run_page("pages/customer.py", db, {"customer_id": cid})
     heading = at.subheader[0].value
-    assert "](" not in heading.replace("\\](", "").replace("\\(", "")  # no live link syntax
-    assert heading.startswith(fmt.escape_markdown(EVIL))
+    assert heading.startswith(fmt.escape_markdown(EVIL))  # every markdown character escaped
+    assert "](" not in heading.replace("\\]\\(", "")
 
 
 def test_an_unknown_customer_id_in_the_link_is_shown_as_text(demo_db):
     at = run_page("pages/customer.py", demo_db, {"customer_id": "[Sign in](https://evil.example)"})
     warning = at.warning[0].value
-    assert "\\[Sign in\\]\\(https\\://evil\\.example\\)" in warning
+    assert fmt.escape_markdown("[Sign in](https://evil.example)") in warning
 
 
 # ---- errors -------------------------------------------------------------------------------------

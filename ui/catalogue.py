@@ -55,7 +55,7 @@ REASON_COLUMNS = {
     "rule": st.column_config.TextColumn("Rule"),
     "column": st.column_config.TextColumn("Column"),
     "rows": st.column_config.NumberColumn("Rows", format=_N),
-    "example": st.column_config.TextColumn("Example message", width="large"),
+    "example": st.column_config.TextColumn("Example message", width=300),
 }
 REJECTED_COLUMNS = {
     "file": st.column_config.TextColumn("File", width="medium"),
@@ -64,8 +64,8 @@ REJECTED_COLUMNS = {
     "rule": st.column_config.TextColumn("Rule"),
     "column": st.column_config.TextColumn("Column"),
     "value": st.column_config.TextColumn("Value"),
-    "message": st.column_config.TextColumn("Message", width="large"),
-    "raw": st.column_config.TextColumn("Raw row", width="large"),
+    "message": st.column_config.TextColumn("Message", width=260),
+    "raw": st.column_config.TextColumn("Raw row", width=200),
 }
 FRESHNESS_COLUMNS = {
     "extract": st.column_config.TextColumn("Extract"),

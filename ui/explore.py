@@ -229,12 +229,20 @@ def records_table(records: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
         if t == pl.Date
     }
     shown = fmt.dash_nulls(records.drop("customer_id", strict=False))
+    if records.width:  # the record's own id stays in view when the table scrolls sideways
+        first = records.columns[0]
+        config.setdefault(first, st.column_config.Column(first, pinned=True))
     if "customer_id" in records.columns:
         links = customer_data.with_links(records.select("customer_id"))["customer_id"]
         shown = shown.with_columns(links)
         shown = shown.select(records.columns)
-        config["customer_id"] = customer_data.LINK_COLUMN
-        config["customer_name"] = st.column_config.TextColumn("Customer name")
+        config["customer_id"] = st.column_config.LinkColumn(
+            "customer_id",
+            display_text=r"customer_id=(.*)$",
+            help="Open the customer's page",
+            pinned=True,
+        )
+        config["customer_name"] = st.column_config.TextColumn("customer_name", pinned=True)
     return shown, config
 
 
@@ -345,16 +353,23 @@ def table(
         "score": "%+.0f",
         "duration": "%,.0f s",
     }.get(form, "%,.2f")
+    # Widths in pixels: every column fits the page at 1366 px, nothing scrolls sideways.
     config = {
-        "value": st.column_config.NumberColumn(m.label, format=number),
-        "prev_value": st.column_config.NumberColumn("Previous period", format=number),
-        "ly_value": st.column_config.NumberColumn("Last year", format=number),
-        "target": st.column_config.NumberColumn("Target", format=number),
-        "n": st.column_config.NumberColumn("Sample", format="%,d"),
-        "status": st.column_config.TextColumn("Status"),
-        "period": st.column_config.DateColumn("Period from", format="YYYY-MM-DD"),
-        "sample": st.column_config.TextColumn("Sample note"),
+        "value": st.column_config.NumberColumn(m.label, format=number, width=110),
+        "prev_value": st.column_config.NumberColumn(
+            "Previous", format=number, width=85, help="The previous period"
+        ),
+        "ly_value": st.column_config.NumberColumn(
+            "Last year", format=number, width=85, help="The same period a year before"
+        ),
+        "target": st.column_config.NumberColumn("Target", format=number, width=70),
+        "n": st.column_config.NumberColumn("Sample", format="%,d", width=70),
+        "status": st.column_config.TextColumn("Status", width=95),
+        "period": st.column_config.DateColumn("Period from", format="YYYY-MM-DD", width=95),
+        "sample": st.column_config.TextColumn("Sample note", width=120),
     }
+    if frame["significant"].all():  # no small sample: no note column
+        shown = shown.drop("sample")
     config.update(
         {
             k: st.column_config.TextColumn(catalog.spec.dimensions[k].label)

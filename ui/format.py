@@ -80,7 +80,11 @@ def label_missing(frame: pl.DataFrame, dims: tuple[str, ...] | list[str]) -> pl.
 
 def escape_markdown(text: str) -> str:
     """Outside text (a value, an error message) shown literally inside a markdown element:
-    no link, image, emphasis, colour directive or HTML can come of it."""
+    no link, image, emphasis, colour directive or HTML can come of it. Markdown escapes do not
+    stop autolinks (the renderer links any 'https://', 'www.' or e-mail address in plain text),
+    so an invisible word joiner (U+2060) breaks those patterns."""
+    text = text.replace("://", ":\u2060//").replace("@", "\u2060@")
+    text = re.sub(r"(?i)\b(www)\.", "\\1\u2060.", text)
     return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~:$=])", r"\\\1", text)
 
 
