@@ -275,3 +275,76 @@ def test_the_app_hides_tracebacks_from_users():
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
+
+
+# ---- the server root, written into the page -----------------------------------------------------
+
+
+def call(app, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[dict, bytes, list]:
+    """One GET through an ASGI app: the response start, its body and every message sent."""
+    import asyncio
+
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": path, "headers": headers}
+
+    async def run():
+        await app(scope, receive, send)
+
+    asyncio.run(run())
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start, body, sent
+
+
+def inner_app(content_type: bytes, body: bytes, seen: list):
+    async def app(scope, receive, send):
+        seen.append(dict(scope["headers"]))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"etag", b'"abc"'),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def test_a_deep_link_page_names_the_server_root():
+    from ui.base_url import BaseUrlHint
+
+    seen: list = []
+    page = b"<!doctype html><html><head><title>x</title></head></html>"
+    app = BaseUrlHint(inner_app(b"text/html", page, seen), base_path="/northstar/")
+    start, body, _ = call(app, "/northstar/sop-wall", [(b"accept-encoding", b"gzip")])
+    assert b'BACKEND_BASE_URL:location.origin+"/northstar/"' in body
+    assert body.index(b"__streamlit") < body.index(b"<title>")  # before the app's scripts
+    headers = dict(start["headers"])
+    assert int(headers[b"content-length"]) == len(body) and b"etag" not in headers
+    assert b"accept-encoding" not in seen[0]  # asked for uncompressed, so it can be edited
+
+
+def test_files_and_the_server_api_pass_untouched():
+    from ui.base_url import BaseUrlHint
+
+    for path, kind in (
+        ("/static/js/index.js", b"text/javascript"),
+        ("/_stcore/health", b"text/html"),
+    ):
+        seen: list = []
+        app = BaseUrlHint(inner_app(kind, b"<head>ok", seen))
+        _, body, _ = call(app, path, [(b"accept-encoding", b"gzip")])
+        assert body == b"<head>ok"
+        assert b"accept-encoding" in seen[0]
