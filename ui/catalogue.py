@@ -75,17 +75,6 @@ FRESHNESS_COLUMNS = {
     "stale": st.column_config.TextColumn("State"),
     "last_loaded": st.column_config.DatetimeColumn("Last loaded", format="YYYY-MM-DD HH:mm"),
 }
-CATALOGUE_HEADER = {
-    "metric": "Metric",
-    "label": "Label",
-    "family": "Family",
-    "owner": "Owner",
-    "unit": "Unit",
-    "better": "Better",
-    "target": "Target",
-    "counterpart": "Counterpart",
-    "definition": "Definition",
-}
 
 
 def readable_rules(frame: pl.DataFrame) -> pl.DataFrame:
@@ -100,10 +89,20 @@ def readable_rules(frame: pl.DataFrame) -> pl.DataFrame:
 def overview_table(catalog: Catalog) -> pl.DataFrame:
     """The catalogue for ``st.table`` (cells wrap, nothing cut off): headers in words and every
     cell escaped, since st.table renders markdown."""
-    frame = overview(catalog)
+    frame = overview(catalog).select(
+        pl.format("{} ({})", "label", "metric").alias("Metric"),
+        pl.col("family").alias("Family"),
+        pl.col("owner").alias("Owner"),
+        pl.format(
+            "{}, {} is better",
+            pl.col("target").replace(fmt.DASH, "no target"),
+            "better",
+        ).alias("Target"),
+        pl.col("counterpart").alias("Counterpart"),
+        pl.col("definition").alias("Definition"),
+    )
     return frame.select(
-        pl.col(c).map_elements(fmt.escape_markdown, return_dtype=pl.String).alias(h)
-        for c, h in CATALOGUE_HEADER.items()
+        pl.col(c).map_elements(fmt.escape_markdown, return_dtype=pl.String) for c in frame.columns
     )
 
 

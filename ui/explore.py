@@ -26,6 +26,7 @@ from ui.filters import View
 EVERY = ("total", "day", "week", "month", "quarter")
 NONE = "(none)"
 CHART_LIMIT = 40  # bars or lines drawn; the table keeps every row
+CODE_COLUMNS = ("reason", "miss_reason")  # codes shown as words on screen (CSV keeps the codes)
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,13 @@ def records_table(records: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
         for c, t in records.schema.items()
         if t == pl.Date
     }
-    shown = fmt.dash_nulls(records.drop("customer_id", strict=False))
+    shown = fmt.dash_nulls(
+        records.drop("customer_id", strict=False).with_columns(
+            pl.col(c).map_elements(fmt.code_label, return_dtype=pl.String)
+            for c in CODE_COLUMNS
+            if c in records.columns and records.schema[c] == pl.String
+        )
+    )
     if records.width:  # the record's own id stays in view when the table scrolls sideways
         first = records.columns[0]
         config.setdefault(first, st.column_config.Column(first, pinned=True))
