@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import contact_center as cc
 from ui import data, page, portfolios, review, tiles
+from ui import format as fmt
 from ui.guard import guarded
 
 page.header(
@@ -22,13 +23,19 @@ with guarded():
         if by_queue.height
         else ()
     )
+    by_queue = cc.queue_rows(by_queue)
     totals = data.details(ctx.src, view.query(*(m for row in cc.TILES for m in row if m != "csat")))
     after_calls = (
         data.details(ctx.src, view.query("csat", where=view.where + (("queue", queues),)))
         if queues
         else totals.clear()
     )
-    labels = {"csat": "CSAT after contacts", **portfolios.SHORT}
+    # Short enough for a tile at 1366 px (the tile's help gives the full definition).
+    labels = {
+        **portfolios.SHORT,
+        "csat": "CSAT after contacts",
+        "wismo_after_broken_promise": "WISMO after a miss",
+    }
     for row in cc.TILES:
         for col, name in zip(st.columns(len(row)), row):
             with col:
@@ -50,7 +57,7 @@ with guarded():
             "Last 12 months by queue. Dashed: target. FCR = no other contact from the customer "
             "within 7 days (the latest week is not measured yet)."
         )
-        st.altair_chart(cc.trap_chart(trend, cat), width="content")
+        cc.trap_grid(trend, cat)
 
     st.divider()
     st.subheader(f"Queues and agents · {view.label}")
@@ -65,9 +72,16 @@ with guarded():
         )
     with agent_tab:
         keys = ("queue", "agent_id")
-        agents = data.details(ctx.src, view.query(*cc.TABLE, by=keys), compare=False)
+        agents = data.details(ctx.src, view.query(*cc.AGENT_TABLE, by=keys), compare=False)
+        st.caption(
+            "Abandoned calls reach no agent: they are the **(no agent)** row of each queue, and "
+            "the abandon rate is a queue's number, not an agent's. Handle time is shown but not "
+            "judged per agent: a short call is not the goal."
+        )
         portfolios.show(
-            portfolios.scores(agents, keys, cc.TABLE),
+            cc.agent_scores(
+                portfolios.scores(fmt.label_missing(agents, list(keys)), keys, cc.AGENT_TABLE)
+            ),
             cat,
             key="agent_board",
             labels={

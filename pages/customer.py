@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from ui import charts, customer_data, data, page, review, tiles
+from ui import format as fmt
 from ui.guard import guarded
 
 page.header(
@@ -24,7 +25,7 @@ with guarded():
         )
         st.stop()
     who = customers.filter(pl.col("customer_id") == cid).row(0, named=True)
-    st.subheader(f"{who['name']} · {cid}")
+    st.subheader(customer_data.title_line(who))
     st.markdown(customer_data.profile_line(who))
     st.markdown(customer_data.risk_line(who))
     window = view.trend_query(*customer_data.CUSTOMER_METRICS)
@@ -66,26 +67,29 @@ with guarded():
                 st.altair_chart(chart, width="stretch")
 
     st.subheader("Timeline")
-    events = customer_data.timeline(ctx.src, cid, view.as_of)
+    events = customer_data.readable_timeline(customer_data.timeline(ctx.src, cid, view.as_of))
     kinds = st.pills(
         "Show",
         customer_data.KINDS,
         selection_mode="multi",
         default=list(customer_data.KINDS),
+        format_func=lambda k: customer_data.KIND_LABELS[k] + "s",
         key="kinds",
     )
-    shown = events.filter(pl.col("kind").is_in(kinds or []))
-    st.caption(f"{shown.height:,} of {events.height:,} events, newest first.")
+    labels = [customer_data.KIND_LABELS[k] for k in kinds or []]
+    shown = events.filter(pl.col("kind").is_in(labels))
+    st.caption(f"{shown.height:,} of {fmt.plural(events.height, 'event')}, newest first.")
     st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
         height=520,
+        placeholder=fmt.DASH,
         column_config={
             "date": st.column_config.DateColumn("Date"),
             "kind": "What",
             "reference": "Reference",
             "what": st.column_config.TextColumn("Details", width="large"),
-            "outcome": "Outcome",
+            "outcome": st.column_config.TextColumn("Outcome or comment", width="medium"),
         },
     )

@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from ui import catalogue, data, page
+from ui import format as fmt
 from ui.guard import guarded
 
 page.header(
@@ -23,9 +24,10 @@ with guarded():
     stale = fresh.filter(pl.col("stale"))
     if stale.height:
         st.warning(
-            "**Stale extract(s):** "
+            f"**Stale {'extract' if stale.height == 1 else 'extracts'}:** "
             + ", ".join(
-                f"{r['extract']} (latest {r['latest']}, {r['days_behind']} days before as-of)"
+                f"{r['extract']} (latest {r['latest']}, "
+                f"{fmt.plural(r['days_behind'], 'day')} before as-of)"
                 if r["latest"]
                 else f"{r['extract']} (empty)"
                 for r in stale.iter_rows(named=True)
@@ -40,28 +42,42 @@ with guarded():
         ),
         hide_index=True,
         width="stretch",
-        column_config={
-            "rows": st.column_config.NumberColumn("Rows", format="%,d"),
-            "latest": st.column_config.DateColumn("Latest date"),
-            "days_behind": st.column_config.NumberColumn("Days before as-of"),
-            "last_loaded": st.column_config.DatetimeColumn(
-                "Last loaded", format="YYYY-MM-DD HH:mm"
-            ),
-        },
+        column_config=catalogue.FRESHNESS_COLUMNS,
+        placeholder=fmt.DASH,
     )
-    loads, reasons, rejected = (catalogue.short_files(f) for f in data.load_log(src))
+    loads, reasons, rejected = (
+        catalogue.readable_rules(catalogue.short_files(f)) for f in data.load_log(src)
+    )
     st.subheader("Loads")
     if loads.is_empty():
         st.info("No load is recorded in this warehouse.")
     else:
-        st.dataframe(loads, hide_index=True, width="stretch")
+        st.dataframe(
+            loads,
+            hide_index=True,
+            width="stretch",
+            column_config=catalogue.LOAD_COLUMNS,
+            placeholder=fmt.DASH,
+        )
     st.subheader("Rejected rows")
     if reasons.is_empty():
         st.success("No row was rejected.")
     else:
-        st.dataframe(reasons, hide_index=True, width="stretch")
+        st.dataframe(
+            reasons,
+            hide_index=True,
+            width="stretch",
+            column_config=catalogue.REASON_COLUMNS,
+            placeholder=fmt.DASH,
+        )
         with st.expander(f"The rejected rows themselves ({rejected.height:,} shown)"):
-            st.dataframe(rejected, hide_index=True, width="stretch")
+            st.dataframe(
+                rejected,
+                hide_index=True,
+                width="stretch",
+                column_config=catalogue.REJECTED_COLUMNS,
+                placeholder=fmt.DASH,
+            )
 
 with guarded():
     st.divider()
@@ -69,9 +85,10 @@ with guarded():
     cat = data.catalog()
     st.caption("The SQL shown is compiled for the warehouse's as-of date.")
     st.caption(
-        f"From `{cat.source}`: {len(cat.metrics)} metrics. Change the YAML to change a definition."
+        f"From `{cat.source}`: {fmt.plural(len(cat.metrics), 'metric')}. "
+        "Change the YAML to change a definition."
     )
-    st.dataframe(catalogue.overview(cat), hide_index=True, width="stretch")
+    st.table(catalogue.overview_table(cat), border="horizontal")
     name = st.selectbox(
         "Definition and SQL of",
         list(cat.metrics),

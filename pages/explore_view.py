@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import data, explore, page, prefetch, tiles
+from ui import customer_data, data, explore, page, prefetch, tiles
+from ui import format as fmt
 from ui.guard import guarded
 
 page.header(
@@ -51,47 +52,52 @@ with guarded():
         st.warning(text)
     page.stamp(ctx)
     st.caption(
-        f"**{m.label}** — {m.description} · owner: {m.owner} · "
+        f"**{fmt.escape_markdown(m.label)}** — {fmt.escape_markdown(m.description)} · "
+        f"owner: {fmt.escape_markdown(m.owner)} · "
         f"{'higher' if m.direction == 'up' else 'lower'} is better"
     )
 
     agg_q = explore.aggregate_query(view, metric, dim, every)
-    frame = data.details(ctx.src, agg_q, compare=False)
+    frame = data.details(ctx.src, agg_q)
     if frame.is_empty():
         st.info("No data for this metric in the chosen period and filters.")
         st.stop()
-    frame = frame.drop("metric")
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        drawn = explore.chart_frame(frame, dim)
-        chart_event = explore.draw_chart(
-            drawn, m, dim, every, pick, key=f"explore_chart_{explore.nonce()}"
+    frame = fmt.label_missing(frame.drop("metric"), [dim] if dim else [])
+    if dim and frame[dim].eq(fmt.no_value_label(dim)).any():
+        st.caption(
+            f"**{fmt.no_value_label(dim)}**: records without a {fmt.escape_markdown(dim)}, "
+            "shown as their own row so the rows add up to the total."
         )
-        if chart_event is None:
-            tiles.kpi(frame.row(0, named=True), m, grain=view.grain)
-        if drawn.height < frame.height:
-            st.caption(
-                f"Chart shows the {explore.CHART_LIMIT} largest of {frame.height} values; the table has all."
-            )
-    with right:
-        shown, config = explore.table(frame, metric, cat)
-        table_event = st.dataframe(
-            shown,
-            column_config=config,
-            hide_index=True,
-            on_select="rerun",
-            selection_mode="single-row",
-            key=f"explore_table_{explore.nonce()}",
-            width="stretch",
-            height="auto" if shown.height <= 12 else 420,
+    drawn = explore.chart_frame(frame, dim)
+    chart_event = explore.draw_chart(
+        drawn, m, dim, every, pick, key=f"explore_chart_{explore.nonce()}"
+    )
+    if chart_event is None:
+        tiles.kpi(frame.row(0, named=True), m, grain=view.grain)
+    if drawn.height < frame.height:
+        st.caption(
+            f"Chart shows the {explore.CHART_LIMIT} largest of {frame.height} values; "
+            "the table has all."
         )
-        st.download_button(
-            "Aggregate as CSV",
-            frame.write_csv(),
-            file_name=f"{metric}_aggregate.csv",
-            icon=":material/download:",
-            mime="text/csv",
-        )
+    shown, config = explore.table(frame, metric, cat)
+    table_event = st.dataframe(
+        shown,
+        column_config=config,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"explore_table_{explore.nonce()}",
+        width="stretch",
+        height="auto" if shown.height <= 12 else 420,
+        placeholder=fmt.DASH,
+    )
+    st.download_button(
+        "Aggregate as CSV",
+        explore.aggregate_csv(frame, m, dim),
+        file_name=explore.export_name(metric, view, kind="aggregate", dim=dim, every=every),
+        icon=":material/download:",
+        mime="text/csv",
+    )
 
     pick = explore.new_click(table_event, chart_event, frame, dim) or pick
 
@@ -113,24 +119,38 @@ with guarded():
     with top[2]:
         if not pick.empty:
             st.button("Clear selection", on_click=explore.reset_pick)
-    records = data.rows(
+    fetched = data.rows(
         ctx.src, metric, explore.records_query(agg_q, dim, pick), failing=failing, limit=1000
     )
-    st.dataframe(
-        records,
-        column_config=explore.records_config(records),
-        hide_index=True,
-        width="stretch",
-        height=320,
+    records = explore.named_records(
+        explore.narrow_records(fetched, dim, pick),
+        customer_data.directory(ctx.src, view.as_of),
     )
+    shown_records, records_config = explore.records_table(records)
+    with st.container(key="explore_records"):  # a listing may scroll sideways, its ids pinned
+        st.dataframe(
+            shown_records,
+            column_config=records_config,
+            hide_index=True,
+            width="stretch",
+            height=320,
+            placeholder=fmt.DASH,
+        )
     st.caption(
-        f"{records.height:,} record(s){' (first 1,000)' if records.height >= 1000 else ''}, "
-        f"columns: the metric's drill columns."
+        f"{fmt.plural(records.height, 'record')}"
+        f"{' (of the first 1,000)' if fetched.height >= 1000 else ''}, "
+        "columns: the metric's drill columns; a customer id opens the customer's page."
     )
+    if pick.is_no_value(dim) and explore.narrow_records(fetched, dim, pick) is fetched:
+        st.caption(
+            f"The records do not show {fmt.escape_markdown(dim)}: listed are those of the whole view."
+        )
     st.download_button(
         "Records as CSV",
-        records.write_csv(),
-        file_name=f"{metric}_records.csv",
+        fmt.csv_text(records),
+        file_name=explore.export_name(
+            metric, view, kind="records", dim=dim, pick=pick, failing=failing
+        ),
         mime="text/csv",
         icon=":material/download:",
     )

@@ -122,7 +122,7 @@ def test_page_lists_the_problems_of_a_broken_config(page, demo_db, tmp_path, mon
     at = run_page(page, demo_db)
     assert not at.exception, at.exception
     shown = texts(at.error) + texts(at.markdown)
-    assert "2 problem(s)" in shown and "unknown model 'line'" in shown and "direction" in shown
+    assert "2 problems" in shown and "unknown model 'line'" in shown and "direction" in shown
 
 
 def test_catalogue_shows_the_sql_each_metric_compiles_to(demo_db):

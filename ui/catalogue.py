@@ -15,8 +15,9 @@ from ui import data
 from ui import format as fmt
 from ui.guard import WAREHOUSE_ERRORS
 
-SQL_STYLE = (  # the compiled SQL as a plain monospace block
+SQL_STYLE = (  # the compiled SQL as a plain monospace block, long lines wrapped
     "font-family: 'Source Code Pro', monospace; font-size: 0.8rem; white-space: pre-wrap; "
+    "overflow-wrap: anywhere; "
     "background: rgba(128, 128, 128, 0.08); padding: 0.75rem 1rem; border-radius: 0.5rem"
 )
 FAMILY = {
@@ -36,6 +37,73 @@ def target_text(m) -> str:
         base = fmt.value(t.value, m.format)
         return base + (f" ({'; '.join(extra)})" if extra else "")
     return fmt.value(t, m.format)
+
+
+_N = "%,d"
+LOAD_COLUMNS = {
+    "file": st.column_config.TextColumn("File", width="medium"),
+    "table": st.column_config.TextColumn("Table"),
+    "rows_read": st.column_config.NumberColumn("Rows read", format=_N),
+    "rows_loaded": st.column_config.NumberColumn("Loaded", format=_N),
+    "rows_rejected": st.column_config.NumberColumn("Rejected", format=_N),
+    "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="YYYY-MM-DD HH:mm"),
+    "file_mtime": st.column_config.DatetimeColumn("File changed", format="YYYY-MM-DD HH:mm"),
+}
+REASON_COLUMNS = {
+    "file": st.column_config.TextColumn("File", width="medium"),
+    "table": st.column_config.TextColumn("Table"),
+    "rule": st.column_config.TextColumn("Rule"),
+    "column": st.column_config.TextColumn("Column"),
+    "rows": st.column_config.NumberColumn("Rows", format=_N),
+    "example": st.column_config.TextColumn("Example message", width=300),
+}
+REJECTED_COLUMNS = {
+    "file": st.column_config.TextColumn("File", width="medium"),
+    "row": st.column_config.NumberColumn("Row", format=_N),
+    "table": st.column_config.TextColumn("Table"),
+    "rule": st.column_config.TextColumn("Rule"),
+    "column": st.column_config.TextColumn("Column"),
+    "value": st.column_config.TextColumn("Value"),
+    "message": st.column_config.TextColumn("Message", width=260),
+    "raw": st.column_config.TextColumn("Raw row", width=200),
+}
+FRESHNESS_COLUMNS = {
+    "extract": st.column_config.TextColumn("Extract"),
+    "rows": st.column_config.NumberColumn("Rows", format=_N),
+    "latest": st.column_config.DateColumn("Latest date"),
+    "days_behind": st.column_config.NumberColumn("Days before as-of"),
+    "stale": st.column_config.TextColumn("State"),
+    "last_loaded": st.column_config.DatetimeColumn("Last loaded", format="YYYY-MM-DD HH:mm"),
+}
+
+
+def readable_rules(frame: pl.DataFrame) -> pl.DataFrame:
+    """Reject rules as words ('bad_date' -> 'Bad date'), empty text as a dash."""
+    if "rule" in frame.columns:
+        frame = frame.with_columns(
+            pl.col("rule").map_elements(fmt.code_label, return_dtype=pl.String)
+        )
+    return fmt.dash_nulls(frame)
+
+
+def overview_table(catalog: Catalog) -> pl.DataFrame:
+    """The catalogue for ``st.table`` (cells wrap, nothing cut off): headers in words and every
+    cell escaped, since st.table renders markdown."""
+    frame = overview(catalog).select(
+        pl.format("{} ({})", "label", "metric").alias("Metric"),
+        pl.col("family").alias("Family"),
+        pl.col("owner").alias("Owner"),
+        pl.format(
+            "{}, {} is better",
+            pl.col("target").replace(fmt.DASH, "no target"),
+            "better",
+        ).alias("Target"),
+        pl.col("counterpart").alias("Counterpart"),
+        pl.col("definition").alias("Definition"),
+    )
+    return frame.select(
+        pl.col(c).map_elements(fmt.escape_markdown, return_dtype=pl.String) for c in frame.columns
+    )
 
 
 def overview(catalog: Catalog) -> pl.DataFrame:

@@ -7,11 +7,13 @@ that traded resolution for handle time, and the charts.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 import altair as alt
 import polars as pl
+import streamlit as st
 
 from metrics import periods
 from metrics.catalog import Catalog
@@ -19,7 +21,7 @@ from metrics.sqlgen import Query
 from ui import charts, data
 from ui import format as fmt
 from ui.filters import View
-from ui.portfolios import SHORT
+from ui.portfolios import Scores
 
 TILES = (
     ("aht_sec", "fcr_agent", "fcr", "csat"),
@@ -35,6 +37,10 @@ TABLE = (
     "service_level",
     "abandon_rate",
 )
+# Abandoned calls have no agent, so an agent's abandon rate is always 0 %: not shown per agent.
+AGENT_TABLE = tuple(m for m in TABLE if m != "abandon_rate")
+# Not judged per agent against a target: a short call is not the goal (the page's point).
+UNJUDGED_PER_AGENT = ("aht_sec",)
 TRAP = ("aht_sec", "fcr_agent", "fcr", "csat")
 MONTHS = 12
 WISMO = "where_is_my_order"
@@ -107,56 +113,101 @@ def trap_sentence(trap: Trap | None, catalog: Catalog) -> str:
         return f"{fmt.value(trap.before[m], f)} → **{fmt.value(trap.after[m], f)}**"
 
     return (
-        f":material/warning: **The `{trap.queue}` queue** cut its handle time {move('aht_sec')} "
+        f":material/warning: **The {fmt.escape_markdown(trap.queue)} queue** cut its handle time "
+        f"{move('aht_sec')} "
         f"(first 3 against last 3 months), while customers who did not need to call again within "
         f"7 days went {move('fcr')} and satisfaction after its calls {move('csat')}. The agents' "
         f"own tick reads {move('fcr_agent')}: the call got shorter, the problem did not get solved."
     )
 
 
-def trap_chart(frame: pl.DataFrame, catalog: Catalog, *, width: int = 1100) -> alt.VConcatChart:
-    """One row per metric, one column per queue: monthly values, target dashed."""
+def trap_grid(frame: pl.DataFrame, catalog: Catalog) -> None:
+    """Small multiples, one row per metric and one column per queue: monthly values, target
+    dashed. Each cell is its own chart in a page column, so the grid fits any screen width;
+    a row shares one y scale, so queues compare at a glance."""
     frame = frame.filter(pl.col("queue").is_not_null())
     queues = sorted(frame["queue"].unique().to_list())
-    cell = max(140, width // max(len(queues), 1) - 30)
-    rows = [_trap_row(frame, catalog, m, queues, cell, first=i == 0) for i, m in enumerate(TRAP)]
-    return (
-        alt.vconcat(*rows, spacing=6).configure_view(stroke=None).configure_axis(labelFontSize=12)
-    )
+    for row, name in enumerate(TRAP):
+        rows = frame.filter(pl.col("metric") == name)
+        domain = _domain(rows)
+        m = catalog.metric(name)
+        unit = " (seconds)" if m.format == "duration" else ""
+        st.markdown(f"**{fmt.escape_markdown(m.label)}**{unit}")  # the row's heading, in full
+        for place, queue in zip(st.columns(len(queues), gap="small"), queues):
+            with place:
+                chart = trap_cell(
+                    rows.filter(pl.col("queue") == queue),
+                    catalog,
+                    name,
+                    domain,
+                    title=queue if row == 0 else None,
+                )
+                st.altair_chart(chart, width="stretch")
 
 
-def _trap_row(
-    frame: pl.DataFrame, catalog: Catalog, name: str, queues: list[str], cell: int, *, first: bool
-) -> alt.FacetChart:
+def _domain(rows: pl.DataFrame) -> list[float] | None:
+    values = [v for c in ("value", "target") for v in rows[c].to_list() if v is not None]
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
+    return [low - pad, high + pad]
+
+
+def trap_cell(
+    frame: pl.DataFrame,
+    catalog: Catalog,
+    name: str,
+    domain: list[float] | None,
+    *,
+    title: str | None,
+) -> alt.LayerChart:
+    """One queue's monthly values of one metric, its target dashed."""
     m = catalog.metric(name)
     axis = fmt.axis_format(m.format) if m.format != "duration" else ",.0f"
-    title = SHORT.get(name, m.label) + (" (s)" if m.format == "duration" else "")
-    base = alt.Chart().encode(
-        x=alt.X("period:T", title=None, axis=alt.Axis(format="%b", tickCount=6))
+    base = alt.Chart(frame).encode(
+        x=alt.X("period:T", title=None, axis=alt.Axis(format="%b", tickCount=4, labelFlush=True))
     )
+    scale = alt.Scale(domain=domain, zero=False, nice=False) if domain else alt.Scale(zero=False)
     line = base.mark_line(point=True, color=charts.BLUE).encode(
         y=alt.Y(
             "value:Q",
-            title=title,
-            scale=alt.Scale(zero=False),
-            axis=alt.Axis(format=axis, tickCount=4),
+            title=None,
+            scale=scale,
+            axis=alt.Axis(format=axis, tickCount=4, labelFontSize=12),
         ),
         tooltip=[
-            alt.Tooltip("queue:N"),
-            alt.Tooltip("period:T", format="%b %Y"),
+            alt.Tooltip("queue:N", title="Queue"),
+            alt.Tooltip("period:T", title="Month", format="%b %Y"),
             alt.Tooltip("value:Q", title=m.label, format=axis),
-            alt.Tooltip("n:Q", title="Sample"),
+            alt.Tooltip("n:Q", title="Sample", format=","),
         ],
     )
     target = base.mark_line(strokeDash=[6, 4], color=charts.GREY).encode(y="target:Q")
-    header = (
-        alt.Header(labelFontSize=15, labelFontWeight="bold") if first else alt.Header(labels=False)
+    chart = alt.layer(line, target).properties(height=120)
+    if title:
+        chart = chart.properties(
+            title=alt.TitleParams(title, fontSize=15, fontWeight="bold", anchor="middle")
+        )
+    return chart.configure_view(stroke=None)
+
+
+def queue_rows(by_queue: pl.DataFrame) -> pl.DataFrame:
+    """Per-queue rows; contacts that reached no queue as their own row, so the contacts add up.
+    (Survey answers not about a contact also carry no queue: they are not a row here.)"""
+    no_queue = by_queue.filter(pl.col("queue").is_null())
+    contacts = no_queue.filter(pl.col("metric") == "contacts")["value"].sum() or 0
+    if not contacts:
+        return by_queue.filter(pl.col("queue").is_not_null())
+    return fmt.label_missing(by_queue, ["queue"])
+
+
+def agent_scores(s: Scores) -> Scores:
+    """The agent scoreboard with handle time shown but not judged (no status colour)."""
+    status = s.status.with_columns(
+        pl.lit(None, dtype=pl.String).alias(m) for m in UNJUDGED_PER_AGENT
     )
-    return (
-        alt.layer(line, target, data=frame.filter(pl.col("metric") == name))
-        .properties(width=cell, height=110)
-        .facet(column=alt.Column("queue:N", title=None, sort=queues, header=header), spacing=12)
-    )
+    return dataclasses.replace(s, status=status)
 
 
 def reasons(src: data.Source, view: View) -> pl.DataFrame:
@@ -164,9 +215,11 @@ def reasons(src: data.Source, view: View) -> pl.DataFrame:
     frame = data.values(src, view.query("contacts", by=("reason",)))
     total = frame["contacts"].sum() if frame.height else 0
     return frame.with_columns(
-        pl.col("reason").fill_null("(none)"),
+        pl.col("reason")
+        .map_elements(fmt.code_label, return_dtype=pl.String)
+        .fill_null(fmt.no_value_label("reason")),
         share=pl.col("contacts") / total if total else pl.lit(None, dtype=pl.Float64),
-        wismo=pl.col("reason") == WISMO,
+        wismo=(pl.col("reason") == WISMO).fill_null(False),
     ).sort("contacts", descending=True)
 
 
@@ -175,7 +228,7 @@ def reasons_chart(frame: pl.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("reason:N", sort="-x", title=None, axis=alt.Axis(labelLimit=180)),
+            y=alt.Y("reason:N", sort="-x", title=None, axis=alt.Axis(labelLimit=400)),
             x=alt.X("contacts:Q", title="Contacts"),
             color=alt.Color(
                 "wismo:N",
@@ -183,7 +236,7 @@ def reasons_chart(frame: pl.DataFrame) -> alt.Chart:
                 scale=alt.Scale(domain=[True, False], range=[charts.RED, charts.GREY]),
             ),
             tooltip=[
-                "reason:N",
+                alt.Tooltip("reason:N", title="Reason"),
                 alt.Tooltip("contacts:Q", format=","),
                 alt.Tooltip("share:Q", title="Share of contacts", format=".1%"),
             ],

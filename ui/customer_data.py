@@ -6,7 +6,8 @@ Cached like ``ui.data``: under the warehouse ``Source``, so a new load is seen.
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
+import re
+from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
@@ -47,7 +48,7 @@ def timeline(src: data.Source, customer_id: str, as_of: dt.date) -> pl.DataFrame
 
 def link(customer_id: str) -> str:
     """The customer page's address, relative to any page of the app."""
-    return f"account?customer_id={quote(str(customer_id))}"
+    return "account?" + urlencode({"customer_id": str(customer_id)})
 
 
 def with_links(frame: pl.DataFrame) -> pl.DataFrame:
@@ -112,7 +113,10 @@ def chosen_customer(customers: pl.DataFrame) -> str | None:
     if "customer_pick" not in st.session_state:
         st.session_state["customer_pick"] = raw if raw in ids else None
         if raw and raw not in ids:
-            st.warning(f"There is no customer '{raw}' in the warehouse. Pick one below.")
+            st.warning(
+                f"There is no customer '{fmt.escape_markdown(raw)}' in the warehouse. "
+                "Pick one below."
+            )
     names = dict(zip(ids, customers["name"].to_list()))
     picked = st.selectbox(
         "Customer",
@@ -127,11 +131,21 @@ def chosen_customer(customers: pl.DataFrame) -> str | None:
     return picked
 
 
+def _md(v: object) -> str:
+    """A data value inside markdown: shown literally, a dash for nothing."""
+    return fmt.escape_markdown(fmt.text(v))
+
+
+def title_line(row: dict) -> str:
+    """'Nordwind Partners Oy · C100069' (both escaped: names are data)."""
+    return f"{_md(row['name'])} · {_md(row['customer_id'])}"
+
+
 def profile_line(row: dict) -> str:
-    """'key account · South · portfolio Key Accounts, managed by Helena Brandt'."""
+    """'key account · South · portfolio Key Accounts, accountable manager Helena Brandt'."""
     return (
-        f"{row['segment']} · {row['region']} · portfolio **{row['portfolio']}**, "
-        f"accountable manager **{row['portfolio_manager']}**"
+        f"{_md(row['segment'])} · {_md(row['region'])} · portfolio **{_md(row['portfolio'])}**, "
+        f"accountable manager **{_md(row['portfolio_manager'])}**"
     )
 
 
@@ -147,3 +161,59 @@ def risk_line(row: dict) -> str:
 def customer_query(customer_id: str, q):
     """``q`` narrowed to one customer (the sidebar's filters do not apply to a single customer)."""
     return q.replace(where=(("customer_id", (customer_id,)),))
+
+
+# ---- the timeline as people read it ------------------------------------------------------
+
+_RESPONSE = re.compile(r"^(?P<tp>.*): CSAT (?P<csat>\S+) NPS (?P<nps>\S+) CES (?P<ces>\S+)$")
+_CONTACT = re.compile(r"^(?P<queue>.*) queue, reason (?P<reason>.*)$")
+_LINES = re.compile(r"^(?P<n>\d+) line\(s\)")
+_SCALES = {"CSAT": 5, "NPS": 10, "CES": 7}
+KIND_LABELS = {"order": "Order", "shipment": "Shipment", "contact": "Contact", "response": "Answer"}
+
+
+def _score(name: str, raw: str) -> str:
+    return f"{name} {fmt.DASH}" if raw in ("-", "?", "") else f"{name} {raw}/{_SCALES[name]}"
+
+
+def _unknown(raw: str) -> str:
+    return fmt.DASH if raw in ("?", "") else raw
+
+
+def readable_what(kind: str, what: str | None) -> str:
+    """'delivery: CSAT 3 NPS - CES -' -> 'Delivery: CSAT 3/5 · NPS — · CES —';
+    'orders queue, reason where_is_my_order' -> 'orders queue · Where is my order'."""
+    if what is None:
+        return fmt.DASH
+    if kind == "response" and (m := _RESPONSE.match(what)):
+        scores = " · ".join(_score(k, m[k.lower()]) for k in _SCALES)
+        return f"{fmt.code_label(_unknown(m['tp']))}: {scores}"
+    if kind == "contact" and (m := _CONTACT.match(what)):
+        return f"{_unknown(m['queue'])} queue · {fmt.code_label(_unknown(m['reason']))}"
+    if kind == "order" and (m := _LINES.match(what)):
+        return fmt.plural(int(m["n"]), "line") + what[m.end() :].replace(" via ?", "")
+    return what.replace(" by ?", "")
+
+
+def _miss_label(code: str) -> str:
+    labels = {r.name: r.label for r in data.catalog().miss_reasons}
+    return labels.get(code, fmt.code_label(code))
+
+
+def readable_outcome(outcome: str | None) -> str:
+    """'broken: late_dispatch' -> 'broken: Late dispatch'; nothing -> a dash."""
+    text = fmt.text(outcome)
+    if text.startswith("broken: "):
+        code = text.removeprefix("broken: ")
+        return f"broken: {_miss_label(code)}"
+    return text
+
+
+def readable_timeline(events: pl.DataFrame) -> pl.DataFrame:
+    """The engine's timeline with labels instead of codes, dashes instead of nothing."""
+    rows = events.select("kind", "what", "outcome").rows()
+    return events.with_columns(
+        pl.Series("what", [readable_what(k, w) for k, w, _ in rows], dtype=pl.String),
+        pl.Series("outcome", [readable_outcome(o) for _, _, o in rows], dtype=pl.String),
+        pl.col("kind").replace(KIND_LABELS),
+    )

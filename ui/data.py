@@ -35,7 +35,6 @@ from metrics.spec import Settings
 from metrics.sqlgen import Query
 
 
-
 def gather(*jobs: Callable[[], object]) -> list:
     """Run independent cached queries at once and return their results in order.
 

@@ -5,6 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
+from typing import Any
+
+import polars as pl
+
+from metrics.customers import CUSTOMER_DIMS
+from metrics.spec import MetricBase, SimpleMetric
 
 CURRENCY = os.environ.get("NORTHSTAR_CURRENCY", "€")
 STATUS_ICON = {
@@ -22,8 +29,96 @@ STATUS_TEXT = {"green": "on target", "amber": "near target", "red": "off target"
 STATUS_COLOR = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828"}
 
 
-def _missing(value: float | None) -> bool:
+DASH = "—"  # shown for a value that is not there
+WHOLE_MONEY = "money_whole"  # a display format: money totals in whole currency units
+
+
+def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def display_format(m: MetricBase) -> str:
+    """The format to show a metric's values in: a money total (a sum, such as revenue) in whole
+    currency units, a money ratio (per order, per contact) with cents, others as configured."""
+    if m.format == "money" and isinstance(m, SimpleMetric) and m.agg == "sum":
+        return WHOLE_MONEY
+    return m.format
+
+
+def text(v: Any) -> str:
+    """Any cell value as text: a dash for nothing (None, NaN, empty, the string 'None')."""
+    if _missing(v) or (isinstance(v, str) and v.strip() in ("", "None", "null", "nan")):
+        return DASH
+    return str(v)
+
+
+def dash_nulls(frame: pl.DataFrame) -> pl.DataFrame:
+    """Empty text cells shown as a dash (tables otherwise print 'None')."""
+    return frame.with_columns(
+        pl.col(c).fill_null(DASH).replace({"": DASH, "None": DASH})
+        for c, t in frame.schema.items()
+        if t == pl.String
+    )
+
+
+def no_value_label(dim: str) -> str:
+    """What a row without a value for ``dim`` is called: contacts from no known customer are
+    '(no customer)', calls no agent took '(no agent)', anything else '(none)'."""
+    if dim in CUSTOMER_DIMS:
+        return "(no customer)"
+    if dim == "agent_id":
+        return "(no agent)"
+    return "(none)"
+
+
+def label_missing(frame: pl.DataFrame, dims: tuple[str, ...] | list[str]) -> pl.DataFrame:
+    """Rows without a value for a split dimension labelled as their own row, so parts add up."""
+    return frame.with_columns(
+        pl.col(d).cast(pl.String).fill_null(no_value_label(d)) for d in dims if d in frame.columns
+    )
+
+
+def escape_markdown(text: str) -> str:
+    """Outside text (a value, an error message) shown literally inside a markdown element:
+    no link, image, emphasis, colour directive or HTML can come of it. Markdown escapes do not
+    stop autolinks (the renderer links any 'https://', 'www.' or e-mail address in plain text),
+    so an invisible word joiner (U+2060) breaks those patterns."""
+    text = text.replace("://", ":\u2060//").replace("@", "\u2060@")
+    text = re.sub(r"(?i)\b(www)\.", "\\1\u2060.", text)
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~:$=])", r"\\\1", text)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(frame: pl.DataFrame) -> str:
+    """A frame as CSV that no spreadsheet runs: text cells starting with = + - @ tab or CR get a
+    leading single quote (OWASP's advice against CSV injection); numbers and dates stay as they are."""
+    text_cols = [c for c, t in frame.schema.items() if t == pl.String]
+    safe = frame.with_columns(
+        pl.when(_starts_risky(c)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text_cols
+    )
+    return safe.write_csv()
+
+
+def _starts_risky(col: str) -> pl.Expr:
+    return pl.any_horizontal(pl.col(col).str.starts_with(p) for p in _FORMULA_START).fill_null(
+        False
+    )
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 pair', '2 pairs', '1,204 entries' (``many`` for irregular plurals)."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def code_label(code: Any) -> str:
+    """A raw code as words: 'where_is_my_order' -> 'Where is my order'; nothing -> a dash."""
+    if _missing(code) or str(code).strip() == "":
+        return DASH
+    words = re.sub(r"[_\s]+", " ", str(code)).strip()
+    return words[:1].upper() + words[1:]
 
 
 def value(v: float | None, fmt: str) -> str:
@@ -34,8 +129,9 @@ def value(v: float | None, fmt: str) -> str:
         return f"{v * 100:.1f}%"
     if fmt == "duration":
         return duration(v)
-    if fmt == "money":
-        return f"{'-' if v < 0 else ''}{CURRENCY}{abs(v):,.2f}"
+    if fmt in ("money", WHOLE_MONEY):
+        digits = _money_digits(v, fmt)
+        return f"{_sign(v, digits, negative_only=True)}{CURRENCY}{abs(v):,.{digits}f}"
     if fmt == "score":
         return f"{v:+.0f}"
     if fmt == "integer":
@@ -58,30 +154,52 @@ def delta(d: float | None, fmt: str) -> str | None:
     if _missing(d):
         return None
     if fmt == "percent":
-        body = f"{abs(d) * 100:.1f} pts"
-    elif fmt == "duration":
-        body = duration(abs(d))
-    elif fmt == "money":
-        body = f"{CURRENCY}{abs(d):,.2f}"
-    elif fmt in ("score", "integer"):
-        body = f"{abs(d):,.0f}"
-    else:
-        body = f"{abs(d):,.1f}"
-    if not any(c in "123456789" for c in body):  # rounds to nothing: no sign ("0.0 pts")
-        return body
-    return ("+" if d >= 0 else "-") + body
+        return f"{_sign(d * 100, 1)}{abs(d) * 100:.1f} pts"
+    if fmt == "duration":
+        return _sign(d, 0) + duration(abs(d))
+    if fmt in ("money", WHOLE_MONEY):
+        digits = _money_digits(d, fmt)
+        return f"{_sign(d, digits)}{CURRENCY}{abs(d):,.{digits}f}"
+    if fmt in ("score", "integer"):
+        return f"{_sign(d, 0)}{abs(d):,.0f}"
+    return f"{_sign(d, 1)}{abs(d):,.1f}"
+
+
+def _money_digits(v: float, fmt: str) -> int:
+    """Cents for amounts per order or contact (€12.40); whole units for totals (WHOLE_MONEY, or
+    any amount of 1,000 or more: €200,769), where cents are noise."""
+    return 0 if fmt == WHOLE_MONEY or abs(v) >= 1000 else 2
+
+
+def _sign(x: float, digits: int, *, negative_only: bool = False) -> str:
+    """The sign of ``x`` as it reads once rounded to ``digits``: none for zero, never '-0.0'."""
+    if round(abs(x), digits) == 0:
+        return ""
+    if x < 0:
+        return "-"
+    return "" if negative_only else "+"
 
 
 def axis_format(fmt: str) -> str:
     """A d3 format for chart axes and tooltips."""
-    return {"percent": ".0%", "money": ",.2f", "integer": ",.0f", "score": "+.0f"}.get(fmt, ",.1f")
+    return {
+        "percent": ".0%",
+        "money": ",.2~f",
+        WHOLE_MONEY: ",.0f",
+        "integer": ",.0f",
+        "score": "+.0f",
+    }.get(fmt, ",.1f")
 
 
 def period_label(start: dt.date, end: dt.date, grain: str) -> str:
     """'Week 45 · 2–8 Nov 2026', 'November 2026', 'Q4 2026'."""
     if grain == "week":
         week = start.isocalendar().week
-        left = f"{start.day} {start:%b}" if start.month != end.month else f"{start.day}"
+        left = f"{start.day}"
+        if start.year != end.year:
+            left = f"{start.day} {start:%b %Y}"
+        elif start.month != end.month:
+            left = f"{start.day} {start:%b}"
         return f"Week {week} · {left}–{end.day} {end:%b %Y}"
     if grain == "month":
         return f"{start:%B %Y}"
@@ -90,6 +208,13 @@ def period_label(start: dt.date, end: dt.date, grain: str) -> str:
     if grain == "year":
         return str(start.year)
     return f"{start:%d %b %Y}" if start == end else f"{start:%d %b %Y} – {end:%d %b %Y}"
+
+
+def period_caption(start: dt.date, grain: str) -> str:
+    """A period named by its start, always with its year: 'week of 9 Nov 2026', 'Q4 2026'."""
+    if grain in ("month", "quarter", "year"):
+        return period_label(start, start, grain)
+    return f"{grain} of {start.day} {start:%b %Y}"
 
 
 def sample_note(n: int | None, min_sample: int) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,6 +12,7 @@ import streamlit as st
 
 from connectors.errors import ConnectorError
 from metrics.errors import ConfigError, MetricsError
+from ui.format import escape_markdown, plural
 
 log = logging.getLogger("northstar.ui")
 WAREHOUSE_ERRORS = (
@@ -26,10 +28,11 @@ class NoData(Exception):
 
 def show_config_error(err: ConfigError) -> None:
     st.error(
-        f"**The metric definitions have {len(err.problems)} problem(s)**, so no number can be "
-        "computed until they are fixed:"
+        f"**The metric definitions have {plural(len(err.problems), 'problem')}**, so no number "
+        "can be computed until they are fixed:"
     )
-    st.markdown("\n".join(f"- `{p}`" for p in err.problems))
+    # Code spans show each problem literally (a backtick inside would end the span).
+    st.markdown("\n".join("- `" + p.replace("`", "'") + "`" for p in err.problems))
 
 
 @contextmanager
@@ -42,14 +45,15 @@ def guarded() -> Iterator[None]:
     except NoData as err:
         st.info(str(err))
     except ConnectorError as err:
-        st.error(f"**The warehouse cannot be read.** {err}")
+        st.error(f"**The warehouse cannot be read.** {escape_markdown(str(err))}")
     except MetricsError as err:
-        st.error(f"**The numbers could not be computed.** {err}")
+        st.error(f"**The numbers could not be computed.** {escape_markdown(str(err))}")
     except duckdb.Error as err:
-        st.error(f"**The warehouse query failed.** {str(err).splitlines()[0]}")
-    except Exception as err:  # last resort: a message on the page, the traceback in the server log
-        log.exception("page failed")
+        st.error(f"**The warehouse query failed.** {escape_markdown(str(err).splitlines()[0])}")
+    except Exception:  # last resort: a plain message on the page, the traceback in the server log
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("page failed (error id %s)", error_id)
         st.error(
-            f"**This part of the page failed** ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})."
-            " The details are in the server log."
+            f"**This part of the page failed.** Error id {error_id}: whoever runs the dashboard "
+            "finds the details under this id in the server log."
         )

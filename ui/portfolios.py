@@ -194,6 +194,7 @@ def show(
         width="stretch",
         column_config=column_config(catalog, s, labels or {}),
         key=key,
+        placeholder=fmt.DASH,
     )
 
 
