@@ -9,11 +9,9 @@ import polars as pl
 
 from metrics.catalog import Catalog
 from metrics.errors import MetricsError
-from metrics.query import execute, resolve_as_of, stored_models
+from metrics.query import CUSTOMER_DIMS, execute, resolve_as_of, stored_models
 from metrics.spec import AtRisk
 from metrics.sqlgen import Compiled, model_ctes, settings_params, used_params
-
-CUSTOMER_DIMS = ("region", "segment", "portfolio", "portfolio_manager", "customer_id")
 
 
 def _over_models(

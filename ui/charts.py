@@ -32,9 +32,14 @@ try:  # the lock Streamlit holds while it flips Altair's global theme and data t
 except ImportError:  # pragma: no cover - a Streamlit without it
     _ALTAIR_GLOBALS = threading.Lock()
 
-STATUS_SCALE = alt.Scale(
-    domain=["green", "amber", "red"],
-    range=[fmt.STATUS_COLOR["green"], fmt.STATUS_COLOR["amber"], fmt.STATUS_COLOR["red"]],
+STATUS_SCALE = alt.Scale(  # "none": a value without a target
+    domain=["green", "amber", "red", "none"],
+    range=[
+        fmt.STATUS_COLOR["green"],
+        fmt.STATUS_COLOR["amber"],
+        fmt.STATUS_COLOR["red"],
+        "#9e9e9e",
+    ],
 )
 RED, GREY, BLUE, GREEN, ORANGE = "#c62828", "#9e9e9e", "#1f4e79", "#2e7d32", "#e08a00"
 LIGHT, LIGHT_TEXT = "#a9bdd6", "#5f7fa6"  # last year's line and its label
@@ -408,9 +413,11 @@ def _has_target(frame: pl.DataFrame) -> bool:
 
 
 def _ranked(frame: pl.DataFrame, m: MetricBase, dim: str, **_options: Any) -> pl.DataFrame:
-    """Values as text (null shown as "(none)"), best first, ``rank`` the bars' order."""
+    """Values as text (no value shown as its own labelled bar), best first, ``rank`` the bars'
+    order; a value without a target is grey."""
     return (
-        frame.with_columns(pl.col(dim).cast(pl.String).fill_null("(none)"))
+        fmt.label_missing(frame, [dim])
+        .with_columns(pl.col("status").fill_null("none"))
         .sort("value", descending=m.direction == "up", nulls_last=True)
         .with_columns(rank=pl.int_range(pl.len(), dtype=pl.UInt32))
     )

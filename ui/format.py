@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from metrics.customers import CUSTOMER_DIMS
+from metrics.query import label_missing, no_value_label  # noqa: F401 (re-exported for pages)
 from metrics.spec import MetricBase, SimpleMetric
 
 CURRENCY = os.environ.get("NORTHSTAR_CURRENCY", "€")
@@ -58,23 +58,6 @@ def dash_nulls(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col(c).fill_null(DASH).replace({"": DASH, "None": DASH})
         for c, t in frame.schema.items()
         if t == pl.String
-    )
-
-
-def no_value_label(dim: str) -> str:
-    """What a row without a value for ``dim`` is called: contacts from no known customer are
-    '(no customer)', calls no agent took '(no agent)', anything else '(none)'."""
-    if dim in CUSTOMER_DIMS:
-        return "(no customer)"
-    if dim == "agent_id":
-        return "(no agent)"
-    return "(none)"
-
-
-def label_missing(frame: pl.DataFrame, dims: tuple[str, ...] | list[str]) -> pl.DataFrame:
-    """Rows without a value for a split dimension labelled as their own row, so parts add up."""
-    return frame.with_columns(
-        pl.col(d).cast(pl.String).fill_null(no_value_label(d)) for d in dims if d in frame.columns
     )
 
 
