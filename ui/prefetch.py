@@ -55,7 +55,7 @@ def default_views(src: data.Source, view: View) -> None:
     jobs = [
         *review.queries(src, view),
         lambda: pairs.periods(src, view, cat),
-        lambda: data.details(src, view.query("otif"), compare=False),
+        lambda: data.details(src, view.query("otif")),  # Explore: with its comparisons
         lambda: data.rows(src, "otif", view.query("otif"), failing=False, limit=1000),
         lambda: data.freshness(src, view.as_of),
         lambda: data.load_log(src),
