@@ -37,7 +37,8 @@ def stale_app(warehouse, chromium_path, tmp_path_factory):
     db = Path(shutil.copy(warehouse, tmp_path_factory.mktemp("stale") / "demo.duckdb"))
     con = duckdb.connect(str(db))
     con.execute(
-        "INSERT INTO customers VALUES ('C-LINK', 'Linked Ltd', 'retail', ?, 'Retail South', 'Ann')",
+        "INSERT INTO customers (customer_id, name, segment, region, portfolio, portfolio_manager)"
+        " VALUES ('C-LINK', 'Linked Ltd', 'retail', ?, 'Retail South', 'Ann')",
         [EVIL],
     )
     con.close()
