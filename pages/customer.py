@@ -6,7 +6,7 @@ Reached from any table's customer link, or by URL: ``account?customer_id=C100069
 import polars as pl
 import streamlit as st
 
-from ui import charts, customer_data, data, page, review, tiles
+from ui import charts, customer_data, data, page, portfolios, review, tiles
 from ui import format as fmt
 from ui.guard import guarded
 
@@ -39,7 +39,12 @@ with guarded():
     for row in (names[:4], names[4:]):
         for col, name in zip(st.columns(4), row):
             with col:
-                tiles.kpi(review.first_row(totals, name), cat.metric(name), grain=view.grain)
+                tiles.kpi(
+                    review.first_row(totals, name),
+                    cat.metric(name),
+                    grain=view.grain,
+                    label=portfolios.SHORT.get(name),
+                )
 
     monthly = data.details(
         ctx.src,

@@ -331,7 +331,7 @@ def test_customer_page_shows_the_engine_numbers_and_timeline(demo_db):
     expected = engine(demo_db, q)
     at = run_page("pages/customer.py", demo_db, {"customer_id": cid})
     shown = {m.label.split("] ", 1)[-1].split(" :")[0]: m.value for m in at.metric}
-    assert shown["OTIF (orders)"] == fmt.value(expected["otif"][0], "percent")
+    assert shown["OTIF"] == fmt.value(expected["otif"][0], "percent")
     assert shown["Revenue"] == fmt.value(expected["revenue"][0], "money")
     timeline = customer_timeline(Warehouse(demo_db).cursor(), load_catalog(CONFIG), cid)
     assert len(at.dataframe[0].value) == timeline.height

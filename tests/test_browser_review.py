@@ -87,7 +87,10 @@ def test_the_review_at_laptop_sizes(review, size):
 
 def test_the_signal_leads_with_the_gap_and_calls_the_stable_process_a_system_problem(review):
     body = text(review("/"))
-    assert re.search(r"\d+\.\d pts under the 92\.0% target\. .*Off target and stable", body)
+    gap = re.search(r"(\d+\.\d) pts under the (\d+\.\d)% target\. .*Off target and stable", body)
+    assert gap, body[:600]
+    otif = float(re.search(r"week under review.*?(\d+\.\d)%", body, re.S)[1])
+    assert abs(float(gap[2]) - float(gap[1]) - otif) <= 0.15  # the tile's OTIF to its target
     assert "change the process" in body
     assert "No reaction needed" not in body
     # The March step of the sample is called out with its start.

@@ -362,10 +362,10 @@ def test_bars_follow_the_values_of_each_frame():
         "East",
         "South",
     ]
-    # lower is better: the least first; a missing dimension value shows as "(none)"
+    # lower is better: the least first; a missing region is the records of no customer
     down = regions_frame({"East": 0.2, None: 0.1, "West": 0.3})
     assert bars_order(charts.spec_for(counted, down, DOWN, "region", picked=None)) == [
-        "(none)",
+        "(no customer)",
         "East",
         "West",
     ]

@@ -168,6 +168,7 @@ OTIF_DIMENSIONS = [
     "customer_id",
     "channel",
     "miss_reason",
+    "miss_open",
 ]
 AHT_DIMENSIONS = [
     "region",

@@ -245,8 +245,8 @@ def test_a_customer_name_is_shown_as_text_never_markdown(demo_db, tmp_path):
 
 def test_an_unknown_customer_id_in_the_link_is_shown_as_text(demo_db):
     at = run_page("pages/customer.py", demo_db, {"customer_id": "[Sign in](https://evil.example)"})
-    warning = at.warning[0].value
-    assert fmt.escape_markdown("[Sign in](https://evil.example)") in warning
+    warnings = [w.value for w in at.warning]
+    assert any(fmt.escape_markdown("[Sign in](https://evil.example)") in w for w in warnings)
 
 
 # ---- errors -------------------------------------------------------------------------------------
@@ -283,6 +283,7 @@ def test_the_app_hides_tracebacks_from_users():
 def call(app, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[dict, bytes, list]:
     """One GET through an ASGI app: the response start, its body and every message sent."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     sent: list[dict] = []
 
@@ -297,7 +298,9 @@ def call(app, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[dict, byte
     async def run():
         await app(scope, receive, send)
 
-    asyncio.run(run())
+    # In a thread: Playwright's tests may leave an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start, body, sent
