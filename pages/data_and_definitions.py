@@ -35,7 +35,10 @@ with guarded():
             + ". Numbers that read them may be incomplete."
         )
     else:
-        st.success("Every extract reaches within 7 days of as-of.")
+        st.success(
+            "The extracts keep pace with each other: each reaches within 7 days of the as-of "
+            "date (the newest data). How far that lags behind today is said above, when it does."
+        )
     st.dataframe(
         fresh.with_columns(
             pl.when(pl.col("stale")).then(pl.lit("stale")).otherwise(pl.lit("ok")).alias("stale")
