@@ -39,14 +39,11 @@ with guarded():
             "The extracts keep pace with each other: each reaches within 7 days of the as-of "
             "date (the newest data). How far that lags behind today is said above, when it does."
         )
-    st.dataframe(
+    catalogue.table(
         fresh.with_columns(
             pl.when(pl.col("stale")).then(pl.lit("stale")).otherwise(pl.lit("ok")).alias("stale")
         ),
-        hide_index=True,
-        width="stretch",
-        column_config=catalogue.FRESHNESS_COLUMNS,
-        placeholder=fmt.DASH,
+        catalogue.FRESHNESS_COLUMNS,
     )
     loads, reasons, rejected = (
         catalogue.readable_rules(catalogue.short_files(f)) for f in data.load_log(src)
@@ -55,32 +52,14 @@ with guarded():
     if loads.is_empty():
         st.info("No load is recorded in this warehouse.")
     else:
-        st.dataframe(
-            loads,
-            hide_index=True,
-            width="stretch",
-            column_config=catalogue.LOAD_COLUMNS,
-            placeholder=fmt.DASH,
-        )
+        catalogue.table(loads, catalogue.LOAD_COLUMNS)
     st.subheader("Rejected rows")
     if reasons.is_empty():
         st.success("No row was rejected.")
     else:
-        st.dataframe(
-            reasons,
-            hide_index=True,
-            width="stretch",
-            column_config=catalogue.REASON_COLUMNS,
-            placeholder=fmt.DASH,
-        )
+        catalogue.table(reasons, catalogue.REASON_COLUMNS)
         with st.expander(f"The rejected rows themselves ({rejected.height:,} shown)"):
-            st.dataframe(
-                rejected,
-                hide_index=True,
-                width="stretch",
-                column_config=catalogue.REJECTED_COLUMNS,
-                placeholder=fmt.DASH,
-            )
+            catalogue.table(rejected, catalogue.REJECTED_COLUMNS)
 
 with guarded():
     st.divider()

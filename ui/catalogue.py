@@ -168,3 +168,10 @@ def sql_as_of() -> dt.date:
         return data.as_of(data.source()) or dt.date.today()
     except WAREHOUSE_ERRORS:  # no or unreadable warehouse: the definitions still apply
         return dt.date.today()
+
+
+def table(frame: pl.DataFrame, columns: dict) -> None:
+    """A full-width table of the Data page: no index, a dash for nothing."""
+    st.dataframe(
+        frame, hide_index=True, width="stretch", column_config=columns, placeholder=fmt.DASH
+    )
