@@ -34,9 +34,16 @@ class Query:
     date_to: dt.date | None = None
     where: tuple[tuple[str, tuple[str, ...]], ...] = ()
     as_of: dt.date | None = None
+    # The viewer's row scope (see metrics.access): ANDed with ``where``, so no filter widens it.
+    scope: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def replace(self, **changes) -> Query:
         return Query(**{**self.__dict__, **changes})
+
+    @property
+    def filters(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Every row condition: the asked-for filters, then the viewer's scope."""
+        return self.where + self.scope
 
 
 @dataclass(frozen=True)
@@ -164,12 +171,26 @@ def _conditions(q: Query, date_col: str, params: dict[str, object]) -> list[str]
     if q.date_to:
         params["date_to"] = q.date_to
         conds.append(f"{date_col} <= $date_to")
-    for i, (dim, values) in enumerate(q.where):
+    return conds + filter_conditions(q.filters, params)
+
+
+def filter_conditions(
+    filters: tuple[tuple[str, tuple[str, ...]], ...],
+    params: dict[str, object],
+    *,
+    alias: str = "",
+    prefix: str = "w",
+) -> list[str]:
+    """``dim IN ($w0_0, ...)`` per filter, its values bound in ``params``. The one filter builder:
+    pass ``q.filters`` (asked-for filters and the viewer's scope), never ``q.where`` alone.
+    Dimension names must already be validated against the catalogue."""
+    conds = []
+    for i, (dim, values) in enumerate(filters):
         names = []
         for j, v in enumerate(values):
-            params[f"w{i}_{j}"] = v
-            names.append(f"$w{i}_{j}")
-        conds.append(f"{dim} IN ({', '.join(names)})")
+            params[f"{prefix}{i}_{j}"] = v
+            names.append(f"${prefix}{i}_{j}")
+        conds.append(f"{alias}{dim} IN ({', '.join(names) or 'NULL'})")
     return conds
 
 
