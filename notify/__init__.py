@@ -1,0 +1,1 @@
+"""Delivery of alerts and scheduled packs: email over SMTP, webhooks, files."""

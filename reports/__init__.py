@@ -1,0 +1,1 @@
+"""Documents made from the metrics: the weekly review pack."""
