@@ -29,54 +29,46 @@ if __name__ != "__main__":  # imported by `streamlit run` to serve the app
         ],
     )
 else:  # the app script, run for every page view
-    from ui import bootstrap, filters, prefetch
+    from ui import access, bootstrap, filters, prefetch
 
     st.set_page_config(page_title=TITLE, page_icon=ICON, layout="wide")
 
+    # The policy's name of each page is its address; no icon: a hidden page (reached by links).
     PAGES = [
-        st.Page(
-            "pages/north_star.py",
-            title="North Star — weekly review",
-            icon=":material/star:",
-            default=True,
-        ),
-        st.Page(
-            "pages/old_vs_north_star.py",
-            title="Old KPIs vs North Star",
-            icon=":material/balance:",
-            url_path="pairs",
-        ),
-        st.Page(
-            "pages/explore_view.py", title="Explore", icon=":material/search:", url_path="explore"
-        ),
-        st.Page(
-            "pages/data_and_definitions.py",
-            title="Data & definitions",
-            icon=":material/menu_book:",
-            url_path="data",
-        ),
-        st.Page(
-            "pages/portfolios.py",
-            title="Portfolios",
-            icon=":material/groups:",
-            url_path="portfolio",
-        ),
-        st.Page(
-            "pages/contact_center.py",
-            title="Contact center",
-            icon=":material/support_agent:",
-            url_path="contact-center",
-        ),
-        st.Page(
-            "pages/wall.py", title="S&OP wall screen", icon=":material/tv:", url_path="sop-wall"
-        ),
-        st.Page("pages/customer.py", title="Customer", url_path="account", visibility="hidden"),
+        ("review", "north_star.py", "North Star — weekly review", ":material/star:"),
+        ("pairs", "old_vs_north_star.py", "Old KPIs vs North Star", ":material/balance:"),
+        ("explore", "explore_view.py", "Explore", ":material/search:"),
+        ("data", "data_and_definitions.py", "Data & definitions", ":material/menu_book:"),
+        ("portfolio", "portfolios.py", "Portfolios", ":material/groups:"),
+        ("contact-center", "contact_center.py", "Contact center", ":material/support_agent:"),
+        ("sop-wall", "wall.py", "S&OP wall screen", ":material/tv:"),
+        ("account", "customer.py", "Customer", None),
     ]
 
-    navigation = st.navigation(PAGES)
+    viewer = access.gate()
+    allowed = [row for row in PAGES if viewer.sees_page(row[0])]
+    if not allowed:
+        access.no_pages(viewer)
+    # The first page the viewer may see is the home page (for a kiosk link: the wall).
+    pages = [
+        st.Page(
+            f"pages/{script}",
+            title=title,
+            icon=icon,
+            url_path=name,
+            visibility="visible" if icon else "hidden",
+            default=i == 0,
+        )
+        for i, (name, script, title, icon) in enumerate(allowed)
+    ]
+    page_names = {p.url_path: row[0] for p, row in zip(pages, allowed)}
+
+    navigation = st.navigation(pages)
     # Each browser tab carries its page's title.
     st.set_page_config(page_title=f"{navigation.title} · {TITLE}", page_icon=ICON)
     with prefetch.visiting():  # background warming waits while a page view runs
         bootstrap.ensure_warehouse()
+        access.user_bar(viewer)
+        access.record_view(viewer, page_names.get(navigation.url_path, "review"))
         filters.sidebar()
         navigation.run()

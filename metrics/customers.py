@@ -11,7 +11,7 @@ from metrics.catalog import Catalog
 from metrics.errors import MetricsError
 from metrics.query import CUSTOMER_DIMS, execute, resolve_as_of, stored_models
 from metrics.spec import AtRisk
-from metrics.sqlgen import Compiled, model_ctes, settings_params, used_params
+from metrics.sqlgen import Compiled, filter_conditions, model_ctes, settings_params, used_params
 
 
 def _over_models(
@@ -23,19 +23,17 @@ def _over_models(
     )
 
 
-def _customer_filter(where: tuple[tuple[str, tuple[str, ...]], ...], params: dict) -> str:
-    conds = []
-    for i, (dim, values) in enumerate(where):
+Filters = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _customer_filter(filters: Filters, params: dict) -> str:
+    """Filters (and a viewer's row scope) on the customers table ``cu``, as bound parameters."""
+    for dim, _ in filters:
         if dim not in CUSTOMER_DIMS:
             raise MetricsError(
                 f"customers cannot be filtered by '{dim}'; use one of {', '.join(CUSTOMER_DIMS)}"
             )
-        names = []
-        for j, v in enumerate(values):
-            params[f"c{i}_{j}"] = v
-            names.append(f"$c{i}_{j}")
-        conds.append(f"cu.{dim} IN ({', '.join(names)})")
-    return " AND ".join(conds) or "true"
+    return " AND ".join(filter_conditions(filters, params, alias="cu.", prefix="c")) or "true"
 
 
 _SIGNALS_SQL = """
@@ -71,9 +69,10 @@ def customer_signals(
     catalog: Catalog,
     *,
     as_of: dt.date | None = None,
-    where: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    where: Filters = (),
+    scope: Filters = (),
 ) -> pl.DataFrame:
-    """Every customer with the at-risk rule's counts (``at_risk:`` in metrics.yaml), the signals
+    """Every customer (of ``where`` and the viewer's ``scope``) with the at-risk rule's counts (``at_risk:`` in metrics.yaml), the signals
     that fired (``reasons``, their number ``signals``), ``at_risk`` and its revenue at risk."""
     rule = catalog.spec.at_risk
     as_of = resolve_as_of(cur, as_of)
@@ -83,7 +82,7 @@ def customer_signals(
         "revenue_days": rule.revenue_days,
         "baseline_windows": surge.baseline_windows if surge else 1,
     }
-    body = _SIGNALS_SQL.format(where=_customer_filter(where, params))
+    body = _SIGNALS_SQL.format(where=_customer_filter(where + scope, params))
     frame = _over_models(
         cur, catalog, ["lines", "customer_orders", "responses", "contacts"], body, as_of, params
     )
@@ -136,11 +135,12 @@ def customers_at_risk(
     catalog: Catalog,
     *,
     as_of: dt.date | None = None,
-    where: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    where: Filters = (),
+    scope: Filters = (),
 ) -> pl.DataFrame:
     """The customers the ``at_risk:`` rule flags, the most revenue at risk first."""
     return (
-        customer_signals(cur, catalog, as_of=as_of, where=where)
+        customer_signals(cur, catalog, as_of=as_of, where=where, scope=scope)
         .filter(pl.col("at_risk"))
         .sort(["revenue_at_risk", "customer_id"], descending=[True, False])
     )
@@ -179,13 +179,15 @@ def customer_timeline(
     customer_id: str,
     *,
     as_of: dt.date | None = None,
+    scope: Filters = (),
 ) -> pl.DataFrame:
     """Everything known about one customer, newest first: orders (kept or not), shipments,
-    contacts and survey responses with their comments."""
+    contacts and survey responses with their comments. A customer outside the viewer's
+    ``scope`` is answered like one that does not exist."""
     as_of = resolve_as_of(cur, as_of)
-    found = execute(
-        cur, Compiled("SELECT count(*) FROM customers WHERE customer_id = $c", {"c": customer_id})
-    )
+    params: dict[str, object] = {"c": customer_id}
+    sql = f"SELECT count(*) FROM customers cu WHERE customer_id = $c AND {_customer_filter(scope, params)}"
+    found = execute(cur, Compiled(sql, params))
     if not found.item():
         raise MetricsError(f"no customer '{customer_id}' in the warehouse")
     body = """
@@ -221,12 +223,17 @@ def customer_timeline(
     )
 
 
-def customer_dimension_values(cur: duckdb.DuckDBPyConnection, dim: str) -> list[str]:
-    """Distinct values of a customers column (region, segment, portfolio ...), sorted."""
+def customer_dimension_values(
+    cur: duckdb.DuckDBPyConnection, dim: str, *, scope: Filters = ()
+) -> list[str]:
+    """Distinct values of a customers column (region, segment, portfolio ...) among the
+    customers of the viewer's ``scope``, sorted."""
     if dim not in {"region", "segment", "portfolio", "portfolio_manager"}:
         raise ValueError(f"not a customer dimension: {dim}")
-    frame = execute(
-        cur,
-        Compiled(f"SELECT DISTINCT {dim} AS v FROM customers WHERE {dim} IS NOT NULL ORDER BY 1"),
+    params: dict[str, object] = {}
+    sql = (
+        f"SELECT DISTINCT {dim} AS v FROM customers cu "
+        f"WHERE {dim} IS NOT NULL AND {_customer_filter(scope, params)} ORDER BY 1"
     )
+    frame = execute(cur, Compiled(sql, params))
     return frame["v"].to_list()

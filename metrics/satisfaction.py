@@ -8,8 +8,16 @@ import duckdb
 import polars as pl
 
 from metrics.catalog import Catalog
+from metrics.errors import MetricsError
 from metrics.query import execute, stored_models
-from metrics.sqlgen import Compiled, Query, model_ctes, settings_params, used_params
+from metrics.sqlgen import (
+    Compiled,
+    Query,
+    filter_conditions,
+    model_ctes,
+    settings_params,
+    used_params,
+)
 
 
 def satisfaction_by_otif(
@@ -29,12 +37,12 @@ def satisfaction_by_otif(
     if q.date_to:
         params["date_to"] = q.date_to
         conds.append("r.response_date <= $date_to")
-    for i, (dim, values) in enumerate(q.where):
-        if dim not in catalog.models["responses"].spec.dimensions:
-            continue
-        names = [f"$w{i}_{j}" for j in range(len(values))]
-        params.update({n[1:]: v for n, v in zip(names, values)})
-        conds.append(f"r.{dim} IN ({', '.join(names)})")
+    offered = catalog.models["responses"].spec.dimensions
+    where = tuple((d, v) for d, v in q.where if d in offered)  # e.g. a site filter: not theirs
+    for dim, _ in q.scope:
+        if dim not in offered:
+            raise MetricsError(f"responses cannot be limited to a scope by '{dim}'")
+    conds += filter_conditions(where + q.scope, params, alias="r.")
     where = f"WHERE {' AND '.join(conds)}" if conds else ""
     sql = f"""{model_ctes(catalog, ["responses", "customer_orders"], stored_models(cur, catalog, as_of))}
 SELECT o.otif, count(*) AS responses,

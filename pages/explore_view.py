@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import customer_data, data, explore, page, prefetch, tiles
+from ui import access, customer_data, data, explore, page, prefetch, tiles
 from ui import format as fmt
 from ui.guard import guarded
 
@@ -18,11 +18,12 @@ with guarded():
     explore.check_url(cat)
     a, b, c = st.columns([2, 2, 1])
     with a:
+        shown = access.viewer().visible_metrics(cat)
         metric = explore.url_selectbox(
             "Metric",
-            list(cat.metrics),
+            shown,
             key="metric",
-            default="otif",
+            default="otif" if "otif" in shown else shown[0],
             format_func=lambda n: f"{cat.metrics[n].label} ({n})",
             on_change=explore.reset_pick,
         )
@@ -97,6 +98,8 @@ with guarded():
         file_name=explore.export_name(metric, view, kind="aggregate", dim=dim, every=every),
         icon=":material/download:",
         mime="text/csv",
+        on_click=access.record_download,
+        args=(f"{metric} aggregate", frame.height),
     )
 
     pick = explore.new_click(table_event, chart_event, frame, dim) or pick
@@ -153,5 +156,7 @@ with guarded():
         ),
         mime="text/csv",
         icon=":material/download:",
+        on_click=access.record_download,
+        args=(f"{metric} records", records.height),
     )
     prefetch.other_pages(ctx.src, view)

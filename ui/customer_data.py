@@ -25,25 +25,49 @@ def risk_rule(catalog: Catalog) -> str:
     return rule_text(catalog.spec.at_risk)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# Each reads the viewer's customer scope first (see ui.data.scoped): it is bound into the SQL
+# and part of the cache key.
+
+
+def _scope() -> Where:
+    from ui import access
+
+    return access.viewer().customer_scope()
+
+
 def at_risk(src: data.Source, as_of: dt.date, where: Where = ()) -> pl.DataFrame:
     """The customers at risk as of ``as_of`` (see ``risk_rule``), most revenue at risk first."""
+    return _at_risk(src, as_of, where, _scope())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _at_risk(src: data.Source, as_of: dt.date, where: Where, scope: Where) -> pl.DataFrame:
     with data.cursor(src) as cur:
-        return customers_at_risk(cur, data.catalog_of(src), as_of=as_of, where=where)
+        return customers_at_risk(cur, data.catalog_of(src), as_of=as_of, where=where, scope=scope)
+
+
+def directory(src: data.Source, as_of: dt.date) -> pl.DataFrame:
+    """Every customer the viewer may see, with portfolio, manager and the at-risk signals."""
+    return _directory(src, as_of, _scope())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def directory(src: data.Source, as_of: dt.date) -> pl.DataFrame:
-    """Every customer with its portfolio, manager and the at-risk rule's signals."""
+def _directory(src: data.Source, as_of: dt.date, scope: Where) -> pl.DataFrame:
     with data.cursor(src) as cur:
-        return customer_signals(cur, data.catalog_of(src), as_of=as_of).sort("customer_id")
+        return customer_signals(cur, data.catalog_of(src), as_of=as_of, scope=scope).sort(
+            "customer_id"
+        )
+
+
+def timeline(src: data.Source, customer_id: str, as_of: dt.date) -> pl.DataFrame:
+    """Orders, shipments, contacts and answers of one customer, newest first."""
+    return _timeline(src, customer_id, as_of, _scope())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def timeline(src: data.Source, customer_id: str, as_of: dt.date) -> pl.DataFrame:
-    """Orders, shipments, contacts and answers of one customer, newest first."""
+def _timeline(src: data.Source, customer_id: str, as_of: dt.date, scope: Where) -> pl.DataFrame:
     with data.cursor(src) as cur:
-        return customer_timeline(cur, data.catalog_of(src), customer_id, as_of=as_of)
+        return customer_timeline(cur, data.catalog_of(src), customer_id, as_of=as_of, scope=scope)
 
 
 def link(customer_id: str) -> str:

@@ -24,6 +24,7 @@ from connectors import health
 from connectors.errors import ConnectorError
 from connectors.warehouse import Warehouse, default_db_path
 from metrics import clock, home
+from metrics.access import AccessError
 from metrics.catalog import Catalog, load_catalog
 from metrics.contributors import miss_contributors
 from metrics.customers import customer_dimension_values
@@ -45,7 +46,9 @@ def gather(*jobs: Callable[[], object]) -> list:
     with ThreadPoolExecutor(
         max_workers=max(len(jobs), 1), thread_name_prefix="northstar-query"
     ) as pool:
-        futures = [pool.submit(job) for job in jobs]
+        from ui import access
+
+        futures = [pool.submit(access.carried(job)) for job in jobs]
         return [f.result() for f in futures]
 
 
@@ -140,55 +143,102 @@ def staleness(as_of_day: dt.date) -> health.Staleness:
     return health.staleness(as_of_day, clock.today(), days)
 
 
+# Every query passes ``scoped`` before its cache: the viewer's row scope is part of the Query,
+# so it is bound into the SQL and into the cache key, and a refused metric never runs.
+
+
+def scoped(src: Source, q: Query, *, company: bool = False) -> Query:
+    from ui import access  # ui.access reads the catalogue through this module
+
+    return access.viewer().scoped(catalog_of(src), q, company=company)
+
+
+def details(src: Source, q: Query, compare: bool = True, *, company: bool = False) -> pl.DataFrame:
+    """run_details for the viewer; ``company`` asks for a company-wide metric's whole-company
+    total and trend, which the policy may grant beyond the viewer's rows."""
+    return _details(src, scoped(src, q, company=company), compare)
+
+
 @st.cache_data(show_spinner=False, max_entries=2048, hash_funcs=_KEYS)
-def details(src: Source, q: Query, compare: bool = True) -> pl.DataFrame:
+def _details(src: Source, q: Query, compare: bool) -> pl.DataFrame:
     with cursor(src) as cur:
         return run_details(cur, catalog_of(src), q, compare=compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=2048, hash_funcs=_KEYS)
 def values(src: Source, q: Query) -> pl.DataFrame:
+    return _values(src, scoped(src, q))
+
+
+@st.cache_data(show_spinner=False, max_entries=2048, hash_funcs=_KEYS)
+def _values(src: Source, q: Query) -> pl.DataFrame:
     with cursor(src) as cur:
         return run_query(cur, catalog_of(src), q).values()
 
 
-@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=_KEYS)
 def rows(
     src: Source, metric: str, q: Query, failing: bool = False, limit: int = 1000
 ) -> pl.DataFrame:
+    return _rows(src, metric, scoped(src, q.replace(metrics=(metric,))), failing, limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=_KEYS)
+def _rows(src: Source, metric: str, q: Query, failing: bool, limit: int) -> pl.DataFrame:
     with cursor(src) as cur:
         return fetch_rows(cur, catalog_of(src), metric, q, failing=failing, limit=limit)
 
 
-@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def funnel(src: Source, q: Query) -> pl.DataFrame:
+    return _funnel(src, scoped(src, q.replace(metrics=("measured_orders",))))
+
+
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
+def _funnel(src: Source, q: Query) -> pl.DataFrame:
     with cursor(src) as cur:
         return promise_funnel(cur, catalog_of(src), q)
 
 
-@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def reasons_over_time(src: Source, q: Query) -> pl.DataFrame:
     """Missed orders per period and miss reason, with open misses (``q`` has a grain)."""
+    return _reasons_over_time(src, scoped(src, q.replace(metrics=("measured_orders",))))
+
+
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
+def _reasons_over_time(src: Source, q: Query) -> pl.DataFrame:
     with cursor(src) as cur:
         return reason_mix(cur, catalog_of(src), q)
 
 
-@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def contributors(src: Source, q: Query, dims: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+    return _contributors(src, scoped(src, q.replace(metrics=("otif_line",))), dims)
+
+
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
+def _contributors(src: Source, q: Query, dims: tuple[str, ...]) -> dict[str, pl.DataFrame]:
     with cursor(src) as cur:
         return miss_contributors(cur, catalog_of(src), q, dims)
 
 
-@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def satisfaction(src: Source, q: Query, as_of_day: dt.date) -> pl.DataFrame:
+    return _satisfaction(src, scoped(src, q.replace(metrics=("csat", "nps", "otif"))), as_of_day)
+
+
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
+def _satisfaction(src: Source, q: Query, as_of_day: dt.date) -> pl.DataFrame:
     with cursor(src) as cur:
         return satisfaction_by_otif(cur, catalog_of(src), q, as_of_day)
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def dimension_values(src: Source, dim: str) -> list[str]:
+    """The values of a customer dimension the viewer may see (for the filters)."""
+    from ui import access
+
+    return _dimension_values(src, dim, access.viewer().customer_scope())
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
+def _dimension_values(src: Source, dim: str, scope: tuple) -> list[str]:
     with cursor(src) as cur:
-        return customer_dimension_values(cur, dim)
+        return customer_dimension_values(cur, dim, scope=scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_KEYS)
@@ -197,8 +247,17 @@ def freshness(src: Source, as_of_day: dt.date | None) -> pl.DataFrame:
         return health.freshness(cur, as_of_day)
 
 
-@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_KEYS)
 def load_log(src: Source) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Loads, reject reasons and rejected rows."""
+    """Loads, reject reasons and rejected rows, for a viewer the policy lets see them."""
+    from ui import access
+
+    v = access.viewer()
+    if not v.data_health:
+        raise AccessError(f"{v.who} may not see the load log and rejected rows")
+    return _load_log(src)
+
+
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_KEYS)
+def _load_log(src: Source) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     with cursor(src) as cur:
         return health.load_log(cur), health.reject_reasons(cur), health.rejected_rows(cur)

@@ -96,10 +96,20 @@ def start(src: data.Source, view: View) -> threading.Thread:
     # Not a daemon: at exit Python waits for it, instead of killing DuckDB mid-query
     # (which aborts the whole process).
     thread = threading.Thread(
-        target=warm_views, args=(src, view), name="northstar-prefetch", daemon=False
+        target=_warming(warm_views), args=(src, view), name="northstar-prefetch", daemon=False
     )
     thread.start()
     return thread
+
+
+def _warming(fn):
+    def run(*args):
+        from ui import access
+
+        with access.warming():
+            fn(*args)
+
+    return run
 
 
 def other_pages(src: data.Source, view: View) -> None:

@@ -54,27 +54,34 @@ def warm() -> dict[str, Any]:
     was warmed (for the log and tests). Never raises: a page shows its own errors."""
     done: dict[str, Any] = {}
     t0 = time.perf_counter()
-    try:
-        _import_pages()
-        from ui import data, prefetch
-        from ui.filters import DIMENSIONS
+    from ui import access
 
-        data.catalog()
-        src = data.source()
-        as_of = data.as_of(src)
-        for dim in DIMENSIONS:
-            data.dimension_values(src, dim)
-        done.update(source=src, as_of=as_of)
-        if as_of is not None:
-            view = default_view(as_of)
-            prefetch.start(src, view).join()
-            done["view"] = view
+    try:
+        with access.warming():
+            _warm(done)
     except Exception:  # no warehouse, a broken config...: the page explains it
         log.info("warm-up stopped early", exc_info=True)
     done["seconds"] = time.perf_counter() - t0
     # On the server's console, beside its URL (and for benchmarks that wait for it).
     print(f"{WARMED} in {done['seconds']:.1f} s", flush=True)
     return done
+
+
+def _warm(done: dict[str, Any]) -> None:
+    _import_pages()
+    from ui import data, prefetch
+    from ui.filters import DIMENSIONS
+
+    data.catalog()
+    src = data.source()
+    as_of = data.as_of(src)
+    for dim in DIMENSIONS:
+        data.dimension_values(src, dim)
+    done.update(source=src, as_of=as_of)
+    if as_of is not None:
+        view = default_view(as_of)
+        prefetch.start(src, view).join()
+        done["view"] = view
 
 
 def start() -> threading.Thread:

@@ -1,0 +1,232 @@
+"""Who is looking: sign-in (Streamlit's OpenID Connect), the access policy, kiosk links.
+
+``gate()`` runs before any page: it returns the viewer, or shows the sign-in screen, the
+"no access" page or a refused kiosk link and stops. ``viewer()`` is what ``ui.data`` scopes
+every query with. With no ``[auth]`` in ``.streamlit/secrets.toml`` the app runs open and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+from connectors import audit, kiosk
+from connectors.errors import ConnectorError
+from connectors.state import StateStore
+from connectors.warehouse import default_db_path
+from metrics.access import (
+    OPEN,
+    AccessError,
+    Policy,
+    Viewer,
+    kiosk_viewer,
+    load_policy,
+    policy_path,
+)
+from metrics.errors import ConfigError
+from ui import data
+from ui.guard import show_config_error
+
+log = logging.getLogger("northstar.ui")
+_VIEWER = "_northstar_viewer"
+
+
+def auth_configured() -> bool:
+    """True when ``.streamlit/secrets.toml`` has an ``[auth]`` section (sign-in is on)."""
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:  # no secrets file at all
+        return False
+
+
+def store() -> StateStore:
+    return StateStore.beside(default_db_path())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _policy(path: str, stamp: str) -> Policy:
+    return load_policy(path, data.catalog())
+
+
+def policy() -> Policy:
+    path = policy_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"{path}: no access policy; sign-in is on, so nobody can see anything until it exists"]
+        ) from None
+    return _policy(str(path), f"{stat.st_mtime_ns}-{stat.st_size}")
+
+
+_WARMING = threading.local()
+
+
+@contextmanager
+def warming() -> Iterator[None]:
+    """Background cache warming (no session): its queries run unscoped, so they fill only the
+    cache entries of unscoped queries, which scoped viewers never read."""
+    _WARMING.on = True
+    try:
+        yield
+    finally:
+        _WARMING.on = False
+
+
+def carried(job: Callable[[], object]) -> Callable[[], object]:
+    """``job`` for another thread, run as the calling session (or warming) still: a query
+    run there is scoped to the same viewer."""
+    ctx, warm = get_script_run_ctx(suppress_warning=True), getattr(_WARMING, "on", False)
+
+    def run() -> object:
+        if ctx is not None:
+            add_script_run_ctx(threading.current_thread(), ctx)
+        _WARMING.on = warm
+        try:
+            return job()
+        finally:
+            _WARMING.on = False
+
+    return run
+
+
+def viewer() -> Viewer:
+    """The viewer of this session (set by ``gate``); the open viewer when sign-in is off.
+    A query from a thread with neither a session nor ``warming`` is refused."""
+    if getattr(_WARMING, "on", False):
+        return OPEN
+    if get_script_run_ctx(suppress_warning=True) is None:
+        raise AccessError("a query ran outside any session; it is refused")
+    found = st.session_state.get(_VIEWER)
+    if found is not None:
+        return found
+    if auth_configured():  # a page reached without the gate: nothing
+        raise AccessError("not signed in")
+    return OPEN
+
+
+def gate() -> Viewer:
+    """The viewer, or a screen that stops the run: sign-in, no access, or a refused kiosk link
+    (a valid kiosk link opens the wall screen only)."""
+    token = st.query_params.get("kiosk")
+    if token:
+        return _kiosk(token)
+    if not auth_configured():
+        st.session_state[_VIEWER] = OPEN
+        return OPEN
+    if not st.user.is_logged_in:
+        _sign_in_screen()
+    email = str(st.user.get("email") or "")
+    try:
+        pol = policy()
+        groups = _groups(st.user.get(pol.spec.settings.group_claim))
+        found = pol.viewer(email, groups)
+    except ConfigError as err:
+        show_config_error(err)
+        st.stop()
+    except AccessError as err:
+        _no_access(email, str(err))
+    if found is None:
+        _no_access(email, "the access policy grants this account nothing")
+    if st.session_state.get(_VIEWER) is None:
+        audit.record(store(), email=found.email, event="sign-in", page="")
+    st.session_state[_VIEWER] = found
+    return found
+
+
+def _groups(claim: object) -> tuple[str, ...]:
+    if isinstance(claim, str):
+        return (claim,)
+    return tuple(str(g) for g in claim) if isinstance(claim, (list, tuple)) else ()
+
+
+def _kiosk(token: str) -> Viewer:
+    try:
+        link = kiosk.verify(store(), token)
+    except ConnectorError:
+        link = None
+    if link is None:
+        st.session_state.pop(_VIEWER, None)
+        st.title("This wall-screen link does not open anything")
+        st.text(
+            "The link is not valid: it was revoked, or it was copied incomplete. Ask whoever runs "
+            "North Star for a new one (northstar kiosk create)."
+        )
+        st.stop()
+    found = kiosk_viewer(link.label, link.scope)
+    st.session_state[_VIEWER] = found
+    return found
+
+
+def _sign_in_screen() -> None:
+    st.session_state.pop(_VIEWER, None)
+    st.title("North Star")
+    st.write("Sign in with your company account to see the dashboard.")
+    st.button("Sign in", type="primary", on_click=st.login, icon=":material/login:")
+    st.stop()
+
+
+def _no_access(email: str, why: str) -> None:
+    st.title("No access yet")
+    st.text(f"You are signed in as {email or 'an account without an email address'}, but {why}.")
+    st.write("Ask whoever runs North Star to add you to the access policy, then sign in again.")
+    st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+    audit.record(store(), email=email, event="refused", page="", detail={"why": why})
+    st.stop()
+
+
+def user_bar(v: Viewer) -> None:
+    """Who is signed in, with a sign-out button; or that access control is off."""
+    with st.sidebar:
+        if v.pages == frozenset({"sop-wall"}) and not v.email:
+            return
+        if not v.signed_in:
+            st.caption(
+                "Access control is off: anyone who can reach this server sees every number. "
+                "See README, 'Sign-in and access', to turn it on."
+            )
+            return
+        st.text(f"Signed in as {v.name}")
+        st.caption(", ".join(v.roles))
+        st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+
+
+def no_pages(v: Viewer) -> None:
+    _no_access(v.email, "the access policy grants this account no page")
+
+
+def record_view(v: Viewer, page: str) -> None:
+    """One audit entry per page and filters (the URL's) a session looks at, not one per rerun."""
+    if not v.signed_in and not v.roles:  # access control is off: nobody to name
+        return
+    filters = {k: val for k, val in st.query_params.to_dict().items() if k != "kiosk"}
+    key = (page, tuple(sorted(filters.items())))
+    if st.session_state.get("_northstar_last_view") == key:
+        return
+    st.session_state["_northstar_last_view"] = key
+    try:
+        audit.record(store(), email=v.email or v.name, event="view", page=page, detail=filters)
+    except ConnectorError:  # the audit file cannot be written: say so in the log, keep serving
+        log.exception("audit entry not written")
+
+
+def record_download(what: str, rows: int) -> None:
+    """An audit entry for a download (called from the download button's on_click)."""
+    v = viewer()
+    try:
+        audit.record(
+            store(),
+            email=v.email or v.name,
+            event="download",
+            page=st.session_state.get("_northstar_last_view", ("",))[0],
+            detail={"file": what, "rows": rows},
+        )
+    except ConnectorError:
+        log.exception("audit entry not written")
+
