@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from cli.errors import handle_errors
-from cli.options import config_option, db_option, sources_option
+from cli.options import as_option, config_option, db_option, sources_option
 from connectors.errors import ConnectorError
 from connectors.load import LoadReport
 from metrics import home
@@ -146,13 +146,25 @@ _REJECT_COLUMNS = ("file", "row", "table", "rule", "column", "value", "message")
 @click.option("--rule", default=None, help="Only this rule, e.g. bad_date.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--warnings", "warned", is_flag=True, help="Rows kept with a warning instead.")
+@as_option
+@config_option
 @handle_errors
 def rejects(
-    db: Path, fmt: str, file: str | None, rule: str | None, limit: int, warned: bool
+    db: Path,
+    fmt: str,
+    file: str | None,
+    rule: str | None,
+    limit: int,
+    warned: bool,
+    as_user: str | None,
+    config_path: Path,
 ) -> None:
     """List rejected rows (or, with --warnings, rows kept with a warning): file, row, rule, value."""
     from connectors.validate import RULES
     from connectors.warehouse import Warehouse
+
+    if as_user:
+        _may_see_rejects(as_user, config_path)
 
     if rule is not None and rule not in RULES:
         close = difflib.get_close_matches(rule, RULES, n=1)
@@ -208,6 +220,20 @@ def rejects(
         widths = [min(60, max(len(h), *(len(s[i]) for s in shown))) for i, h in enumerate(head)]
         for line in [head] + shown:
             click.echo("  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip())
+
+
+def _may_see_rejects(email: str, config_path: Path) -> None:
+    """Rejected rows are raw extract lines of any customer: only roles with data_health and no
+    row scope see them (as on the Data page)."""
+    from metrics.access import AccessError, policy_path, viewer_as
+    from metrics.catalog import load_catalog
+
+    viewer = viewer_as(policy_path(config_path), load_catalog(config_path), email)
+    if not viewer.data_health:
+        raise AccessError(
+            f"{viewer.who} may not see rejected rows: they are raw extract lines of any customer,"
+            " shown only to roles with data_health and no row scope"
+        )
 
 
 def register(group: click.Group) -> None:

@@ -9,10 +9,11 @@ import click
 import polars as pl
 
 from cli.errors import handle_errors
-from cli.options import config_option, db_option, sources_option
+from cli.options import as_option, config_option, db_option, sources_option
 from cli.output import FORMATS, emit
 from connectors.warehouse import Warehouse
-from metrics.catalog import load_catalog
+from metrics.access import load_policy, policy_path, viewer_as
+from metrics.catalog import Catalog, load_catalog
 from metrics.errors import ConfigError, MetricsError
 from metrics.query import fetch_rows, run_query
 from metrics.sqlgen import GRAINS, Query, compile_query
@@ -75,10 +76,28 @@ def filter_options(fn):
             click.option(
                 "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
             ),
+            as_option,
             db_option,
             config_option,
         ],
     )
+
+
+def _as(q: Query, catalog: Catalog, as_user: str | None, config_path: Path) -> Query:
+    """``q`` scoped to the user of ``--as`` (unchanged without it)."""
+    if not as_user:
+        return q
+    viewer = viewer_as(policy_path(config_path), catalog, as_user)
+    scope = dict(viewer.scope)
+    for dim, values in q.where:
+        outside = [v for v in values if dim in scope and v not in scope[dim]]
+        if outside:
+            click.echo(
+                f"note: {dim}={','.join(outside)} lies outside what {viewer.who} may see"
+                f" ({dim} = {', '.join(scope[dim])}): those rows are not counted",
+                err=True,
+            )
+    return viewer.scoped(catalog, q)
 
 
 def grouping_options(fn):
@@ -113,10 +132,11 @@ def _query(metrics: tuple[str, ...], date_from, date_to, where, as_of, by=(), gr
 @grouping_options
 @filter_options
 @handle_errors
-def query_cmd(metrics, by, grain, date_from, date_to, where, as_of, fmt, db, config_path):
+def query_cmd(metrics, by, grain, date_from, date_to, where, as_of, fmt, as_user, db, config_path):
     """Compute metrics, optionally by dimensions and time grain."""
     q = _query(metrics, date_from, date_to, where, as_of, by, grain)
     catalog = load_catalog(config_path)
+    q = _as(q, catalog, as_user, config_path)
     cur = Warehouse(db).cursor()
     result = run_query(cur, catalog, q)
     emit(result.for_people() if fmt == "table" else result.values(), fmt)  # JSON/CSV keep nulls
@@ -128,7 +148,9 @@ def query_cmd(metrics, by, grain, date_from, date_to, where, as_of, fmt, db, con
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True)
 @filter_options
 @handle_errors
-def rows_cmd(metric, failing, limit, date_from, date_to, where, as_of, fmt, db, config_path):
+def rows_cmd(
+    metric, failing, limit, date_from, date_to, where, as_of, fmt, as_user, db, config_path
+):
     """List the records behind a metric value (e.g. orders that missed OTIF, with the reason).
 
     The records are those the metric counts over the same --from/--to/--where/--as-of
@@ -138,6 +160,7 @@ def rows_cmd(metric, failing, limit, date_from, date_to, where, as_of, fmt, db, 
     if len(q.metrics) != 1:
         raise MetricsError("rows takes exactly one --metric")
     catalog = load_catalog(config_path)
+    q = _as(q, catalog, as_user, config_path)
     emit(
         fetch_rows(Warehouse(db).cursor(), catalog, q.metrics[0], q, failing=failing, limit=limit),
         fmt,
@@ -224,6 +247,15 @@ def check_cmd(config_path, sources_path, db):
         from connectors.sources import check_sources
 
         problems += check_sources(sources_path)
+    policy = policy_path(config_path)
+    if catalog is not None and policy.exists():
+        checked_policy = policy
+        try:
+            load_policy(policy, catalog)
+        except ConfigError as err:
+            problems += err.problems
+    else:
+        checked_policy = None
     if catalog is not None and db is not None:
         problems += _compile_all(catalog, db)
     if problems:
@@ -231,7 +263,7 @@ def check_cmd(config_path, sources_path, db):
             click.echo(p, err=True)
         click.echo(f"{len(problems)} problem(s) found", err=True)
         raise SystemExit(1)
-    checked = [str(config_path)] + ([str(sources_path)] if sources_path else [])
+    checked = [str(config_path)] + [str(p) for p in (sources_path, checked_policy) if p]
     click.echo(
         f"ok: {', '.join(checked)}"
         + (f"; {len(catalog.metrics)} metrics compile against {db}" if db else "")

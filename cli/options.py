@@ -45,3 +45,14 @@ def sources_option(fn):
         help=f"Source mappings (default: config/sources.yaml, {_FOUND}, when it exists).",
         callback=lambda ctx, p, v: v or home.sources_config(),
     )(fn)
+
+
+def as_option(fn):
+    return click.option(
+        "--as",
+        "as_user",
+        metavar="EMAIL",
+        default=None,
+        help="Answer exactly as this user sees it under the access policy (config/access.yaml, "
+        "or $NORTHSTAR_ACCESS).",
+    )(fn)

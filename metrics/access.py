@@ -208,11 +208,15 @@ def combine(spec: PolicyFile, email: str, grants: list[Grant]) -> Viewer:
     restricts the same single dimension (anything else could widen a scope, and is refused)."""
     roles = [r for g in grants for r in g.roles]
     specs = [spec.roles[r] for r in roles]
-    pages = None if any(r.pages == "all" for r in specs) else frozenset(
-        p for r in specs for p in r.pages
+    pages = (
+        None
+        if any(r.pages == "all" for r in specs)
+        else frozenset(p for r in specs for p in r.pages)
     )
-    metrics = None if any(r.metrics == "all" for r in specs) else frozenset(
-        m for r in specs for m in r.metrics
+    metrics = (
+        None
+        if any(r.metrics == "all" for r in specs)
+        else frozenset(m for r in specs for m in r.metrics)
     )
     hidden = frozenset.intersection(*(frozenset(r.hide_metrics) for r in specs))
     scopes = [_grant_rows(spec, g) for g in grants]
@@ -226,7 +230,8 @@ def combine(spec: PolicyFile, email: str, grants: list[Grant]) -> Viewer:
         hidden=hidden,
         scope=_union(email, scopes),
         company_wide=(
-            frozenset(spec.settings.company_wide) if any(r.company_wide for r in specs)
+            frozenset(spec.settings.company_wide)
+            if any(r.company_wide for r in specs)
             else frozenset()
         ),
         data_health=any(r.data_health for r in specs) and not any(scopes),
@@ -261,10 +266,30 @@ def _list(scopes) -> str:
     return " | ".join("; ".join(f"{d}={','.join(v)}" for d, v in s.items()) for s in scopes)
 
 
-def policy_path(cwd: Path | None = None) -> Path:
-    """``$NORTHSTAR_ACCESS``, else access.yaml beside metrics.yaml in the project's config/."""
+def policy_path(config: Path | None = None) -> Path:
+    """``$NORTHSTAR_ACCESS``, else access.yaml beside metrics.yaml (``config``, else the
+    project's config/metrics.yaml)."""
     env = os.environ.get("NORTHSTAR_ACCESS")
-    return Path(env) if env else home.metrics_config(cwd).with_name("access.yaml")
+    return Path(env) if env else Path(config or home.metrics_config()).with_name("access.yaml")
+
+
+def viewer_as(path: Path, catalog: Catalog, email: str) -> Viewer:
+    """The viewer ``email`` is under the policy at ``path`` (for ``--as``); a user the policy
+    does not know is an error."""
+    if not path.exists():
+        raise MetricsError(
+            f"--as needs an access policy, and there is none at {path}"
+            " (create config/access.yaml, or set NORTHSTAR_ACCESS)"
+        )
+    policy = load_policy(path, catalog)
+    found = policy.viewer(email)
+    if found is None:
+        known = sorted(policy.by_email)
+        raise AccessError(
+            f"the access policy {path} does not know '{email}'"
+            f"{did_you_mean(email.lower(), known)}; it names: {', '.join(known) or 'nobody'}"
+        )
+    return found
 
 
 def load_policy(path: Path | str, catalog: Catalog | None = None) -> Policy:
@@ -280,7 +305,7 @@ def parse_policy(doc: LocatedYaml, catalog: Catalog | None = None) -> Policy:
     try:
         spec = PolicyFile.model_validate(doc.data)
     except pydantic.ValidationError as err:
-        raise ConfigError([describe_error(e, doc) for e in err.errors()]) from None
+        raise ConfigError([describe_error(e, doc, PolicyFile) for e in err.errors()]) from None
     _check_names(spec, doc, catalog, problems)
     if problems:
         raise ConfigError(problems)
@@ -295,7 +320,9 @@ def _check_names(spec: PolicyFile, doc: LocatedYaml, catalog: Catalog | None, pr
         )
 
     metrics = list(catalog.metrics) if catalog else None
-    dims = sorted({d for m in catalog.metrics for d in catalog.dimensions_of(m)}) if catalog else None
+    dims = (
+        sorted({d for m in catalog.metrics for d in catalog.dimensions_of(m)}) if catalog else None
+    )
     for name, role in spec.roles.items():
         at = ("roles", name)
         for i, page in enumerate([] if role.pages == "all" else role.pages):
