@@ -37,6 +37,7 @@ with guarded():
             st.caption(ly)
         reading, shift_periods = review.reading(history, head, view.start, otif)
         review.show_signal(reading, shift_periods, head, otif, grain)
+        review.company_headline(ctx.src, view, "otif", otif)
     with right:
         st.markdown(
             f"**OTIF, last {trend.height} {grain}s** · dashed = target · pale line = last year · "

@@ -11,6 +11,7 @@ import duckdb
 import streamlit as st
 
 from connectors.errors import ConnectorError
+from metrics.access import AccessError
 from metrics.errors import ConfigError, MetricsError
 from ui.format import escape_markdown, plural
 
@@ -46,6 +47,12 @@ def guarded() -> Iterator[None]:
         st.info(str(err))
     except ConnectorError as err:
         st.error(f"**The warehouse cannot be read.** {escape_markdown(str(err))}")
+    except AccessError as err:
+        st.warning(
+            f"**Not in your access.** {escape_markdown(str(err))}. Ask whoever runs North Star "
+            "if you need it.",
+            icon=":material/lock:",
+        )
     except MetricsError as err:
         st.error(f"**The numbers could not be computed.** {escape_markdown(str(err))}")
     except duckdb.Error as err:

@@ -80,4 +80,16 @@ def stamp(ctx: Context) -> None:
         period = plain(filters.latest_label(view.as_of, view.grain, stale=stale))
     st.caption(
         f":material/calendar_month: **{period}** · data as of **{view.as_of:%a %d %b %Y}** · {where}"
+        + scope_note()
     )
+
+
+def scope_note() -> str:
+    """' · your access: portfolio Key Accounts' for a viewer whose rows the policy limits."""
+    from ui import access
+
+    scope = access.viewer().scope
+    if not scope:
+        return ""
+    rows = "; ".join(f"{d} {plain(', '.join(v))}" for d, v in scope)
+    return f" · :material/lock: **your access: {rows}** (every number here counts only these rows)"

@@ -15,7 +15,7 @@ from metrics.catalog import Catalog
 from metrics.periods import period_end
 from metrics.signals import Reading, read_signal
 from metrics.spec import MetricBase
-from ui import data
+from ui import data, tiles
 from ui import format as fmt
 from ui.filters import View
 
@@ -52,6 +52,20 @@ def queries(src: data.Source, view: View) -> list[Callable[[], Any]]:
             src, view.trend_query("measured_orders", periods=MIX[view.grain])
         ),
     ]
+
+
+def company_headline(src: data.Source, view: View, name: str, m: MetricBase) -> None:
+    """For a viewer whose rows the policy limits: the whole company's value of a company-wide
+    metric (the North Star) in the same period, beside their own."""
+    from ui import access
+
+    v = access.viewer()
+    if not v.scope or name not in v.company_wide:
+        return
+    q = view.query(name).replace(where=())
+    row = first_row(data.details(src, q, company=True), name)
+    tiles.kpi(row, m, grain=view.grain, label=f"{m.label} · whole company", narrow=True)
+    st.caption("The company's North Star, open to every role; all else here is your rows only.")
 
 
 def first_row(
