@@ -170,10 +170,11 @@ def test_handle_time_is_not_coloured_per_agent(demo_db):
 
 
 def test_contact_reasons_read_as_words(demo_db, monkeypatch):
-    from ui import data
+    from ui import access, data
 
     monkeypatch.setenv("NORTHSTAR_DB", str(demo_db))
-    reasons = cc.reasons(data.source(), week_view(demo_db))
+    with access.background():
+        reasons = cc.reasons(data.source(), week_view(demo_db))
     labels = reasons["reason"].to_list()
     assert "Where is my order" in labels and not any("_" in r for r in labels)
     assert reasons.filter(pl.col("wismo"))["reason"].to_list() == ["Where is my order"]

@@ -69,8 +69,8 @@ _WARMING = threading.local()
 
 
 @contextmanager
-def warming() -> Iterator[None]:
-    """Background cache warming (no session): its queries run unscoped, so they fill only the
+def background() -> Iterator[None]:
+    """Work outside any session (cache warming, tests): its queries run unscoped, so they fill only the
     cache entries of unscoped queries, which scoped viewers never read."""
     _WARMING.on = True
     try:

@@ -106,7 +106,7 @@ def _warming(fn):
     def run(*args):
         from ui import access
 
-        with access.warming():
+        with access.background():
             fn(*args)
 
     return run

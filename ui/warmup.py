@@ -57,7 +57,7 @@ def warm() -> dict[str, Any]:
     from ui import access
 
     try:
-        with access.warming():
+        with access.background():
             _warm(done)
     except Exception:  # no warehouse, a broken config...: the page explains it
         log.info("warm-up stopped early", exc_info=True)
