@@ -26,9 +26,9 @@ def _data_path(loc: tuple, data: Any) -> KeyPath:
     return tuple(path)
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
+def _model_at(loc: tuple, root: type[BaseModel] = MetricsFile) -> type[BaseModel] | None:
     """The pydantic model class that the location's last part is a key of."""
-    current: Any = MetricsFile
+    current: Any = root
     for part in loc[:-1]:
         current = _step(current, part)
         if current is None:
@@ -63,12 +63,12 @@ def _unwrap(t: Any) -> Any:
     return t
 
 
-def describe_error(error: dict, doc: LocatedYaml) -> str:
+def describe_error(error: dict, doc: LocatedYaml, root: type[BaseModel] = MetricsFile) -> str:
     loc = tuple(error["loc"])
     where = doc.where(_data_path(loc, doc.data))
     kind = error["type"]
     if kind == "extra_forbidden":
-        model = _model_at(loc)
+        model = _model_at(loc, root)
         key = str(loc[-1])
         allowed = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
         hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
