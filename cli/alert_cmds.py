@@ -142,4 +142,7 @@ def after_load(db: Path, config_path: Path) -> None:
 
 
 def register(group: click.Group) -> None:
-    group.add_command(alerts_group)
+    from cli.schedule_cmds import schedule_group
+
+    for command in (alerts_group, schedule_group):
+        group.add_command(command)

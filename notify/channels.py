@@ -42,7 +42,7 @@ class Deliverer:
             return Delivery(channel, recipients, False, f"not attempted: {self.dead[channel]}")
         if channel == "email" and not recipients:
             return Delivery(channel, recipients, False, "no recipient address")
-        ok, detail = self._with_retries(lambda: self._send(notice, channel, recipients))
+        ok, detail = with_retries(lambda: self._send(notice, channel, recipients), self.retries)
         if not ok:
             self.dead[channel] = detail
         return Delivery(channel, recipients, ok, detail)
@@ -56,20 +56,22 @@ class Deliverer:
         cfg = self.channels.webhooks[channel]
         return webhook.post(webhook.url_of(channel, cfg), webhook.body(notice, cfg.format))
 
-    def _with_retries(self, send: Callable[[], str]) -> tuple[bool, str]:
-        wait = BACKOFF_SECONDS
-        for attempt in range(1, self.retries + 1):
-            try:
-                return True, send()
-            except NotConfigured as exc:
-                return False, str(exc)
-            except (OSError, HTTPException, ValueError) as exc:  # smtplib, urllib, sockets
-                detail = f"{type(exc).__name__}: {exc}"
-                if attempt == self.retries:
-                    return False, f"failed after {attempt} attempt(s): {detail}"
-                time.sleep(wait)
-                wait *= 2
-        return False, "not attempted"
+
+def with_retries(send: Callable[[], str], attempts: int) -> tuple[bool, str]:
+    """(True, where it went) or (False, why not), after up to ``attempts`` tries."""
+    wait = BACKOFF_SECONDS
+    for attempt in range(1, attempts + 1):
+        try:
+            return True, send()
+        except NotConfigured as exc:
+            return False, str(exc)
+        except (OSError, HTTPException, ValueError) as exc:  # smtplib, urllib, sockets
+            detail = f"{type(exc).__name__}: {exc}"
+            if attempt == attempts:
+                return False, f"failed after {attempt} attempt(s): {detail}"
+            time.sleep(wait)
+            wait *= 2
+    return False, "not attempted"
 
 
 def _write_line(path: str, notice: Notice, recipients: tuple[str, ...]) -> str:
