@@ -83,6 +83,7 @@ def _cli(*args, env: dict[str, str]) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
         env=full,
     )
 

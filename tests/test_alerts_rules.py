@@ -154,8 +154,10 @@ def load_rule(catalog, body: str, tmp=Path("/nonexistent")):
             ":2: rules.r: key(s) count do not apply to kind 'off_target'",
         ),
         (
-            "rules:\n  r:\n    kind: customer\n    trigger: broken_promises\n"
-            "    channels: [emial]\n",
+            (
+                "rules:\n  r:\n    kind: customer\n    trigger: broken_promises\n"
+                "    channels: [emial]\n"
+            ),
             ":5: rules.r.channels: unknown channel 'emial'; did you mean 'email'?",
         ),
         (
