@@ -84,11 +84,15 @@ def _table(rows: list[dict]) -> pl.DataFrame:
 
 
 def _print_failures(run) -> None:
-    shown: set[tuple[str, str]] = set()
+    failed: dict[str, list] = {}
     for o in run.outcomes:
-        if not o.ok and (o.channel, o.detail) not in shown:
-            shown.add((o.channel, o.detail))
-            click.echo(f"warning: {o.channel} delivery failed: {o.detail}", err=True)
+        if not o.ok:
+            failed.setdefault(o.channel, []).append(o)
+    for channel, fails in failed.items():  # the first reason per channel (the rest follow it)
+        click.echo(
+            f"warning: {channel} delivery failed for {len(fails)} alert(s): {fails[0].detail}",
+            err=True,
+        )
 
 
 @alerts_group.command("list")
