@@ -199,7 +199,9 @@ def test_a_dead_smtp_server_is_reported_and_the_load_lands(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "loaded into" in done.stdout and "0 delivered, 32 failed" in done.stdout
-    assert "warning: email delivery failed for 32 alert(s): failed after 3 attempt(s)" in done.stderr
+    assert (
+        "warning: email delivery failed for 32 alert(s): failed after 3 attempt(s)" in done.stderr
+    )
     q = _cli(
         "query",
         "--metric",
