@@ -82,10 +82,13 @@ def load(
 ) -> None:
     """Load extract files or folders (recursively) into the warehouse.
 
-    The metric models are rebuilt for the new data before it goes live.
+    The metric models are rebuilt for the new data before it goes live; then the alert rules
+    (alerts.yaml beside metrics.yaml) are evaluated and due alerts delivered.
     """
     from connectors.load import load_paths
     from metrics.materialize import refresher
+
+    from cli.alert_cmds import after_load
 
     _warn_without_config(config_path)
     _print_report(
@@ -98,6 +101,7 @@ def load(
             finalize=refresher(config_path),
         )
     )
+    after_load(db, config_path)
 
 
 @click.command()

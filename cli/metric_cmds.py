@@ -236,7 +236,8 @@ def dimensions_cmd(metrics, fmt, config_path):
 )
 @handle_errors
 def check_cmd(config_path, sources_path, db):
-    """Validate metrics.yaml and sources.yaml (and, with --db, every metric against the warehouse)."""
+    """Validate metrics.yaml, sources.yaml, alerts.yaml and subscriptions.yaml (and, with --db,
+    every metric against the warehouse)."""
     problems: list[str] = []
     catalog = None
     try:
@@ -247,15 +248,20 @@ def check_cmd(config_path, sources_path, db):
         from connectors.sources import check_sources
 
         problems += check_sources(sources_path)
+    checked = [str(config_path)] + ([str(sources_path)] if sources_path else [])
     policy = policy_path(config_path)
     if catalog is not None and policy.exists():
-        checked_policy = policy
+        checked.append(str(policy))
         try:
             load_policy(policy, catalog)
         except ConfigError as err:
             problems += err.problems
-    else:
-        checked_policy = None
+    if catalog is not None:
+        from metrics.subscription_spec import check_delivery_files
+
+        found, files = check_delivery_files(config_path, catalog)
+        problems += found
+        checked += [str(f) for f in files]
     if catalog is not None and db is not None:
         problems += _compile_all(catalog, db)
     if problems:
@@ -263,7 +269,6 @@ def check_cmd(config_path, sources_path, db):
             click.echo(p, err=True)
         click.echo(f"{len(problems)} problem(s) found", err=True)
         raise SystemExit(1)
-    checked = [str(config_path)] + [str(p) for p in (sources_path, checked_policy) if p]
     click.echo(
         f"ok: {', '.join(checked)}"
         + (f"; {len(catalog.metrics)} metrics compile against {db}" if db else "")

@@ -26,7 +26,7 @@ def _data_path(loc: tuple, data: Any) -> KeyPath:
     return tuple(path)
 
 
-def _model_at(loc: tuple, root: type[BaseModel]) -> type[BaseModel] | None:
+def _model_at(loc: tuple, root: type[BaseModel] = MetricsFile) -> type[BaseModel] | None:
     """The pydantic model class that the location's last part is a key of."""
     current: Any = root
     for part in loc[:-1]:

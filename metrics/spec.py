@@ -37,6 +37,13 @@ class Settings(Strict):
         le=366,
         description="Pages warn when the newest data is more than this many days behind today.",
     )
+    promise_horizon_days: int = Field(
+        7,
+        ge=1,
+        le=90,
+        description="Promises at risk: open lines due in this many days after as-of that are "
+        "already behind.",
+    )
 
 
 class Dimension(Strict):

@@ -1,0 +1,152 @@
+"""Alert and schedule commands: ``alerts run/list`` and ``schedule run/serve``; the alert run
+after a load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import polars as pl
+
+from cli.errors import handle_errors
+from cli.options import config_option, db_option
+from cli.output import emit
+from connectors.errors import ConnectorError
+from metrics.alert_spec import alerts_path
+from metrics.errors import MetricsError
+
+
+def alerts_option(fn):
+    return click.option(
+        "--alerts",
+        "alerts_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Alert rules (default: alerts.yaml beside metrics.yaml).",
+    )(fn)
+
+
+@click.group("alerts")
+def alerts_group() -> None:
+    """Alert rules: evaluate and deliver them, or list the history."""
+
+
+@alerts_group.command("run")
+@click.option("--dry-run", is_flag=True, help="Only list the alerts; send and record nothing.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@alerts_option
+@db_option
+@config_option
+@handle_errors
+def alerts_run(dry_run, fmt, alerts_file, db, config_path):
+    """Evaluate the alert rules now and deliver the alerts that are due."""
+    from notify.alerting import run_alerts
+
+    run = run_alerts(db, config_path, alerts_file or alerts_path(config_path), dry_run=dry_run)
+    sent: dict[str, list[dict]] = {}
+    for o in run.outcomes:
+        sent.setdefault(o.key, []).append({"channel": o.channel, "ok": o.ok, "detail": o.detail})
+    rows = [
+        p.alert
+        | {"state": p.state, "due": p.send}
+        | ({} if dry_run else {"deliveries": sent.get(p.key, [])})
+        for p in run.planned
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, default=str))
+        return
+    if rows:
+        emit(_table(rows), "table")
+    click.echo(run.summary())
+    _print_failures(run)
+
+
+def _table(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "state": r["state"],
+                "rule": r["rule"],
+                "scope": ", ".join(f"{k}={v}" for k, v in r["scope"].items()),
+                "period": r["period"],
+                "value": r["value"],
+                "target": r["target"],
+                "to": ", ".join(r["recipients"]),
+                "sent": "yes"
+                if r.get("deliveries") and all(d["ok"] for d in r["deliveries"])
+                else ("failed" if r.get("deliveries") else "no"),
+            }
+            for r in rows
+        ],
+        infer_schema_length=None,
+    )
+
+
+def _print_failures(run) -> None:
+    failed: dict[str, list] = {}
+    for o in run.outcomes:
+        if not o.ok:
+            failed.setdefault(o.channel, []).append(o)
+    for channel, fails in failed.items():  # the first reason per channel (the rest follow it)
+        click.echo(
+            f"warning: {channel} delivery failed for {len(fails)} alert(s): {fails[0].detail}",
+            err=True,
+        )
+
+
+@alerts_group.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@db_option
+@handle_errors
+def alerts_list(limit, fmt, db):
+    """Alert history: fired, ongoing, recovered; sent to whom, when, how, with what outcome."""
+    from connectors.alert_state import history
+    from connectors.state import StateStore
+
+    events = history(StateStore.beside(db), limit=limit)
+    rows = []
+    for e in events:
+        alert = json.loads(e["alert"])
+        rows.append(
+            {
+                "at": e["at"],
+                "state": e["state"],
+                "rule": e["rule"],
+                "scope": ", ".join(f"{k}={v}" for k, v in alert["scope"].items()),
+                "period": alert["period"],
+                "value": alert["value"],
+                "channel": e["channel"],
+                "to": e["recipients"],
+                "outcome": e["outcome"],
+                "detail": e["detail"],
+            }
+        )
+    if not rows and fmt == "table":
+        click.echo("no alerts yet (run 'northstar alerts run')")
+        return
+    emit(pl.DataFrame(rows, infer_schema_length=None), fmt)
+
+
+def after_load(db: Path, config_path: Path) -> None:
+    """Evaluate and deliver the alerts once a load has landed; report, never fail the load."""
+    from notify.alerting import run_alerts
+
+    rules = alerts_path(config_path)
+    if not rules.is_file():
+        return
+    try:
+        run = run_alerts(db, config_path, rules)
+    except (MetricsError, ConnectorError) as exc:
+        click.echo(f"warning: alerts not evaluated (the load itself is done): {exc}", err=True)
+        return
+    click.echo(run.summary())
+    _print_failures(run)
+
+
+def register(group: click.Group) -> None:
+    from cli.schedule_cmds import schedule_group
+
+    for command in (alerts_group, schedule_group):
+        group.add_command(command)

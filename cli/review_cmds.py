@@ -1,0 +1,166 @@
+"""Commands of the weekly review: the review pack and the action log."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+import polars as pl
+
+from cli.errors import handle_errors
+from cli.metric_cmds import _date, _where
+from cli.options import config_option, db_option
+from cli.output import FORMATS, emit
+from connectors.action_log import Action, add_action, list_actions, mark_done
+from connectors.errors import ConnectorError
+from connectors.state import StateStore
+from connectors.warehouse import Warehouse
+from metrics import clock
+from metrics.catalog import load_catalog
+from metrics.query import validate_query
+from metrics.sqlgen import Query
+
+
+def _write(path: Path, content: bytes) -> None:
+    """All or nothing: a temporary file beside ``path``, swapped in whole."""
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise ConnectorError(f"cannot write {path}: the folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ConnectorError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+@click.command("review")
+@click.option("--period", help="ISO week, e.g. 2026-W46 (default: the latest complete week).")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--where", multiple=True, help="Filter DIM=V[,V...]; repeatable.")
+@db_option
+@config_option
+@handle_errors
+def review_cmd(period, pdf_path, html_path, where, db, config_path):
+    """The weekly review pack as an A4 landscape PDF (and/or HTML)."""
+    if not pdf_path and not html_path:
+        raise click.UsageError("say where to write the pack: --pdf PATH and/or --html PATH")
+    from reports.review_pack import build_pack, parse_period  # heavy: PDF and chart rendering
+
+    if period:
+        parse_period(period)  # a bad period is told before any work
+    catalog = load_catalog(config_path)
+    filters = _where(where)
+    if filters:
+        validate_query(catalog, Query(metrics=("otif",), where=filters))
+    pack = build_pack(
+        Warehouse(db).cursor(),
+        catalog,
+        period=period,
+        where=filters,
+        state=StateStore.beside(db),
+    )
+    for path, content in ((pdf_path, pack.pdf), (html_path, pack.html.encode())):
+        if path:
+            _write(path, content)
+            click.echo(f"wrote {path}: review of {pack.period_label}")
+
+
+def _frame(actions: list[Action]) -> pl.DataFrame:
+    today = clock.today()
+    return pl.DataFrame(
+        [
+            {
+                "id": a.id,
+                "decided": a.decided,
+                "what": a.what,
+                "owner": a.owner,
+                "due": a.due,
+                "status": a.status(today),
+                "metric": a.metric,
+                "scope": a.scope_text,
+                "done": a.done,
+            }
+            for a in actions
+        ],
+        schema={
+            "id": pl.Int64,
+            "decided": pl.Date,
+            "what": pl.String,
+            "owner": pl.String,
+            "due": pl.Date,
+            "status": pl.String,
+            "metric": pl.String,
+            "scope": pl.String,
+            "done": pl.Date,
+        },
+    )
+
+
+@click.group("actions", invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@db_option
+@click.pass_context
+@handle_errors
+def actions_cmd(ctx, fmt, db):
+    """The action log: decisions with owner, due date, metric and scope (overdue flagged)."""
+    ctx.obj = {"db": db}
+    if ctx.invoked_subcommand is None:
+        frame = _frame(list_actions(StateStore.beside(db)))
+        if fmt == "csv":  # no cell may run as a formula in a spreadsheet
+            from ui.format import csv_text
+
+            click.echo(csv_text(frame), nl=False)
+        else:
+            emit(frame, fmt)
+
+
+@actions_cmd.command("add")
+@click.option("--what", required=True, help="The decision, in words.")
+@click.option("--owner", required=True, help="Who acts on it.")
+@click.option("--due", required=True, help="By when (YYYY-MM-DD).")
+@click.option("--metric", default="otif", show_default=True, help="The metric it should move.")
+@click.option("--where", multiple=True, help="Its scope: DIM=V[,V...]; repeatable.")
+@click.option("--decided", help="Day of the decision (default: today).")
+@config_option
+@click.pass_context
+@handle_errors
+def add_cmd(ctx, what, owner, due, metric, where, decided, config_path):
+    """Record a decision of the review."""
+    catalog = load_catalog(config_path)
+    scope = _where(where)
+    validate_query(catalog, Query(metrics=(metric,), where=scope))
+    due_day = _date(due, "--due")
+    decided_day = _date(decided, "--decided") or clock.today()
+    a = add_action(
+        StateStore.beside(ctx.obj["db"]),
+        what=what,
+        owner=owner,
+        due=due_day,
+        metric=metric,
+        decided=decided_day,
+        scope=scope,
+    )
+    click.echo(f"recorded action #{a.id}: {a.what} ({a.owner}, due {a.due})")
+
+
+@actions_cmd.command("done")
+@click.argument("action_id", type=int)
+@click.option("--on", "on", help="Day it was done (default: today).")
+@click.pass_context
+@handle_errors
+def done_cmd(ctx, action_id, on):
+    """Mark an action done."""
+    a = mark_done(StateStore.beside(ctx.obj["db"]), action_id, _date(on, "--on") or clock.today())
+    click.echo(f"action #{a.id} done on {a.done}")
+
+
+def register(group: click.Group) -> None:
+    for command in (review_cmd, actions_cmd):
+        group.add_command(command)
+

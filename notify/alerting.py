@@ -1,0 +1,108 @@
+"""One alert run: evaluate the rules, decide what is new, ongoing or recovered, deliver, record.
+
+Used by ``northstar alerts run`` and after every ``northstar load``. Delivery problems are
+returned in the run's outcome, never raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectors.alert_state import Outcome, Planned, plan, settle
+from connectors.state import StateStore
+from connectors.warehouse import Warehouse
+from metrics.alert_rules import Alert, evaluate
+from metrics.alert_spec import AlertsFile, load_alert_rules
+from metrics.catalog import Catalog, load_catalog
+from metrics.errors import MetricsError
+from metrics.query import fetch_rows
+from notify.channels import Deliverer
+from notify.messages import Notice, base_url
+from reports.csv_safe import csv_text
+
+
+@dataclass(frozen=True)
+class AlertRun:
+    planned: tuple[Planned, ...]
+    outcomes: tuple[Outcome, ...]
+    dry_run: bool
+
+    def count(self, state: str) -> int:
+        return sum(p.state == state for p in self.planned)
+
+    def summary(self) -> str:
+        states = ", ".join(f"{self.count(s)} {s}" for s in ("new", "ongoing", "recovered"))
+        if self.dry_run:
+            return f"alerts: {states} (dry run: nothing sent)"
+        sent = sum(o.ok for o in self.outcomes)
+        failed = len(self.outcomes) - sent
+        return f"alerts: {states}; {sent} delivered, {failed} failed"
+
+
+def run_alerts(
+    db: Path,
+    config_path: Path,
+    alerts_file: Path,
+    *,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+) -> AlertRun:
+    now = now or dt.datetime.now(dt.UTC)
+    catalog = load_catalog(config_path)
+    spec = load_alert_rules(alerts_file, catalog)
+    wh = Warehouse(db)
+    try:
+        cur = wh.cursor()
+        alerts = {a.key: a for a in evaluate(cur, catalog, spec)}
+        planned = plan(
+            StateStore.beside(db),
+            {k: a.as_json() for k, a in alerts.items()},
+            renotify={n: r.renotify for n, r in spec.rules.items()},
+            recovery={n: r.notify_recovery for n, r in spec.rules.items()},
+            now=now,
+            claim=not dry_run,
+        )
+        if dry_run:
+            return AlertRun(tuple(planned), (), True)
+        outcomes = _deliver(cur, catalog, spec, planned, alerts)
+    finally:
+        wh.close()
+    settle(StateStore.beside(db), planned, outcomes, now)
+    return AlertRun(tuple(planned), tuple(outcomes), False)
+
+
+def _deliver(
+    cur, catalog: Catalog, spec: AlertsFile, planned: list[Planned], alerts: dict[str, Alert]
+) -> list[Outcome]:
+    deliverer = Deliverer(spec.channels, retries=spec.settings.retries)
+    root = base_url(spec.settings.base_url)
+    outcomes = []
+    for p in planned:
+        if not p.send:
+            continue
+        alert = alerts.get(p.key) if p.state != "recovered" else None
+        notice = Notice(
+            p.state,
+            p.alert,
+            f"{root}/{p.alert['link']}",
+            _records(cur, catalog, alert, spec.settings.max_records),
+        )
+        rule = spec.rules.get(p.rule)
+        recipients = tuple(p.alert["recipients"])
+        for channel in rule.channels if rule else ["email"]:
+            d = deliverer.deliver(notice, channel, recipients)
+            outcomes.append(Outcome(p.key, d.channel, d.recipients, d.ok, d.detail))
+    return outcomes
+
+
+def _records(cur, catalog: Catalog, alert: Alert | None, limit: int) -> str | None:
+    if alert is None:
+        return None
+    q = alert.records
+    try:
+        rows = fetch_rows(cur, catalog, q.metrics[0], q, failing=alert.failing, limit=limit)
+    except MetricsError:
+        return None
+    return csv_text(rows)

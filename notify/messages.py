@@ -1,0 +1,65 @@
+"""What an alert says: subject, plain text, HTML (every outside value escaped) and its link."""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+
+DEFAULT_BASE_URL = "http://localhost:8501"
+
+
+@dataclass(frozen=True)
+class Notice:
+    state: str  # new | ongoing | recovered
+    alert: dict  # Alert.as_json()
+    url: str  # the page, absolute
+    records_csv: str | None = None  # the records behind it (formula-safe CSV)
+
+    @property
+    def subject(self) -> str:
+        tag = {"new": "Alert", "ongoing": "Still firing", "recovered": "Recovered"}[self.state]
+        return f"[North Star] {tag}: {self.alert['summary']}"[:200]
+
+    def lines(self) -> list[tuple[str, str]]:
+        a = self.alert
+        scope = ", ".join(f"{k} = {v}" for k, v in a["scope"].items()) or "everything"
+        period = a["period"] + ("" if a["period_end"] == a["period"] else f" to {a['period_end']}")
+        return [
+            ("Rule", a["rule"]),
+            ("Metric", a["metric"] or ""),
+            ("Scope", scope),
+            ("Period", period),
+            ("Value", _plain(a["value"])),
+            ("Target", _plain(a["target"])),
+            ("Accountable", a["owner"]),
+        ]
+
+    def text(self) -> str:
+        head = "This alert no longer fires." if self.state == "recovered" else self.alert["summary"]
+        body = "\n".join(f"{k}: {v}" for k, v in self.lines())
+        return f"{head}\n\n{body}\n\nOpen: {self.url}\n"
+
+    def html(self) -> str:
+        esc = html.escape
+        head = "This alert no longer fires." if self.state == "recovered" else self.alert["summary"]
+        rows = "".join(
+            f"<tr><th align='left'>{esc(k)}</th><td>{esc(str(v))}</td></tr>"
+            for k, v in self.lines()
+        )
+        attached = "<p>The records behind it are attached as CSV.</p>" if self.records_csv else ""
+        return (
+            f"<html><body><p><strong>{esc(head)}</strong></p><table>{rows}</table>{attached}"
+            f'<p><a href="{esc(self.url, quote=True)}">Open in North Star</a></p></body></html>'
+        )
+
+
+def _plain(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "" if v is None else str(v)
+
+
+def base_url(configured: str | None) -> str:
+    """The dashboard's address for links: alerts.yaml, else $NORTHSTAR_BASE_URL, else local."""
+    return (configured or os.environ.get("NORTHSTAR_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")

@@ -1,0 +1,128 @@
+"""Run the subscriptions of subscriptions.yaml: which are due, render their pack, deliver it.
+
+``run_due`` sends every subscription whose latest scheduled time (cron, in the file's time
+zone) lies within the catch-up window and has not been sent (for cron); ``serve`` keeps doing
+it with APScheduler. Sends are claimed in the state file first, so both are safe to run twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from apscheduler.triggers.cron import CronTrigger
+
+from connectors import schedule_state
+from connectors.alert_state import DDL as ALERT_DDL
+from connectors.state import StateStore
+from connectors.warehouse import Warehouse
+from metrics.alert_spec import AlertsFile, EmailChannel
+from metrics.catalog import load_catalog
+from metrics.errors import MetricsError
+from metrics.subscription_spec import Subscription, SubscriptionsFile
+from notify import email
+from notify.channels import with_retries
+
+
+@dataclass(frozen=True)
+class Sent:
+    subscription: str
+    due_at: dt.datetime
+    ok: bool
+    detail: str
+
+
+def trigger(sub: Subscription, timezone: str) -> CronTrigger:
+    return CronTrigger.from_crontab(sub.cron, timezone=timezone)
+
+
+def latest_due(sub: Subscription, spec: SubscriptionsFile, now: dt.datetime) -> dt.datetime | None:
+    """The latest scheduled time at or before ``now`` within the catch-up window, if any."""
+    cron = trigger(sub, spec.settings.timezone)
+    start = now - dt.timedelta(hours=spec.settings.catch_up_hours)
+    latest, t = None, cron.get_next_fire_time(None, start)
+    while t is not None and t <= now:
+        latest = t
+        t = cron.get_next_fire_time(t, t + dt.timedelta(seconds=1))
+    return latest
+
+
+def run_due(
+    db: Path,
+    config_path: Path,
+    spec: SubscriptionsFile,
+    channels: AlertsFile,
+    *,
+    now: dt.datetime | None = None,
+    only: str | None = None,
+) -> list[Sent]:
+    now = now or dt.datetime.now(dt.UTC)
+    store = StateStore.beside(db)
+    out = []
+    for name, sub in spec.subscriptions.items():
+        if only is not None and name != only:
+            continue
+        due = latest_due(sub, spec, now)
+        if due is None or not schedule_state.claim(store, name, due, now):
+            continue
+        ok, detail = _send(db, config_path, sub, channels, store)
+        schedule_state.record(store, name, due, ok=ok, detail=detail)
+        out.append(Sent(name, due, ok, detail))
+    return out
+
+
+def _send(
+    db: Path, config_path: Path, sub: Subscription, channels: AlertsFile, store: StateStore
+) -> tuple[bool, str]:
+    from reports.review_pack import build_pack  # the pack's heavy imports only when sending
+
+    wh = Warehouse(db)
+    try:
+        pack = build_pack(
+            wh.cursor(),
+            load_catalog(config_path),
+            scope=sub.filters,
+            alerts=_open_alerts(store, sub),
+            state=store,
+        )
+    except MetricsError as exc:
+        return False, f"the pack could not be made: {exc}"
+    finally:
+        wh.close()
+    body, suffix = (pack.pdf, "pdf") if sub.format == "pdf" else (pack.html.encode(), "html")
+    filename = f"north-star-review-{pack.start:%G-W%V}.{suffix}"
+    if sub.channel == "folder":
+        folder = Path(sub.folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / filename).write_bytes(body)
+        except OSError as exc:
+            return False, f"cannot write {folder / filename}: {exc}"
+        return True, str(folder / filename)
+    msg = _message(channels.channels.email, sub, pack.period_label, filename, body, suffix)
+    return with_retries(lambda: email.send(channels.channels.email, msg), channels.settings.retries)
+
+
+def _message(
+    cfg: EmailChannel, sub: Subscription, label: str, filename: str, body: bytes, suffix: str
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = f"[North Star] Weekly review · {label}"
+    msg["From"] = cfg.sender
+    msg["To"] = sub.email
+    msg.set_content(f"The North Star weekly review, {label}, is attached.\n")
+    kind = ("application", "pdf") if suffix == "pdf" else ("text", "html")
+    msg.add_attachment(body, maintype=kind[0], subtype=kind[1], filename=filename)
+    return msg
+
+
+def _open_alerts(store: StateStore, sub: Subscription) -> list[dict]:
+    """The alerts firing now that this recipient receives (all of them for an unscoped one)."""
+    rows = store.read("SELECT alert FROM alert_open ORDER BY rule, key", ddl=ALERT_DDL)
+    alerts = [json.loads(r["alert"]) for r in rows]
+    if not sub.scope:
+        return alerts
+    return [a for a in alerts if sub.email in a["recipients"]]

@@ -1,0 +1,106 @@
+"""The weekly review pack: the COO's Monday review as a document (A4 landscape PDF and HTML).
+
+Entry point (signature kept stable for scheduled sends)::
+
+    build_pack(cur, catalog, *, period: str | None = None, scope=(), where=(),
+               alerts=(), state: StateStore | None = None,
+               today: date | None = None) -> Pack
+
+``period`` is an ISO week like ``2026-W46`` (default: the latest complete week of the data);
+``scope`` is the recipient's row scope (as ``Query.scope``), ``where`` extra filters;
+``alerts`` this week's alerts (objects with the keys of ``northstar alerts run --format
+json``); ``state`` the state file holding the action log. ``Pack.pdf`` (bytes), ``Pack.html``
+(str) and ``Pack.period_label`` ('Week 46 · 9–15 Nov 2026').
+
+Numbers come from the same queries as the review pages (``reports.review_data``), charts from
+the same Altair builders (``ui.chart_builders``), rendered server-side by vl-convert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from connectors.action_log import list_actions
+from connectors.state import StateStore
+from metrics import clock
+from metrics.catalog import Catalog
+from metrics.errors import MetricsError
+from metrics.periods import last_complete_period
+from metrics.query import resolve_as_of
+from reports import review_sections as sections
+from reports.document import Document, to_html, to_pdf
+from reports.review_data import Filters, gather
+from ui import format as fmt
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
+
+
+@dataclass(frozen=True)
+class Pack:
+    pdf: bytes
+    html: str
+    period_label: str
+    start: dt.date
+
+
+def parse_period(text: str) -> dt.date:
+    """The Monday of an ISO week written like ``2026-W46``; a plain error otherwise."""
+    m = _WEEK.match(text.strip())
+    if m:
+        try:
+            return dt.date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        except ValueError:
+            pass
+    raise MetricsError(
+        f"--period '{text}' is not an ISO week; write it like 2026-W46 (year, W, week 1-53)"
+    )
+
+
+def build_pack(
+    cur: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    *,
+    period: str | None = None,
+    scope: Filters = (),
+    where: Filters = (),
+    alerts: Sequence[Mapping[str, Any]] = (),
+    state: StateStore | None = None,
+    today: dt.date | None = None,
+) -> Pack:
+    """The review pack of one week, as the recipient with ``scope`` sees it."""
+    as_of = resolve_as_of(cur, None)
+    start = parse_period(period) if period else last_complete_period(as_of, "week")
+    if start > as_of:
+        raise MetricsError(
+            f"the week {period} has no data yet: the data reaches {as_of:%d %b %Y}; "
+            f"the latest complete week is {last_complete_period(as_of, 'week'):%G-W%V}"
+        )
+    today = today or clock.today()
+    actions = [a for a in (list_actions(state) if state else []) if a.applies_to(where + scope)]
+    data = gather(cur, catalog, start=start, as_of=as_of, where=where, scope=scope)
+    label = fmt.period_label(data.start, data.end, "week")
+    if data.end > as_of:
+        label += f" (partial: data to {as_of:%d %b})"
+    who = "; ".join(f"{d}: {', '.join(v)}" for d, v in where + scope) or "all customers"
+    doc = Document(
+        title=f"North Star weekly review · {label}",
+        subtitle=f"Data as of {as_of:%a %d %b %Y} · {who} · made {today:%d %b %Y}",
+        sections=(
+            sections.north_star(data, catalog, actions),
+            sections.outcomes(data, catalog),
+            sections.funnel(data),
+            sections.causes(data),
+            sections.pairs(data, catalog),
+            sections.scoreboard(data, catalog),
+            sections.at_risk(data, catalog),
+            sections.alerts(alerts),
+            sections.action_log(cur, catalog, actions, data, today, scope),
+        ),
+    )
+    return Pack(pdf=to_pdf(doc), html=to_html(doc), period_label=label, start=data.start)

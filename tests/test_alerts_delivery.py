@@ -1,0 +1,257 @@
+"""Alerts end to end: `northstar load` (a subprocess) delivers to a real SMTP server (aiosmtpd)
+and a real HTTP webhook; values match `northstar query`; no repeats; recovery; a dead server."""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from email import policy
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.metric_support import ROOT
+from tests.test_at_risk import extracts
+
+SAMPLE = ROOT / "sample_data"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield inbox, f"smtp://127.0.0.1:{controller.port}"
+    controller.stop()
+
+
+@pytest.fixture
+def hook():
+    posts: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield posts, f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+
+
+def _project(tmp: Path, alerts_text: str) -> Path:
+    config = tmp / "config"
+    config.mkdir()
+    shutil.copy(ROOT / "config" / "metrics.yaml", config / "metrics.yaml")
+    (config / "alerts.yaml").write_text(alerts_text)
+    return config / "metrics.yaml"
+
+
+def _cli(*args, env: dict[str, str]) -> subprocess.CompletedProcess:
+    full = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    full.pop("NORTHSTAR_DB", None)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=full,
+    )
+
+
+def _sample_alerts() -> str:
+    text = (ROOT / "config" / "alerts.yaml").read_text()
+    marker = "    route_to: portfolio_manager\n"
+    assert marker in text
+    return text.replace(marker, marker + "    channels: [email, ops_chat]\n", 1)
+
+
+def _by_subject(inbox: Inbox, word: str) -> list:
+    return [m for m in inbox.messages if word in m["Subject"]]
+
+
+def test_load_sends_each_alert_to_its_owner_once(tmp_path, smtp, hook):
+    inbox, url = smtp
+    posts, hook_url = hook
+    config = _project(tmp_path, _sample_alerts())
+    db = tmp_path / "wh.duckdb"
+    env = {
+        "NORTHSTAR_SMTP_URL": url,
+        "NORTHSTAR_WEBHOOK_URL": hook_url,
+        "NORTHSTAR_BASE_URL": "https://ns.example",
+    }
+    args = ("load", SAMPLE, "--db", db, "--config", config, "--sources", SAMPLE / "sources.yaml")
+    done = _cli(*args, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "alerts: 32 new, 0 ongoing, 0 recovered; 37 delivered, 0 failed" in done.stdout
+    assert len(inbox.messages) == 32 and len(posts) == 5
+
+    listed = json.loads(_cli("alerts", "list", "--db", db, "--format", "json", env=env).stdout)
+    off = [e for e in listed if e["rule"] == "otif_off_target" and e["channel"] == "email"]
+    assert len(off) == 5 and {e["outcome"] for e in off} == {"sent"}
+    # the values and periods sent are those `northstar query` gives for the same scope and week
+    first = json.loads(
+        _cli(
+            "alerts",
+            "run",
+            "--dry-run",
+            "--format",
+            "json",
+            "--db",
+            db,
+            "--config",
+            config,
+            env=env,
+        ).stdout
+    )
+    week = next(a for a in first if a["rule"] == "otif_off_target")["period"]
+    end = next(a for a in first if a["rule"] == "otif_off_target")["period_end"]
+    q = _cli(
+        "query",
+        "--metric",
+        "otif",
+        "--by",
+        "portfolio",
+        "--grain",
+        "week",
+        "--from",
+        week,
+        "--to",
+        end,
+        "--db",
+        db,
+        "--config",
+        config,
+        "--format",
+        "json",
+        env=env,
+    )
+    truth = {r["portfolio"]: r["otif"] for r in json.loads(q.stdout)}
+    managers = {"Key Accounts": "helena.brandt", "Retail East & West": "daniel.okafor"}
+    for a in first:
+        if a["rule"] != "otif_off_target":
+            continue
+        assert a["state"] == "ongoing" and a["value"] == truth[a["scope"]["portfolio"]]
+        assert a["value"] < a["target"]
+        if a["scope"]["portfolio"] in managers:
+            mail = next(m for m in inbox.messages if a["summary"] in m["Subject"])
+            who = managers[a["scope"]["portfolio"]]
+            assert mail["To"] == f"{who}@northstar.example"
+            body = mail.get_body(("plain",)).get_content()
+            assert f"Value: {a['value']:.4g}" in body and "https://ns.example/explore?" in body
+            attachment = next(mail.iter_attachments())
+            rows = attachment.get_content().splitlines()
+            failing = a["n"] - round(a["value"] * a["n"])
+            assert rows[0].startswith("order_id,") and len(rows) - 1 == failing
+    assert "Key Accounts" in json.dumps(posts) and "Open in North Star" in posts[0]["text"]
+    site = next(m for m in inbox.messages if "On-time dispatch" in m["Subject"])
+    assert site["To"] == "site.dc.east@northstar.example"
+
+    again = _cli(*args, env=env)  # the same extracts: nothing changes, nothing new is sent
+    assert again.returncode == 0, again.stderr
+    assert "alerts: 0 new, 32 ongoing, 0 recovered; 0 delivered" in again.stdout
+    assert len(inbox.messages) == 32 and len(posts) == 5
+
+
+def test_a_dead_smtp_server_is_reported_and_the_load_lands(tmp_path):
+    config = _project(tmp_path, (ROOT / "config" / "alerts.yaml").read_text())
+    db = tmp_path / "wh.duckdb"
+    env = {"NORTHSTAR_SMTP_URL": f"smtp://127.0.0.1:{_free_port()}"}  # nothing listens there
+    done = _cli(
+        "load",
+        SAMPLE,
+        "--db",
+        db,
+        "--config",
+        config,
+        "--sources",
+        SAMPLE / "sources.yaml",
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "loaded into" in done.stdout and "0 delivered, 32 failed" in done.stdout
+    assert (
+        "warning: email delivery failed for 32 alert(s): failed after 3 attempt(s)" in done.stderr
+    )
+    q = _cli(
+        "query",
+        "--metric",
+        "measured_orders",
+        "--db",
+        db,
+        "--config",
+        config,
+        "--format",
+        "json",
+        env=env,
+    )
+    assert q.returncode == 0 and json.loads(q.stdout)[0]["measured_orders"] > 0
+    listed = json.loads(_cli("alerts", "list", "--db", db, "--format", "json", env=env).stdout)
+    assert listed and {e["outcome"] for e in listed} == {"failed"}
+
+
+RECOVERY_RULES = """
+rules:
+  broken:
+    kind: customer
+    trigger: broken_promises
+    count: 3
+    days: 30
+    notify_recovery: true
+"""
+
+
+def test_a_recovered_alert_sends_its_note(tmp_path, smtp):
+    inbox, url = smtp
+    src = extracts(tmp_path / "src")
+    config = _project(tmp_path, RECOVERY_RULES)
+    db = tmp_path / "wh.duckdb"
+    env = {"NORTHSTAR_SMTP_URL": url}
+    done = _cli("load", src, "--db", db, "--config", config, env=env)
+    assert done.returncode == 0, done.stderr
+    # A has 3 broken promises, B 5, C 4, D 5 (E none): four alerts to their manager Ann
+    assert "alerts: 4 new" in done.stdout
+    assert sorted(m["Subject"].split("(")[1][0] for m in inbox.messages) == list("ABCD")
+    assert {m["To"] for m in inbox.messages} == {"ann@northstar.example"}
+    # a later extract: B's five orders were delivered in full before their due dates after all
+    later = tmp_path / "later"
+    later.mkdir()
+    header = "shipment_id,order_id,line_id,carrier,ship_date,delivered_date,qty_shipped,qty_damaged,freight_cost"
+    lines = [f"SLATE{i},OB{i},1,Swift,2026-03-05,2026-03-08,10,0,5" for i in range(5)]
+    (later / "shipments.csv").write_text("\n".join([header, *lines]) + "\n")
+    done = _cli("load", later, "--db", db, "--config", config, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "alerts: 0 new, 3 ongoing, 1 recovered; 1 delivered" in done.stdout
+    note = _by_subject(inbox, "Recovered")
+    assert len(note) == 1 and "(B)" in note[0]["Subject"] and len(inbox.messages) == 5
+    listed = json.loads(_cli("alerts", "list", "--db", db, "--format", "json", env=env).stdout)
+    assert listed[0]["state"] == "recovered" and listed[0]["to"] == "ann@northstar.example"
