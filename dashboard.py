@@ -62,6 +62,12 @@ else:  # the app script, run for every page view
             url_path="portfolio",
         ),
         st.Page(
+            "pages/at_risk.py",
+            title="Promises at risk",
+            icon=":material/running_with_errors:",
+            url_path="at-risk",
+        ),
+        st.Page(
             "pages/contact_center.py",
             title="Contact center",
             icon=":material/support_agent:",
