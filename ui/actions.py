@@ -60,12 +60,12 @@ def table(
                 "id": a.id,
                 "status": ("⚠ OVERDUE" if a.overdue(today) else a.status(today)),
                 "what": a.what,
+                "effect": effect,
                 "owner": a.owner,
                 "due": a.due,
                 "metric": catalog.metric(a.metric).label,
                 "scope": a.scope_text,
                 "decided": a.decided,
-                "effect": effect,
             }
         )
     return pl.DataFrame(rows) if rows else pl.DataFrame()
@@ -90,8 +90,15 @@ def show(src: data.Source, catalog: Catalog, view: View, actions: list[Action]) 
             column_config={
                 "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
                 "decided": st.column_config.DateColumn("Decided", format="D MMM YYYY"),
+                "id": st.column_config.NumberColumn("#", width=40),
+                "status": st.column_config.TextColumn("Status"),
+                "owner": st.column_config.TextColumn("Owner"),
+                "metric": st.column_config.TextColumn("Metric"),
+                "scope": st.column_config.TextColumn("Scope"),
+                "what": st.column_config.TextColumn("What", width="medium"),
                 "effect": st.column_config.TextColumn(
                     "Effect",
+                    width="large",
                     help="The metric over the 4 complete weeks before the decision against "
                     "those after it, in the action's scope",
                 ),

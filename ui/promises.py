@@ -69,7 +69,7 @@ def review_summary(frame: pl.DataFrame, catalog: Catalog, as_of: dt.date) -> Non
         )
     with right:
         st.dataframe(
-            counts(frame, "portfolio"),
+            counts(frame, "portfolio").drop("orders", "soonest_due"),
             hide_index=True,
             width="stretch",
             column_config=_count_columns("portfolio"),
@@ -126,6 +126,13 @@ def show_worklist(rows: pl.DataFrame) -> None:
             "planned_ship_date": st.column_config.DateColumn("Planned ship", format="ddd D MMM"),
             "portfolio_manager": st.column_config.TextColumn("Manager"),
             "open_value": st.column_config.NumberColumn("Open value", format="%.2f"),
-            "why": st.column_config.TextColumn("Why at risk"),
+            "why": st.column_config.TextColumn("Why at risk", width="medium"),
+            "order_id": st.column_config.TextColumn("Order"),
+            "line_id": st.column_config.TextColumn("Line", width="small"),
+            "customer": st.column_config.TextColumn("Name"),
+            "site": st.column_config.TextColumn("Site"),
+            "sku": st.column_config.TextColumn("SKU"),
+            "qty_ordered": st.column_config.NumberColumn("Ordered", width="small"),
+            "qty_shipped": st.column_config.NumberColumn("Shipped", width="small"),
         },
     )
