@@ -40,6 +40,7 @@ else:  # the app script, run for every page view
         ("explore", "explore_view.py", "Explore", ":material/search:"),
         ("data", "data_and_definitions.py", "Data & definitions", ":material/menu_book:"),
         ("portfolio", "portfolios.py", "Portfolios", ":material/groups:"),
+        ("at-risk", "at_risk.py", "Promises at risk", ":material/running_with_errors:"),
         ("contact-center", "contact_center.py", "Contact center", ":material/support_agent:"),
         ("sop-wall", "wall.py", "S&OP wall screen", ":material/tv:"),
         ("account", "customer.py", "Customer", None),

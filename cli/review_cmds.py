@@ -163,4 +163,3 @@ def done_cmd(ctx, action_id, on):
 def register(group: click.Group) -> None:
     for command in (review_cmd, actions_cmd):
         group.add_command(command)
-

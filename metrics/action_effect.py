@@ -30,7 +30,7 @@ class Effect:
     def text(self, fmt_value: Callable[[float | None], str]) -> str:
         if self.verdict == "too early":
             return (
-                f"too early to tell: {self.periods_after} complete period(s) since the decision, "
+                f"too early to tell: {self.periods_after} complete week(s) since the decision, "
                 f"{MIN_AFTER} needed"
             )
         if self.verdict == "no data":

@@ -4,7 +4,7 @@ monthly or quarterly as the period filter says)."""
 import polars as pl
 import streamlit as st
 
-from ui import charts, data, page, prefetch, review, tiles
+from ui import actions, charts, data, page, prefetch, promises, review, tiles
 from ui.guard import guarded
 
 page.header(
@@ -27,6 +27,7 @@ with guarded():
     )
     head = review.first_row(periods, "otif", view.start)
     trend = periods.filter(pl.col("metric") == "otif")
+    logged = actions.for_view(ctx.src, view)
 
     left, right = st.columns([1, 2], gap="large")
     with left:
@@ -41,9 +42,9 @@ with guarded():
     with right:
         st.markdown(
             f"**OTIF, last {trend.height} {grain}s** · dashed = target · pale line = last year · "
-            "dot colour = status · ▲ = partial"
+            "dot colour = status · ▲ = partial · ◆ = a decision of the action log"
         )
-        charts.draw(charts.trend, trend, otif, grain=grain)
+        charts.draw(charts.trend, trend, otif, grain=grain, actions=actions.marks(logged, "otif"))
 
     st.subheader("Customer outcomes")
     for col, name in zip(st.columns(len(OUTCOMES)), OUTCOMES):
@@ -90,10 +91,18 @@ with guarded():
                 charts.draw(charts.contributors, frame, title)
 
     st.divider()
+    st.subheader("Promises at risk")
+    promises.review_summary(promises.at_risk_lines(ctx.src, view), cat, view.as_of)
+
+    st.divider()
     st.subheader("The customer cost of a broken promise")
     st.caption(
         f"Survey answers about orders, {window.date_from:%d %b %Y} – {window.date_to:%d %b %Y} "
         "(13 periods, for a usable sample): customers whose order was OTIF against those whose was not."
     )
     review.show_satisfaction(satisfaction, cat)
+
+    st.divider()
+    st.subheader("Action log")
+    actions.show(ctx.src, cat, view, logged)
     prefetch.other_pages(ctx.src, view)

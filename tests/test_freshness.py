@@ -30,6 +30,7 @@ PAGES = [
     "pages/portfolios.py",
     "pages/contact_center.py",
     "pages/customer.py",
+    "pages/at_risk.py",
 ]
 
 

@@ -1,0 +1,47 @@
+"""Promises at risk: open lines due in the coming days that are already behind, as a worklist
+per portfolio (the promise's owner) or per site (the dispatch)."""
+
+import streamlit as st
+
+from ui import format as fmt
+from ui import page, promises
+from ui.guard import guarded
+
+page.header(
+    "Promises at risk",
+    "Act before the customer notices: the forward-looking twin of OTIF, with who acts on each.",
+)
+
+with guarded():
+    ctx = page.context()
+    view, cat = ctx.view, ctx.catalog
+    page.stamp(ctx)
+    st.caption(promises.horizon_text(cat, view.as_of))
+    frame = promises.at_risk_lines(ctx.src, view)
+    if frame.is_empty():
+        st.success("No promise due in the coming days is behind.", icon=":material/check:")
+        st.stop()
+    by = (
+        st.segmented_control(
+            "Worklist per",
+            list(promises.GROUPS),
+            format_func=promises.GROUPS.get,
+            key="risk_by",
+            bind="query-params",
+            default="portfolio",
+        )
+        or "portfolio"
+    )
+    promises.show_counts(frame, by)
+    groups = promises.counts(frame, by)[by].to_list()
+    pick = st.selectbox(f"Lines of one {by}", ["all", *groups], key="risk_pick")
+    rows = promises.worklist(frame, by, None if pick == "all" else pick)
+    st.markdown(f"**{rows.height:,} lines at risk**, soonest due first")
+    promises.show_worklist(rows)
+    st.download_button(
+        "Lines as CSV",
+        fmt.csv_text(rows),
+        file_name=f"promises-at-risk_{view.as_of.isoformat()}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )

@@ -1,0 +1,161 @@
+"""The action log on the weekly review: decisions recorded (what, who, by when, about which
+metric and scope), marked on the trend, flagged when overdue, reviewed for their effect, and
+added or closed from a form. Kept in the state file beside the warehouse (loads keep it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from connectors.action_log import Action, add_action, list_actions, mark_done
+from connectors.errors import ConnectorError
+from connectors.state import StateStore
+from metrics import clock
+from metrics.action_effect import action_effect
+from metrics.catalog import Catalog
+from ui import data
+from ui import format as fmt
+from ui.filters import View
+
+Where = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _store(src: data.Source) -> StateStore:
+    return StateStore.beside(Path(src.db))
+
+
+def for_view(src: data.Source, view: View) -> list[Action]:
+    """The actions that concern the view's filters (an action for everyone concerns all)."""
+    return [a for a in list_actions(_store(src)) if a.applies_to(view.where)]
+
+
+def marks(actions: list[Action], metric: str) -> tuple[tuple[dt.date, str], ...]:
+    """The actions on ``metric`` as the trend's markers: (decision day, text)."""
+    return tuple((a.decided, a.label()) for a in actions if a.metric == metric)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs={data.Source: repr})
+def _effect(
+    src: data.Source, metric: str, decided: dt.date, as_of: dt.date, where: Where
+) -> tuple[str, str]:
+    with data.cursor(src) as cur:
+        catalog = data.catalog_of(src)
+        e = action_effect(cur, catalog, metric=metric, decided=decided, as_of=as_of, where=where)
+        form = catalog.metric(metric).format
+        return e.verdict, e.text(lambda v: fmt.value(v, form))
+
+
+def table(
+    src: data.Source, catalog: Catalog, actions: list[Action], as_of: dt.date
+) -> pl.DataFrame:
+    today = clock.today()
+    rows = []
+    for a in sorted(actions, key=lambda a: (a.done is not None, a.due)):
+        _, effect = _effect(src, a.metric, a.decided, as_of, a.scope)
+        rows.append(
+            {
+                "id": a.id,
+                "status": ("⚠ OVERDUE" if a.overdue(today) else a.status(today)),
+                "what": a.what,
+                "effect": effect,
+                "owner": a.owner,
+                "due": a.due,
+                "metric": catalog.metric(a.metric).label,
+                "scope": a.scope_text,
+                "decided": a.decided,
+            }
+        )
+    return pl.DataFrame(rows) if rows else pl.DataFrame()
+
+
+def show(src: data.Source, catalog: Catalog, view: View, actions: list[Action]) -> None:
+    """The log, then the forms to add a decision and to close one."""
+    frame = table(src, catalog, actions, view.as_of)
+    if frame.is_empty():
+        st.caption("No decisions recorded yet for this view.")
+    else:
+        overdue = sum(a.overdue(clock.today()) for a in actions)
+        if overdue:
+            st.warning(
+                f"{overdue} action{'s' if overdue > 1 else ''} past due and not done.",
+                icon=":material/alarm:",
+            )
+        st.dataframe(
+            frame,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "due": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+                "decided": st.column_config.DateColumn("Decided", format="D MMM YYYY"),
+                "id": st.column_config.NumberColumn("#", width=40),
+                "status": st.column_config.TextColumn("Status"),
+                "owner": st.column_config.TextColumn("Owner"),
+                "metric": st.column_config.TextColumn("Metric"),
+                "scope": st.column_config.TextColumn("Scope"),
+                "what": st.column_config.TextColumn("What", width="medium"),
+                "effect": st.column_config.TextColumn(
+                    "Effect",
+                    width="large",
+                    help="The metric over the 4 complete weeks before the decision against "
+                    "those after it, in the action's scope",
+                ),
+            },
+        )
+    add, close = st.columns([2, 1], gap="large")
+    with add:
+        _add_form(src, catalog, view)
+    with close:
+        _done_form(src, [a for a in actions if a.done is None])
+
+
+def _add_form(src: data.Source, catalog: Catalog, view: View) -> None:
+    with st.form("action_add", clear_on_submit=True, border=True):
+        st.markdown("**Record a decision**")
+        what = st.text_input("What", max_chars=300)
+        owner = st.text_input("Who (owner)", max_chars=120)
+        c1, c2 = st.columns(2)
+        due = c1.date_input("By when", value=clock.today() + dt.timedelta(days=14))
+        names = list(catalog.metrics)
+        metric = c2.selectbox(
+            "About", names, index=names.index("otif"), format_func=lambda n: catalog.metric(n).label
+        )
+        scoped = st.checkbox(
+            "Only for the current filters" if view.where else "For all customers (no filter set)",
+            value=bool(view.where),
+            disabled=not view.where,
+        )
+        if st.form_submit_button("Add to the log", icon=":material/add:"):
+            try:
+                a = add_action(
+                    _store(src),
+                    what=what,
+                    owner=owner,
+                    due=due,
+                    metric=metric,
+                    decided=clock.today(),
+                    scope=view.where if scoped else (),
+                )
+            except ConnectorError as exc:
+                st.error(str(exc))
+            else:
+                st.toast(f"Recorded action #{a.id}")
+                st.rerun()
+
+
+def _done_form(src: data.Source, open_actions: list[Action]) -> None:
+    with st.form("action_done", border=True):
+        st.markdown("**Close a decision**")
+        labels = {a.id: a.label() for a in open_actions}
+        pick = st.selectbox(
+            "Action",
+            list(labels),
+            format_func=labels.get,
+            placeholder="No open action" if not open_actions else "Choose",
+        )
+        done = st.form_submit_button("Mark done", icon=":material/done:", disabled=not open_actions)
+        if done and pick is not None:
+            mark_done(_store(src), int(pick), clock.today())
+            st.rerun()

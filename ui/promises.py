@@ -1,0 +1,138 @@
+"""Promises at risk on the pages: a summary on the weekly review, and the worklist per
+portfolio or site (``pages/at_risk.py``) with its records as CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from metrics.catalog import Catalog
+from metrics.promises import WHY, at_risk_counts, horizon, promises_at_risk
+from metrics.sqlgen import Query
+from ui import customer_data, data
+from ui import format as fmt
+from ui.filters import View
+
+PAGE = "at-risk"  # the worklist's address, relative to any page
+GROUPS = {"portfolio": "Portfolio (promise owner)", "site": "Site (dispatch)"}
+NO_VALUE = {"portfolio": "(no portfolio)", "site": "(no site)"}
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs={data.Source: repr, Query: repr})
+def lines(src: data.Source, q: Query) -> pl.DataFrame:
+    with data.cursor(src) as cur:
+        return promises_at_risk(cur, data.catalog_of(src), q)
+
+
+def at_risk_lines(src: data.Source, view: View) -> pl.DataFrame:
+    """The view's promises at risk as of its data (every period of the view shares them)."""
+    return lines(src, Query(metrics=(), where=view.where, as_of=view.as_of))
+
+
+def horizon_text(catalog: Catalog, as_of: dt.date) -> str:
+    days = catalog.spec.settings.promise_horizon_days
+    first, last = horizon(as_of, days)
+    return (
+        f"Open order lines due {first:%a %d %b} – {last:%a %d %b %Y} (the next {days} days after "
+        f"the data's {as_of:%d %b}) that are already behind: not shipped past their planned "
+        "ship date, or partly shipped with the remainder open. Always as of the newest data, "
+        "whatever period is under review."
+    )
+
+
+def counts(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Per portfolio (with its manager) or site: lines, orders, customers, open value."""
+    out = at_risk_counts(frame, by)
+    if by == "portfolio":
+        managers = frame.group_by("portfolio").agg(pl.col("portfolio_manager").first())
+        out = out.join(managers, on="portfolio", how="left", nulls_equal=True)
+        out = out.select(
+            "portfolio", "portfolio_manager", pl.exclude("portfolio", "portfolio_manager")
+        )
+    return out.with_columns(pl.col(by).fill_null(NO_VALUE[by]), pl.col("open_value").round(2))
+
+
+def review_summary(frame: pl.DataFrame, catalog: Catalog, as_of: dt.date) -> None:
+    """On the weekly review: how many, how much, whose; the worklist one click away."""
+    st.caption(horizon_text(catalog, as_of))
+    if frame.is_empty():
+        st.success("No promise due in the coming days is behind.", icon=":material/check:")
+        return
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        st.metric("Lines at risk", f"{frame.height:,}", border=True)
+        st.metric("Still to ship", fmt.value(frame["open_value"].sum(), "money"), border=True)
+        st.page_link(
+            "pages/at_risk.py", label="Worklist per portfolio and site", icon=":material/checklist:"
+        )
+    with right:
+        st.dataframe(
+            counts(frame, "portfolio").drop("orders", "soonest_due"),
+            hide_index=True,
+            width="stretch",
+            column_config=_count_columns("portfolio"),
+        )
+
+
+def _count_columns(by: str) -> dict:
+    return {
+        by: st.column_config.TextColumn(GROUPS[by].split(" (")[0]),
+        "portfolio_manager": st.column_config.TextColumn("Manager"),
+        "lines": st.column_config.NumberColumn("Lines"),
+        "orders": st.column_config.NumberColumn("Orders"),
+        "customers": st.column_config.NumberColumn("Customers"),
+        "open_value": st.column_config.NumberColumn("Open value", format="%.2f"),
+        "soonest_due": st.column_config.DateColumn("Soonest due", format="ddd D MMM"),
+    }
+
+
+def worklist(frame: pl.DataFrame, by: str, pick: str | None) -> pl.DataFrame:
+    """The lines of one group (all when ``pick`` is None), soonest due first, as shown."""
+    rows = frame if pick is None else frame.filter(pl.col(by).fill_null(NO_VALUE[by]) == pick)
+    return rows.select(
+        "due_date",
+        "order_id",
+        "line_id",
+        "customer_id",
+        "customer",
+        "portfolio_manager",
+        "site",
+        "sku",
+        "planned_ship_date",
+        "qty_ordered",
+        "qty_shipped",
+        "open_value",
+        pl.col("why").replace_strict(WHY, default=None).alias("why"),
+    )
+
+
+def show_counts(frame: pl.DataFrame, by: str) -> None:
+    st.dataframe(
+        counts(frame, by), hide_index=True, width="stretch", column_config=_count_columns(by)
+    )
+
+
+def show_worklist(rows: pl.DataFrame) -> None:
+    shown = customer_data.with_links(rows)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "customer_id": customer_data.LINK_COLUMN,
+            "due_date": st.column_config.DateColumn("Due", format="ddd D MMM"),
+            "planned_ship_date": st.column_config.DateColumn("Planned ship", format="ddd D MMM"),
+            "portfolio_manager": st.column_config.TextColumn("Manager"),
+            "open_value": st.column_config.NumberColumn("Open value", format="%.2f"),
+            "why": st.column_config.TextColumn("Why at risk", width="medium"),
+            "order_id": st.column_config.TextColumn("Order"),
+            "line_id": st.column_config.TextColumn("Line", width="small"),
+            "customer": st.column_config.TextColumn("Name"),
+            "site": st.column_config.TextColumn("Site"),
+            "sku": st.column_config.TextColumn("SKU"),
+            "qty_ordered": st.column_config.NumberColumn("Ordered", width="small"),
+            "qty_shipped": st.column_config.NumberColumn("Shipped", width="small"),
+        },
+    )
