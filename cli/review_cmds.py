@@ -11,13 +11,14 @@ import polars as pl
 
 from cli.errors import handle_errors
 from cli.metric_cmds import _date, _where
-from cli.options import config_option, db_option
+from cli.options import as_option, config_option, db_option
 from cli.output import FORMATS, emit
 from connectors.action_log import Action, add_action, list_actions, mark_done
 from connectors.errors import ConnectorError
 from connectors.state import StateStore
 from connectors.warehouse import Warehouse
 from metrics import clock
+from metrics.access import policy_path, viewer_as
 from metrics.catalog import load_catalog
 from metrics.query import validate_query
 from metrics.sqlgen import Query
@@ -43,10 +44,11 @@ def _write(path: Path, content: bytes) -> None:
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--where", multiple=True, help="Filter DIM=V[,V...]; repeatable.")
+@as_option
 @db_option
 @config_option
 @handle_errors
-def review_cmd(period, pdf_path, html_path, where, db, config_path):
+def review_cmd(period, pdf_path, html_path, where, as_user, db, config_path):
     """The weekly review pack as an A4 landscape PDF (and/or HTML)."""
     if not pdf_path and not html_path:
         raise click.UsageError("say where to write the pack: --pdf PATH and/or --html PATH")
@@ -58,11 +60,13 @@ def review_cmd(period, pdf_path, html_path, where, db, config_path):
     filters = _where(where)
     if filters:
         validate_query(catalog, Query(metrics=("otif",), where=filters))
+    scope = viewer_as(policy_path(config_path), catalog, as_user).scope if as_user else ()
     pack = build_pack(
         Warehouse(db).cursor(),
         catalog,
         period=period,
         where=filters,
+        scope=scope,
         state=StateStore.beside(db),
     )
     for path, content in ((pdf_path, pack.pdf), (html_path, pack.html.encode())):

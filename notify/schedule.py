@@ -74,6 +74,16 @@ def run_due(
     return out
 
 
+def recipient_scope(config_path: Path, catalog, email: str):
+    """The recipient's row scope under the access policy, when there is one: a pack shows what
+    its reader may see on the pages, and the subscription's own scope can only narrow it. A
+    recipient the policy does not know gets no pack."""
+    from metrics.access import policy_path, viewer_as
+
+    path = policy_path(config_path)
+    return viewer_as(path, catalog, email).scope if path.exists() else ()
+
+
 def _send(
     db: Path, config_path: Path, sub: Subscription, channels: AlertsFile, store: StateStore
 ) -> tuple[bool, str]:
@@ -81,10 +91,12 @@ def _send(
 
     wh = Warehouse(db)
     try:
+        catalog = load_catalog(config_path)
         pack = build_pack(
             wh.cursor(),
-            load_catalog(config_path),
-            scope=sub.filters,
+            catalog,
+            where=sub.filters,
+            scope=recipient_scope(config_path, catalog, sub.email),
             alerts=_open_alerts(store, sub),
             state=store,
         )

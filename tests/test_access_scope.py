@@ -370,3 +370,24 @@ def test_check_covers_the_access_policy(tmp_path: Path):
 def test_viewer_as_needs_a_policy(tmp_path: Path, catalog):
     with pytest.raises(MetricsError, match="needs an access policy"):
         viewer_as(tmp_path / "access.yaml", catalog, PM)
+
+
+def test_the_review_pack_as_a_user_shows_their_rows_only(warehouse, tmp_path: Path):
+    pdf = tmp_path / "pack.pdf"
+    out = run_cli("review", "--pdf", pdf, "--as", PM, "--db", warehouse)
+    assert out.returncode == 0, out.stderr
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert f"portfolio: {PORTFOLIO}" in text
+    refused = run_cli("review", "--pdf", pdf, "--as", "nobody@northstar.example", "--db", warehouse)
+    assert refused.returncode == 1 and "does not know" in refused.stderr
+
+
+def test_a_scheduled_pack_takes_its_recipients_scope_from_the_policy(catalog):
+    from notify.schedule import recipient_scope
+
+    assert recipient_scope(CONFIG, catalog, PM) == (("portfolio", (PORTFOLIO,)),)
+    assert recipient_scope(CONFIG, catalog, "coo@northstar.example") == ()
+    with pytest.raises(AccessError, match="does not know"):
+        recipient_scope(CONFIG, catalog, "stranger@elsewhere.example")

@@ -16,7 +16,8 @@ from connectors.state import StateStore
 from metrics import clock
 from metrics.action_effect import action_effect
 from metrics.catalog import Catalog
-from ui import data
+from metrics.sqlgen import Query
+from ui import access, data
 from ui import format as fmt
 from ui.filters import View
 
@@ -28,8 +29,10 @@ def _store(src: data.Source) -> StateStore:
 
 
 def for_view(src: data.Source, view: View) -> list[Action]:
-    """The actions that concern the view's filters (an action for everyone concerns all)."""
-    return [a for a in list_actions(_store(src)) if a.applies_to(view.where)]
+    """The actions that concern the view's filters and the viewer's access (an action for
+    everyone concerns all)."""
+    seen = view.where + access.viewer().scope
+    return [a for a in list_actions(_store(src)) if a.applies_to(seen)]
 
 
 def marks(actions: list[Action], metric: str) -> tuple[tuple[dt.date, str], ...]:
@@ -37,13 +40,23 @@ def marks(actions: list[Action], metric: str) -> tuple[tuple[dt.date, str], ...]
     return tuple((a.decided, a.label()) for a in actions if a.metric == metric)
 
 
-@st.cache_data(show_spinner=False, max_entries=256, hash_funcs={data.Source: repr})
 def _effect(
     src: data.Source, metric: str, decided: dt.date, as_of: dt.date, where: Where
 ) -> tuple[str, str]:
+    """Did the metric move after the decision, counted over the viewer's rows only."""
+    q = data.scoped(src, Query(metrics=(metric,), where=where, as_of=as_of))
+    return _effect_of(src, metric, decided, as_of, where, q.scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs={data.Source: repr})
+def _effect_of(
+    src: data.Source, metric: str, decided: dt.date, as_of: dt.date, where: Where, scope: Where
+) -> tuple[str, str]:
     with data.cursor(src) as cur:
         catalog = data.catalog_of(src)
-        e = action_effect(cur, catalog, metric=metric, decided=decided, as_of=as_of, where=where)
+        e = action_effect(
+            cur, catalog, metric=metric, decided=decided, as_of=as_of, where=where, scope=scope
+        )
         form = catalog.metric(metric).format
         return e.verdict, e.text(lambda v: fmt.value(v, form))
 

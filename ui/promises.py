@@ -21,14 +21,16 @@ NO_VALUE = {"portfolio": "(no portfolio)", "site": "(no site)"}
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs={data.Source: repr, Query: repr})
-def lines(src: data.Source, q: Query) -> pl.DataFrame:
+def _lines(src: data.Source, q: Query) -> pl.DataFrame:
     with data.cursor(src) as cur:
         return promises_at_risk(cur, data.catalog_of(src), q)
 
 
 def at_risk_lines(src: data.Source, view: View) -> pl.DataFrame:
-    """The view's promises at risk as of its data (every period of the view shares them)."""
-    return lines(src, Query(metrics=(), where=view.where, as_of=view.as_of))
+    """The view's promises at risk as of its data (every period of the view shares them),
+    within the viewer's access (scoped as the order lines' OTIF is)."""
+    q = data.scoped(src, Query(metrics=("otif_line",), where=view.where, as_of=view.as_of))
+    return _lines(src, q.replace(metrics=()))
 
 
 def horizon_text(catalog: Catalog, as_of: dt.date) -> str:
