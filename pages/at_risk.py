@@ -4,7 +4,7 @@ per portfolio (the promise's owner) or per site (the dispatch)."""
 import streamlit as st
 
 from ui import format as fmt
-from ui import page, promises
+from ui import access, page, promises
 from ui.guard import guarded
 
 page.header(
@@ -44,4 +44,6 @@ with guarded():
         file_name=f"promises-at-risk_{view.as_of.isoformat()}.csv",
         mime="text/csv",
         icon=":material/download:",
+        on_click=access.record_download,
+        args=("promises at risk", rows.height),
     )

@@ -391,3 +391,20 @@ def test_a_scheduled_pack_takes_its_recipients_scope_from_the_policy(catalog):
     assert recipient_scope(CONFIG, catalog, "coo@northstar.example") == ()
     with pytest.raises(AccessError, match="does not know"):
         recipient_scope(CONFIG, catalog, "stranger@elsewhere.example")
+
+
+def test_every_download_on_the_pages_is_written_to_the_audit_trail():
+    import ast
+
+    from tests.metric_support import ROOT
+
+    found = 0
+    for path in sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "ui").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "download_button":
+                found += 1
+                keywords = {k.arg: ast.unparse(k.value) for k in node.keywords}
+                assert keywords.get("on_click") == "access.record_download", (
+                    f"{path.name}:{node.lineno}: a download without an audit entry"
+                )
+    assert found >= 3
