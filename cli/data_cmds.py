@@ -13,6 +13,7 @@ from click.core import ParameterSource
 
 from cli.errors import handle_errors
 from cli.options import config_option, db_option, sources_option
+from connectors.csv_safe import safe_row
 from connectors.errors import ConnectorError
 from connectors.load import LoadReport
 from metrics import home
@@ -188,7 +189,7 @@ def rejects(
     elif fmt == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(_REJECT_COLUMNS)
-        w.writerows(rows)
+        w.writerows(map(safe_row, rows))  # no cell can run as a formula
     elif not records:
         click.echo("no rows kept with a warning" if warned else "no rejected rows")
     else:

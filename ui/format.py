@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 
+from connectors.csv_safe import frame_csv as csv_text  # noqa: F401 (re-exported for pages)
 from metrics.query import label_missing, no_value_label  # noqa: F401 (re-exported for pages)
 from metrics.spec import MetricBase, SimpleMetric
 
@@ -69,26 +70,6 @@ def escape_markdown(text: str) -> str:
     text = text.replace("://", ":\u2060//").replace("@", "\u2060@")
     text = re.sub(r"(?i)\b(www)\.", "\\1\u2060.", text)
     return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~:$=])", r"\\\1", text)
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_text(frame: pl.DataFrame) -> str:
-    """A frame as CSV that no spreadsheet runs: text cells starting with = + - @ tab or CR get a
-    leading single quote (OWASP's advice against CSV injection); numbers and dates stay as they are."""
-    text_cols = [c for c, t in frame.schema.items() if t == pl.String]
-    safe = frame.with_columns(
-        pl.when(_starts_risky(c)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in text_cols
-    )
-    return safe.write_csv()
-
-
-def _starts_risky(col: str) -> pl.Expr:
-    return pl.any_horizontal(pl.col(col).str.starts_with(p) for p in _FORMULA_START).fill_null(
-        False
-    )
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
