@@ -13,6 +13,7 @@ from click.core import ParameterSource
 
 from cli.errors import handle_errors
 from cli.options import as_option, config_option, db_option, sources_option
+from connectors.csv_safe import safe_row
 from connectors.errors import ConnectorError
 from connectors.load import LoadReport
 from metrics import home
@@ -85,10 +86,9 @@ def load(
     The metric models are rebuilt for the new data before it goes live; then the alert rules
     (alerts.yaml beside metrics.yaml) are evaluated and due alerts delivered.
     """
+    from cli.alert_cmds import after_load
     from connectors.load import load_paths
     from metrics.materialize import refresher
-
-    from cli.alert_cmds import after_load
 
     _warn_without_config(config_path)
     _print_report(
@@ -204,7 +204,7 @@ def rejects(
     elif fmt == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(_REJECT_COLUMNS)
-        w.writerows(rows)
+        w.writerows(map(safe_row, rows))  # no cell can run as a formula
     elif not records:
         click.echo("no rows kept with a warning" if warned else "no rejected rows")
     else:

@@ -11,6 +11,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from connectors.csv_safe import frame_csv
+
 FORMATS = ("table", "csv", "json")
 
 
@@ -31,7 +33,7 @@ def emit(frame: pl.DataFrame, fmt: str, *, single: bool = False) -> None:
     if fmt == "json":
         click.echo(json.dumps(records(frame), ensure_ascii=False))
     elif fmt == "csv":
-        click.echo(frame.write_csv(), nl=False)
+        click.echo(frame_csv(frame), nl=False)  # no cell can run as a formula
     else:
         table = Table(show_edge=False, header_style="bold")
         for name, dtype in frame.schema.items():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectors.alert_state import Outcome, Planned, plan, settle
+from connectors.csv_safe import frame_csv as csv_text
 from connectors.state import StateStore
 from connectors.warehouse import Warehouse
 from metrics.alert_rules import Alert, evaluate
@@ -20,7 +21,6 @@ from metrics.errors import MetricsError
 from metrics.query import fetch_rows
 from notify.channels import Deliverer
 from notify.messages import Notice, base_url
-from reports.csv_safe import csv_text
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,8 @@ with guarded():
         )
     dim = None if dim == explore.NONE else dim
     pick = explore.url_pick()
-    for text in st.session_state.get("_explore_notes", []):
-        st.warning(text)
+    for text in st.session_state.get("_explore_notes", []):  # they quote the link
+        st.warning(fmt.escape_markdown(text))
     page.stamp(ctx)
     st.caption(
         f"**{fmt.escape_markdown(m.label)}** — {fmt.escape_markdown(m.description)} · "

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import write_csv
 from tests.metric_support import FIXTURE, build_fixture_warehouse
-from ui.page import plain
+from ui.format import escape_markdown as plain
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL = "[x](https://evil.example)"
@@ -98,13 +98,14 @@ def test_values_from_the_url_and_the_data_are_plain_text():
 
 
 def test_plain_escapes_markdown_links_directives_and_html():
-    zw = "\u200b"  # breaks a bare URL or e-mail address, which Markdown would link
-    assert plain(EVIL) == rf"\[x\]\(https\:{zw}//evil.example\)"
+    zw = "\u2060"  # breaks a bare URL or e-mail address, which Markdown would link
+    assert plain(EVIL) == rf"\[x\]\(https\:{zw}//evil\.example\)"
     assert plain(":red[alarm] **bold** <b>x</b> $x$ &amp;\nnext") == (
         r"\:red\[alarm\] \*\*bold\*\* \<b\>x\</b\> \$x\$ \&amp; next"
     )
     assert plain("www.evil.example or bob@evil.example") == (
-        rf"w{zw}ww.evil.example or bob@{zw}evil.example"
+        rf"www{zw}\.evil\.example or bob{zw}@evil\.example"
     )
     assert plain("- item") == r"\- item" and plain("1. first") == r"1\. first"
-    assert plain("mid-market") == "mid-market" and plain(dt.date(2026, 3, 2)) == "2026-03-02"
+    assert plain("1) first") == r"1\) first" and plain("# title\n===") == r"\# title \=\=\="
+    assert plain(dt.date(2026, 3, 2)) == r"2026\-03\-02"

@@ -39,7 +39,9 @@ class Pick:
         return self.value is None and self.at is None
 
     def describe(self, dim: str | None, grain: str) -> str:
-        parts = [f"{dim} = {self.value}"] if self.value is not None and dim else []
+        """The pick in words, for a markdown caption (its value from the link, escaped)."""
+        value = fmt.escape_markdown(self.value)
+        parts = [f"{dim} = {value}"] if self.value is not None and dim else []
         parts += [fmt.period_caption(self.at, grain)] if self.at else []
         return " · ".join(parts)
 

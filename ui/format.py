@@ -10,9 +10,9 @@ from typing import Any
 
 import polars as pl
 
+from connectors.csv_safe import frame_csv as csv_text  # noqa: F401 (re-exported for pages)
 from metrics.query import label_missing, no_value_label  # noqa: F401 (re-exported for pages)
 from metrics.spec import MetricBase, SimpleMetric
-from reports.csv_safe import csv_text  # noqa: F401 (re-exported for pages)
 
 CURRENCY = os.environ.get("NORTHSTAR_CURRENCY", "€")
 STATUS_ICON = {
@@ -62,14 +62,19 @@ def dash_nulls(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def escape_markdown(text: str) -> str:
-    """Outside text (a value, an error message) shown literally inside a markdown element:
-    no link, image, emphasis, colour directive or HTML can come of it. Markdown escapes do not
-    stop autolinks (the renderer links any 'https://', 'www.' or e-mail address in plain text),
-    so an invisible word joiner (U+2060) breaks those patterns."""
-    text = text.replace("://", ":\u2060//").replace("@", "\u2060@")
-    text = re.sub(r"(?i)\b(www)\.", "\\1\u2060.", text)
-    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~:$=])", r"\\\1", text)
+_MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&^])")  # inline markup, links, lists, HTML
+
+
+def escape_markdown(text: object) -> str:
+    """Outside text (a data value, a URL parameter, an error message) shown literally inside a
+    markdown element: no link, image, emphasis, list, heading, colour directive or HTML can come
+    of it. Line breaks are flattened. Markdown escapes do not stop autolinks (the renderer links
+    any 'https://', 'www.' or e-mail address in plain text), so an invisible word joiner
+    (U+2060) breaks those patterns."""
+    flat = " ".join(str(text).split())
+    flat = flat.replace("://", ":\u2060//").replace("@", "\u2060@")
+    flat = re.sub(r"(?i)\b(www)\.", "\\1\u2060.", flat)
+    return _MARKUP.sub(r"\\\1", flat)
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import streamlit as st
 
 from metrics.catalog import Catalog
 from ui import data, filters
+from ui.format import escape_markdown
 from ui.guard import WAREHOUSE_ERRORS, NoData
 
 
@@ -25,7 +25,7 @@ def header(title: str, subtitle: str | None = None) -> None:
         st.caption(subtitle)
     stale_warning()
     for note in filters.url_notes():
-        st.warning(plain(note))
+        st.warning(escape_markdown(note))
 
 
 def stale_warning() -> None:
@@ -54,30 +54,17 @@ def context() -> Context:
     return Context(src, catalog, filters.current_view(as_of))
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#!|~$:&^])")  # inline markup, links, directives, HTML
-_LINE_START = re.compile(r"^(\d+)(?=[.)])|^(?=[-+=])")  # a list marker opening the text
-_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|(@)|\b(w)(?=ww\.)")  # what Markdown turns into links
-_ZWSP = "\u200b"  # a zero-width space: invisible, but no URL, www. or e-mail address any more
-
-
-def plain(text: object) -> str:
-    """Text from outside our code (data, URL) made safe inside markdown: the characters of
-    inline markup, links, colour directives, formulas and HTML backslash-escaped (and a list
-    marker opening the text), bare URLs and e-mail addresses broken up so they are not
-    linked, line breaks flattened."""
-    flat = " ".join(str(text).split())
-    unlinked = _AUTOLINK.sub(lambda m: m.group(0)[0] + _ZWSP + m.group(0)[1:], flat)
-    return _LINE_START.sub(lambda m: (m.group(1) or "") + "\\", _MARKDOWN.sub(r"\\\1", unlinked), 1)
-
-
 def stamp(ctx: Context) -> None:
     """'Week 46 · 9–15 Nov 2026 · data as of … · filters …' under a page title."""
     view = ctx.view
-    where = " · ".join(f"{d}: {plain(', '.join(v))}" for d, v in view.where) or "all customers"
-    period = plain(view.label)
+    where = (
+        " · ".join(f"{d}: {escape_markdown(', '.join(v))}" for d, v in view.where)
+        or "all customers"
+    )
+    period = escape_markdown(view.label)
     if view.latest:
         stale = data.staleness(view.as_of).stale
-        period = plain(filters.latest_label(view.as_of, view.grain, stale=stale))
+        period = escape_markdown(filters.latest_label(view.as_of, view.grain, stale=stale))
     st.caption(
         f":material/calendar_month: **{period}** · data as of **{view.as_of:%a %d %b %Y}** · {where}"
         + scope_note()
@@ -91,5 +78,5 @@ def scope_note() -> str:
     scope = access.viewer().scope
     if not scope:
         return ""
-    rows = "; ".join(f"{d} {plain(', '.join(v))}" for d, v in scope)
+    rows = "; ".join(f"{d} {escape_markdown(', '.join(v))}" for d, v in scope)
     return f" · :material/lock: **your access: {rows}** (every number here counts only these rows)"
