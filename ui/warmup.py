@@ -107,7 +107,10 @@ def pages_by_navigation() -> None:
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
-    """``st.App`` lifespan: warm in the background while the server already answers."""
+    """``st.App`` lifespan: the heavy imports first (a page view importing pandas while the
+    warm-up thread does sees a half-initialised module), then warm the caches in the
+    background while the server already answers."""
     pages_by_navigation()
+    _import_pages()
     start()
     yield
