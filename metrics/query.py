@@ -12,15 +12,16 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import duckdb
 import polars as pl
 
-from metrics import clock
+from metrics.as_of import default_as_of, resolve_as_of  # noqa: F401 (re-exported)
 from metrics.catalog import Catalog, did_you_mean
+from metrics.engine import Compiled, Engine, execute
 from metrics.errors import MetricsError
 from metrics.materialize import read_materialized
+from metrics.periods import last_complete_period, period_start, same_period_years, shift_period
 from metrics.spec import DerivedMetric
-from metrics.sqlgen import GRAINS, Compiled, Query, compile_query, compile_rows
+from metrics.sqlgen import GRAINS, Query, compile_query, compile_rows
 from metrics.targets import (
     DerivedTarget,
     TargetPart,
@@ -30,11 +31,6 @@ from metrics.targets import (
     target_rule,
     weighted_target,
 )
-
-# Polars offsets of one period, and of "same period last year" (weekday-aligned for day/week).
-_STEP = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
-_LAST_YEAR = {"day": "52w", "week": "52w", "month": "1y", "quarter": "1y", "year": "1y"}
-
 
 # Rows that carry no value for a dimension form their own group (SQL groups nulls together), so
 # the parts of a split add up to its total. Machine output keeps the null; people read a label.
@@ -77,55 +73,6 @@ class QueryResult:
         return label_missing(self.values(), self.query.by)
 
 
-def execute(cur: duckdb.DuckDBPyConnection, compiled: Compiled) -> pl.DataFrame:
-    """The one place a compiled statement runs; the result is read fully before returning."""
-    try:
-        return cur.sql(compiled.sql, params=compiled.params).pl()
-    except duckdb.CatalogException as exc:
-        raise MetricsError(
-            f"the warehouse lacks something a metric needs: {str(exc).splitlines()[0]}"
-            " (load the extracts with 'northstar load', or run 'northstar demo')"
-        ) from exc
-    except duckdb.Error as exc:
-        raise MetricsError(f"the query failed: {str(exc).splitlines()[0]}") from exc
-
-
-def default_as_of(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dt.date | None:
-    """Latest date in the loaded shipments (ship or delivery), contacts and responses, never later
-    than today (``clock.today()`` unless given).
-
-    Dates after today (a call stamped 9999-12-31) are not evidence of how far the data reaches:
-    they are left out, so a stray future date neither becomes the as-of nor hides stale data.
-    Only when every date lies in the future is the as-of today itself.
-    """
-    today = today or clock.today()
-    dates = (
-        ("ship_date", "shipments"),
-        ("delivered_date", "shipments"),
-        ("CAST(started_at AS DATE)", "calls"),
-        ("CAST(responded_at AS DATE)", "surveys"),
-    )
-    parts = " UNION ALL ".join(
-        f"SELECT max({d}) FILTER (WHERE {d} <= $today) AS d, count({d}) AS n FROM {t}"
-        for d, t in dates
-    )
-    sql = f"SELECT max(d), sum(n) FROM ({parts})"
-    latest, dated = execute(cur, Compiled(sql, {"today": today})).row(0)
-    return latest if latest is not None or not dated else today
-
-
-def resolve_as_of(cur: duckdb.DuckDBPyConnection, requested: dt.date | None) -> dt.date:
-    if requested is not None:
-        return requested
-    found = default_as_of(cur)
-    if found is None:
-        raise MetricsError(
-            "the warehouse holds no shipments, contacts or responses yet, so there is no"
-            " as-of date: load extracts first, or pass --as-of DATE"
-        )
-    return found
-
-
 def validate_query(catalog: Catalog, q: Query) -> None:
     """Every name in the query must come from the catalogue; raise with a helpful message."""
     if not q.metrics:
@@ -150,15 +97,13 @@ def validate_query(catalog: Catalog, q: Query) -> None:
             raise MetricsError(f"--where {dim}= names no value; write e.g. {dim}=A,B")
 
 
-def stored_models(
-    cur: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.date
-) -> frozenset[str]:
+def stored_models(cur: Engine, catalog: Catalog, as_of: dt.date) -> frozenset[str]:
     """Models the warehouse holds materialised for this as-of and catalogue."""
     stored = read_materialized(cur)
     return stored.usable(catalog, as_of) if stored else frozenset()
 
 
-def run_query(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> QueryResult:
+def run_query(cur: Engine, catalog: Catalog, q: Query) -> QueryResult:
     validate_query(catalog, q)
     as_of = resolve_as_of(cur, q.as_of)
     compiled = compile_query(catalog, q, as_of, stored_models(cur, catalog, as_of))
@@ -166,7 +111,7 @@ def run_query(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> Que
 
 
 def fetch_rows(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Engine,
     catalog: Catalog,
     metric: str,
     q: Query,
@@ -185,13 +130,7 @@ def fetch_rows(
     )
 
 
-def period_end(col: pl.Expr, grain: str) -> pl.Expr:
-    return col.dt.offset_by(_STEP[grain]).dt.offset_by("-1d")
-
-
-def run_details(
-    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, *, compare: bool = True
-) -> pl.DataFrame:
+def run_details(cur: Engine, catalog: Catalog, q: Query, *, compare: bool = True) -> pl.DataFrame:
     """One row per (period, dimensions, metric) with value, n, target, status and comparisons.
 
     A period that ends after as-of is flagged ``partial`` and not compared. ``target`` is the
@@ -231,18 +170,17 @@ def _grain_details(cur, catalog: Catalog, q: Query, keys: list[str], compare: bo
         wide_from = q.date_from - dt.timedelta(days=400) if compare else q.date_from
     long = _long(run_query(cur, catalog, q.replace(date_from=wide_from)), keys)
     if compare:
-        for tag, offset in (("prev", _STEP[q.grain]), ("ly", _LAST_YEAR[q.grain])):
+        starts = long["period"].drop_nulls().unique().to_list()
+        for tag, shift in (("prev", shift_period), ("ly", same_period_years)):
+            later = {p: shift(p, q.grain, 1) for p in starts}  # each value compares with the next
             shifted = long.select(
                 *keys, "metric", pl.col("value").alias(f"{tag}_value")
-            ).with_columns(pl.col("period").dt.offset_by(offset))
+            ).with_columns(pl.col("period").replace(later))
             long = long.join(shifted, on=[*keys, "metric"], how="left", nulls_equal=True)
     if q.date_from is not None:
-        long = long.filter(pl.col("period") >= pl.lit(_period_start(q.date_from, q.grain)))
-    return long.with_columns(partial=period_end(pl.col("period"), q.grain) > pl.lit(q.as_of))
-
-
-def _period_start(day: dt.date, grain: str) -> dt.date:
-    return pl.select(pl.lit(day).dt.truncate(_STEP[grain])).item()
+        long = long.filter(pl.col("period") >= pl.lit(period_start(q.date_from, q.grain)))
+    last_whole = last_complete_period(q.as_of, q.grain)
+    return long.with_columns(partial=pl.col("period") > pl.lit(last_whole))
 
 
 def _total_details(cur, catalog: Catalog, q: Query, keys: list[str], compare: bool) -> pl.DataFrame:
@@ -301,9 +239,7 @@ def _target_splits(cur, catalog: Catalog, q: Query, keys: list[str]) -> dict[str
         if extra:
             groups.setdefault(extra, []).append(name)
     # the same groups the values were computed over (a grain's first period whole)
-    base = (
-        q.replace(date_from=_period_start(q.date_from, q.grain)) if q.grain and q.date_from else q
-    )
+    base = q.replace(date_from=period_start(q.date_from, q.grain)) if q.grain and q.date_from else q
     splits: dict[str, Split] = {}
     for extra, names in groups.items():
         frame = run_query(cur, catalog, base.replace(metrics=tuple(names), by=q.by + extra)).frame
