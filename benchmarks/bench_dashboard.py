@@ -38,8 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.report import median, write_section
-from tests.browser_support import (
+from benchmarks.report import median, write_section  # noqa: E402 (after the path)
+from tests.browser_support import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     EXCEPTION,
@@ -48,7 +48,7 @@ from tests.browser_support import (
     stop_server,
     wait_ready,
 )
-from ui.warmup import WARMED  # what the server prints once its caches are warm
+from ui.warmup import WARMED  # noqa: E402  what the server prints once its caches are warm
 
 DATA = ROOT / "benchmarks" / "data"
 PAGES = {
@@ -281,7 +281,10 @@ def verdict(t: Timings) -> str:
     revisit = max(median(v) for v in t.revisit.values())
     filt = max(median(v) for v in t.filtered.values())
     both = max(median(v) for v in t.combined.values())
-    ok = lambda x, limit: "meets" if x <= limit else "misses"
+
+    def ok(x: float, limit: float) -> str:
+        return "meets" if x <= limit else "misses"
+
     return (
         f"server answers its health check {median(t.healthy):.1f} s after start and has warmed its "
         f"caches {median(t.warmed):.1f} s after start; slowest cold open {cold:.2f} s "

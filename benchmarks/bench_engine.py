@@ -154,9 +154,9 @@ def _hand_vs_engine(db: Path, runs: int) -> list[tuple[str, float, float, float]
         check_hand = execute(wh.cursor(), hand)
         check_engine = run_query(wh.cursor(), catalog, q).values()
         assert check_hand.shape[0] == check_engine.shape[0], label
-        t_hand = _timed(lambda: execute(wh.cursor(), hand), runs)
-        t_live = _timed(lambda: execute(wh.cursor(), live), runs)
-        t_engine = _timed(lambda: run_query(wh.cursor(), catalog, q), runs)
+        t_hand = _timed(lambda hand=hand: execute(wh.cursor(), hand), runs)
+        t_live = _timed(lambda live=live: execute(wh.cursor(), live), runs)
+        t_engine = _timed(lambda q=q: run_query(wh.cursor(), catalog, q), runs)
         rows.append((label, t_hand, t_live, t_engine))
     return rows
 

@@ -32,14 +32,21 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from connectors.errors import ConnectorError
 from connectors.progress import LoadProgress
-from connectors.readers import SUFFIXES, EmptyFile, file_recency, open_source, quote_ident, time_limit
+from connectors.readers import (
+    SUFFIXES,
+    EmptyFile,
+    file_recency,
+    open_source,
+    quote_ident,
+    time_limit,
+)
 from connectors.schema import RECENCY_COLUMN, SQL_TYPES, TABLES, Table
 from connectors.sources import Sources, TableSource, default_mapping, load_sources
 from connectors.validate import Checked, check_file, key_rule_list, key_rules
@@ -198,7 +205,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, item: _Planned, sha: str, now: da
         'SELECT rule, count(*) FROM rejects WHERE file = ? GROUP BY rule ORDER BY count(*) DESC, rule LIMIT 3',
         [file]).fetchall()
     rows_read = n_chk + n_malformed
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
     con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [file, table.name, sha, rows_read, rows_read - rejected, rejected, now, mtime])
     for name in ("_chk", "_kr", "_malformed", "_warn"):
@@ -422,7 +429,7 @@ def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources
     if sources is not None and not isinstance(sources, Sources):
         sources = load_sources(sources)
     planned = plan([Path(p) for p in paths], sources)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     started, finalize_seconds, note = time.perf_counter(), None, None
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool, \
             LoadProgress(len(planned), enabled=progress) as bar, _Lock(db, lock_timeout, bar):

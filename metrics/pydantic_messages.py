@@ -58,7 +58,7 @@ def _unwrap(t: Any) -> Any:
     while typing.get_origin(t) is typing.Annotated:
         t = typing.get_args(t)[0]
     args = [a for a in typing.get_args(t) if a is not type(None)]
-    if typing.get_origin(t) in (typing.Union, getattr(__import__("types"), "UnionType")) and len(args) == 1:
+    if typing.get_origin(t) in (typing.Union, __import__("types").UnionType) and len(args) == 1:
         return _unwrap(args[0])
     return t
 

@@ -25,7 +25,7 @@ COLS = ["order_id", "line_id", "customer_id", "sku", "order_date", "requested_da
 
 def _orders(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     """Order lines (order_id, line_id, qty)."""
-    return write_csv(path, COLS, [[o, l, "C1", "X", "2026-01-05", "2026-01-09", q] for o, l, q in rows])
+    return write_csv(path, COLS, [[o, line, "C1", "X", "2026-01-05", "2026-01-09", q] for o, line, q in rows])
 
 
 def _snapshot(db: Path) -> list:
