@@ -52,6 +52,12 @@ USERS = {
     "coo": {"email": "coo@northstar.example", "name": "Chief Operating Officer"},
     "helena": {"email": "helena.brandt@northstar.example", "name": "Helena Brandt"},
     "stranger": {"email": "stranger@elsewhere.example", "name": "Sam Stranger"},
+    # known to the policy by a group of the identity token only
+    "board": {
+        "email": "board.member@northstar.example",
+        "name": "Board Member",
+        "groups": ["northstar-executives"],
+    },
 }
 # Every page address, with deep links; a signed-out visitor gets the sign-in screen on each.
 ADDRESSES = [
@@ -215,6 +221,15 @@ def test_coo_sees_every_portfolio(browser, site, customers):
     assert {r["portfolio"] for r in rows} == {p for _, p in customers.values()}
     entries = audit.entries(site.state, email="coo@northstar.example")
     assert any(e["event"] == "sign-in" for e in entries)
+
+
+def test_group_claim_grants_its_role(browser, site, customers):
+    page = sign_in(browser, site, "board")
+    assert "Signed in as Board Member" in page.inner_text(SIDEBAR)
+    assert "Chief Operating Officer" in page.inner_text(SIDEBAR)  # the role's label
+    _open(page, site.url + "/explore?metric=otif&by=portfolio")
+    rows = download(page, "Aggregate as CSV")
+    assert {r["portfolio"] for r in rows} == {p for _, p in customers.values()}
 
 
 def test_portfolio_manager_sees_only_her_customers(browser, site, customers):

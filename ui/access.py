@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import NoReturn
 
 import streamlit as st
@@ -144,6 +145,8 @@ def gate() -> Viewer:
         _no_access(email, str(err))
     if found is None:
         _no_access(email, "the access policy grants this account nothing")
+    if found.name == found.email and st.user.get("name"):  # granted by group: the token's name
+        found = replace(found, name=str(st.user.get("name")))
     if st.session_state.get(_VIEWER) is None:  # no one gets in unrecorded
         try:
             audit.record(store(), email=found.email, event="sign-in", page="")
@@ -253,8 +256,8 @@ def closed_page(v: Viewer, name: str, title: str) -> st.Page:
 
     def closed() -> None:
         st.title(title)
-        st.text(f"This page is not part of what your access grants ({', '.join(v.roles)}).")
-        st.caption("The pages you may see are listed on the left.")
+        st.text("This page is not part of what your access grants; the pages you may see are")
+        st.text("listed on the left. Ask whoever runs North Star if you need this one.")
 
     return st.Page(closed, title=title, url_path=name, visibility="hidden")
 
@@ -278,7 +281,7 @@ def record_view(v: Viewer, page: str) -> None:
     st.session_state["_northstar_last_view"] = key
     try:
         audit.record(store(), email=v.email or v.name, event="view", page=page, detail=filters)
-    except ConnectorError:  # the audit file cannot be written: say so in the log, keep serving
+    except STATE_ERRORS:  # the audit file cannot be written: say so in the log, keep serving
         log.exception("audit entry not written")
 
 
@@ -293,5 +296,5 @@ def record_download(what: str, rows: int) -> None:
             page=st.session_state.get("_northstar_last_view", ("",))[0],
             detail={"file": what, "rows": rows},
         )
-    except ConnectorError:
+    except STATE_ERRORS:
         log.exception("audit entry not written")
