@@ -284,6 +284,7 @@ def test_portfolio_manager_sees_only_her_customers(browser, site, customers):
     for size, name in ((DESKTOP, "1440x900"), (LAPTOP, "1366x768")):
         page.set_viewport_size(size)
         _open(page, site.url + "/")
+        page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks')
         page.screenshot(path=str(SHOTS / f"access_portfolio_manager_review_{name}.png"))
 
     trail = audit.entries(site.state, email="helena.brandt@northstar.example", limit=1000)
