@@ -30,6 +30,7 @@ if __name__ != "__main__":  # imported by `streamlit run` to serve the app
     )
 else:  # the app script, run for every page view
     from ui import access, bootstrap, filters, prefetch
+    from ui.guard import guarded
 
     st.set_page_config(page_title=TITLE, page_icon=ICON, layout="wide")
 
@@ -46,30 +47,52 @@ else:  # the app script, run for every page view
         ("account", "customer.py", "Customer", None),
     ]
 
-    viewer = access.gate()
-    allowed = [row for row in PAGES if viewer.sees_page(row[0])]
-    if not allowed:
-        access.no_pages(viewer)
-    # The first page the viewer may see is the home page (for a kiosk link: the wall).
-    pages = [
-        st.Page(
-            f"pages/{script}",
-            title=title,
-            icon=icon,
-            url_path=name,
-            visibility="visible" if icon else "hidden",
-            default=i == 0,
-        )
-        for i, (name, script, title, icon) in enumerate(allowed)
-    ]
-    page_names = {p.url_path: row[0] for p, row in zip(pages, allowed)}
+    # Anything a page does not handle itself: a plain message with an error id, no traceback.
+    with guarded():
+        viewer = access.gate()
+        allowed = [row for row in PAGES if viewer.sees_page(row[0])]
+        if not allowed:
+            access.no_pages(viewer)
+        # The review is the home page ("/"). Without it, the first page the viewer may see (for
+        # a kiosk link: the wall) is served at "/" and at its own address too (Streamlit serves
+        # a default page at "/" only).
+        home = allowed[0]
+        pages = [
+            st.Page(
+                f"pages/{script}",
+                title=title,
+                icon=icon,
+                url_path=name,
+                visibility="visible" if icon else "hidden",
+                default=name == "review",
+            )
+            for name, script, title, icon in allowed
+        ]
+        page_names = {p.url_path: row[0] for p, row in zip(pages, allowed)}
+        if home[0] != "review":
+            pages.insert(
+                0,
+                st.Page(
+                    f"pages/{home[1]}",
+                    title=home[2],
+                    url_path="home",
+                    visibility="hidden",
+                    default=True,
+                ),
+            )
+        # Every other address still answers, hidden, with nothing of its page: a kiosk link shows
+        # its wall there, anyone else a plain "not part of your access" page.
+        for name, _, title, _ in PAGES:
+            if not viewer.sees_page(name):
+                pages.append(access.closed_page(viewer, name, title))
+                page_names[name] = f"{name} (closed)"
 
-    navigation = st.navigation(pages)
-    # Each browser tab carries its page's title.
-    st.set_page_config(page_title=f"{navigation.title} · {TITLE}", page_icon=ICON)
-    with prefetch.visiting():  # background warming waits while a page view runs
-        bootstrap.ensure_warehouse()
-        access.user_bar(viewer)
-        access.record_view(viewer, page_names.get(navigation.url_path, "review"))
-        filters.sidebar()
-        navigation.run()
+        navigation = st.navigation(pages)
+        # Each browser tab carries its page's title.
+        st.set_page_config(page_title=f"{navigation.title} · {TITLE}", page_icon=ICON)
+        with prefetch.visiting():  # background warming waits while a page view runs
+            bootstrap.ensure_warehouse()
+            access.user_bar(viewer)
+            access.record_view(viewer, page_names.get(navigation.url_path, home[0]))
+            filters.sidebar()
+            navigation.run()

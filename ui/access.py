@@ -8,9 +8,13 @@ every query with. With no ``[auth]`` in ``.streamlit/secrets.toml`` the app runs
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from typing import NoReturn
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -31,10 +35,13 @@ from metrics.access import (
 )
 from metrics.errors import ConfigError
 from ui import data
+from ui.format import escape_markdown
 from ui.guard import show_config_error
 
 log = logging.getLogger("northstar.ui")
 _VIEWER = "_northstar_viewer"
+_KIOSK = "_northstar_kiosk_token"
+STATE_ERRORS = (ConnectorError, sqlite3.Error)  # the state file missing, locked or damaged
 
 
 def auth_configured() -> bool:
@@ -104,6 +111,10 @@ def viewer() -> Viewer:
     if get_script_run_ctx(suppress_warning=True) is None:
         raise AccessError("a query ran outside any session; it is refused")
     found = st.session_state.get(_VIEWER)
+    if found is not None and is_kiosk(found) and _kiosk_link(st.session_state.get(_KIOSK)) is None:
+        raise AccessError(
+            "this wall-screen link was revoked (or cannot be checked): it shows nothing"
+        )
     if found is not None:
         return found
     if auth_configured():  # a page reached without the gate: nothing
@@ -134,8 +145,13 @@ def gate() -> Viewer:
         _no_access(email, str(err))
     if found is None:
         _no_access(email, "the access policy grants this account nothing")
-    if st.session_state.get(_VIEWER) is None:
-        audit.record(store(), email=found.email, event="sign-in", page="")
+    if found.name == found.email and st.user.get("name"):  # granted by group: the token's name
+        found = replace(found, name=str(st.user.get("name")))
+    if st.session_state.get(_VIEWER) is None:  # no one gets in unrecorded
+        try:
+            audit.record(store(), email=found.email, event="sign-in", page="")
+        except STATE_ERRORS:
+            _unavailable("Recording your sign-in in the audit trail")
     st.session_state[_VIEWER] = found
     return found
 
@@ -146,11 +162,20 @@ def _groups(claim: object) -> tuple[str, ...]:
     return tuple(str(g) for g in claim) if isinstance(claim, (list, tuple)) else ()
 
 
+def _kiosk_link(token: str | None) -> kiosk.KioskLink | None:
+    """The link a token opens, or None (revoked, tampered, or the state file unreadable)."""
+    try:
+        return kiosk.verify(store(), token) if token else None
+    except STATE_ERRORS:
+        log.exception("wall-screen link not checked")
+        return None
+
+
 def _kiosk(token: str) -> Viewer:
     try:
         link = kiosk.verify(store(), token)
-    except ConnectorError:
-        link = None
+    except STATE_ERRORS:
+        _unavailable("Checking this wall-screen link")
     if link is None:
         st.session_state.pop(_VIEWER, None)
         st.title("This wall-screen link does not open anything")
@@ -161,7 +186,22 @@ def _kiosk(token: str) -> Viewer:
         st.stop()
     found = kiosk_viewer(link.label, link.scope)
     st.session_state[_VIEWER] = found
+    st.session_state[_KIOSK] = token
     return found
+
+
+def _unavailable(what: str) -> NoReturn:
+    """The state file (audit trail, kiosk links) failed: a plain message with an error id, the
+    details in the server log; nothing is shown unchecked or unrecorded."""
+    error_id = uuid.uuid4().hex[:8]
+    log.exception("%s failed (error id %s)", what, error_id)
+    st.session_state.pop(_VIEWER, None)
+    st.title("North Star cannot open right now")
+    st.text(
+        f"{what} failed. Error id {error_id}: whoever runs North Star finds the details under "
+        "this id in the server log."
+    )
+    st.stop()
 
 
 def _sign_in_screen() -> None:
@@ -184,7 +224,7 @@ def _no_access(email: str, why: str) -> None:
 def user_bar(v: Viewer) -> None:
     """Who is signed in, with a sign-out button; or that access control is off."""
     with st.sidebar:
-        if v.pages == frozenset({"sop-wall"}) and not v.email:
+        if is_kiosk(v):
             return
         if not v.signed_in:
             st.caption(
@@ -193,8 +233,37 @@ def user_bar(v: Viewer) -> None:
             )
             return
         st.text(f"Signed in as {v.name}")
-        st.caption(", ".join(v.roles))
+        st.caption(escape_markdown(_grants(v)))
         st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+
+
+def _grants(v: Viewer) -> str:
+    """The viewer's roles by their labels, and the rows they see."""
+    try:
+        roles = policy().spec.roles
+        labels = [roles[r].label or r if r in roles else r for r in v.roles]
+    except ConfigError:
+        labels = list(v.roles)
+    rows = "; ".join(f"{dim} {', '.join(values)}" for dim, values in v.scope)
+    return " · ".join(labels) + (f" · sees only {rows}" if rows else " · sees all rows")
+
+
+def closed_page(v: Viewer, name: str, title: str) -> st.Page:
+    """A hidden page at the address of a page ``v`` may not see: the wall again for a kiosk
+    link, else a plain note (rather than Streamlit's "page not found" dialog)."""
+    if is_kiosk(v):
+        return st.Page("pages/wall.py", title=title, url_path=name, visibility="hidden")
+
+    def closed() -> None:
+        st.title(title)
+        st.text("This page is not part of what your access grants; the pages you may see are")
+        st.text("listed on the left. Ask whoever runs North Star if you need this one.")
+
+    return st.Page(closed, title=title, url_path=name, visibility="hidden")
+
+
+def is_kiosk(v: Viewer) -> bool:
+    return v.roles == ("kiosk",)
 
 
 def no_pages(v: Viewer) -> None:
@@ -212,7 +281,7 @@ def record_view(v: Viewer, page: str) -> None:
     st.session_state["_northstar_last_view"] = key
     try:
         audit.record(store(), email=v.email or v.name, event="view", page=page, detail=filters)
-    except ConnectorError:  # the audit file cannot be written: say so in the log, keep serving
+    except STATE_ERRORS:  # the audit file cannot be written: say so in the log, keep serving
         log.exception("audit entry not written")
 
 
@@ -227,6 +296,5 @@ def record_download(what: str, rows: int) -> None:
             page=st.session_state.get("_northstar_last_view", ("",))[0],
             detail={"file": what, "rows": rows},
         )
-    except ConnectorError:
+    except STATE_ERRORS:
         log.exception("audit entry not written")
-
