@@ -70,7 +70,7 @@ class StateStore:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:  # locked, read-only, full, or not a database
             raise ConnectorError(
                 f"cannot write the state file {self.path}: {plain_os_error(exc)}"
             ) from exc

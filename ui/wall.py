@@ -271,6 +271,14 @@ def _week_name(week: dt.date) -> str:
     return f"week {week.isocalendar().week}"
 
 
+def _scope_words() -> str:
+    """' · portfolio Key Accounts only' when the screen's link limits its rows."""
+    from ui import access
+
+    scope = access.viewer().scope
+    return "".join(f" · {d} {', '.join(v)} only" for d, v in scope)
+
+
 def title_bar(b: Board | None) -> None:
     """The title, the week under review and the one freshness line (a warning when stale)."""
     now = dt.datetime.now().strftime("%H:%M")
@@ -278,7 +286,7 @@ def title_bar(b: Board | None) -> None:
         stamp, fresh = f"no data yet · updated {now}", ""
     else:
         period = fmt.period_label(b.week, periods.period_end(b.week, "week"), "week")
-        stamp = f"{period} · updated {now}"
+        stamp = f"{period}{_scope_words()} · updated {now}"
         text, warn = freshness_text(b)
         fresh = (
             f'<div class="fresh{" stale" if warn else ""}" data-testid="wallFresh">'
