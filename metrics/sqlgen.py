@@ -18,6 +18,7 @@ from sqlglot import exp
 from metrics.catalog import DIALECT, Catalog, parse_sql
 from metrics.spec import Aggregate, RatioMetric, SimpleMetric
 from metrics.targets import base_target
+from metrics.themes import theme_params
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 STORED_SCHEMA = "models"  # where a load materialises the models (see materialize.py)
@@ -59,6 +60,7 @@ def settings_params(catalog: Catalog, as_of: dt.date) -> dict[str, object]:
         "due_basis": s.due_date,
         "late_tolerance_days": s.late_tolerance_days,
         "fcr_window_hours": s.fcr_window_hours,
+        **theme_params(catalog.spec.themes),
     }
 
 
@@ -67,7 +69,7 @@ def model_ctes(catalog: Catalog, models: list[str], stored: frozenset[str] = fro
     parts = [
         f"{name} AS (SELECT * FROM {STORED_SCHEMA}.{name})"
         if name in stored
-        else f"{name} AS (\n{catalog.models[name].spec.sql.strip()}\n)"
+        else f"{name} AS (\n{catalog.model_sql(name).strip()}\n)"
         for name in catalog.model_order(models, stop_at=stored)
     ]
     return "WITH " + ",\n".join(parts)
