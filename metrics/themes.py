@@ -36,7 +36,7 @@ NEGATION_WORDS = (
 )  # fmt: skip
 FILLER_WORDS = (
     "at all", "really", "even", "very", "too", "that", "so", "any", "a bit", "was", "were",
-    "is", "arrived", "came", "been",
+    "is", "be", "been", "arrive", "arrived", "come", "came",
 )  # fmt: skip
 NEGATION = (
     r"\b(?:" + "|".join(re.escape(w) for w in NEGATION_WORDS) + r")\s"
