@@ -50,6 +50,18 @@ EXPECTED = {
     "fcr_agent": 4 / 6,
     "wismo_after_broken_promise": 1 / 4,  # K1 (O1 kept), K2, K4 (no order), K5 (O4 broken)
     "active_customers": 3,
+    # Comments up to as-of: R1 "great" (no theme), R2 "still waiting" (late delivery); R5 "late"
+    # is dated after as-of, R3 and R4 have none.
+    "commented_responses": 2,
+    "theme_late_delivery": 1 / 2,
+    "theme_other": 1 / 2,
+    **{
+        f"theme_{t}": 0.0
+        for t in (
+            "split_delivery", "incomplete_order", "damaged", "repeat_contact", "rushed_call",
+            "hold_time", "website",
+        )
+    },  # fmt: skip
 }
 
 
