@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import contact_center as cc
-from ui import data, page, portfolios, review, tiles
+from ui import data, page, portfolios, review, tiles, voice
 from ui import format as fmt
 from ui.guard import guarded
 
@@ -90,6 +90,15 @@ with guarded():
             },
         )
     portfolios.legend(cat, cc.TABLE)
+
+    st.divider()
+    st.subheader("What customers said after contacts")
+    said = voice.by_queue(ctx.src, view)
+    st.caption(voice.QUEUE_CAPTION.format(period=page.plain(view.label)))
+    if said.height:
+        st.dataframe(said, column_config=voice.queue_config(said), hide_index=True, width="stretch")
+    else:
+        st.info("No commented survey answers about contacts in this period.")
 
     st.divider()
     st.subheader("Why customers call")
