@@ -94,9 +94,10 @@ with guarded():
     st.divider()
     st.subheader("What customers said after contacts")
     said = voice.by_queue(ctx.src, view)
-    st.caption(voice.QUEUE_CAPTION.format(period=page.plain(view.label)))
+    st.caption(voice.queue_caption(view))
     if said.height:
-        st.dataframe(said, column_config=voice.queue_config(said), hide_index=True, width="stretch")
+        config = voice.queue_config(said)
+        st.dataframe(said, column_config=config, hide_index=True, placeholder=fmt.DASH)
     else:
         st.info("No commented survey answers about contacts in this period.")
 

@@ -204,13 +204,22 @@ def with_themes(
 # ---- the contact center ------------------------------------------------------------------------
 
 
+QUEUE_PERIODS = 13  # comments after contacts are few: the last 13 periods, like satisfaction
+
+
+def queue_window(view: View) -> Query:
+    """The last ``QUEUE_PERIODS`` periods up to the one under review, as one total."""
+    return view.trend_query(periods=QUEUE_PERIODS).replace(grain=None)
+
+
 def by_queue(src: data.Source, view: View) -> pl.DataFrame:
-    """Themes of answers after contacts, by queue, in the period: each theme's share of the
-    queue's commented answers (recomputed from its parts), themes nobody mentioned left out."""
+    """Themes of answers after contacts, by queue, over ``queue_window``: each theme's share (in
+    percent) of the queue's commented answers, recomputed from its parts; themes nobody
+    mentioned left out."""
     catalog = data.catalog_of(src)
     names = theme_names(catalog)
     metrics = ("commented_responses", *(metric_name(t) for t in names))
-    frame = data.values(src, view.query(*metrics, by=("queue",)))
+    frame = data.values(src, queue_window(view).replace(metrics=metrics, by=("queue",)))
     frame = frame.filter(pl.col("queue").is_not_null())
     mentioned = [
         t for t in names if frame.height and (frame[metric_name(t)].fill_null(0) > 0).any()
@@ -219,15 +228,18 @@ def by_queue(src: data.Source, view: View) -> pl.DataFrame:
     return frame.select(
         pl.col("queue").alias("Queue"),
         pl.col("commented_responses").alias("Comments"),
-        *(pl.col(metric_name(t)).alias(theme_label(catalog, t)[0]) for t in keep),
+        *((100 * pl.col(metric_name(t))).alias(theme_label(catalog, t)[0]) for t in keep),
     ).sort("Comments", descending=True)
 
 
-QUEUE_CAPTION = (
-    "{period} · survey comments about a contact, by the contact's queue: the share of the "
-    "queue's comments mentioning each theme (a comment can mention several). Themes: "
-    "`themes:` in metrics.yaml; Explore has them by agent too."
-)
+def queue_caption(view: View) -> str:
+    q = queue_window(view)
+    return (
+        f"{q.date_from:%d %b %Y} – {q.date_to:%d %b %Y} (last {QUEUE_PERIODS} {view.grain}s: "
+        "comments are few) · survey comments about a contact, by the contact's queue: the share "
+        "of the queue's comments mentioning each theme (a comment can mention several). Themes: "
+        "`themes:` in metrics.yaml; Explore has them by agent too."
+    )
 
 
 def queue_config(frame: pl.DataFrame) -> dict[str, Any]:
@@ -237,7 +249,7 @@ def queue_config(frame: pl.DataFrame) -> dict[str, Any]:
             "Comments", help="Survey answers about a contact of this queue with a comment"
         ),
         **{
-            c: st.column_config.NumberColumn(c, format="percent", help="Share of the comments")
+            c: st.column_config.NumberColumn(c, format="%.0f%%", help="Share of the comments")
             for c in frame.columns
             if c not in ("Queue", "Comments")
         },
