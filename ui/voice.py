@@ -70,7 +70,9 @@ def review_section(src: data.Source, view: View) -> None:
     table, bases = _themes(src, q, view.grain)
     st.caption(intro(bases, view))
     frame, config = theme_frame(table, view.grain)
-    st.dataframe(frame, column_config=config, hide_index=True, width="stretch")
+    st.dataframe(
+        frame, column_config=config, hide_index=True, width="stretch", placeholder=fmt.DASH
+    )
     st.caption(
         "A comment can mention several themes; “Other” matches none (`northstar voc suggest` "
         "proposes new ones). Owners and patterns: `themes:` in metrics.yaml; a mention right "
