@@ -4,7 +4,6 @@ the review, customer and contact-center pages render their voice sections."""
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import time
 from pathlib import Path

@@ -225,7 +225,7 @@ def test_check_reports_a_bad_theme_with_file_and_line(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.run(
         [sys.executable, "-m", "cli.main", "check", "--config", str(tmp_path / "metrics.yaml")],
-        capture_output=True, text=True, env=env, cwd=tmp_path,
+        capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert run.returncode == 1
     assert f"metrics.yaml:{line}: themes.late_delivery.patterns" in run.stderr
