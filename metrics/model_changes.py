@@ -157,7 +157,7 @@ RULES: dict[str, Rule] = {
         },
     ),
     "voice": Rule(
-        "f7d2be90fa3e9ea6",
+        "e8e6042ee19a4e96",
         "response_id",
         _VOICE_TOUCHED,
         {

@@ -154,7 +154,7 @@ def _model_select(
     for name in metrics:
         aggs.update(_parts(name, catalog.metric(name)))
     select = ",\n  ".join([*keys, *(f"{sql} AS {alias}" for alias, sql in aggs.items())])
-    conds = _conditions(q, spec.date, params)
+    conds = query_conditions(q, spec.date, params)
     where = f"\nWHERE {' AND '.join(conds)}" if conds else ""
     group = "\nGROUP BY ALL" if keys else ""
     return f"SELECT\n  {select}\nFROM {model}{where}{group}"
@@ -165,7 +165,9 @@ def _group_columns(q: Query, date_col: str) -> list[str]:
     return cols + list(q.by)
 
 
-def _conditions(q: Query, date_col: str, params: dict[str, object]) -> list[str]:
+def query_conditions(q: Query, date_col: str, params: dict[str, object]) -> list[str]:
+    """``q``'s date range on ``date_col`` and its filters (with the viewer's scope), values
+    bound in ``params``: the conditions on a model's rows."""
     conds = []
     if q.date_from:
         params["date_from"] = q.date_from
@@ -247,7 +249,7 @@ def compile_rows(
     m = catalog.metric(base)
     spec = catalog.models[m.model].spec
     params = settings_params(catalog, as_of)
-    conds = _conditions(q, spec.date, params)
+    conds = query_conditions(q, spec.date, params)
     scope = m.filter if isinstance(m, SimpleMetric) else m.denominator.filter
     if scope:
         conds.append(f"({scope})")

@@ -147,7 +147,7 @@ def metric_name(theme: str) -> str:
 
 DRILL = [
     "response_id", "customer_id", "order_id", "response_date", "touchpoint", "order_otif",
-    "nps", "csat", "comment", "themes",
+    "nps", "csat", "comment", "theme_names",
 ]  # fmt: skip
 
 

@@ -12,12 +12,19 @@ import polars as pl
 
 from metrics.catalog import Catalog
 from metrics.periods import shift_period
-from metrics.query import execute, fetch_rows, resolve_as_of, run_query, stored_models
+from metrics.query import (
+    execute,
+    fetch_rows,
+    resolve_as_of,
+    run_query,
+    stored_models,
+    validate_query,
+)
 from metrics.sqlgen import (
     Compiled,
     Query,
-    filter_conditions,
     model_ctes,
+    query_conditions,
     settings_params,
     used_params,
 )
@@ -122,22 +129,16 @@ def verbatims(
     """Comments of detractors (NPS 0-6) about orders that missed OTIF, in ``q``'s range and
     filters, newest first: response date, customer (id, name), order, its due date and miss
     reason, NPS, the comment and its themes."""
+    validate_query(catalog, q.replace(metrics=("commented_responses",)))
     as_of = resolve_as_of(cur, q.as_of)
-    params: dict[str, object] = {"limit": limit}
-    conds = ["v.order_otif = 'missed'", "v.nps <= 6", "v.commented"]
-    if q.date_from:
-        params["date_from"] = q.date_from
-        conds.append("v.response_date >= $date_from")
-    if q.date_to:
-        params["date_to"] = q.date_to
-        conds.append("v.response_date <= $date_to")
-    conds += filter_conditions(q.filters, params, alias="v.")
-    params |= settings_params(catalog, as_of)
+    params: dict[str, object] = {**settings_params(catalog, as_of), "limit": limit}
+    conds = ["order_otif = 'missed'", "nps <= 6", "commented"]
+    conds += query_conditions(q, "response_date", params)  # the range, filters and scope
     sql = f"""{model_ctes(catalog, [VOICE_MODEL], stored_models(cur, catalog, as_of))}
 SELECT v.response_date, v.customer_id, c.name AS customer, v.about_order AS order_id,
        v.order_due_date, v.miss_reason, v.nps, v.comment, v.themes
-FROM {VOICE_MODEL} v LEFT JOIN customers c ON c.customer_id = v.customer_id
-WHERE {" AND ".join(conds)}
+FROM (SELECT * FROM {VOICE_MODEL} WHERE {" AND ".join(conds)}) v
+LEFT JOIN customers c ON c.customer_id = v.customer_id
 ORDER BY v.response_date DESC, v.response_id
 LIMIT $limit"""
     return execute(cur, Compiled(sql, used_params(sql, params)))
@@ -146,7 +147,7 @@ LIMIT $limit"""
 def response_themes(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> pl.DataFrame:
     """response_id and themes of every commented response in ``q``'s range and filters."""
     rows = fetch_rows(cur, catalog, "commented_responses", q, limit=None)
-    return rows.select("response_id", "themes")
+    return rows.select("response_id", pl.col("theme_names").str.split(", ").alias("themes"))
 
 
 def other_comments(

@@ -104,7 +104,7 @@ def test_each_labelled_comment_gets_the_themes_a_person_reads(voice_db, catalog)
         if not want:
             assert rid not in rows, f"{comment!r} is not a comment"
             continue
-        assert rows[rid]["themes"] == want, comment
+        assert rows[rid]["theme_names"] == ", ".join(want), comment
 
 
 def test_a_response_without_a_comment_has_no_theme_and_is_not_commented(voice_db, catalog):
