@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import access_cmds, alert_cmds, data_cmds, generate_cmd, metric_cmds, review_cmds
+from cli import access_cmds, alert_cmds, data_cmds, generate_cmd, metric_cmds, review_cmds, voc_cmds
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,7 +13,15 @@ def cli(debug: bool) -> None:
     """North Star: on-time-in-full against the department KPIs."""
 
 
-for module in (data_cmds, generate_cmd, metric_cmds, review_cmds, alert_cmds, access_cmds):
+for module in (
+    data_cmds,
+    generate_cmd,
+    metric_cmds,
+    review_cmds,
+    alert_cmds,
+    access_cmds,
+    voc_cmds,
+):
     module.register(cli)
 
 

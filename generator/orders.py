@@ -219,7 +219,8 @@ def _shipments_frame(o: dict, ln: dict, r: dict, order_nos: np.ndarray) -> pl.Da
 
 
 def _order_summary(o: dict, ln: dict, r: dict, order_ids: pl.Series) -> pl.DataFrame:
-    """Per order: OTIF against the requested date, late (a broken promise), last delivery."""
+    """Per order: OTIF against the requested date, late (a broken promise), last delivery, and
+    what the customer saw of a miss (split in two parts, short, damaged) for their comments."""
     oi, n = ln["oi"], len(o["day"])
     due = o["requested"][oi]
     on_time = ~r["in_transit"] & (r["delivered"] <= due[r["line"]])
@@ -242,6 +243,13 @@ def _order_summary(o: dict, ln: dict, r: dict, order_ids: pl.Series) -> pl.DataF
             "otif": any_(included) & ~any_(failing),
             "late": any_(failing & (due < s.AS_OF_D)),
             "last_delivered": last,
+            "split": any_(
+                failing & (np.bincount(r["line"], r["part"] == 2, minlength=len(oi)) > 0)
+            ),
+            "short": any_(
+                included & (np.bincount(r["line"], r["qty"], minlength=len(oi)) < ln["qty"])
+            ),
+            "damaged": any_(np.bincount(r["line"], r["damaged"], minlength=len(oi)) > 0),
         }
     )
 

@@ -20,6 +20,7 @@ from generator.writers import Sinks
 CHUNK_LINES = 250_000
 CALLS_PER_LINE = 0.6
 MANIFEST = "planted_rejects.json"
+TEXT_STREAM = 7  # survey comments: a stream of their own, so the words never move other values
 _STREAM = {"customers": 1, "orders": 2, "shipments": 3, "calls": 4, "surveys": 5}
 
 
@@ -73,7 +74,8 @@ def generate(opts: Options, on_chunk: Callable[[int], None] | None = None) -> Re
         rng = np.random.default_rng([opts.seed, k + 1])
         oc = orders.build(rng, m, hi - lo, span, nos["order"])
         cl = calls.build(rng, m, oc.orders, round(CALLS_PER_LINE * (hi - lo)), span, nos["call"])
-        sv = surveys.build(rng, m, oc.orders, cl, hi - lo, span, nos["response"])
+        text_rng = np.random.default_rng([opts.seed, k + 1, TEXT_STREAM])
+        sv = surveys.build(rng, m, oc.orders, cl, hi - lo, span, nos["response"], text_rng)
         nos = {"order": nos["order"] + oc.n_orders, "call": nos["call"] + len(cl),
                "response": nos["response"] + len(sv)}
         for table, df in (("orders", oc.lines), ("shipments", oc.shipments), ("calls", cl),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from generator import comments
 from generator import frames as f
 from generator import story as s
 from generator.master import Master
@@ -16,35 +17,21 @@ _PATTERNS = np.array([[1, 1, 0], [1, 0, 0], [0, 1, 0], [1, 0, 1], [0, 0, 1], [1,
 _PATTERN_P = np.array(
     [[0.60, 0.25, 0.15, 0, 0, 0], [0, 0.20, 0, 0.70, 0.10, 0], [0, 0, 0.50, 0, 0, 0.50]]
 )
-_COMMENTS = np.array(
-    [
-        [["Delivery arrived late", "Order came incomplete", "Still waiting for part of my order"],
-         ["Had to call twice about the same issue", "Nobody solved my problem", "Rushed call"],
-         ["Hard to find delivery status", "Website checkout failed", "Prices unclear"]],
-        [["Delivery ok", "Arrived as expected", "Fine"],
-         ["Problem solved after a while", "Long wait on the line", "Ok"],
-         ["Ok", "Could be easier", "Average experience"]],
-        [["Fast delivery", "Complete and on time", "Great packaging"],
-         ["Very helpful agent", "Solved at once", "Friendly and quick"],
-         ["Easy ordering", "Great selection", "Good prices"]],
-    ],
-    dtype=object,
-)
-
-
 def _scores(rng: np.random.Generator, mu: np.ndarray, tp: np.ndarray) -> dict:
-    """csat, nps and ces from one latent satisfaction; each response has at least one."""
+    """csat, nps and ces from one latent satisfaction; each response has at least one; and the
+    mood (0 unhappy, 1 neutral, 2 happy) its comment is written in."""
     n = len(mu)
     z = rng.normal(mu, 0.75)
     has = _PATTERNS[f.pick(rng, _PATTERN_P[tp])]
-    mood = np.digitize(z, [2.6, 3.8])
-    comment = (mood * 3 + tp) * 3 + rng.integers(0, 3, n)  # index into _COMMENTS, flat
-    return {
+    rng.integers(0, 3, n)  # once drew canned comments: still drawn, so later values stay put
+    out = {
         "csat": np.where(has[:, 0], np.clip(np.round(z), 1, 5), np.nan),
         "nps": np.where(has[:, 1], np.clip(np.round(2.3 * z - 1.3 + rng.normal(0, 1, n)), 0, 10), np.nan),
         "ces": np.where(has[:, 2], np.clip(np.round(1.3 * z + 0.3 + rng.normal(0, 0.8, n)), 1, 7), np.nan),
-        "comment": f.labels(tuple(_COMMENTS.ravel()), comment, rng.random(n) >= 0.25),
+        "mood": np.digitize(z, [2.6, 3.8]),
     }
+    rng.random(n)  # likewise (which responses had a comment)
+    return out
 
 
 def _responses(rng: np.random.Generator, m: Master, orders: pl.DataFrame, calls: pl.DataFrame,
@@ -70,14 +57,36 @@ def _responses(rng: np.random.Generator, m: Master, orders: pl.DataFrame, calls:
         ]),
         "mu": np.concatenate([np.where(orders["otif"].to_numpy()[d], 4.35, 3.1), call_mu,
                               np.full(n_web, 3.9)]),
+        "d": d,
+        "c": c,
     }
 
 
+def _situations(r: dict, sc: dict, orders: pl.DataFrame, calls: pl.DataFrame) -> dict:
+    """What each respondent went through, for the words of their comment."""
+    n_d, n_c = len(r["d"]), len(r["c"])
+    n_w = len(r["tp"]) - n_d - n_c
+
+    def by_order(col: str) -> np.ndarray:
+        return np.concatenate([orders[col].to_numpy()[r["d"]], np.full(n_c + n_w, col == "otif")])
+
+    def by_call(col: str) -> np.ndarray:
+        none = np.zeros(n_d, bool), np.zeros(n_w, bool)
+        return np.concatenate([none[0], calls[col].to_numpy()[r["c"]], none[1]])
+
+    orders_ = {k: by_order(k) for k in ("otif", "split", "short", "damaged")}
+    return {"tp": r["tp"], "mood": sc["mood"], **orders_,
+            "spawned": by_call("_spawned"), "pushed": by_call("_pushed")}
+
+
 def build(rng: np.random.Generator, m: Master, orders: pl.DataFrame, calls: pl.DataFrame,
-          n_lines: int, span: tuple[float, float], first_no: int) -> pl.DataFrame:
-    """Delivery, call and web responses: canonical survey columns plus _day."""
+          n_lines: int, span: tuple[float, float], first_no: int,
+          text_rng: np.random.Generator) -> pl.DataFrame:
+    """Delivery, call and web responses: canonical survey columns plus _day. Comments come from
+    ``text_rng`` only (see generator.comments)."""
     r = _responses(rng, m, orders, calls, n_lines, span)
     sc = _scores(rng, r["mu"], r["tp"])
+    said = comments.comments(text_rng, _situations(r, sc, orders, calls))
     df = pl.DataFrame(
         [
             f.customer_ids(m, r["cust"]),
@@ -88,7 +97,7 @@ def build(rng: np.random.Generator, m: Master, orders: pl.DataFrame, calls: pl.D
             f.stamps("responded_at", r["t"]),
             f.labels(TOUCHPOINTS, r["tp"]).alias("touchpoint"),
             *(pl.Series(k, sc[k], nan_to_null=True).cast(pl.Int64) for k in ("csat", "nps", "ces")),
-            sc["comment"].alias("comment"),
+            said,
             pl.Series("_day", r["t"] // 86400),
             pl.Series("_t", r["t"]),
         ]

@@ -32,7 +32,9 @@ from metrics.spec import (
     RatioMetric,
     Settings,
     SimpleMetric,
+    Theme,
 )
+from metrics.themes import OTHER, VOICE_MODEL, expand_themes, metric_name, theme_metrics
 
 DIALECT = SOURCE_DIALECT
 
@@ -105,6 +107,10 @@ class Catalog:
         models = [self.models[m].spec for m in self.models_of(name)]
         return [d for d in models[0].dimensions if all(d in m.dimensions for m in models[1:])]
 
+    def model_sql(self, name: str) -> str:
+        """The model's SQL as it runs: ``themes_of(column)`` written out (metrics.themes)."""
+        return expand_themes(self.models[name].spec.sql, self.spec.themes)
+
     def date_label(self, name: str) -> str:
         return " / ".join(self.models[m].spec.date for m in self.models_of(name))
 
@@ -158,6 +164,7 @@ def parse_catalog(doc: LocatedYaml) -> Catalog:
         raise ConfigError([f"{doc.source}: expected a mapping with {what}"])
     problems: list[str] = []
     spec = _validate_sections(doc, problems)
+    spec = _with_theme_metrics(spec, doc, problems)
     models = _check_models(spec, doc, problems)
     _check_metrics(spec, models, doc, problems)
     if problems:
@@ -172,6 +179,7 @@ _SECTIONS = {
     "dimensions": Dimension,
     "models": Model,
     "metrics": Metric,
+    "themes": Theme,
 }
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -198,8 +206,10 @@ def _validate_sections(doc: LocatedYaml, problems: list[str]) -> MetricsFile:
     else:
         reasons = _validated(MissReasons, data["miss_reasons"], ("miss_reasons",), doc, problems)
     sections: dict[str, dict] = {}
-    for section in ("dimensions", "models", "metrics"):
+    for section in ("dimensions", "models", "metrics", "themes"):
         entries = data.get(section)
+        if section == "themes" and entries is None:
+            entries = {}
         if not isinstance(entries, dict):
             problems.append(
                 f"{doc.where((section,))}: '{section}' must be a mapping of names to definitions"
@@ -218,6 +228,30 @@ def _validate_sections(doc: LocatedYaml, problems: list[str]) -> MetricsFile:
     return MetricsFile.model_construct(
         settings=settings, at_risk=at_risk, miss_reasons=reasons, **sections
     )
+
+
+def _with_theme_metrics(spec: MetricsFile, doc: LocatedYaml, problems: list[str]) -> MetricsFile:
+    """The spec with a share metric per theme (``theme_<name>``, see metrics.themes)."""
+    if not spec.themes:
+        return spec
+    if OTHER in spec.themes:
+        problems.append(
+            f"{doc.where(('themes', OTHER))}: '{OTHER}' is the theme of comments no pattern"
+            " matches; name this theme otherwise"
+        )
+    if VOICE_MODEL not in _declared(doc, "models"):
+        problems.append(
+            f"{doc.where(('themes',))}: themes are counted by the model '{VOICE_MODEL}', which"
+            " 'models' lacks"
+        )
+    generated = theme_metrics(spec.themes)
+    for name in sorted(set(generated) & _declared(doc, "metrics")):
+        theme = name.removeprefix(metric_name(""))
+        problems.append(
+            f"{doc.where(('metrics', name))}: '{name}' is the share metric of the theme"
+            f" '{theme}' (made from 'themes:'); give this metric another name"
+        )
+    return spec.model_copy(update={"metrics": {**spec.metrics, **generated}})
 
 
 def _validated(kind, body, at: KeyPath, doc: LocatedYaml, problems: list[str]):
@@ -285,7 +319,7 @@ def _check_metrics(
     for name, m in spec.metrics.items():
         at: KeyPath = ("metrics", name)
         for i, c in enumerate(m.counterparts):
-            if c.metric not in _declared(doc, "metrics"):
+            if c.metric not in _declared(doc, "metrics") | set(spec.metrics):
                 problems.append(
                     f"{doc.where(at + ('counterparts', i, 'metric'))}: unknown metric"
                     f" '{c.metric}'{did_you_mean(c.metric, spec.metrics)}"
@@ -377,7 +411,7 @@ def _check_formula(
             )
             return set()
     refs = set(formula_refs(m.formula))
-    declared = _declared(doc, "metrics")
+    declared = _declared(doc, "metrics") | set(spec.metrics)
     for r in sorted(refs - declared):
         problems.append(
             f"{doc.where(at + ('formula',))}: unknown metric '{r}'{did_you_mean(r, declared)}"

@@ -23,6 +23,7 @@ from metrics.engine import Compiled, Engine, as_engine, execute
 from metrics.errors import ConfigError
 from metrics.model_changes import CHANGES_SCHEMA, rule_for
 from metrics.sqlgen import STORED_SCHEMA, settings_params, used_params
+from metrics.themes import theme_params
 
 SCHEMA = STORED_SCHEMA
 INFO_TABLE = f"{SCHEMA}.materialized"
@@ -43,7 +44,10 @@ class Materialized:
 
 def fingerprint(catalog: Catalog, model: str) -> str:
     parts = [catalog.models[m].spec.sql for m in catalog.model_order([model])]
-    text = json.dumps([parts, catalog.spec.settings.model_dump()], sort_keys=True)
+    inputs: list[object] = [parts, catalog.spec.settings.model_dump()]
+    if any("themes_of(" in p for p in parts):  # the comment themes are inputs of the model too
+        inputs.append(theme_params(catalog.spec.themes))
+    text = json.dumps(inputs, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -87,7 +91,7 @@ def _model_sql(catalog: Catalog, name: str, inputs: dict[str, str]) -> str:
     """The model's SELECT: dependencies read from their stored tables, ``inputs`` standing in for tables."""
     ctes = {d: f"SELECT * FROM {SCHEMA}.{d}" for d in catalog.models[name].deps} | inputs
     prefix = ("WITH " + ", ".join(f"{n} AS ({sql})" for n, sql in ctes.items()) + "\n") if ctes else ""
-    return f"{prefix}SELECT * FROM (\n{catalog.models[name].spec.sql}\n)"
+    return f"{prefix}SELECT * FROM (\n{catalog.model_sql(name)}\n)"
 
 
 def _build(con: Engine, catalog: Catalog, name: str, as_of: dt.date) -> None:

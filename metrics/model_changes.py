@@ -112,6 +112,13 @@ UNION ALL SELECT response_id FROM surveys WHERE call_id IN (SELECT call_id FROM 
 UNION ALL SELECT response_id FROM surveys WHERE {_in_window("responded_at")}
 """
 
+# A response's voice row reads the response (and its contact), and the order it is about.
+_VOICE_TOUCHED = f"""
+SELECT v FROM {C}.t_responses
+UNION ALL SELECT r.response_id FROM surveys r LEFT JOIN calls k ON k.call_id = r.call_id
+  WHERE coalesce(r.order_id, k.order_id) IN (SELECT v FROM {C}.t_customer_orders)
+"""
+
 RULES: dict[str, Rule] = {
     "lines": Rule(
         "1b2dfab0681b5af4",
@@ -147,6 +154,15 @@ RULES: dict[str, Rule] = {
         _RESPONSES_TOUCHED,
         {
             "surveys": f"SELECT * FROM main.surveys WHERE response_id IN (SELECT v FROM {C}.t_responses)"
+        },
+    ),
+    "voice": Rule(
+        "e8e6042ee19a4e96",
+        "response_id",
+        _VOICE_TOUCHED,
+        {
+            "responses": f"SELECT * FROM {STORED_SCHEMA}.responses"
+            f" WHERE response_id IN (SELECT v FROM {C}.t_voice)"
         },
     ),
 }

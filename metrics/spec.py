@@ -9,7 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=63)]
 Family = Literal["north_star", "customer", "department"]
@@ -232,10 +239,37 @@ class MissReasons(Strict):
 MISS_REASONS: tuple[str, ...] = tuple(MissReasons.model_fields)
 
 
+class Theme(Strict):
+    """A theme of survey comments: what customers talk about, and who acts on it."""
+
+    label: str = Field(min_length=2, description="How the theme reads on the dashboard.")
+    owner: str = Field(min_length=2, description="The function that acts on this theme.")
+    patterns: list[str] = Field(
+        min_length=1,
+        description="Words or phrases (case and accents ignored; 'damag*' for any ending) or "
+        "regular expressions between slashes, e.g. '/called? (2|3|two|three) times/'.",
+    )
+    description: str = ""
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        from metrics.themes import check_pattern  # the pattern rules live with the matcher
+
+        problems = [p for p in (check_pattern(x) for x in patterns) if p]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return patterns
+
+
 class MetricsFile(Strict):
     settings: Settings = Settings()
     at_risk: AtRisk = Field(AtRisk(), description="The rule for customers at risk.")
     miss_reasons: MissReasons
+    themes: dict[Name, Theme] = Field(
+        default_factory=dict,
+        description="Themes of survey comments; each gets a share metric theme_<name>.",
+    )
     dimensions: dict[Name, Dimension]
     models: dict[Name, Model]
     metrics: dict[Name, Metric]

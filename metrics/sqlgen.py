@@ -23,6 +23,7 @@ from metrics.catalog import DIALECT, Catalog, parse_sql
 from metrics.engine import Compiled
 from metrics.spec import Aggregate, RatioMetric, SimpleMetric
 from metrics.targets import base_target
+from metrics.themes import theme_params
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 STORED_SCHEMA = "models"  # where a load materialises the models (see materialize.py)
@@ -58,6 +59,7 @@ def settings_params(catalog: Catalog, as_of: dt.date) -> dict[str, object]:
         "due_basis": s.due_date,
         "late_tolerance_days": s.late_tolerance_days,
         "fcr_window_hours": s.fcr_window_hours,
+        **theme_params(catalog.spec.themes),
     }
 
 
@@ -66,7 +68,7 @@ def model_ctes(catalog: Catalog, models: list[str], stored: frozenset[str] = fro
     parts = [
         f"{name} AS (SELECT * FROM {STORED_SCHEMA}.{name})"
         if name in stored
-        else f"{name} AS (\n{catalog.models[name].spec.sql.strip()}\n)"
+        else f"{name} AS (\n{catalog.model_sql(name).strip()}\n)"
         for name in catalog.model_order(models, stop_at=stored)
     ]
     return "WITH " + ",\n".join(parts)
@@ -159,7 +161,7 @@ def _model_select(
     cols = [aggs.get(c, "NULL") + f" AS {c}" for c in all_parts]
     named = [sql if sql == alias else f"{sql} AS {alias}" for alias, sql in keys.items()]
     select = ",\n  ".join([*named, *cols])
-    conds = _conditions(q, spec.date, params)
+    conds = query_conditions(q, spec.date, params)
     where = f"\nWHERE {' AND '.join(conds)}" if conds else ""
     group = f"\nGROUP BY {', '.join(keys.values())}" if keys else ""
     return f"SELECT\n  {select}\nFROM {model}{where}{group}"
@@ -171,7 +173,9 @@ def _group_columns(q: Query, date_col: str) -> dict[str, str]:
     return cols | {d: d for d in q.by}
 
 
-def _conditions(q: Query, date_col: str, params: dict[str, object]) -> list[str]:
+def query_conditions(q: Query, date_col: str, params: dict[str, object]) -> list[str]:
+    """``q``'s date range on ``date_col`` and its filters (with the viewer's scope), values
+    bound in ``params``: the conditions on a model's rows."""
     conds = []
     if q.date_from:
         params["date_from"] = q.date_from
@@ -254,7 +258,7 @@ def compile_rows(
     m = catalog.metric(base)
     spec = catalog.models[m.model].spec
     params = settings_params(catalog, as_of)
-    conds = _conditions(q, spec.date, params)
+    conds = query_conditions(q, spec.date, params)
     scope = m.filter if isinstance(m, SimpleMetric) else m.denominator.filter
     if scope:
         conds.append(f"({scope})")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import contact_center as cc
-from ui import data, page, portfolios, review, tiles
+from ui import data, page, portfolios, review, tiles, voice
 from ui import format as fmt
 from ui.guard import guarded
 
@@ -90,6 +90,16 @@ with guarded():
             },
         )
     portfolios.legend(cat, cc.TABLE)
+
+    st.divider()
+    st.subheader("What customers said after contacts")
+    said = voice.by_queue(ctx.src, view)
+    st.caption(voice.queue_caption(view))
+    if said.height:
+        config = voice.queue_config(said)
+        st.dataframe(said, column_config=config, hide_index=True, placeholder=fmt.DASH)
+    else:
+        st.info("No commented survey answers about contacts in this period.")
 
     st.divider()
     st.subheader("Why customers call")

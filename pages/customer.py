@@ -6,7 +6,7 @@ Reached from any table's customer link, or by URL: ``account?customer_id=C100069
 import polars as pl
 import streamlit as st
 
-from ui import charts, customer_data, data, page, portfolios, review, tiles
+from ui import charts, customer_data, data, page, portfolios, review, tiles, voice
 from ui import format as fmt
 from ui.guard import guarded
 
@@ -73,6 +73,7 @@ with guarded():
 
     st.subheader("Timeline")
     events = customer_data.readable_timeline(customer_data.timeline(ctx.src, cid, view.as_of))
+    events = voice.with_themes(events, ctx.src, cid, view.as_of)
     kinds = st.pills(
         "Show",
         customer_data.KINDS,
@@ -96,5 +97,8 @@ with guarded():
             "reference": "Reference",
             "what": st.column_config.TextColumn("Details", width="large"),
             "outcome": st.column_config.TextColumn("Outcome or comment", width="medium"),
+            "themes": st.column_config.TextColumn(
+                "Comment themes", help="Themes of an answer's comment (themes: in metrics.yaml)"
+            ),
         },
     )

@@ -4,7 +4,7 @@ monthly or quarterly as the period filter says)."""
 import polars as pl
 import streamlit as st
 
-from ui import actions, charts, data, page, prefetch, promises, review, tiles
+from ui import actions, charts, data, page, prefetch, promises, review, tiles, voice
 from ui.guard import guarded
 
 page.header(
@@ -101,6 +101,7 @@ with guarded():
         "(13 periods, for a usable sample): customers whose order was OTIF against those whose was not."
     )
     review.show_satisfaction(satisfaction, cat)
+    voice.review_section(ctx.src, view)
 
     st.divider()
     st.subheader("Action log")

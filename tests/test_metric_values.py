@@ -50,6 +50,23 @@ EXPECTED = {
     "fcr_agent": 4 / 6,
     "wismo_after_broken_promise": 1 / 4,  # K1 (O1 kept), K2, K4 (no order), K5 (O4 broken)
     "active_customers": 3,
+    # Comments up to as-of: R1 "great" (no theme), R2 "still waiting" (late delivery); R5 "late"
+    # is dated after as-of, R3 and R4 have none.
+    "commented_responses": 2,
+    "theme_late_delivery": 1 / 2,
+    "theme_other": 1 / 2,
+    **{
+        f"theme_{t}": 0.0
+        for t in (
+            "split_delivery",
+            "incomplete_order",
+            "damaged",
+            "repeat_contact",
+            "rushed_call",
+            "hold_time",
+            "website",
+        )
+    },  # fmt: skip
 }
 
 
@@ -78,7 +95,9 @@ def test_default_as_of_is_latest_shipment_contact_or_response_date(db):
 
 
 def test_weekly_otif_is_recomputed_per_week(db, catalog):
-    res = run_query(cursor(db), catalog, Query(metrics=("otif",), grain="week", as_of=AS_OF)).values()
+    res = run_query(
+        cursor(db), catalog, Query(metrics=("otif",), grain="week", as_of=AS_OF)
+    ).values()
     assert res.to_dicts() == [
         {"period": dt.date(2026, 3, 2), "otif": pytest.approx(1 / 3)},
         {"period": dt.date(2026, 3, 9), "otif": pytest.approx(2 / 7)},
@@ -91,7 +110,11 @@ def test_ratio_by_dimension_is_recomputed_not_averaged(db, catalog):
     assert by_region["North"]["otif"] == pytest.approx(2 / 6)
     assert by_region["South"]["otif"] == pytest.approx(1 / 4)
     total = EXPECTED["otif"]
-    assert sum(r["otif__num"] for r in by_region.values()) / sum(r["otif__den"] for r in by_region.values()) == total
+    assert (
+        sum(r["otif__num"] for r in by_region.values())
+        / sum(r["otif__den"] for r in by_region.values())
+        == total
+    )
     assert total != pytest.approx((2 / 6 + 1 / 4) / 2)
 
 
@@ -99,22 +122,41 @@ def test_miss_reasons_follow_the_spec_order(db, catalog):
     rows = fetch_rows(cursor(db), catalog, "otif", Query(metrics=(), as_of=AS_OF), failing=True)
     reasons = dict(zip(rows["order_id"], rows["miss_reason"]))
     assert reasons == {
-        "O2": "late_dispatch", "O4": "in_transit", "O5": "promised_late", "O6": "short_shipped",
-        "O7": "not_shipped", "O10": "in_transit", "O12": "late_transit",
+        "O2": "late_dispatch",
+        "O4": "in_transit",
+        "O5": "promised_late",
+        "O6": "short_shipped",
+        "O7": "not_shipped",
+        "O10": "in_transit",
+        "O12": "late_transit",
     }
 
 
 def test_miss_reason_counts_by_dimension(db, catalog):
     q = Query(metrics=("measured_orders",), by=("miss_reason",), as_of=AS_OF)
-    counts = {r["miss_reason"]: r["measured_orders"] for r in run_query(cursor(db), catalog, q).values().to_dicts()}
-    assert counts == {None: 3, "in_transit": 2, "late_dispatch": 1, "late_transit": 1,
-                      "not_shipped": 1, "promised_late": 1, "short_shipped": 1}
+    counts = {
+        r["miss_reason"]: r["measured_orders"]
+        for r in run_query(cursor(db), catalog, q).values().to_dicts()
+    }
+    assert counts == {
+        None: 3,
+        "in_transit": 2,
+        "late_dispatch": 1,
+        "late_transit": 1,
+        "not_shipped": 1,
+        "promised_late": 1,
+        "short_shipped": 1,
+    }
 
 
 def test_rows_behind_a_value_are_its_denominator(db, catalog):
     rows = fetch_rows(cursor(db), catalog, "otif", Query(metrics=(), as_of=AS_OF), failing=False)
-    assert sorted(rows["order_id"]) == sorted(["O1", "O2", "O3", "O4", "O5", "O6", "O7", "O9", "O10", "O12"])
-    calls = fetch_rows(cursor(db), catalog, "abandon_rate", Query(metrics=(), as_of=AS_OF), failing=True)
+    assert sorted(rows["order_id"]) == sorted(
+        ["O1", "O2", "O3", "O4", "O5", "O6", "O7", "O9", "O10", "O12"]
+    )
+    calls = fetch_rows(
+        cursor(db), catalog, "abandon_rate", Query(metrics=(), as_of=AS_OF), failing=True
+    )
     assert sorted(calls["call_id"]) == ["K4", "K8"]
 
 
@@ -127,16 +169,24 @@ def test_satisfaction_after_contacts_by_queue(db, catalog):
 
 
 def test_filters_and_date_range(db, catalog):
-    q = Query(metrics=("otif", "contacts"), where=(("region", ("South",)),),
-              date_from=dt.date(2026, 3, 6), date_to=dt.date(2026, 3, 10), as_of=AS_OF)
+    q = Query(
+        metrics=("otif", "contacts"),
+        where=(("region", ("South",)),),
+        date_from=dt.date(2026, 3, 6),
+        date_to=dt.date(2026, 3, 10),
+        as_of=AS_OF,
+    )
     row = run_query(cursor(db), catalog, q).values().to_dicts()[0]
     assert row["otif"] == pytest.approx(0.0)  # O4, O5, O10 (O3 is due 03-05)
     assert row["contacts"] == 0  # C2's contacts are dated 03-02
 
 
 def test_empty_denominator_is_null_not_zero(db, catalog):
-    q = Query(metrics=("otif", "csat", "contacts_per_100_orders", "contacts"),
-              where=(("region", ("Atlantis",)),), as_of=AS_OF)
+    q = Query(
+        metrics=("otif", "csat", "contacts_per_100_orders", "contacts"),
+        where=(("region", ("Atlantis",)),),
+        as_of=AS_OF,
+    )
     row = run_query(cursor(db), catalog, q).values().to_dicts()[0]
     assert row == {"otif": None, "csat": None, "contacts_per_100_orders": None, "contacts": 0}
 
