@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import polars as pl
 
 from metrics.catalog import Catalog
+from metrics.engine import Engine
 from metrics.periods import shift_period
 from metrics.query import (
     execute,
@@ -63,7 +63,7 @@ def _by_group(cur, catalog: Catalog, q: Query) -> pl.DataFrame:
 
 
 def theme_table(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Engine,
     catalog: Catalog,
     q: Query,
     grain: str,
@@ -124,7 +124,7 @@ def _pick(frame: pl.DataFrame, theme: str, group: str) -> tuple[int, int]:
 
 
 def verbatims(
-    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, *, limit: int = 5
+    cur: Engine, catalog: Catalog, q: Query, *, limit: int = 5
 ) -> pl.DataFrame:
     """Comments of detractors (NPS 0-6) about orders that missed OTIF, in ``q``'s range and
     filters, newest first: response date, customer (id, name), order, its due date and miss
@@ -144,14 +144,14 @@ LIMIT $limit"""
     return execute(cur, Compiled(sql, used_params(sql, params)))
 
 
-def response_themes(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> pl.DataFrame:
+def response_themes(cur: Engine, catalog: Catalog, q: Query) -> pl.DataFrame:
     """response_id and themes of every commented response in ``q``'s range and filters."""
     rows = fetch_rows(cur, catalog, "commented_responses", q, limit=None)
     return rows.select("response_id", pl.col("theme_names").str.split(", ").alias("themes"))
 
 
 def other_comments(
-    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, *, unhappy: bool = True
+    cur: Engine, catalog: Catalog, q: Query, *, unhappy: bool = True
 ) -> list[str]:
     """The comments no theme matches, in ``q``'s range and filters; with ``unhappy`` only those
     of customers who were not satisfied (CSAT 1-3 or NPS 0-6), where complaints are."""
