@@ -33,10 +33,41 @@ PAGES = {
         ("query", dict(metrics=("otif", "measured_orders"), by=("portfolio",), weeks=1)),
     ],
     "old_vs_new": [
-        ("details", dict(metrics=("fill_rate", "otif", "on_time_shipment", "on_time", "aht_sec", "fcr",
-                                  "csat", "fcr_agent", "service_level"), weeks=1)),
-        ("query", dict(metrics=("fill_rate", "otif", "on_time_shipment", "on_time", "aht_sec", "fcr",
-                                "csat", "fcr_agent", "service_level"), grain="week", weeks=13)),
+        (
+            "details",
+            dict(
+                metrics=(
+                    "fill_rate",
+                    "otif",
+                    "on_time_shipment",
+                    "on_time",
+                    "aht_sec",
+                    "fcr",
+                    "csat",
+                    "fcr_agent",
+                    "service_level",
+                ),
+                weeks=1,
+            ),
+        ),
+        (
+            "query",
+            dict(
+                metrics=(
+                    "fill_rate",
+                    "otif",
+                    "on_time_shipment",
+                    "on_time",
+                    "aht_sec",
+                    "fcr",
+                    "csat",
+                    "fcr_agent",
+                    "service_level",
+                ),
+                grain="week",
+                weeks=13,
+            ),
+        ),
     ],
     "explore": [
         ("details", dict(metrics=("otif",), by=("region",), grain="week", weeks=13)),
@@ -99,8 +130,14 @@ def _query(spec: dict, as_of: dt.date):
     weeks = spec.get("weeks", 1)
     end = as_of - dt.timedelta(days=as_of.weekday() + 1)  # the last complete week's Sunday
     start = end - dt.timedelta(days=7 * weeks - 1)
-    return Query(metrics=spec.get("metrics", ()), by=spec.get("by", ()), grain=spec.get("grain"),
-                 date_from=start, date_to=end, as_of=as_of)
+    return Query(
+        metrics=spec.get("metrics", ()),
+        by=spec.get("by", ()),
+        grain=spec.get("grain"),
+        date_from=start,
+        date_to=end,
+        as_of=as_of,
+    )
 
 
 def run_page(wh, catalog, page: str) -> None:
@@ -118,10 +155,14 @@ def run_page(wh, catalog, page: str) -> None:
 
 
 def _cold_warm(db: Path, page: str, runs: int) -> tuple[float, float]:
-    code = CHILD.format(root=str(ROOT), config=str(ROOT / "config/metrics.yaml"), db=str(db), page=page)
+    code = CHILD.format(
+        root=str(ROOT), config=str(ROOT / "config/metrics.yaml"), db=str(db), page=page
+    )
     cold, warm = [], []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        ).stdout
         r = json.loads(out)
         cold.append(r["cold"])
         warm.append(r["warm"])
@@ -184,22 +225,37 @@ def main() -> None:
     parser.add_argument("--lines", default="1000000,10000000")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    md = ["## Metric engine", "",
-          f"Run {dt.date.today()}; medians of {args.runs} runs. *Cold*: a new process opens the warehouse and runs",
-          "the page's queries once; *warm*: the same queries again on that connection. Models are the",
-          "tables a load materialises (`models` schema) for the default as-of.",
-          f"Load average (1 min) when written: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-          "(a shared machine: compare the ratios).", "",
-          "| order lines | page | queries | cold (s) | warm (s) |", "|---:|---|---:|---:|---:|"]
-    hand_md = ["", "Engine against hand-written SQL over the canonical tables, same run (ratio = engine / hand):", "",
-               "| order lines | result | hand-written (s) | engine, live models (s) | ratio | engine, stored models (s) | ratio |",
-               "|---:|---|---:|---:|---:|---:|---:|"]
-    asof_md = ["", (f"A query for another as-of ({OTHER_AS_OF_DAYS_BACK} days before the stored models'), so "
-                    f"the models are computed live: {', '.join(OTHER_AS_OF['metrics'])} by region and week, "
-                    "13 weeks; baseline: the hand-written OTIF by week at that as-of, same run. "
-                    "Aim: within 3 s at 10M lines."), "",
-               "| order lines | engine, live models (s) | hand-written OTIF by week (s) | ratio |",
-               "|---:|---:|---:|---:|"]
+    md = [
+        "## Metric engine",
+        "",
+        f"Run {dt.date.today()}; medians of {args.runs} runs. *Cold*: a new process opens the warehouse and runs",
+        "the page's queries once; *warm*: the same queries again on that connection. Models are the",
+        "tables a load materialises (`models` schema) for the default as-of.",
+        f"Load average (1 min) when written: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+        "(a shared machine: compare the ratios).",
+        "",
+        "| order lines | page | queries | cold (s) | warm (s) |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    hand_md = [
+        "",
+        "Engine against hand-written SQL over the canonical tables, same run (ratio = engine / hand):",
+        "",
+        "| order lines | result | hand-written (s) | engine, live models (s) | ratio | engine, stored models (s) | ratio |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    asof_md = [
+        "",
+        (
+            f"A query for another as-of ({OTHER_AS_OF_DAYS_BACK} days before the stored models'), so "
+            f"the models are computed live: {', '.join(OTHER_AS_OF['metrics'])} by region and week, "
+            "13 weeks; baseline: the hand-written OTIF by week at that as-of, same run. "
+            "Aim: within 3 s at 10M lines."
+        ),
+        "",
+        "| order lines | engine, live models (s) | hand-written OTIF by week (s) | ratio |",
+        "|---:|---:|---:|---:|",
+    ]
     for lines in [int(x) for x in args.lines.split(",")]:
         db = warehouse(lines)
         engine, hand = _other_as_of(db, args.runs)
@@ -210,8 +266,10 @@ def main() -> None:
             md.append(f"| {lines:,} | {page} | {len(PAGES[page])} | {cold:.3f} | {warm:.3f} |")
             print(md[-1], flush=True)
         for label, hand, live, engine in _hand_vs_engine(db, args.runs):
-            hand_md.append(f"| {lines:,} | {label} | {hand:.3f} | {live:.3f} | {live / hand:.2f} | "
-                           f"{engine:.3f} | {engine / hand:.2f} |")
+            hand_md.append(
+                f"| {lines:,} | {label} | {hand:.3f} | {live:.3f} | {live / hand:.2f} | "
+                f"{engine:.3f} | {engine / hand:.2f} |"
+            )
             print(hand_md[-1], flush=True)
     write_section("engine", "\n".join(md + hand_md + asof_md))
 

@@ -61,8 +61,22 @@ DELTA_SHARE = 0.02
 def _data(n: int) -> Path:
     out = DATA / f"canonical-{n}"
     if not (out / "planted_rejects.json").exists():
-        subprocess.run([sys.executable, "-m", "cli.main", "generate", "--out", str(out),
-                        "--orders", str(n), "--layout", "canonical"], cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "generate",
+                "--out",
+                str(out),
+                "--orders",
+                str(n),
+                "--layout",
+                "canonical",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
     return out
 
 
@@ -72,9 +86,23 @@ def _delta(n: int, folder: Path) -> tuple[Path, Path, dict[str, int]]:
     base_db = out / "base.duckdb"
     if not base_db.exists():
         base, delta = split(folder, out, share=DELTA_SHARE)
-        subprocess.run([sys.executable, "-m", "cli.main", "load", str(base), "--db", str(base_db),
-                        "--config", str(ROOT / "config" / "metrics.yaml")], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "load",
+                str(base),
+                "--db",
+                str(base_db),
+                "--config",
+                str(ROOT / "config" / "metrics.yaml"),
+            ],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
     delta = out / "delta"
     rows = {p.stem: sum(1 for _ in p.open()) - 1 for p in sorted(delta.glob("*.csv"))}
     return delta, base_db, rows
@@ -83,8 +111,14 @@ def _delta(n: int, folder: Path) -> tuple[Path, Path, dict[str, int]]:
 def _timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
     """Wall seconds, peak RSS (bytes) and standard output of a subprocess."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
-        done = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", t.name, *cmd], cwd=cwd, check=True,
-                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%e %M", "-o", t.name, *cmd],
+            cwd=cwd,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         wall, kb = t.read().split()[-2:]
     return float(wall), int(kb) * 1024, done.stdout
 
@@ -95,8 +129,10 @@ def _clean(db: Path) -> None:
 
 
 def _rejects_match(db: Path, folder: Path) -> bool:
-    want = {(e["file"], e["row"], e["table"], e["rule"])
-            for e in json.loads((folder / "planted_rejects.json").read_text())}
+    want = {
+        (e["file"], e["row"], e["table"], e["rule"])
+        for e in json.loads((folder / "planted_rejects.json").read_text())
+    }
     con = duckdb.connect(str(db), read_only=True)
     rows = con.execute('SELECT file, "row", "table", rule FROM rejects').fetchall()
     con.close()
@@ -113,8 +149,20 @@ def bench(n: int, runs: int, work: Path) -> dict:
     deltas, delta_models, delta_peaks = [], [], []
     for i in range(runs):
         _clean(db)
-        wall, rss, out = _timed([sys.executable, "-m", "cli.main", "load", str(folder), "--db", str(db),
-                                 "--config", str(ROOT / "config" / "metrics.yaml")], work)
+        wall, rss, out = _timed(
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "load",
+                str(folder),
+                "--db",
+                str(db),
+                "--config",
+                str(ROOT / "config" / "metrics.yaml"),
+            ],
+            work,
+        )
         took = TOOK.search(out)
         if took is None:
             raise SystemExit(f"northstar load did not report its model rebuild time:\n{out}")
@@ -125,41 +173,77 @@ def bench(n: int, runs: int, work: Path) -> dict:
             ok = _rejects_match(db, folder)
         for options, times in ((PLAIN, bases), (UNSPLIT, unsplit)):
             _clean(db)
-            times.append(_timed([sys.executable, "-c", BASELINE, str(db), options, *files], work)[0])
+            times.append(
+                _timed([sys.executable, "-c", BASELINE, str(db), options, *files], work)[0]
+            )
         _clean(db)
         shutil.copyfile(base_db, db)
-        wall, rss, out = _timed([sys.executable, "-m", "cli.main", "load", str(delta), "--db", str(db),
-                                 "--config", str(ROOT / "config" / "metrics.yaml")], work)
+        wall, rss, out = _timed(
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "load",
+                str(delta),
+                "--db",
+                str(db),
+                "--config",
+                str(ROOT / "config" / "metrics.yaml"),
+            ],
+            work,
+        )
         deltas.append(wall)
         delta_models.append(float(TOOK.search(out).group(2)))
         delta_peaks.append(rss)
-        print(f"{n:,} lines, run {i + 1}: load {loads[-1]:.1f}s (models {models[-1]:.1f}s, peak "
-              f"{peaks[-1] / 2**30:.2f} GiB), read_csv {bases[-1]:.1f}s, unsplit read_csv {unsplit[-1]:.1f}s, "
-              f"delta {wall:.1f}s (models {delta_models[-1]:.1f}s)", flush=True)
+        print(
+            f"{n:,} lines, run {i + 1}: load {loads[-1]:.1f}s (models {models[-1]:.1f}s, peak "
+            f"{peaks[-1] / 2**30:.2f} GiB), read_csv {bases[-1]:.1f}s, unsplit read_csv {unsplit[-1]:.1f}s, "
+            f"delta {wall:.1f}s (models {delta_models[-1]:.1f}s)",
+            flush=True,
+        )
     _clean(db)
     data = [w - m for w, m in zip(loads, models)]
-    return {"n": n, "bytes": size, "load": median(loads), "data": median(data), "models": median(models),
-            "base": median(bases), "unsplit": median(unsplit), "peak": max(peaks), "ok": ok,
-            "loads": loads, "datas": data, "bases": bases,
-            "delta": median(deltas), "delta_models": median(delta_models), "deltas": deltas,
-            "delta_ratios": [d / f for d, f in zip(deltas, loads)], "delta_peak": max(delta_peaks),
-            "delta_rows": delta_rows, "model_ratios": [d / f for d, f in zip(delta_models, models)]}
+    return {
+        "n": n,
+        "bytes": size,
+        "load": median(loads),
+        "data": median(data),
+        "models": median(models),
+        "base": median(bases),
+        "unsplit": median(unsplit),
+        "peak": max(peaks),
+        "ok": ok,
+        "loads": loads,
+        "datas": data,
+        "bases": bases,
+        "delta": median(deltas),
+        "delta_models": median(delta_models),
+        "deltas": deltas,
+        "delta_ratios": [d / f for d, f in zip(deltas, loads)],
+        "delta_peak": max(delta_peaks),
+        "delta_rows": delta_rows,
+        "model_ratios": [d / f for d, f in zip(delta_models, models)],
+    }
 
 
 def report(results: list[dict], runs: int) -> str:
     lines = [
-        (f"`northstar load` of canonical CSV extracts (orders, shipments ~1.1x, calls ~0.6x, "
-        f"surveys ~0.16x, customers; 1% planted bad rows) into a fresh warehouse, against a plain "
-        f"DuckDB `CREATE TABLE AS SELECT * FROM read_csv(file, ignore_errors=true)` of the same files "
-        f"(columns sniffed and typed, malformed lines skipped). Median of {runs} interleaved runs; "
-        f"peak RSS of the load process. Machine: {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, duckdb {duckdb.__version__}; load average (1 min) when written: "
-        f"{os.getloadavg()[0]:.1f}."),
+        (
+            f"`northstar load` of canonical CSV extracts (orders, shipments ~1.1x, calls ~0.6x, "
+            f"surveys ~0.16x, customers; 1% planted bad rows) into a fresh warehouse, against a plain "
+            f"DuckDB `CREATE TABLE AS SELECT * FROM read_csv(file, ignore_errors=true)` of the same files "
+            f"(columns sniffed and typed, malformed lines skipped). Median of {runs} interleaved runs; "
+            f"peak RSS of the load process. Machine: {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, duckdb {duckdb.__version__}; load average (1 min) when written: "
+            f"{os.getloadavg()[0]:.1f}."
+        ),
         "",
-        ("*Validated load* is everything a load does to the data: read, type and check every row, "
-        "write the rejects, upsert, checkpoint and the atomic swap. *Models* is the rebuild of the "
-        "stored metric models that `northstar load` then runs inside the same swap, so that the "
-        "dashboard reads small tables; *end to end* is the whole command."),
+        (
+            "*Validated load* is everything a load does to the data: read, type and check every row, "
+            "write the rejects, upsert, checkpoint and the atomic swap. *Models* is the rebuild of the "
+            "stored metric models that `northstar load` then runs inside the same swap, so that the "
+            "dashboard reads small tables; *end to end* is the whole command."
+        ),
         "",
         "| order lines | CSV size | plain read_csv (s) | validated load (s) | ratio | + models (s) | end to end (s) | ratio | peak RSS (GiB) | rejects = planted |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
@@ -168,39 +252,72 @@ def report(results: list[dict], runs: int) -> str:
         lines.append(
             f"| {r['n']:,} | {r['bytes'] / 2**20:,.0f} MiB | {r['base']:.1f} | {r['data']:.1f} | "
             f"**{r['data'] / r['base']:.2f}x** | {r['models']:.1f} | {r['load']:.1f} | {r['load'] / r['base']:.2f}x | "
-            f"{r['peak'] / 2**30:.2f} | {'yes' if r['ok'] else 'NO'} |")
-    lines += ["", "Runs (validated load / end to end / plain read_csv, seconds): " + "; ".join(
-        f"{r['n']:,}: " + ", ".join(f"{d:.1f}/{a:.1f}/{b:.1f}" for d, a, b in zip(r["datas"], r["loads"], r["bases"]))
-        for r in results)]
-    lines += ["", "For reference, `read_csv(file)` with no option took " + ", ".join(
-        f"{r['unsplit']:.1f} s at {r['n']:,} lines" for r in results) + ": on these files the sniffer "
+            f"{r['peak'] / 2**30:.2f} | {'yes' if r['ok'] else 'NO'} |"
+        )
+    lines += [
+        "",
+        "Runs (validated load / end to end / plain read_csv, seconds): "
+        + "; ".join(
+            f"{r['n']:,}: "
+            + ", ".join(
+                f"{d:.1f}/{a:.1f}/{b:.1f}" for d, a, b in zip(r["datas"], r["loads"], r["bases"])
+            )
+            for r in results
+        ),
+    ]
+    lines += [
+        "",
+        "For reference, `read_csv(file)` with no option took "
+        + ", ".join(f"{r['unsplit']:.1f} s at {r['n']:,} lines" for r in results)
+        + ": on these files the sniffer "
         "cannot settle the delimiter (the malformed lines have a field too many) and reads each line as "
-        "a single text column, which is not a read of the data."]
-    lines += ["", ("Aim: validated load within 2x of the plain read and peak < 4 GiB at 10M lines. "
-              "Run: `python benchmarks/bench_load.py`.")]
-    lines += ["", "### Daily delta", "",
-              (f"The same extracts split by date (`benchmarks/delta.py`): the base, and the newest "
-              f"{DELTA_SHARE:.0%} of the order lines with the shipments, contacts and responses dated after "
-              "the same day (shipments of older lines delivered after it arrive again, delivered, as updates). "
-              "Each run loads the delta with `northstar load` into a copy of a warehouse holding the base "
-              "(the copy is not timed); the load records its changes and recomputes only the stored model "
-              "rows they can change (the stored models then equal a full rebuild: tests/test_delta_load.py). "
-              "Baseline: the full load of the same warehouse (end to end, above), in the same run; "
-              "ratio = delta / full load, run by run, then the median. The machine is shared: "
-              "compare the ratios, measured within one run, rather than the seconds."),
-              "",
-              ("| order lines | delta rows (orders / shipments / calls / surveys) | full load (s) | delta load (s) | "
-              "ratio | of which models (s) | models: delta / full | peak RSS (GiB) | aim ≤ 20% |"),
-              "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"]
+        "a single text column, which is not a read of the data.",
+    ]
+    lines += [
+        "",
+        (
+            "Aim: validated load within 2x of the plain read and peak < 4 GiB at 10M lines. "
+            "Run: `python benchmarks/bench_load.py`."
+        ),
+    ]
+    lines += [
+        "",
+        "### Daily delta",
+        "",
+        (
+            f"The same extracts split by date (`benchmarks/delta.py`): the base, and the newest "
+            f"{DELTA_SHARE:.0%} of the order lines with the shipments, contacts and responses dated after "
+            "the same day (shipments of older lines delivered after it arrive again, delivered, as updates). "
+            "Each run loads the delta with `northstar load` into a copy of a warehouse holding the base "
+            "(the copy is not timed); the load records its changes and recomputes only the stored model "
+            "rows they can change (the stored models then equal a full rebuild: tests/test_delta_load.py). "
+            "Baseline: the full load of the same warehouse (end to end, above), in the same run; "
+            "ratio = delta / full load, run by run, then the median. The machine is shared: "
+            "compare the ratios, measured within one run, rather than the seconds."
+        ),
+        "",
+        (
+            "| order lines | delta rows (orders / shipments / calls / surveys) | full load (s) | delta load (s) | "
+            "ratio | of which models (s) | models: delta / full | peak RSS (GiB) | aim ≤ 20% |"
+        ),
+        "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
     for r in results:
         d = r["delta_rows"]
         ratio = median(r["delta_ratios"])
         lines.append(
             f"| {r['n']:,} | {' / '.join(f'{d.get(t, 0):,}' for t in ('orders', 'shipments', 'calls', 'surveys'))} | "
             f"{r['load']:.1f} | {r['delta']:.1f} | **{ratio:.0%}** | {r['delta_models']:.1f} | "
-            f"{median(r['model_ratios']):.0%} | {r['delta_peak'] / 2**30:.2f} | {'yes' if ratio <= 0.2 else 'no'} |")
-    lines += ["", "Delta runs (delta load / full load, seconds): " + "; ".join(
-        f"{r['n']:,}: " + ", ".join(f"{d:.1f}/{a:.1f}" for d, a in zip(r["deltas"], r["loads"])) for r in results)]
+            f"{median(r['model_ratios']):.0%} | {r['delta_peak'] / 2**30:.2f} | {'yes' if ratio <= 0.2 else 'no'} |"
+        )
+    lines += [
+        "",
+        "Delta runs (delta load / full load, seconds): "
+        + "; ".join(
+            f"{r['n']:,}: " + ", ".join(f"{d:.1f}/{a:.1f}" for d, a in zip(r["deltas"], r["loads"]))
+            for r in results
+        ),
+    ]
     return "\n".join(lines)
 
 

@@ -13,8 +13,21 @@ def extracts(lines: int, seed: int = 2026) -> Path:
     """Canonical CSV extracts with ``lines`` order lines (generated on first use)."""
     out = DATA / f"canonical-{lines}"  # shared with bench_load.py
     if not (out / "orders.csv").exists():
-        subprocess.run([sys.executable, "-m", "cli.main", "generate", "--out", str(out), "--orders", str(lines),
-                        "--seed", str(seed)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cli.main",
+                "generate",
+                "--out",
+                str(out),
+                "--orders",
+                str(lines),
+                "--seed",
+                str(seed),
+            ],
+            check=True,
+        )
     return out
 
 
@@ -22,6 +35,9 @@ def warehouse(lines: int) -> Path:
     """A warehouse loaded with ``northstar load`` from :func:`extracts` (built on first use)."""
     db = DATA / f"warehouse-{lines}.duckdb"
     if not db.exists():
-        subprocess.run([sys.executable, "-m", "cli.main", "load", str(extracts(lines)), "--db", str(db)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "cli.main", "load", str(extracts(lines)), "--db", str(db)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return db

@@ -13,8 +13,13 @@ SAMPLE_DATA = REPO_ROOT / "sample_data"
 SAMPLE_SOURCES = REPO_ROOT / "config" / "sources.yaml"
 
 
-def build_demo(db_path: Path | str, *, progress: bool = False,
-               finalize: Finalize | None = None, sample_data: Path = SAMPLE_DATA) -> LoadReport:
+def build_demo(
+    db_path: Path | str,
+    *,
+    progress: bool = False,
+    finalize: Finalize | None = None,
+    sample_data: Path = SAMPLE_DATA,
+) -> LoadReport:
     """Build a fresh warehouse at ``db_path`` from the sample data (see ``load_paths``).
 
     Another ``sample_data`` folder is mapped by the sources.yaml inside it.
@@ -23,4 +28,6 @@ def build_demo(db_path: Path | str, *, progress: bool = False,
         raise ConnectorError(f"no bundled sample data at {sample_data}")
     sources = SAMPLE_SOURCES if sample_data == SAMPLE_DATA else sample_data / "sources.yaml"
     sources = sources if sources.exists() else None
-    return load_paths(db_path, [sample_data], sources=sources, progress=progress, fresh=True, finalize=finalize)
+    return load_paths(
+        db_path, [sample_data], sources=sources, progress=progress, fresh=True, finalize=finalize
+    )

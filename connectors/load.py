@@ -104,6 +104,7 @@ class _Planned:
 
 # --------------------------------------------------------------------------- planning
 
+
 def _table_by_name(path: Path) -> str | None:
     words = [w for w in re.split(r"[^0-9A-Za-z]+", path.stem) if w]
     return words[0].lower() if words and words[0].lower() in TABLES else None
@@ -115,7 +116,9 @@ def _walk(path: Path) -> list[Path]:
     if not path.exists():
         raise ConnectorError(f"{path}: no such file or folder")
     if path.suffix.lower() not in SUFFIXES:
-        raise ConnectorError(f"{path}: unsupported file type {path.suffix!r}; expected one of {', '.join(SUFFIXES)}")
+        raise ConnectorError(
+            f"{path}: unsupported file type {path.suffix!r}; expected one of {', '.join(SUFFIXES)}"
+        )
     return [path]
 
 
@@ -143,8 +146,15 @@ def plan(paths: list[Path], sources: Sources | None) -> list[_Planned]:
         raise ConnectorError("\n".join(problems))
     order = list(TABLES)
     # Within a table, older extracts first: a newer one replaces their rows, whatever the paths.
-    return sorted(planned, key=lambda p: (p.table.load_order, order.index(p.table.name),
-                                          file_recency(p.path, p.mapping), p.path.as_posix()))
+    return sorted(
+        planned,
+        key=lambda p: (
+            p.table.load_order,
+            order.index(p.table.name),
+            file_recency(p.path, p.mapping),
+            p.path.as_posix(),
+        ),
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -156,6 +166,7 @@ def _sha256(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------- warehouse schema
+
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """The five canonical tables (typed, even when empty), rejects and loads."""
@@ -174,11 +185,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 # --------------------------------------------------------------------------- one file
 
-def _load_file(con: duckdb.DuckDBPyConnection, item: _Planned, sha: str, now: datetime,
-               progress: LoadProgress) -> FileReport:
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection, item: _Planned, sha: str, now: datetime, progress: LoadProgress
+) -> FileReport:
     path, table = item.path, item.table
     file = path.as_posix()
-    if con.execute('SELECT 1 FROM loads WHERE "table" = ? AND sha256 = ?', [table.name, sha]).fetchone():
+    if con.execute(
+        'SELECT 1 FROM loads WHERE "table" = ? AND sha256 = ?', [table.name, sha]
+    ).fetchone():
         return FileReport(table.name, file, 0, 0, 0, skipped=True)
     try:
         source = open_source(con, path, item.mapping)
@@ -188,12 +203,16 @@ def _load_file(con: duckdb.DuckDBPyConnection, item: _Planned, sha: str, now: da
     with progress.watch(con):
         checked = check_file(con, table, source, item.mapping, path, persistent=persistent)
     replaced = key_rules(con, checked, item.mapping)
-    con.execute("CREATE OR REPLACE TEMP TABLE _malformed (line BIGINT, csv_line VARCHAR, message VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _malformed (line BIGINT, csv_line VARCHAR, message VARCHAR)"
+    )
     if source.csv:
         con.execute("""INSERT INTO _malformed SELECT line, first(csv_line), first(error_message)
                        FROM reject_errors GROUP BY line""")
     n_chk, n_bad = con.execute("SELECT count(*), count(_k) FROM _chk").fetchone()
-    n_key, n_malformed = con.execute("SELECT (SELECT count(*) FROM _kr), (SELECT count(*) FROM _malformed)").fetchone()
+    n_key, n_malformed = con.execute(
+        "SELECT (SELECT count(*) FROM _kr), (SELECT count(*) FROM _malformed)"
+    ).fetchone()
     _write_rejects(con, checked, file, now)
     warnings = _write_warnings(con, checked, file, now)
     if table.name == "customers":
@@ -202,21 +221,34 @@ def _load_file(con: duckdb.DuckDBPyConnection, item: _Planned, sha: str, now: da
     _upsert(con, checked, has_key_rejects=n_key > 0, persistent=persistent)
     rejected = n_bad + n_key + n_malformed
     report_rules = con.execute(
-        'SELECT rule, count(*) FROM rejects WHERE file = ? GROUP BY rule ORDER BY count(*) DESC, rule LIMIT 3',
-        [file]).fetchall()
+        "SELECT rule, count(*) FROM rejects WHERE file = ? GROUP BY rule ORDER BY count(*) DESC, rule LIMIT 3",
+        [file],
+    ).fetchall()
     rows_read = n_chk + n_malformed
     mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-    con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [file, table.name, sha, rows_read, rows_read - rejected, rejected, now, mtime])
+    con.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [file, table.name, sha, rows_read, rows_read - rejected, rejected, now, mtime],
+    )
     for name in ("_chk", "_kr", "_malformed", "_warn"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
     if not source.params:
         con.unregister(source.relation)
-    return FileReport(table.name, file, rows_read, rows_read - rejected, rejected,
-                      tuple((r, int(n)) for r, n in report_rules), replaced=replaced, warnings=warnings)
+    return FileReport(
+        table.name,
+        file,
+        rows_read,
+        rows_read - rejected,
+        rejected,
+        tuple((r, int(n)) for r, n in report_rules),
+        replaced=replaced,
+        warnings=warnings,
+    )
 
 
-def _write_rejects(con: duckdb.DuckDBPyConnection, checked: Checked, file: str, now: datetime) -> None:
+def _write_rejects(
+    con: duckdb.DuckDBPyConnection, checked: Checked, file: str, now: datetime
+) -> None:
     """Replace this file's previous rejects with the new ones."""
     table = checked.table
     rules = checked.rules + key_rule_list(table)
@@ -224,11 +256,21 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, checked: Checked, file: str, 
     # loaded, under the file's headers.
     pairs = [(h, quote_ident(c)) for c, h in checked.columns.items() if h is not None]
     pairs += [(h, a) for a, h in checked.extras.items()]
-    raw = "json_object(" + ", ".join("'" + h.replace("'", "''") + f"', CAST(c.{e} AS VARCHAR)" for h, e in pairs) + ")"
-    con.execute("CREATE OR REPLACE TEMP TABLE _rules (k INTEGER, rule VARCHAR, col VARCHAR, message VARCHAR)")
-    con.executemany("INSERT INTO _rules VALUES (?, ?, ?, ?)", [(r.k, r.rule, r.column, r.message) for r in rules])
+    raw = (
+        "json_object("
+        + ", ".join("'" + h.replace("'", "''") + f"', CAST(c.{e} AS VARCHAR)" for h, e in pairs)
+        + ")"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rules (k INTEGER, rule VARCHAR, col VARCHAR, message VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO _rules VALUES (?, ?, ?, ?)",
+        [(r.k, r.rule, r.column, r.message) for r in rules],
+    )
     con.execute("DELETE FROM rejects WHERE file = ?", [file])
-    con.execute(f"""
+    con.execute(
+        f"""
         INSERT INTO rejects
         WITH m AS (SELECT line, row_number() OVER (ORDER BY line) AS j FROM _malformed),
              g AS (SELECT line - 1 - j AS gap, max(j) AS j FROM m GROUP BY 1),
@@ -242,14 +284,18 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, checked: Checked, file: str, 
         UNION ALL
         SELECT ?, line, ?, 'malformed_row', NULL, NULL, csv_line, 'malformed CSV line: ' || message, ?
         FROM _malformed
-    """, [file, table.name, now, file, table.name, now])
+    """,
+        [file, table.name, now, file, table.name, now],
+    )
 
 
-def _write_warnings(con: duckdb.DuckDBPyConnection, checked: Checked, file: str,
-                    now: datetime) -> tuple[tuple[str, int], ...]:
+def _write_warnings(
+    con: duckdb.DuckDBPyConnection, checked: Checked, file: str, now: datetime
+) -> tuple[tuple[str, int], ...]:
     """Rows kept with a warning (``_warn``) into ``warnings``, numbered like rejects; by rule."""
     con.execute("DELETE FROM warnings WHERE file = ?", [file])
-    con.execute("""
+    con.execute(
+        """
         INSERT INTO warnings
         WITH m AS (SELECT line, row_number() OVER (ORDER BY line) AS j FROM _malformed),
              g AS (SELECT line - 1 - j AS gap, max(j) AS j FROM m GROUP BY 1),
@@ -257,9 +303,12 @@ def _write_warnings(con: duckdb.DuckDBPyConnection, checked: Checked, file: str,
                           FROM _warn w ASOF LEFT JOIN g ON w.rid >= g.gap)
         SELECT ?, row_no, ?, r.rule, r.col, val, NULL, r.message, ?
         FROM numbered JOIN _rules r USING (k)
-    """, [file, checked.table.name, now])
-    rows = con.execute("SELECT rule, count(*) FROM warnings WHERE file = ? GROUP BY 1 ORDER BY 2 DESC",
-                       [file]).fetchall()
+    """,
+        [file, checked.table.name, now],
+    )
+    rows = con.execute(
+        "SELECT rule, count(*) FROM warnings WHERE file = ? GROUP BY 1 ORDER BY 2 DESC", [file]
+    ).fetchall()
     return tuple((r, int(n)) for r, n in rows)
 
 
@@ -267,8 +316,9 @@ def _ok_filter(has_key_rejects: bool) -> str:
     return "_k IS NULL" + (" AND rowid NOT IN (SELECT rid FROM _kr)" if has_key_rejects else "")
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, checked: Checked, *, has_key_rejects: bool,
-            persistent: bool) -> None:
+def _upsert(
+    con: duckdb.DuckDBPyConnection, checked: Checked, *, has_key_rejects: bool, persistent: bool
+) -> None:
     """Put the good rows in the table; rows with the same key are replaced.
 
     When the table was empty, ``_chk`` was built in the database and becomes
@@ -286,7 +336,9 @@ def _upsert(con: duckdb.DuckDBPyConnection, checked: Checked, *, has_key_rejects
         con.execute(f"ALTER TABLE _chk RENAME TO {table.name}")
         return
     for header in checked.extras.values():
-        con.execute(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {quote_ident(header.strip())} VARCHAR")
+        con.execute(
+            f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {quote_ident(header.strip())} VARCHAR"
+        )
     cols = [quote_ident(c) for c in table.column_names] + [RECENCY_COLUMN]
     select = ", ".join(cols + list(checked.extras))
     ok = f"SELECT {select} FROM _chk WHERE {_ok_filter(has_key_rejects)}"
@@ -294,13 +346,16 @@ def _upsert(con: duckdb.DuckDBPyConnection, checked: Checked, *, has_key_rejects
         keys = [quote_ident(k) for k in table.key]
         on = " AND ".join(f"{table.name}.{k} = o.{k}" for k in keys)
         _record_changes(con, table, f"SELECT {', '.join(keys)} FROM ({ok})", old=True)
-        con.execute(f"DELETE FROM {table.name} USING (SELECT DISTINCT {', '.join(keys)} FROM ({ok})) o WHERE {on}")
+        con.execute(
+            f"DELETE FROM {table.name} USING (SELECT DISTINCT {', '.join(keys)} FROM ({ok})) o WHERE {on}"
+        )
     target = cols + [quote_ident(h.strip()) for h in checked.extras.values()]
     con.execute(f"INSERT INTO {table.name} ({', '.join(target)}) {ok}")
     _record_changes(con, table, ok, old=False)
 
 
 # --------------------------------------------------------------------------- changes for the models
+
 
 def _start_changes(con: duckdb.DuckDBPyConnection) -> None:
     """Record this load's changes (``changes.<table>``) when it adds to a warehouse with data.
@@ -314,14 +369,17 @@ def _start_changes(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE SCHEMA {CHANGES_SCHEMA}")
     for t in TABLES.values():
         cols = ", ".join(quote_ident(c) for c in t.column_names)
-        con.execute(f"CREATE TABLE {CHANGES_SCHEMA}.{t.name} AS SELECT {cols} FROM main.{t.name} LIMIT 0")
+        con.execute(
+            f"CREATE TABLE {CHANGES_SCHEMA}.{t.name} AS SELECT {cols} FROM main.{t.name} LIMIT 0"
+        )
 
 
 def _record_changes(con: duckdb.DuckDBPyConnection, table: Table, rows: str, *, old: bool) -> None:
     """Add rows to the table's changes: the stored rows with the keys ``rows`` selects (``old``),
     or the rows ``rows`` selects (the new versions)."""
-    if not con.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = ?",
-                       [CHANGES_SCHEMA]).fetchone():
+    if not con.execute(
+        "SELECT 1 FROM information_schema.schemata WHERE schema_name = ?", [CHANGES_SCHEMA]
+    ).fetchone():
         return
     cols = ", ".join(quote_ident(c) for c in table.column_names)
     if old:
@@ -336,6 +394,7 @@ def _end_changes(con: duckdb.DuckDBPyConnection) -> None:
 
 # --------------------------------------------------------------------------- lock and swap
 
+
 class _Lock:
     """Exclusive lock on ``<db>.lock``: a second load waits (up to ``timeout`` seconds)."""
 
@@ -347,8 +406,9 @@ class _Lock:
         try:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise ConnectorError(f"cannot write beside the warehouse ({self.path}): "
-                                 f"{plain_os_error(exc)}") from None
+            raise ConnectorError(
+                f"cannot write beside the warehouse ({self.path}): {plain_os_error(exc)}"
+            ) from None
         deadline, told = time.monotonic() + self.timeout, False
         while True:
             try:
@@ -361,9 +421,12 @@ class _Lock:
                 os.close(self.fd)
                 raise ConnectorError(
                     f"another load is still writing {self.path.with_suffix('')}; "
-                    f"gave up after {self.timeout:.0f}s — try again when it finishes")
+                    f"gave up after {self.timeout:.0f}s — try again when it finishes"
+                )
             if not told:
-                self.progress.message(f"waiting for another load of {self.path.with_suffix('')} to finish…")
+                self.progress.message(
+                    f"waiting for another load of {self.path.with_suffix('')} to finish…"
+                )
                 told = True
             time.sleep(0.1)
 
@@ -407,15 +470,25 @@ def _prepare_tmp(db: Path, tmp: Path, fresh: bool) -> str | None:
     except ConnectorError:  # the log does not match this file: it is stale
         tmp_wal.unlink(missing_ok=True)
         shutil.copyfile(db, tmp)
-        return f"removed the stale write-ahead log {wal.name} (it belonged to an older warehouse file)"
+        return (
+            f"removed the stale write-ahead log {wal.name} (it belonged to an older warehouse file)"
+        )
 
 
 # --------------------------------------------------------------------------- entry point
 
-def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources | Path | str | None = None,
-               strict: bool = False, progress: bool = True, fresh: bool = False,
-               lock_timeout: float = 600.0,
-               finalize: Finalize | None = None) -> LoadReport:
+
+def load_paths(
+    db_path: Path | str,
+    paths: list[Path | str],
+    *,
+    sources: Sources | Path | str | None = None,
+    strict: bool = False,
+    progress: bool = True,
+    fresh: bool = False,
+    lock_timeout: float = 600.0,
+    finalize: Finalize | None = None,
+) -> LoadReport:
     """Load files and folders into the warehouse at ``db_path``, all or nothing.
 
     ``fresh`` builds a new warehouse instead of adding to the current one.
@@ -431,8 +504,11 @@ def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources
     planned = plan([Path(p) for p in paths], sources)
     now = datetime.now(UTC).replace(tzinfo=None)
     started, finalize_seconds, note = time.perf_counter(), None, None
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool, \
-            LoadProgress(len(planned), enabled=progress) as bar, _Lock(db, lock_timeout, bar):
+    with (
+        concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool,
+        LoadProgress(len(planned), enabled=progress) as bar,
+        _Lock(db, lock_timeout, bar),
+    ):
         hashes = [pool.submit(_sha256, item.path) for item in planned]  # hashed while DuckDB reads
         tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
         try:
@@ -442,7 +518,9 @@ def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources
                 reports = _apply(con, planned, hashes, now, bar)
                 if strict and sum(r.rows_rejected for r in reports):
                     raise ConnectorError(_strict_message(reports))
-                unchanged = db.exists() and not fresh and all(r.skipped for r in reports) and not wal_note
+                unchanged = (
+                    db.exists() and not fresh and all(r.skipped for r in reports) and not wal_note
+                )
                 if unchanged:  # nothing new: keep the live file (the copy is removed below)
                     return LoadReport(db.as_posix(), tuple(reports), time.perf_counter() - started)
                 if finalize is not None:
@@ -453,23 +531,33 @@ def load_paths(db_path: Path | str, paths: list[Path | str], *, sources: Sources
                 con.close()
             _fsync(tmp)
             os.replace(tmp, db)
-            if wal_note:  # its content is in the new file (or it was stale): it must not be replayed
+            if (
+                wal_note
+            ):  # its content is in the new file (or it was stale): it must not be replayed
                 db.with_name(db.name + ".wal").unlink(missing_ok=True)
                 note = "; ".join(n for n in (wal_note, note) if n)
             _fsync(db.parent)
         except OSError as exc:
-            raise ConnectorError(f"cannot write the new warehouse beside {db}: {plain_os_error(exc)}; "
-                                 "nothing was changed") from None
+            raise ConnectorError(
+                f"cannot write the new warehouse beside {db}: {plain_os_error(exc)}; "
+                "nothing was changed"
+            ) from None
         except duckdb.Error as exc:
-            raise ConnectorError(f"cannot write the new warehouse beside {db}: "
-                                 f"{plain_os_error(exc)}; nothing was changed") from None
+            raise ConnectorError(
+                f"cannot write the new warehouse beside {db}: "
+                f"{plain_os_error(exc)}; nothing was changed"
+            ) from None
         finally:
             for leftover in glob.glob(glob.escape(str(tmp)) + "*"):
                 _remove(leftover)
-    return LoadReport(db.as_posix(), tuple(reports), time.perf_counter() - started, finalize_seconds, note)
+    return LoadReport(
+        db.as_posix(), tuple(reports), time.perf_counter() - started, finalize_seconds, note
+    )
 
 
-def _finalize(con: duckdb.DuckDBPyConnection, finalize: Finalize, bar: LoadProgress) -> tuple[float, str | None]:
+def _finalize(
+    con: duckdb.DuckDBPyConnection, finalize: Finalize, bar: LoadProgress
+) -> tuple[float, str | None]:
     """Run the finalize step on a cursor of its own (no half-read result in its way): its seconds and note."""
     t0 = time.perf_counter()
     bar.start_step("rebuilding the metric models for the new data")
@@ -482,8 +570,13 @@ def _finalize(con: duckdb.DuckDBPyConnection, finalize: Finalize, bar: LoadProgr
     return time.perf_counter() - t0, note
 
 
-def _apply(con: duckdb.DuckDBPyConnection, planned: list[_Planned], hashes: list, now: datetime,
-           bar: LoadProgress) -> list[FileReport]:
+def _apply(
+    con: duckdb.DuckDBPyConnection,
+    planned: list[_Planned],
+    hashes: list,
+    now: datetime,
+    bar: LoadProgress,
+) -> list[FileReport]:
     con.execute(f"SET memory_limit = '{LOAD_MEMORY}'")
     con.execute("SET preserve_insertion_order = true")
     if bar.enabled:
@@ -491,7 +584,9 @@ def _apply(con: duckdb.DuckDBPyConnection, planned: list[_Planned], hashes: list
         con.execute("SET enable_progress_bar_print = false")
     ensure_schema(con)
     _start_changes(con)
-    con.execute("CREATE TEMP TABLE _load_portfolio (customer_id VARCHAR PRIMARY KEY, portfolio VARCHAR)")
+    con.execute(
+        "CREATE TEMP TABLE _load_portfolio (customer_id VARCHAR PRIMARY KEY, portfolio VARCHAR)"
+    )
     reports = []
     for item, sha in zip(planned, hashes):
         bar.start_file(item.path, item.table.name)
@@ -501,7 +596,9 @@ def _apply(con: duckdb.DuckDBPyConnection, planned: list[_Planned], hashes: list
         except duckdb.Error as exc:
             if _disk_full(exc):
                 raise
-            raise ConnectorError(f"{item.path}: cannot load: {str(exc).strip().splitlines()[0]}") from exc
+            raise ConnectorError(
+                f"{item.path}: cannot load: {str(exc).strip().splitlines()[0]}"
+            ) from exc
         bar.done_file(report.rows_read)
         reports.append(report)
     return reports
@@ -513,11 +610,12 @@ def _disk_full(exc: BaseException) -> bool:
 
 
 def _strict_message(reports: list[FileReport]) -> str:
-    lines = [f"--strict: {sum(r.rows_rejected for r in reports)} row(s) rejected; nothing was loaded"]
+    lines = [
+        f"--strict: {sum(r.rows_rejected for r in reports)} row(s) rejected; nothing was loaded"
+    ]
     for r in reports:
         if r.rows_rejected:
             rules = ", ".join(f"{k}: {n}" for k, n in r.top_rules)
             lines.append(f"  {r.file}: {r.rows_rejected} rejected ({rules})")
     lines.append("  see the reasons with a load without --strict, then 'northstar rejects'")
     return "\n".join(lines)
-

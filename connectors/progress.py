@@ -25,8 +25,12 @@ class LoadProgress:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
-                TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[detail]}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
             )
             self._files = self._progress.add_task("files", total=total_files, detail="")
             self._current = self._progress.add_task("", total=100, detail="", visible=False)
@@ -49,22 +53,31 @@ class LoadProgress:
     def start_file(self, path: Path, table: str) -> None:
         self._file = f"{table}: {path.name}"
         if self._progress is not None:
-            self._progress.update(self._current, description=f"{table}: {path.name}", completed=0,
-                                  visible=True, detail="")
+            self._progress.update(
+                self._current,
+                description=f"{table}: {path.name}",
+                completed=0,
+                visible=True,
+                detail="",
+            )
 
     def start_step(self, description: str) -> None:
         """A step after the files (e.g. rebuilding derived tables); shown as the current task."""
         if self._lines:
             print(description, file=sys.stderr, flush=True)
         if self._progress is not None:
-            self._progress.update(self._current, description=description, completed=0, visible=True,
-                                  detail="")
+            self._progress.update(
+                self._current, description=description, completed=0, visible=True, detail=""
+            )
 
     def done_file(self, rows_read: int) -> None:
         self._done += 1
         if self._lines:
-            print(f"file {self._done}/{self._total} {self._file}: {rows_read:,} rows read",
-                  file=sys.stderr, flush=True)
+            print(
+                f"file {self._done}/{self._total} {self._file}: {rows_read:,} rows read",
+                file=sys.stderr,
+                flush=True,
+            )
         if self._progress is not None:
             self._progress.update(self._current, completed=100, detail=f"{rows_read:,} rows")
             self._progress.advance(self._files)

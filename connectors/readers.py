@@ -75,7 +75,8 @@ def check_headers(path: Path, headers: list[str]) -> None:
             raise ConnectorError(
                 f"{path}: refused: the header has {seen[key]!r} and {h!r}, the same column "
                 "twice (names differing only by case or spacing count as the same); "
-                "rename or remove one of them")
+                "rename or remove one of them"
+            )
         seen[key] = h
 
 
@@ -102,7 +103,8 @@ def _encoding(path: Path, head: bytes, configured: str | None) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head[:200].count(0) > 10:
         raise ConnectorError(
             f"{path}: refused: the file is UTF-16 encoded, not UTF-8; set encoding: utf-16 for "
-            "its table in sources.yaml, or save it as UTF-8 (CSV UTF-8)")
+            "its table in sources.yaml, or save it as UTF-8 (CSV UTF-8)"
+        )
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError as exc:
@@ -111,7 +113,8 @@ def _encoding(path: Path, head: bytes, configured: str | None) -> str:
         raise ConnectorError(
             f"{path}: refused: the file is not UTF-8 (byte 0x{byte.hex()} on line {line}, "
             f"{byte.decode('latin-1')!r} in latin-1); it is probably latin-1 / Windows-1252: set "
-            "encoding: latin-1 for its table in sources.yaml, or save it as UTF-8") from None
+            "encoding: latin-1 for its table in sources.yaml, or save it as UTF-8"
+        ) from None
     return "utf-8"
 
 
@@ -121,7 +124,8 @@ def _header_line(path: Path, text: str, complete: bool) -> str:
     if end is None and not complete:
         raise ConnectorError(
             f"{path}: refused: the first line is longer than {_HEAD_BYTES >> 20} MiB, so it is not "
-            "a header row; a CSV file must start with one line of column names")
+            "a header row; a CSV file must start with one line of column names"
+        )
     return text[: end.start()] if end else text
 
 
@@ -155,10 +159,20 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, mapping: TableSource | 
     # Mixed line endings (\r\n and \n) need DuckDB's lenient mode; otherwise stay strict.
     crlf = text.count("\r\n")
     mixed = 0 < crlf < text.count("\n")
-    relation = ("read_csv(?, auto_detect=false, header=true, delim=?, quote=?, escape=?, "
-                "columns=?, encoding=?, store_rejects=true, strict_mode=?, max_line_size=?)")
-    params = [str(path), delim, quote, quote, {h: "VARCHAR" for h in headers}, encoding,
-              not mixed, _MAX_LINE]
+    relation = (
+        "read_csv(?, auto_detect=false, header=true, delim=?, quote=?, escape=?, "
+        "columns=?, encoding=?, store_rejects=true, strict_mode=?, max_line_size=?)"
+    )
+    params = [
+        str(path),
+        delim,
+        quote,
+        quote,
+        {h: "VARCHAR" for h in headers},
+        encoding,
+        not mixed,
+        _MAX_LINE,
+    ]
     return Source(relation, params, headers, {h: quote_ident(h) for h in headers}, csv=True)
 
 
@@ -195,22 +209,27 @@ def formulas_without_values(path: Path, sheet: str, limit: int = 5) -> list[str]
 
     with zipfile.ZipFile(path) as z:
         book = ET.fromstring(z.read("xl/workbook.xml"))
-        rid = next((s.get(f"{_REL}id") for s in book.iter(f"{_MAIN}sheet") if s.get("name") == sheet),
-                   None)
+        rid = next(
+            (s.get(f"{_REL}id") for s in book.iter(f"{_MAIN}sheet") if s.get("name") == sheet), None
+        )
         rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
         target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
         if target is None:
             return []
         member = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
         with z.open(member) as f:  # most sheets have no formula: a byte scan says so quickly
-            if not any(b"<f>" in chunk or b"<f " in chunk for chunk in iter(lambda: f.read(1 << 22), b"")):
+            if not any(
+                b"<f>" in chunk or b"<f " in chunk for chunk in iter(lambda: f.read(1 << 22), b"")
+            ):
                 return []
         cells = []
         with z.open(member) as f:
             for _, c in ET.iterparse(f):
                 if c.tag == f"{_MAIN}c":
                     v = c.find(f"{_MAIN}v")
-                    if c.find(f"{_MAIN}f") is not None and (v is None or not (v.text or "").strip()):
+                    if c.find(f"{_MAIN}f") is not None and (
+                        v is None or not (v.text or "").strip()
+                    ):
                         cells.append(c.get("r") or "?")
                         if len(cells) >= limit:
                             break
@@ -237,8 +256,11 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, mapping: TableSource |
         raise ConnectorError(
             f"{path}: refused: sheet {sheet_name!r} has formulas whose results were never saved "
             f"(cells {', '.join(blank)}); open the workbook in Excel or LibreOffice and save it, "
-            "or export the values")
-    opts = dict(sheet_name=sheet_name, drop_empty_rows=False, drop_empty_cols=False, raise_if_empty=False)
+            "or export the values"
+        )
+    opts = dict(
+        sheet_name=sheet_name, drop_empty_rows=False, drop_empty_cols=False, raise_if_empty=False
+    )
     raw = book.load_sheet(sheet_name, header_row=None, n_rows=1)
     first = [str(v) for v in raw.to_polars().row(0)] if raw.height else []
     check_headers(path, [h for h in first if h not in ("", "None")])
@@ -256,8 +278,15 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, mapping: TableSource |
     name = "_xlsx_source"
     con.register(name, df.to_arrow())
     headers = list(df.columns)
-    return Source(name, [], headers, {h: quote_ident(h) for h in headers}, frozenset(native),
-                  sheets=sheets, sheet=sheet_name)
+    return Source(
+        name,
+        [],
+        headers,
+        {h: quote_ident(h) for h in headers},
+        frozenset(native),
+        sheets=sheets,
+        sheet=sheet_name,
+    )
 
 
 READERS: dict[str, Callable[[duckdb.DuckDBPyConnection, Path, TableSource | None], Source]] = {
@@ -274,14 +303,18 @@ def plain_duckdb_error(exc: duckdb.Error) -> str:
     if "Invalid unicode" in text or "not utf-8 encoded" in text:
         return "the file is not UTF-8 beyond its first lines; set encoding: latin-1 (or utf-16) in sources.yaml"
     if "invalid state" in text or "sniffing" in text:
-        return ("its lines do not parse as CSV (mixed line endings or an unclosed quote); "
-                "check the quote character (sources.yaml quote:) or re-export the file")
+        return (
+            "its lines do not parse as CSV (mixed line endings or an unclosed quote); "
+            "check the quote character (sources.yaml quote:) or re-export the file"
+        )
     if "Maximum line size" in text:
         return f"a line is longer than {_MAX_LINE >> 20} MiB"
     return first
 
 
-def open_source(con: duckdb.DuckDBPyConnection, path: Path, mapping: TableSource | None = None) -> Source:
+def open_source(
+    con: duckdb.DuckDBPyConnection, path: Path, mapping: TableSource | None = None
+) -> Source:
     """The reader for the file's suffix; a file that cannot be read is refused."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
@@ -310,8 +343,10 @@ def time_limit(con: duckdb.DuckDBPyConnection, seconds: float, path: Path) -> It
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
-    message = (f"{path}: stopped after {seconds:g} s, the time limit for one file "
-               "(sources.yaml file_time_limit); nothing was loaded. Split the file, or raise the limit")
+    message = (
+        f"{path}: stopped after {seconds:g} s, the time limit for one file "
+        "(sources.yaml file_time_limit); nothing was loaded. Split the file, or raise the limit"
+    )
     try:
         yield
     except Exception as exc:

@@ -166,6 +166,9 @@ RECENCY_COLUMN = "_extract_at"
 # References checked on load (unknown_reference): table -> (column, referenced table, its column).
 REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "orders": (("customer_id", "customers", "customer_id"),),
-    "surveys": (("call_id", "calls", "call_id"), ("order_id", "orders", "order_id"),
-                ("customer_id", "customers", "customer_id")),
+    "surveys": (
+        ("call_id", "calls", "call_id"),
+        ("order_id", "orders", "order_id"),
+        ("customer_id", "customers", "customer_id"),
+    ),
 }

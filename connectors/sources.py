@@ -196,21 +196,42 @@ def _problems(doc: LocatedYaml) -> tuple[list[str], _SourcesModel | None]:
         for col in cols if isinstance(cols, dict) else {}:
             if col not in names:
                 hint = did_you_mean(str(col), names) or f"; expected one of: {', '.join(names)}"
-                problems.append(f"{doc.where(('tables', name, 'columns', col))}: "
-                                f"{col!r} is not a column of {name}{hint}")
+                problems.append(
+                    f"{doc.where(('tables', name, 'columns', col))}: "
+                    f"{col!r} is not a column of {name}{hint}"
+                )
         recency = spec.get("recency") if isinstance(spec, dict) else None
         if isinstance(recency, dict) and recency.get("file_name") and recency.get("column"):
-            problems.append(f"{doc.where(('tables', name, 'recency'))}: give either file_name "
-                            "or column, not both")
+            problems.append(
+                f"{doc.where(('tables', name, 'recency'))}: give either file_name "
+                "or column, not both"
+            )
     return problems, model
 
 
 def _table_source(name: str, t: _TableModel, policy: Policy) -> TableSource:
     r = t.recency
-    recency = Recency() if r is None else Recency(
-        r.file_name or (DEFAULT_RECENCY_PATTERN if r.column is None else ""), r.column, r.format)
-    return TableSource(name, tuple(t.files), dict(t.columns), t.date_format, t.decimal, t.sheet,
-                       t.delimiter, t.quote, t.encoding, recency, t.references, policy)
+    recency = (
+        Recency()
+        if r is None
+        else Recency(
+            r.file_name or (DEFAULT_RECENCY_PATTERN if r.column is None else ""), r.column, r.format
+        )
+    )
+    return TableSource(
+        name,
+        tuple(t.files),
+        dict(t.columns),
+        t.date_format,
+        t.decimal,
+        t.sheet,
+        t.delimiter,
+        t.quote,
+        t.encoding,
+        recency,
+        t.references,
+        policy,
+    )
 
 
 def parse_sources(doc: LocatedYaml | Any, base_dir: Path) -> Sources:
@@ -221,8 +242,14 @@ def parse_sources(doc: LocatedYaml | Any, base_dir: Path) -> Sources:
     if problems or model is None:
         raise ConnectorError("invalid sources mapping:\n  " + "\n  ".join(problems))
     p = model.plausible_dates
-    policy = Policy(model.timezone, p.earliest, p.due_within_days, p.events_within_days,
-                    model.max_field_length, model.file_time_limit)
+    policy = Policy(
+        model.timezone,
+        p.earliest,
+        p.due_within_days,
+        p.events_within_days,
+        model.max_field_length,
+        model.file_time_limit,
+    )
     tables = {name: _table_source(name, t, policy) for name, t in model.tables.items()}
     return Sources(Path(base_dir).resolve(), tables, policy=policy)
 
@@ -231,7 +258,9 @@ def _read(path: Path) -> LocatedYaml:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConnectorError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+        raise ConnectorError(
+            f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
+        ) from exc
     try:
         return parse_located(text, str(path))
     except ConfigError as exc:  # a syntax error or a key given twice, each with its line

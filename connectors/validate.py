@@ -30,18 +30,40 @@ from connectors.sources import Policy, TableSource
 from metrics.clock import today
 
 RULES = (
-    "missing_value", "missing_score", "bad_number", "bad_integer", "bad_date", "bad_timestamp",
-    "bad_bool", "out_of_range", "not_allowed", "duplicate_key", "unknown_order_line",
-    "second_portfolio", "malformed_row", "field_too_long", "implausible_date", "bad_timezone",
-    "excel_serial_date", "superseded", "unknown_reference",
+    "missing_value",
+    "missing_score",
+    "bad_number",
+    "bad_integer",
+    "bad_date",
+    "bad_timestamp",
+    "bad_bool",
+    "out_of_range",
+    "not_allowed",
+    "duplicate_key",
+    "unknown_order_line",
+    "second_portfolio",
+    "malformed_row",
+    "field_too_long",
+    "implausible_date",
+    "bad_timezone",
+    "excel_serial_date",
+    "superseded",
+    "unknown_reference",
 )
-_BAD_TYPE = {"num": "bad_number", "int": "bad_integer", "date": "bad_date", "ts": "bad_timestamp",
-             "bool": "bad_bool"}
+_BAD_TYPE = {
+    "num": "bad_number",
+    "int": "bad_integer",
+    "date": "bad_date",
+    "ts": "bad_timestamp",
+    "bool": "bad_bool",
+}
 _TRUE, _FALSE = ("true", "1", "yes", "y", "t"), ("false", "0", "no", "n", "f")
 # Rule numbers of the rules that need other rows (see key_rules).
 K_DUPLICATE, K_PORTFOLIO, K_UNKNOWN_LINE, K_SUPERSEDED, K_REFERENCE = 1001, 1002, 1003, 1004, 1005
 # A time zone or offset at the end of a timestamp: Z, +05:00, -08, CET, Europe/Paris.
-_ZONE = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]*)?)? ?(Z|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z_/+-]*)"
+_ZONE = (
+    r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]*)?)? ?(Z|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z_/+-]*)"
+)
 _MAX_DATE_TEXT = 64  # longer text is not a date (and strptime on megabytes takes minutes)
 
 
@@ -84,8 +106,14 @@ def _find(header: str, headers: list[str]) -> str | None:
     return folded[0] if folded else None
 
 
-def resolve_columns(table: Table, headers: list[str], mapping: TableSource | None,
-                    file: Path, *, source: Source | None = None) -> tuple[dict[str, str | None], list[str]]:
+def resolve_columns(
+    table: Table,
+    headers: list[str],
+    mapping: TableSource | None,
+    file: Path,
+    *,
+    source: Source | None = None,
+) -> tuple[dict[str, str | None], list[str]]:
     """Canonical column -> header, and the extra headers; refuse a file lacking a required column."""
     mapped = mapping.columns if mapping else {}
     columns: dict[str, str | None] = {}
@@ -99,16 +127,26 @@ def resolve_columns(table: Table, headers: list[str], mapping: TableSource | Non
         hints = []
         for c in missing:
             close = _closest(mapped.get(c, c), free)
-            hints.append(f"{c} is missing; closest header: {close!r}" if close
-                         else f"{c} is missing; no similar header")
+            hints.append(
+                f"{c} is missing; closest header: {close!r}"
+                if close
+                else f"{c} is missing; no similar header"
+            )
         example = ", ".join(f'{c}: "{_closest(c, free) or "Header in file"}"' for c in missing)
         sheets = ""
         if source is not None and source.xlsx:
             others = [s for s in source.sheets if s != source.sheet]
-            sheets = (f"\n  this read sheet {source.sheet!r}" + (" (empty)" if not headers else "")
-                      + (f"; the workbook also has {', '.join(map(repr, others))}: if the data is "
-                         f"there, set sheet: in sources.yaml, e.g. tables: {{{table.name}: "
-                         f"{{sheet: {others[0]!r}}}}}" if others else ""))
+            sheets = (
+                f"\n  this read sheet {source.sheet!r}"
+                + (" (empty)" if not headers else "")
+                + (
+                    f"; the workbook also has {', '.join(map(repr, others))}: if the data is "
+                    f"there, set sheet: in sources.yaml, e.g. tables: {{{table.name}: "
+                    f"{{sheet: {others[0]!r}}}}}"
+                    if others
+                    else ""
+                )
+            )
         raise ConnectorError(
             f"{file}: refused: {table.name} needs column(s) {', '.join(missing)} which the file lacks.\n"
             f"  columns found: {', '.join(map(repr, headers)) or '(none)'}\n  "
@@ -128,8 +166,10 @@ def _lit(s: str) -> str:
 
 def _serial(v: str, sql_type: str) -> str:
     """An Excel serial day number (days since 1899-12-30, a fraction for the time of day)."""
-    return (f"(TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(TRY_CAST({v} AS DOUBLE) * 86400e6)"
-            f" AS BIGINT)))::{sql_type}")
+    return (
+        f"(TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(TRY_CAST({v} AS DOUBLE) * 86400e6)"
+        f" AS BIGINT)))::{sql_type}"
+    )
 
 
 def _typed(col: Column, v: str, source: Source, mapping: TableSource | None, params: list) -> str:
@@ -141,26 +181,34 @@ def _typed(col: Column, v: str, source: Source, mapping: TableSource | None, par
         return f"(CASE WHEN isfinite(TRY_CAST({clean} AS DOUBLE)) THEN TRY_CAST({clean} AS DOUBLE) END)"
     if col.type == "int":  # "4.5" is not a whole number; a number cell "4.0" from Excel/Parquet is
         if native:
-            return (f"(CASE WHEN regexp_full_match({clean}, '[+-]?[0-9]+(\\.0*)?') "
-                    f"THEN TRY_CAST(TRY_CAST({clean} AS DOUBLE) AS BIGINT) END)")
+            return (
+                f"(CASE WHEN regexp_full_match({clean}, '[+-]?[0-9]+(\\.0*)?') "
+                f"THEN TRY_CAST(TRY_CAST({clean} AS DOUBLE) AS BIGINT) END)"
+            )
         return f"(CASE WHEN regexp_full_match({clean}, '[+-]?[0-9]+') THEN TRY_CAST({clean} AS BIGINT) END)"
     if col.type == "bool":
-        whens = " ".join([f"WHEN {_lit(x)} THEN true" for x in _TRUE]
-                         + [f"WHEN {_lit(x)} THEN false" for x in _FALSE])
+        whens = " ".join(
+            [f"WHEN {_lit(x)} THEN true" for x in _TRUE]
+            + [f"WHEN {_lit(x)} THEN false" for x in _FALSE]
+        )
         return f"(CASE lower({v}) {whens} END)"
     if col.type in ("date", "ts"):
         sql_type = "DATE" if col.type == "date" else "TIMESTAMP"
         parsed = f"TRY_CAST({v} AS {sql_type})"
         if col.type == "ts":  # an offset or zone is converted to the business time zone
             params.append(mapping.policy.timezone if mapping else Policy().timezone)
-            parsed = (f"(CASE WHEN regexp_full_match({v}, '.*{_ZONE}') "
-                      f"THEN timezone(?, TRY_CAST({v} AS TIMESTAMPTZ)) ELSE {parsed} END)")
+            parsed = (
+                f"(CASE WHEN regexp_full_match({v}, '.*{_ZONE}') "
+                f"THEN timezone(?, TRY_CAST({v} AS TIMESTAMPTZ)) ELSE {parsed} END)"
+            )
         if fmt:
             params.append(fmt)
             parsed = f"COALESCE(CAST(TRY_STRPTIME({v}, ?) AS {sql_type}), {parsed})"
         if source.xlsx:  # a number in a date column of a workbook is a serial date
-            parsed = (f"(CASE WHEN regexp_full_match({v}, '[0-9]{{1,6}}(\\.[0-9]+)?') "
-                      f"THEN {_serial(v, sql_type)} ELSE {parsed} END)")
+            parsed = (
+                f"(CASE WHEN regexp_full_match({v}, '[0-9]{{1,6}}(\\.[0-9]+)?') "
+                f"THEN {_serial(v, sql_type)} ELSE {parsed} END)"
+            )
         # Text longer than any date is not one (and strptime on megabytes takes minutes).
         return f"(CASE WHEN strlen({v}) <= {_MAX_DATE_TEXT} THEN {parsed} END)"
     return f"lower({v})" if col.allowed else v
@@ -173,7 +221,11 @@ def _bounds(col: Column, policy: Policy) -> tuple[dt.date, dt.date, str]:
         last = now + dt.timedelta(days=policy.due_within_days)
         return policy.earliest, last, f"today + {policy.due_within_days} days"
     last = now + dt.timedelta(days=policy.events_within_days)
-    return policy.earliest, last, f"today + {policy.events_within_days} day(s), it has already happened"
+    return (
+        policy.earliest,
+        last,
+        f"today + {policy.events_within_days} day(s), it has already happened",
+    )
 
 
 def _range_message(col: Column) -> str:
@@ -197,9 +249,16 @@ def _type_message(col: Column, mapping: TableSource | None) -> str:
     return f"{col.name} is not a {what} (expected {fmt + ' or ' if fmt else ''}YYYY-MM-DD)"
 
 
-def check_file(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
-               mapping: TableSource | None, file: Path, *, persistent: bool = False,
-               recency: dt.datetime | None = None) -> Checked:
+def check_file(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    source: Source,
+    mapping: TableSource | None,
+    file: Path,
+    *,
+    persistent: bool = False,
+    recency: dt.datetime | None = None,
+) -> Checked:
     """Read, cast and check every row of the file into the table ``_chk``.
 
     ``persistent`` builds it in the database rather than as a temp table, so
@@ -238,8 +297,14 @@ def check_file(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
     whens: list[str] = []
     vals: list[str] = []
 
-    def add(cond: str, rule: str, column: str | None, message: str, value: str | None,
-            params: tuple = ()) -> None:
+    def add(
+        cond: str,
+        rule: str,
+        column: str | None,
+        message: str,
+        value: str | None,
+        params: tuple = (),
+    ) -> None:
         k = len(rules) + 1
         rules.append(Rule(k, rule, column, message))
         whens.append(f"WHEN {cond} THEN {k}")
@@ -248,61 +313,119 @@ def check_file(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
 
     cap = policy.max_field_length
     for h, a in s_alias.items():  # first: a huge value is refused before anything reads it
-        add(f"strlen({a}) > {cap}", "field_too_long", h,
+        add(
+            f"strlen({a}) > {cap}",
+            "field_too_long",
+            h,
             f"{h!r} holds more than {cap:,} bytes (sources.yaml max_field_length)",
-            f"left({a}, 60) || '… (' || strlen({a}) || ' bytes)'")
+            f"left({a}, 60) || '… (' || strlen({a}) || ' bytes)'",
+        )
     idx = {c.name: i for i, c in enumerate(table.columns)}
     for i, col in enumerate(table.columns):
         if col.required:
-            add(f"v{i} IS NULL", "missing_value", col.name, f"{col.name} is required but empty", None)
+            add(
+                f"v{i} IS NULL",
+                "missing_value",
+                col.name,
+                f"{col.name} is required but empty",
+                None,
+            )
         if col.type == "ts":
-            add(f"v{i} IS NOT NULL AND t{i} IS NULL AND regexp_full_match(v{i}, '.*{_ZONE}') "
-                f"AND TRY_CAST(v{i} AS TIMESTAMP) IS NOT NULL", "bad_timezone", col.name,
+            add(
+                f"v{i} IS NOT NULL AND t{i} IS NULL AND regexp_full_match(v{i}, '.*{_ZONE}') "
+                f"AND TRY_CAST(v{i} AS TIMESTAMP) IS NOT NULL",
+                "bad_timezone",
+                col.name,
                 f"{col.name} has a time zone or offset that cannot be converted to "
-                f"{policy.timezone} (use +05:00, Z, or a name such as Europe/Paris)", f"v{i}")
+                f"{policy.timezone} (use +05:00, Z, or a name such as Europe/Paris)",
+                f"v{i}",
+            )
         if col.type in ("date", "ts") and not source.xlsx:
-            add(f"v{i} IS NOT NULL AND t{i} IS NULL AND regexp_full_match(v{i}, '[0-9]{{5}}(\\.[0-9]+)?')",
-                "excel_serial_date", col.name,
+            add(
+                f"v{i} IS NOT NULL AND t{i} IS NULL AND regexp_full_match(v{i}, '[0-9]{{5}}(\\.[0-9]+)?')",
+                "excel_serial_date",
+                col.name,
                 f"{col.name} is a number, probably an Excel serial date: export the column as "
-                "dates (YYYY-MM-DD), or load the workbook itself", f"v{i}")
+                "dates (YYYY-MM-DD), or load the workbook itself",
+                f"v{i}",
+            )
         if col.type != "str":
-            bad = f"t{i} IS NULL" + (f" OR t{i} < '0001-01-01'" if col.type in ("date", "ts") else "")
-            add(f"v{i} IS NOT NULL AND ({bad})", _BAD_TYPE[col.type], col.name,
-                _type_message(col, mapping), f"v{i}")
+            bad = f"t{i} IS NULL" + (
+                f" OR t{i} < '0001-01-01'" if col.type in ("date", "ts") else ""
+            )
+            add(
+                f"v{i} IS NOT NULL AND ({bad})",
+                _BAD_TYPE[col.type],
+                col.name,
+                _type_message(col, mapping),
+                f"v{i}",
+            )
         if col.when is not None:
             first, last, said = _bounds(col, policy)
-            add(f"CAST(t{i} AS DATE) < ? OR CAST(t{i} AS DATE) > ?", "implausible_date", col.name,
+            add(
+                f"CAST(t{i} AS DATE) < ? OR CAST(t{i} AS DATE) > ?",
+                "implausible_date",
+                col.name,
                 f"{col.name} must lie between {first} and {last} ({said}); "
-                "bounds: sources.yaml plausible_dates", f"v{i}", (first, last))
+                "bounds: sources.yaml plausible_dates",
+                f"v{i}",
+                (first, last),
+            )
         conds = ([f"t{i} < {col.min!r}"] if col.min is not None else []) + (
-            [f"t{i} > {col.max!r}"] if col.max is not None else [])
+            [f"t{i} > {col.max!r}"] if col.max is not None else []
+        )
         if conds:
             add(" OR ".join(conds), "out_of_range", col.name, _range_message(col), f"v{i}")
         if col.allowed:
             allowed = " ".join(f"WHEN {_lit(x)} THEN false" for x in col.allowed)
-            add(f"(CASE t{i} {allowed} ELSE true END)", "not_allowed", col.name,
-                f"{col.name} must be one of: {', '.join(col.allowed)}", f"v{i}")
+            add(
+                f"(CASE t{i} {allowed} ELSE true END)",
+                "not_allowed",
+                col.name,
+                f"{col.name} must be one of: {', '.join(col.allowed)}",
+                f"v{i}",
+            )
     if table.one_of:
-        add(" AND ".join(f"t{idx[c]} IS NULL" for c in table.one_of), "missing_score",
-            ",".join(table.one_of), f"at least one of {', '.join(table.one_of)} must have a value", None)
+        add(
+            " AND ".join(f"t{idx[c]} IS NULL" for c in table.one_of),
+            "missing_score",
+            ",".join(table.one_of),
+            f"at least one of {', '.join(table.one_of)} must have a value",
+            None,
+        )
     if table.name == "shipments":
         d, s = idx["qty_damaged"], idx["qty_shipped"]
-        add(f"t{d} > t{s}", "out_of_range", "qty_damaged", "qty_damaged must be <= qty_shipped", f"v{d}")
+        add(
+            f"t{d} > t{s}",
+            "out_of_range",
+            "qty_damaged",
+            "qty_damaged must be <= qty_shipped",
+            f"v{d}",
+        )
     k_expr = f"CASE {' '.join(whens)} END" if whens else "CAST(NULL AS INTEGER)"
     val_cases = " ".join(x for x in vals if x)
     val_expr = f"CASE _k {val_cases} END" if val_cases else "CAST(NULL AS VARCHAR)"
-    raw = "CAST(json_object(" + ", ".join(f"{_lit(h)}, {s_alias[h]}" for h in source.headers) + ") AS VARCHAR)"
+    raw = (
+        "CAST(json_object("
+        + ", ".join(f"{_lit(h)}, {s_alias[h]}" for h in source.headers)
+        + ") AS VARCHAR)"
+    )
     extras = {f"e{j}": h for j, h in enumerate(extra_headers)}
-    out = [f"CAST(t{i} AS {SQL_TYPES[c.type]}) AS {quote_ident(c.name)}" for i, c in enumerate(table.columns)]
+    out = [
+        f"CAST(t{i} AS {SQL_TYPES[c.type]}) AS {quote_ident(c.name)}"
+        for i, c in enumerate(table.columns)
+    ]
     out += [f"NULLIF(TRIM({s_alias[h]}), '') AS {a}" for a, h in extras.items()]
-    out.append(_recency_expr(mapping, source, s_alias, recency or file_recency(file, mapping), out_params))
+    out.append(
+        _recency_expr(mapping, source, s_alias, recency or file_recency(file, mapping), out_params)
+    )
     query = f"""
-        SELECT {', '.join(out)}, _k,
+        SELECT {", ".join(out)}, _k,
                CASE WHEN _k IS NOT NULL THEN {raw} END AS _raw,
                CAST({val_expr} AS VARCHAR) AS _val
         FROM (SELECT *, {k_expr} AS _k
-              FROM (SELECT *, {', '.join(t_exprs)}
-                    FROM (SELECT *, {', '.join(v_exprs)}
+              FROM (SELECT *, {", ".join(t_exprs)}
+                    FROM (SELECT *, {", ".join(v_exprs)}
                           FROM (SELECT {layer1} FROM {source.relation}))))
     """
     params = out_params + k_params + t_params + list(source.params)
@@ -310,8 +433,13 @@ def check_file(con: duckdb.DuckDBPyConnection, table: Table, source: Source,
     return Checked(table, columns, extras, rules, query, params)
 
 
-def _recency_expr(mapping: TableSource | None, source: Source, s_alias: dict[str, str],
-                  recency: dt.datetime, params: list) -> str:
+def _recency_expr(
+    mapping: TableSource | None,
+    source: Source,
+    s_alias: dict[str, str],
+    recency: dt.datetime,
+    params: list,
+) -> str:
     """Each row's extract time: the mapped column's date (when it has one), else the file's."""
     column = mapping.recency.column if mapping else None
     header = _find(column, source.headers) if column else None
@@ -319,8 +447,10 @@ def _recency_expr(mapping: TableSource | None, source: Source, s_alias: dict[str
         params.append(recency)
         return f"CAST(? AS TIMESTAMP) AS {RECENCY_COLUMN}"
     params += [mapping.recency.format, recency]
-    return (f"COALESCE(CAST(TRY_STRPTIME(TRIM({s_alias[header]}), ?) AS TIMESTAMP), "
-            f"CAST(? AS TIMESTAMP)) AS {RECENCY_COLUMN}")
+    return (
+        f"COALESCE(CAST(TRY_STRPTIME(TRIM({s_alias[header]}), ?) AS TIMESTAMP), "
+        f"CAST(? AS TIMESTAMP)) AS {RECENCY_COLUMN}"
+    )
 
 
 def plan_is_ordered(con: duckdb.DuckDBPyConnection, checked: Checked) -> bool:
@@ -329,7 +459,9 @@ def plan_is_ordered(con: duckdb.DuckDBPyConnection, checked: Checked) -> bool:
     return not any("Join" in row[1] or "JOIN" in row[1] for row in plan)
 
 
-def key_rules(con: duckdb.DuckDBPyConnection, checked: Checked, mapping: TableSource | None = None) -> int:
+def key_rules(
+    con: duckdb.DuckDBPyConnection, checked: Checked, mapping: TableSource | None = None
+) -> int:
     """Rules that need other rows, into temp table ``_kr(rid, k, val)``; first rule wins.
 
     A later row of the file with an earlier row's key is a duplicate_key, except
@@ -345,36 +477,45 @@ def key_rules(con: duckdb.DuckDBPyConnection, checked: Checked, mapping: TableSo
     keys = [quote_ident(k) for k in table.key]
     key_list = ", ".join(keys)
     portfolio = table.name == "customers"
-    first_portfolio = ("first_value(portfolio) OVER (PARTITION BY customer_id ORDER BY rowid)"
-                       if portfolio else "NULL")
+    first_portfolio = (
+        "first_value(portfolio) OVER (PARTITION BY customer_id ORDER BY rowid)"
+        if portfolio
+        else "NULL"
+    )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _kr AS
         WITH dup_h AS (SELECT hash({key_list}) AS h FROM _chk WHERE _k IS NULL GROUP BY 1 HAVING count(*) > 1),
-             c AS (SELECT rowid AS rid, {key_list}, {'portfolio' if portfolio else 'NULL AS portfolio'},
+             c AS (SELECT rowid AS rid, {key_list}, {"portfolio" if portfolio else "NULL AS portfolio"},
                           row_number() OVER (PARTITION BY {key_list} ORDER BY rowid) AS n,
                           {first_portfolio} AS first_portfolio
                    FROM _chk WHERE _k IS NULL AND hash({key_list}) IN (SELECT h FROM dup_h))
         SELECT rid,
-               CASE WHEN {'portfolio IS DISTINCT FROM first_portfolio' if portfolio else 'false'}
+               CASE WHEN {"portfolio IS DISTINCT FROM first_portfolio" if portfolio else "false"}
                     THEN {K_PORTFOLIO} ELSE {K_DUPLICATE} END AS k,
-               CASE WHEN {'portfolio IS DISTINCT FROM first_portfolio' if portfolio else 'false'}
+               CASE WHEN {"portfolio IS DISTINCT FROM first_portfolio" if portfolio else "false"}
                     THEN portfolio ELSE concat_ws(',', {key_list}) END AS val
         FROM c WHERE n > 1
     """)
     if portfolio:  # against customers loaded from earlier files of this load
-        con.execute("""
+        con.execute(
+            """
             INSERT INTO _kr
             SELECT c.rowid, ?, c.portfolio FROM _chk c JOIN _load_portfolio p USING (customer_id)
             WHERE c._k IS NULL AND c.portfolio IS DISTINCT FROM p.portfolio
               AND c.rowid NOT IN (SELECT rid FROM _kr)
-        """, [K_PORTFOLIO])
+        """,
+            [K_PORTFOLIO],
+        )
     if table.name == "shipments":
-        con.execute("""
+        con.execute(
+            """
             INSERT INTO _kr
             SELECT c.rowid, ?, concat_ws(',', c.order_id, c.line_id) FROM _chk c
             WHERE c._k IS NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = c.order_id AND o.line_id = c.line_id)
-        """, [K_UNKNOWN_LINE])
+        """,
+            [K_UNKNOWN_LINE],
+        )
     replaced = _superseded(con, table, keys)
     _references(con, table, warn=mapping is not None and mapping.references == "warn")
     return replaced
@@ -382,22 +523,27 @@ def key_rules(con: duckdb.DuckDBPyConnection, checked: Checked, mapping: TableSo
 
 def _superseded(con: duckdb.DuckDBPyConnection, table: Table, keys: list[str]) -> int:
     """Rows the warehouse holds from a newer extract are not applied; count the others replaced."""
-    has = con.execute("SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
-                      [table.name, RECENCY_COLUMN]).fetchone()
+    has = con.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+        [table.name, RECENCY_COLUMN],
+    ).fetchone()
     if not has or con.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is None:
         return 0
     on = " AND ".join(f"t.{k} = c.{k}" for k in keys)
     r = RECENCY_COLUMN
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _sup AS
-        SELECT c.rowid AS rid, concat_ws(',', {', '.join(f'c.{k}' for k in keys)}) AS val,
+        SELECT c.rowid AS rid, concat_ws(',', {", ".join(f"c.{k}" for k in keys)}) AS val,
                max(t.{r}) > c.{r} AS newer, strftime(max(t.{r}), '%Y-%m-%d %H:%M') AS held
         FROM _chk c JOIN {table.name} t ON {on}
         WHERE c._k IS NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
-        GROUP BY c.rowid, c.{r}, {', '.join(f'c.{k}' for k in keys)}
+        GROUP BY c.rowid, c.{r}, {", ".join(f"c.{k}" for k in keys)}
     """)
-    con.execute("INSERT INTO _kr SELECT rid, ?, val || ' (held from the extract of ' || held || ')' "
-                "FROM _sup WHERE newer", [K_SUPERSEDED])
+    con.execute(
+        "INSERT INTO _kr SELECT rid, ?, val || ' (held from the extract of ' || held || ')' "
+        "FROM _sup WHERE newer",
+        [K_SUPERSEDED],
+    )
     (replaced,) = con.execute("SELECT count(*) FROM _sup WHERE NOT newer").fetchone()
     con.execute("DROP TABLE _sup")
     return int(replaced)
@@ -411,28 +557,51 @@ def _references(con: duckdb.DuckDBPyConnection, table: Table, *, warn: bool) -> 
         empty = con.execute(f"SELECT 1 FROM {other} LIMIT 1").fetchone() is None
         target = "_warn" if warn or empty else "_kr"
         c, o = quote_ident(column), quote_ident(other_col)
-        con.execute(f"""
+        con.execute(
+            f"""
             INSERT INTO {target}
             SELECT c.rowid, ?, ? || '=' || c.{c} FROM _chk c
             WHERE c._k IS NULL AND c.{c} IS NOT NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
               AND c.rowid NOT IN (SELECT rid FROM {target})
               AND NOT EXISTS (SELECT 1 FROM {other} x WHERE x.{o} = c.{c})
-        """, [K_REFERENCE, column])
+        """,
+            [K_REFERENCE, column],
+        )
 
 
 def key_rule_list(table: Table) -> list[Rule]:
     keys = ", ".join(table.key)
     refs = ", ".join(f"{c} in {o}" for c, o, _ in REFERENCES.get(table.name, ())) or "-"
     return [
-        Rule(K_DUPLICATE, "duplicate_key", ",".join(table.key),
-             f"duplicate key ({keys}): an earlier row of this file has the same key"),
-        Rule(K_PORTFOLIO, "second_portfolio", "portfolio",
-             "customer_id already has another portfolio in this load (one owner per customer)"),
-        Rule(K_UNKNOWN_LINE, "unknown_order_line", "order_id,line_id",
-             "no order line with this (order_id, line_id) in the warehouse or this load"),
-        Rule(K_SUPERSEDED, "superseded", ",".join(table.key),
-             "not applied: the warehouse holds this key from a newer extract"),
-        Rule(K_REFERENCE, "unknown_reference", None,
-             f"refers to a row the warehouse does not have ({refs}); sources.yaml "
-             f"references: warn keeps such rows with a warning"),
+        Rule(
+            K_DUPLICATE,
+            "duplicate_key",
+            ",".join(table.key),
+            f"duplicate key ({keys}): an earlier row of this file has the same key",
+        ),
+        Rule(
+            K_PORTFOLIO,
+            "second_portfolio",
+            "portfolio",
+            "customer_id already has another portfolio in this load (one owner per customer)",
+        ),
+        Rule(
+            K_UNKNOWN_LINE,
+            "unknown_order_line",
+            "order_id,line_id",
+            "no order line with this (order_id, line_id) in the warehouse or this load",
+        ),
+        Rule(
+            K_SUPERSEDED,
+            "superseded",
+            ",".join(table.key),
+            "not applied: the warehouse holds this key from a newer extract",
+        ),
+        Rule(
+            K_REFERENCE,
+            "unknown_reference",
+            None,
+            f"refers to a row the warehouse does not have ({refs}); sources.yaml "
+            f"references: warn keeps such rows with a warning",
+        ),
     ]

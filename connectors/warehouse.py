@@ -51,8 +51,10 @@ def writable_folder(db: Path) -> None:
     """Refuse plainly a warehouse path whose folder is missing or not a folder."""
     folder = Path(db).absolute().parent
     if not folder.is_dir():
-        raise ConnectorError(f"cannot create the warehouse {db}: the folder {folder} does not exist; "
-                             "create it first, or choose another --db")
+        raise ConnectorError(
+            f"cannot create the warehouse {db}: the folder {folder} does not exist; "
+            "create it first, or choose another --db"
+        )
 
 
 def connect(path: Path | str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -66,10 +68,13 @@ def connect(path: Path | str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
                 f"cannot open the warehouse {path}: the write-ahead log {Path(path).name}.wal beside it "
                 "was left by a program that stopped while writing an older version of the file; the "
                 "warehouse itself is intact. Run 'northstar load' (any file) to clear it, or delete "
-                "the .wal file") from exc
+                "the .wal file"
+            ) from exc
         if "lock" in text.lower():
-            raise ConnectorError(f"cannot open the warehouse {path}: another program has it open for "
-                                 "writing; close it and try again") from exc
+            raise ConnectorError(
+                f"cannot open the warehouse {path}: another program has it open for "
+                "writing; close it and try again"
+            ) from exc
         raise ConnectorError(f"cannot open the warehouse {path}: {plain_os_error(exc)}") from exc
 
 

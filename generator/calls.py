@@ -25,8 +25,13 @@ def _window_days(rng: np.random.Generator, n: int, span: tuple[float, float]) ->
     return np.where((dow >= 5) & (rng.random(n) < 0.7) & (monday <= s.AS_OF_D), monday, d)
 
 
-def _seeds(rng: np.random.Generator, m: Master, orders: pl.DataFrame, n_target: int,
-           span: tuple[float, float]) -> dict:
+def _seeds(
+    rng: np.random.Generator,
+    m: Master,
+    orders: pl.DataFrame,
+    n_target: int,
+    span: tuple[float, float],
+) -> dict:
     """First contacts: where-is-my-order after broken promises, plus everyday contacts."""
     late = np.flatnonzero(orders["late"].to_numpy() & (rng.random(len(orders)) < 0.5))
     due, o_day, o_cust = (orders[c].to_numpy() for c in ("due", "day", "cust"))
@@ -43,7 +48,9 @@ def _seeds(rng: np.random.Generator, m: Master, orders: pl.DataFrame, n_target: 
         "order": np.concatenate([late, np.where(about, oi, -1)]),
         "queue": np.concatenate([np.full(len(late), PUSHED), q]),
         "reason": np.concatenate([np.full(len(late), REASONS.index(s.WISMO)), reason]),
-        "t": f.office_seconds(rng, np.concatenate([due[late] + rng.integers(1, 5, len(late)), days])),
+        "t": f.office_seconds(
+            rng, np.concatenate([due[late] + rng.integers(1, 5, len(late)), days])
+        ),
     }
 
 
@@ -54,13 +61,22 @@ def _callbacks(rng: np.random.Generator, c: dict) -> dict:
     back = c["handled"] & (c["cust"] >= 0) & (rng.random(len(p)) < p)
     c["spawned"] = back
     idx = np.flatnonzero(back)
-    gap = np.where(pushed[idx], rng.choice(7, len(idx), p=[0.15, 0.3, 0.2, 0.15, 0.1, 0.05, 0.05]),
-                   rng.integers(0, 11, len(idx)))
+    gap = np.where(
+        pushed[idx],
+        rng.choice(7, len(idx), p=[0.15, 0.3, 0.2, 0.15, 0.1, 0.05, 0.05]),
+        rng.integers(0, 11, len(idx)),
+    )
     t0 = c["t"][idx]
-    t = np.where(gap == 0, t0 + rng.integers(900, 10800, len(idx)),
-                 f.office_seconds(rng, t0 // 86400 + gap))
-    return {"cust": c["cust"][idx], "order": c["order"][idx], "queue": c["queue"][idx],
-            "reason": c["reason"][idx], "t": t}
+    t = np.where(
+        gap == 0, t0 + rng.integers(900, 10800, len(idx)), f.office_seconds(rng, t0 // 86400 + gap)
+    )
+    return {
+        "cust": c["cust"][idx],
+        "order": c["order"][idx],
+        "queue": c["queue"][idx],
+        "reason": c["reason"][idx],
+        "t": t,
+    }
 
 
 def _handle(rng: np.random.Generator, c: dict) -> dict:
@@ -81,8 +97,11 @@ def _handle(rng: np.random.Generator, c: dict) -> dict:
         hold=np.where(handled & (rng.random(n) < 0.4), np.round(rng.exponential(40.0, n)), 0),
         acw=np.where(handled, np.round(np.clip(rng.normal(45, 15, n), 5, None) * speed), 0),
         resolved=rng.random(n) < np.where(pushed, 0.93, 0.80),
-        sale=np.where(handled & (q != 1) & (q != 3) & (rng.random(n) < 0.05),
-                      np.round(rng.lognormal(np.log(180.0), 0.8, n), 2), np.nan),
+        sale=np.where(
+            handled & (q != 1) & (q != 3) & (rng.random(n) < 0.05),
+            np.round(rng.lognormal(np.log(180.0), 0.8, n), 2),
+            np.nan,
+        ),
         agent=rng.integers(1, 100, n),
         abandoned_null=handled & (rng.random(n) < 0.03),
     )
@@ -127,8 +146,14 @@ def _frame(m: Master, orders: pl.DataFrame, c: dict, first_no: int) -> pl.DataFr
     return df.select(call_ids.alias("call_id"), pl.all())
 
 
-def build(rng: np.random.Generator, m: Master, orders: pl.DataFrame, n_target: int,
-          span: tuple[float, float], first_no: int) -> pl.DataFrame:
+def build(
+    rng: np.random.Generator,
+    m: Master,
+    orders: pl.DataFrame,
+    n_target: int,
+    span: tuple[float, float],
+    first_no: int,
+) -> pl.DataFrame:
     """About n_target contacts: canonical call columns, _day, and internals for the surveys."""
     seeds = _handle(rng, _seeds(rng, m, orders, n_target, span))
     again = _handle(rng, _callbacks(rng, seeds))

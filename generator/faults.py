@@ -22,31 +22,79 @@ Row = dict[str, str | int | None]
 
 KINDS: dict[str, tuple[str, ...]] = {
     "customers": ("second_portfolio", "duplicate_key", "missing_value", "malformed_row"),
-    "orders": ("duplicate_key", "missing_value", "bad_date", "bad_number", "out_of_range",
-               "not_allowed", "malformed_row"),
-    "shipments": ("duplicate_key", "unknown_order_line", "missing_value", "bad_date",
-                  "bad_number", "out_of_range", "malformed_row"),
-    "calls": ("duplicate_key", "missing_value", "bad_timestamp", "bad_number", "bad_bool",
-              "out_of_range", "malformed_row"),
-    "surveys": ("duplicate_key", "missing_score", "bad_integer", "bad_timestamp",
-                "missing_value", "out_of_range", "malformed_row"),
+    "orders": (
+        "duplicate_key",
+        "missing_value",
+        "bad_date",
+        "bad_number",
+        "out_of_range",
+        "not_allowed",
+        "malformed_row",
+    ),
+    "shipments": (
+        "duplicate_key",
+        "unknown_order_line",
+        "missing_value",
+        "bad_date",
+        "bad_number",
+        "out_of_range",
+        "malformed_row",
+    ),
+    "calls": (
+        "duplicate_key",
+        "missing_value",
+        "bad_timestamp",
+        "bad_number",
+        "bad_bool",
+        "out_of_range",
+        "malformed_row",
+    ),
+    "surveys": (
+        "duplicate_key",
+        "missing_score",
+        "bad_integer",
+        "bad_timestamp",
+        "missing_value",
+        "out_of_range",
+        "malformed_row",
+    ),
 }
-KEY = {"customers": "customer_id", "orders": "order_id", "shipments": "shipment_id",
-       "calls": "call_id", "surveys": "response_id"}
-REQUIRED = {"customers": ("customer_id",),
-            "orders": ("customer_id", "sku", "order_date", "requested_date", "qty_ordered"),
-            "shipments": ("shipment_id", "ship_date", "qty_shipped"),
-            "calls": ("call_id", "started_at"), "surveys": ("response_id", "responded_at")}
-DATES = {"orders": ("order_date", "requested_date", "promised_date", "planned_ship_date"),
-         "shipments": ("ship_date", "delivered_date"), "calls": ("started_at",),
-         "surveys": ("responded_at",)}
-NUMBERS = {"orders": ("qty_ordered", "unit_price"),
-           "shipments": ("qty_shipped", "qty_damaged", "freight_cost"),
-           "calls": ("wait_sec", "talk_sec", "hold_sec", "acw_sec", "sale_amount")}
-TEXT = {"customers": "name", "orders": "sku", "shipments": "carrier", "calls": "reason",
-        "surveys": "comment"}
-BAD_DATES = {"%d.%m.%Y": ("31.02.2026", "15.13.2026", "TBD", "00.00.0000"),
-             "%Y-%m-%d": ("2026-02-30", "2026-13-05", "TBD", "0000-00-00")}
+KEY = {
+    "customers": "customer_id",
+    "orders": "order_id",
+    "shipments": "shipment_id",
+    "calls": "call_id",
+    "surveys": "response_id",
+}
+REQUIRED = {
+    "customers": ("customer_id",),
+    "orders": ("customer_id", "sku", "order_date", "requested_date", "qty_ordered"),
+    "shipments": ("shipment_id", "ship_date", "qty_shipped"),
+    "calls": ("call_id", "started_at"),
+    "surveys": ("response_id", "responded_at"),
+}
+DATES = {
+    "orders": ("order_date", "requested_date", "promised_date", "planned_ship_date"),
+    "shipments": ("ship_date", "delivered_date"),
+    "calls": ("started_at",),
+    "surveys": ("responded_at",),
+}
+NUMBERS = {
+    "orders": ("qty_ordered", "unit_price"),
+    "shipments": ("qty_shipped", "qty_damaged", "freight_cost"),
+    "calls": ("wait_sec", "talk_sec", "hold_sec", "acw_sec", "sale_amount"),
+}
+TEXT = {
+    "customers": "name",
+    "orders": "sku",
+    "shipments": "carrier",
+    "calls": "reason",
+    "surveys": "comment",
+}
+BAD_DATES = {
+    "%d.%m.%Y": ("31.02.2026", "15.13.2026", "TBD", "00.00.0000"),
+    "%Y-%m-%d": ("2026-02-30", "2026-13-05", "TBD", "0000-00-00"),
+}
 BAD_STAMPS = ("2026-02-30 10:15:00", "2026-03-05 25:10:00", "yesterday", "TBD")
 BAD_NUMBERS = ("12 pcs", "1O", "#VALUE!", "abc")
 BAD_BOOLS = ("maybe", "ja", "2", "ok")
@@ -59,9 +107,14 @@ class FreshIds:
     next: dict[str, int] = field(default_factory=dict)
 
     def take(self, kind: str) -> str:
-        start, fmt = {"orders": (9_000_001, "SO{}"), "unknown": (8_000_001, "SO{}"),
-                      "shipments": (9_000_001, "SH{}-1"), "calls": (90_000_001, "CL{}"),
-                      "surveys": (90_000_001, "RS{}"), "customers": (900_001, "C{}")}[kind]
+        start, fmt = {
+            "orders": (9_000_001, "SO{}"),
+            "unknown": (8_000_001, "SO{}"),
+            "shipments": (9_000_001, "SH{}-1"),
+            "calls": (90_000_001, "CL{}"),
+            "surveys": (90_000_001, "RS{}"),
+            "customers": (900_001, "C{}"),
+        }[kind]
         n = self.next.get(kind, start)
         self.next[kind] = n + 1
         return fmt.format(n)
@@ -180,11 +233,19 @@ def _second_portfolio(row: Row, c: Ctx) -> Row:
 
 
 FAULTS: dict[str, Callable[[Row, Ctx], Row]] = {
-    "missing_value": _missing_value, "bad_date": _bad_date, "bad_timestamp": _bad_timestamp,
-    "bad_number": _bad_number, "bad_bool": _bad_bool, "bad_integer": _bad_integer,
-    "missing_score": _missing_score, "out_of_range": _out_of_range, "not_allowed": _not_allowed,
-    "malformed_row": _malformed_row, "unknown_order_line": _unknown_order_line,
-    "second_portfolio": _second_portfolio, "duplicate_key": lambda row, c: dict(row),
+    "missing_value": _missing_value,
+    "bad_date": _bad_date,
+    "bad_timestamp": _bad_timestamp,
+    "bad_number": _bad_number,
+    "bad_bool": _bad_bool,
+    "bad_integer": _bad_integer,
+    "missing_score": _missing_score,
+    "out_of_range": _out_of_range,
+    "not_allowed": _not_allowed,
+    "malformed_row": _malformed_row,
+    "unknown_order_line": _unknown_order_line,
+    "second_portfolio": _second_portfolio,
+    "duplicate_key": lambda row, c: dict(row),
 }
 
 
@@ -192,8 +253,9 @@ def kinds(table: str, tf: TableFile) -> tuple[str, ...]:
     return tuple(k for k in KINDS[table] if k != "malformed_row" or tf.kind == "csv")
 
 
-def plant(df: pl.DataFrame, tf: TableFile, rng: np.random.Generator, share: float,
-          ids: FreshIds) -> pl.DataFrame:
+def plant(
+    df: pl.DataFrame, tf: TableFile, rng: np.random.Generator, share: float, ids: FreshIds
+) -> pl.DataFrame:
     """The text rows with bad rows inserted among them; _rule names each bad row's rule."""
     n, ks = len(df), kinds(tf.table, tf)
     n_bad = 0 if share <= 0 or n == 0 else min(n, max(len(ks), math.ceil(share * n)))
@@ -207,7 +269,9 @@ def plant(df: pl.DataFrame, tf: TableFile, rng: np.random.Generator, share: floa
         bad.append({**FAULTS[rule](df.row(int(s), named=True), ctx), "_rule": rule})
     # Good rows sit at even positions; a bad row goes a little after its source row.
     after = np.minimum(n - 1, src + rng.integers(0, 400, n_bad))
-    good = df.with_columns(pl.lit(None, pl.String).alias("_rule"), (pl.int_range(n) * 2).alias("_pos"))
+    good = df.with_columns(
+        pl.lit(None, pl.String).alias("_rule"), (pl.int_range(n) * 2).alias("_pos")
+    )
     extra = pl.DataFrame(bad, schema=good.drop("_pos").schema).with_columns(
         pl.Series("_pos", after * 2 + 1)
     )

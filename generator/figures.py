@@ -56,12 +56,20 @@ _LINE_OTIF = "select avg((by_due >= qty)::int) from l where measured and "
 _LANE = "carrier = '{carrier}' and region = '{region}'"
 _AHT = "select avg(ht) from c where not abandoned and "
 _REPEAT = "select avg(coalesce(repeat, false)::int) from h where measured and not abandoned and "
-_CALL_CSAT = "select avg((csat >= 4)::int) from r join c using (call_id) where csat is not null and "
-_ORDER_CSAT = "select avg((csat >= 4)::int) from r join ord using (order_id) where csat is not null and "
-_ORDER_NPS = ("select 100 * (avg((nps >= 9)::int) - avg((nps <= 6)::int)) from r "
-              "join ord using (order_id) where nps is not null and ")
-_GAPS = ("select count(*) from (select lead(started_at) over (partition by customer_id "
-         "order by started_at) - started_at as gap from h) where ")
+_CALL_CSAT = (
+    "select avg((csat >= 4)::int) from r join c using (call_id) where csat is not null and "
+)
+_ORDER_CSAT = (
+    "select avg((csat >= 4)::int) from r join ord using (order_id) where csat is not null and "
+)
+_ORDER_NPS = (
+    "select 100 * (avg((nps >= 9)::int) - avg((nps <= 6)::int)) from r "
+    "join ord using (order_id) where nps is not null and "
+)
+_GAPS = (
+    "select count(*) from (select lead(started_at) over (partition by customer_id "
+    "order by started_at) - started_at as gap from h) where "
+)
 
 _FIGURES = {
     "as_of": "select d::varchar from as_of_date",
@@ -69,7 +77,7 @@ _FIGURES = {
     "otif": "select avg(otif::int) from ord where measured",
     "otif_line": _LINE_OTIF + "true",
     "on_time_shipment": "select avg((ship_date <= planned)::int) from s "
-                        "join o using (order_id, line_id) where planned is not null",
+    "join o using (order_id, line_id) where planned is not null",
     "promise_kept": "select avg((promised is null or promised <= due)::int) from l where measured",
     "aht_first_month": _AHT + "started_at < date '2025-12-01'",
     "aht_last_month": _AHT + "started_at >= date '2026-10-01' and started_at < date '2026-11-01'",
@@ -81,8 +89,8 @@ _FIGURES = {
     "split_site_otif_before": _LINE_OTIF + "site = '{site}' and due < date '{split}'",
     "split_site_otif_after": _LINE_OTIF + "site = '{site}' and due >= date '{split}' + 14",
     "split_site_rows_per_line": "select count(*) / count(distinct (order_id, line_id)) from s "
-                                "join o using (order_id, line_id) "
-                                "where site = '{site}' and ship_date >= date '{split}'",
+    "join o using (order_id, line_id) "
+    "where site = '{site}' and ship_date >= date '{split}'",
     "promised_late_share": "select avg((promised > due)::int) from l where measured",
     "pushed_aht_before": _AHT + "queue = '{queue}' and started_at < date '{pushed}'",
     "pushed_aht_after": _AHT + "queue = '{queue}' and started_at >= date '{pushed}'",
@@ -90,7 +98,7 @@ _FIGURES = {
     "pushed_repeat_after": _REPEAT + "queue = '{queue}' and after",
     "other_repeat_after": _REPEAT + "queue <> '{queue}' and after",
     "pushed_resolved_after": "select avg(resolved::int) from c where not abandoned "
-                             "and queue = '{queue}' and started_at >= date '{pushed}'",
+    "and queue = '{queue}' and started_at >= date '{pushed}'",
     "pushed_csat_before": _CALL_CSAT + "queue = '{queue}' and started_at < date '{pushed}'",
     "pushed_csat_after": _CALL_CSAT + "queue = '{queue}' and started_at >= date '{pushed}'",
     "csat": "select avg((csat >= 4)::int) from r where csat is not null",
@@ -100,7 +108,7 @@ _FIGURES = {
     "nps_otif_orders": _ORDER_NPS + "otif",
     "nps_failed_orders": _ORDER_NPS + "not otif",
     "wismo_on_failed_orders": "select avg((not otif)::int) from c join ord using (order_id) "
-                              "where reason = 'where_is_my_order'",
+    "where reason = 'where_is_my_order'",
     "repeat_gaps_6_5_to_7_days": _GAPS + "gap >= interval 156 hour and gap < interval 168 hour",
     "repeat_gaps_7_to_7_5_days": _GAPS + "gap >= interval 168 hour and gap < interval 180 hour",
 }
@@ -113,8 +121,15 @@ def story_figures(folder: Path) -> dict[str, float | str]:
         params = {"d": Path(folder).as_posix(), "pushed": E.pushed_since.isoformat()}
         con.execute(_VIEWS.format(**params))
         con.execute(_TABLES.format(**params))
-        subs = {"carrier": E.late_carrier, "region": E.late_region, "late": E.late_since,
-                "site": E.split_site, "split": E.split_since, "queue": E.pushed_queue, **params}
+        subs = {
+            "carrier": E.late_carrier,
+            "region": E.late_region,
+            "late": E.late_since,
+            "site": E.split_site,
+            "split": E.split_since,
+            "queue": E.pushed_queue,
+            **params,
+        }
         return {k: con.execute(q.format(**subs)).fetchall()[0][0] for k, q in _FIGURES.items()}
     finally:
         con.close()

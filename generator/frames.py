@@ -32,8 +32,10 @@ def nulled(series: pl.Series, mask: np.ndarray | None) -> pl.Series:
     """The series with the masked positions set to null."""
     if mask is None or not mask.any():
         return series
-    return pl.select(pl.when(pl.Series(mask)).then(None).otherwise(series)).to_series().alias(
-        series.name
+    return (
+        pl.select(pl.when(pl.Series(mask)).then(None).otherwise(series))
+        .to_series()
+        .alias(series.name)
     )
 
 
@@ -58,6 +60,6 @@ def prefixed(prefix: str, numbers: np.ndarray, suffix: np.ndarray | None = None)
 
 def office_seconds(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
     """A time within office hours (08:00-18:00, busier mid-morning) on each day."""
-    return days.astype(np.int64) * 86400 + (8 * 3600 + rng.beta(2.0, 2.6, len(days)) * 36000).astype(
-        np.int64
-    )
+    return days.astype(np.int64) * 86400 + (
+        8 * 3600 + rng.beta(2.0, 2.6, len(days)) * 36000
+    ).astype(np.int64)

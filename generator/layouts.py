@@ -77,8 +77,14 @@ LAYOUTS: dict[str, dict[str, TableFile]] = {
     "export": {
         "customers": TableFile("customers", "crm/customers.csv", bom=True),
         "orders": TableFile(
-            "orders", "erp/SO_lines_{period}.csv", period="quarter", delimiter=";",
-            headers=ERP_HEADERS, date_format="%d.%m.%Y", decimal=",", extra={"Currency": "EUR"},
+            "orders",
+            "erp/SO_lines_{period}.csv",
+            period="quarter",
+            delimiter=";",
+            headers=ERP_HEADERS,
+            date_format="%d.%m.%Y",
+            decimal=",",
+            extra={"Currency": "EUR"},
         ),
         "shipments": TableFile(
             "shipments", "wms/shipments_{period}.parquet", period="year", kind="parquet"

@@ -9,13 +9,60 @@ import polars as pl
 
 from generator import story as s
 
-_FIRST = ("Nordwind", "Alpen", "Baltic", "Riviera", "Kestrel", "Granite", "Harbor", "Linden",
-          "Meridian", "Oakridge", "Polaris", "Quarry", "Redwood", "Silverline", "Tamar",
-          "Umbra", "Vantage", "Westmark", "Yarrow", "Zenith", "Amber", "Birch", "Cobalt",
-          "Delta", "Elbe", "Fjord", "Glen", "Heron", "Iris", "Juniper")
-_SECOND = ("Supplies", "Trading", "Hardware", "Building", "Tools", "Retail", "Industrial",
-           "Wholesale", "Services", "Interiors", "Electric", "Garden", "Marine", "Logistics",
-           "Workshop", "Home", "Technik", "Partners", "Stores", "Depot")
+_FIRST = (
+    "Nordwind",
+    "Alpen",
+    "Baltic",
+    "Riviera",
+    "Kestrel",
+    "Granite",
+    "Harbor",
+    "Linden",
+    "Meridian",
+    "Oakridge",
+    "Polaris",
+    "Quarry",
+    "Redwood",
+    "Silverline",
+    "Tamar",
+    "Umbra",
+    "Vantage",
+    "Westmark",
+    "Yarrow",
+    "Zenith",
+    "Amber",
+    "Birch",
+    "Cobalt",
+    "Delta",
+    "Elbe",
+    "Fjord",
+    "Glen",
+    "Heron",
+    "Iris",
+    "Juniper",
+)
+_SECOND = (
+    "Supplies",
+    "Trading",
+    "Hardware",
+    "Building",
+    "Tools",
+    "Retail",
+    "Industrial",
+    "Wholesale",
+    "Services",
+    "Interiors",
+    "Electric",
+    "Garden",
+    "Marine",
+    "Logistics",
+    "Workshop",
+    "Home",
+    "Technik",
+    "Partners",
+    "Stores",
+    "Depot",
+)
 _LEGAL = ("GmbH", "Ltd", "AG", "BV", "SA", "Oy", "AB", "")
 N_SKU = 1500
 
@@ -77,4 +124,6 @@ def _names(rng: np.random.Generator, n: int) -> list[str]:
     first = rng.integers(0, len(_FIRST), n)
     second = rng.integers(0, len(_SECOND), n)
     legal = rng.integers(0, len(_LEGAL), n)
-    return [f"{_FIRST[a]} {_SECOND[b]} {_LEGAL[c]}".strip() for a, b, c in zip(first, second, legal)]
+    return [
+        f"{_FIRST[a]} {_SECOND[b]} {_LEGAL[c]}".strip() for a, b, c in zip(first, second, legal)
+    ]

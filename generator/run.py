@@ -76,10 +76,17 @@ def generate(opts: Options, on_chunk: Callable[[int], None] | None = None) -> Re
         cl = calls.build(rng, m, oc.orders, round(CALLS_PER_LINE * (hi - lo)), span, nos["call"])
         text_rng = np.random.default_rng([opts.seed, k + 1, TEXT_STREAM])
         sv = surveys.build(rng, m, oc.orders, cl, hi - lo, span, nos["response"], text_rng)
-        nos = {"order": nos["order"] + oc.n_orders, "call": nos["call"] + len(cl),
-               "response": nos["response"] + len(sv)}
-        for table, df in (("orders", oc.lines), ("shipments", oc.shipments), ("calls", cl),
-                          ("surveys", sv)):
+        nos = {
+            "order": nos["order"] + oc.n_orders,
+            "call": nos["call"] + len(cl),
+            "response": nos["response"] + len(sv),
+        }
+        for table, df in (
+            ("orders", oc.lines),
+            ("shipments", oc.shipments),
+            ("calls", cl),
+            ("surveys", sv),
+        ):
             run.write(table, df, k + 1)
         if on_chunk:
             on_chunk(hi - lo)
@@ -90,13 +97,20 @@ def generate(opts: Options, on_chunk: Callable[[int], None] | None = None) -> Re
 def _finish(run: _Run, n_orders: int) -> Result:
     out, entries = run.opts.out, sorted(run.sinks.entries)
     with (out / MANIFEST).open("w") as fh:
-        fh.write("[\n" + ",\n".join(
-            json.dumps({"file": f, "row": r, "table": t, "rule": u}) for f, r, t, u in entries
-        ) + ("\n" if entries else "") + "]\n")
+        fh.write(
+            "[\n"
+            + ",\n".join(
+                json.dumps({"file": f, "row": r, "table": t, "rule": u}) for f, r, t, u in entries
+            )
+            + ("\n" if entries else "")
+            + "]\n"
+        )
     if run.opts.layout == "export":
         (out / "sources.yaml").write_text(sources_yaml())
     planted = dict(Counter(e[3] for e in entries))
-    return Result(out, tuple(sorted(_all_files(run))), dict(run.rows), planted, run.opts.lines, n_orders)
+    return Result(
+        out, tuple(sorted(_all_files(run))), dict(run.rows), planted, run.opts.lines, n_orders
+    )
 
 
 def _all_files(run: _Run) -> list[str]:

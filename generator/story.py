@@ -69,8 +69,13 @@ PORTFOLIOS = (
 )
 # Portfolio index per (segment, region).
 PORTFOLIO_OF = np.array(
-    [[next(i for i, p in enumerate(PORTFOLIOS) if p.segment == s and r in p.regions)
-      for r in range(len(REGIONS))] for s in range(len(SEGMENTS))]
+    [
+        [
+            next(i for i, p in enumerate(PORTFOLIOS) if p.segment == s and r in p.regions)
+            for r in range(len(REGIONS))
+        ]
+        for s in range(len(SEGMENTS))
+    ]
 )
 
 QUEUES = ("orders", "returns", "billing", "tech")

@@ -17,6 +17,8 @@ _PATTERNS = np.array([[1, 1, 0], [1, 0, 0], [0, 1, 0], [1, 0, 1], [0, 0, 1], [1,
 _PATTERN_P = np.array(
     [[0.60, 0.25, 0.15, 0, 0, 0], [0, 0.20, 0, 0.70, 0.10, 0], [0, 0, 0.50, 0, 0, 0.50]]
 )
+
+
 def _scores(rng: np.random.Generator, mu: np.ndarray, tp: np.ndarray) -> dict:
     """csat, nps and ces from one latent satisfaction; each response has at least one; and the
     mood (0 unhappy, 1 neutral, 2 happy) its comment is written in."""
@@ -26,37 +28,57 @@ def _scores(rng: np.random.Generator, mu: np.ndarray, tp: np.ndarray) -> dict:
     rng.integers(0, 3, n)  # once drew canned comments: still drawn, so later values stay put
     out = {
         "csat": np.where(has[:, 0], np.clip(np.round(z), 1, 5), np.nan),
-        "nps": np.where(has[:, 1], np.clip(np.round(2.3 * z - 1.3 + rng.normal(0, 1, n)), 0, 10), np.nan),
-        "ces": np.where(has[:, 2], np.clip(np.round(1.3 * z + 0.3 + rng.normal(0, 0.8, n)), 1, 7), np.nan),
+        "nps": np.where(
+            has[:, 1], np.clip(np.round(2.3 * z - 1.3 + rng.normal(0, 1, n)), 0, 10), np.nan
+        ),
+        "ces": np.where(
+            has[:, 2], np.clip(np.round(1.3 * z + 0.3 + rng.normal(0, 0.8, n)), 1, 7), np.nan
+        ),
         "mood": np.digitize(z, [2.6, 3.8]),
     }
     rng.random(n)  # likewise (which responses had a comment)
     return out
 
 
-def _responses(rng: np.random.Generator, m: Master, orders: pl.DataFrame, calls: pl.DataFrame,
-               n_lines: int, span: tuple[float, float]) -> dict:
+def _responses(
+    rng: np.random.Generator,
+    m: Master,
+    orders: pl.DataFrame,
+    calls: pl.DataFrame,
+    n_lines: int,
+    span: tuple[float, float],
+) -> dict:
     last = orders["last_delivered"].to_numpy()
-    d = np.flatnonzero(orders["included"].to_numpy() & (last >= 0) & (rng.random(len(last)) < P_DELIVERY))
+    d = np.flatnonzero(
+        orders["included"].to_numpy() & (last >= 0) & (rng.random(len(last)) < P_DELIVERY)
+    )
     ct = calls["_t"].to_numpy()
-    c = np.flatnonzero(calls["_handled"].to_numpy() & (calls["_cust"].to_numpy() >= 0)
-                       & (rng.random(len(ct)) < P_CALL))
+    c = np.flatnonzero(
+        calls["_handled"].to_numpy()
+        & (calls["_cust"].to_numpy() >= 0)
+        & (rng.random(len(ct)) < P_CALL)
+    )
     n_web = round(n_lines * WEB_PER_LINE)
     web_cust = np.where(rng.random(n_web) < 0.7, rng.choice(len(m.call_p), n_web, p=m.call_p), -1)
     web_days = s.START_D + (rng.uniform(span[0], span[1], n_web) * s.EVENT_SPAN).astype(np.int64)
     call_mu = 4.15 - 1.1 * calls["_spawned"].to_numpy()[c] - 0.35 * calls["_pushed"].to_numpy()[c]
     return {
         "tp": np.repeat([0, 1, 2], [len(d), len(c), n_web]),
-        "cust": np.concatenate([orders["cust"].to_numpy()[d], calls["_cust"].to_numpy()[c], web_cust]),
+        "cust": np.concatenate(
+            [orders["cust"].to_numpy()[d], calls["_cust"].to_numpy()[c], web_cust]
+        ),
         "order": np.concatenate([d, np.full(len(c) + n_web, -1)]),
         "call": np.concatenate([np.full(len(d), -1), c, np.full(n_web, -1)]),
-        "t": np.concatenate([
-            f.office_seconds(rng, last[d] + rng.integers(1, 6, len(d))),
-            ct[c] + rng.integers(1800, 2 * 86400, len(c)),
-            f.office_seconds(rng, web_days),
-        ]),
-        "mu": np.concatenate([np.where(orders["otif"].to_numpy()[d], 4.35, 3.1), call_mu,
-                              np.full(n_web, 3.9)]),
+        "t": np.concatenate(
+            [
+                f.office_seconds(rng, last[d] + rng.integers(1, 6, len(d))),
+                ct[c] + rng.integers(1800, 2 * 86400, len(c)),
+                f.office_seconds(rng, web_days),
+            ]
+        ),
+        "mu": np.concatenate(
+            [np.where(orders["otif"].to_numpy()[d], 4.35, 3.1), call_mu, np.full(n_web, 3.9)]
+        ),
         "d": d,
         "c": c,
     }
@@ -75,13 +97,25 @@ def _situations(r: dict, sc: dict, orders: pl.DataFrame, calls: pl.DataFrame) ->
         return np.concatenate([none[0], calls[col].to_numpy()[r["c"]], none[1]])
 
     orders_ = {k: by_order(k) for k in ("otif", "split", "short", "damaged")}
-    return {"tp": r["tp"], "mood": sc["mood"], **orders_,
-            "spawned": by_call("_spawned"), "pushed": by_call("_pushed")}
+    return {
+        "tp": r["tp"],
+        "mood": sc["mood"],
+        **orders_,
+        "spawned": by_call("_spawned"),
+        "pushed": by_call("_pushed"),
+    }
 
 
-def build(rng: np.random.Generator, m: Master, orders: pl.DataFrame, calls: pl.DataFrame,
-          n_lines: int, span: tuple[float, float], first_no: int,
-          text_rng: np.random.Generator) -> pl.DataFrame:
+def build(
+    rng: np.random.Generator,
+    m: Master,
+    orders: pl.DataFrame,
+    calls: pl.DataFrame,
+    n_lines: int,
+    span: tuple[float, float],
+    first_no: int,
+    text_rng: np.random.Generator,
+) -> pl.DataFrame:
     """Delivery, call and web responses: canonical survey columns plus _day. Comments come from
     ``text_rng`` only (see generator.comments)."""
     r = _responses(rng, m, orders, calls, n_lines, span)
@@ -90,10 +124,12 @@ def build(rng: np.random.Generator, m: Master, orders: pl.DataFrame, calls: pl.D
     df = pl.DataFrame(
         [
             f.customer_ids(m, r["cust"]),
-            f.nulled(orders["order_id"].gather(np.maximum(r["order"], 0)), r["order"] < 0)
-            .alias("order_id"),
-            f.nulled(calls["call_id"].gather(np.maximum(r["call"], 0)), r["call"] < 0)
-            .alias("call_id"),
+            f.nulled(orders["order_id"].gather(np.maximum(r["order"], 0)), r["order"] < 0).alias(
+                "order_id"
+            ),
+            f.nulled(calls["call_id"].gather(np.maximum(r["call"], 0)), r["call"] < 0).alias(
+                "call_id"
+            ),
             f.stamps("responded_at", r["t"]),
             f.labels(TOUCHPOINTS, r["tp"]).alias("touchpoint"),
             *(pl.Series(k, sc[k], nan_to_null=True).cast(pl.Int64) for k in ("csat", "nps", "ces")),

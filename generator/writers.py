@@ -29,7 +29,7 @@ def _headed(df: pl.DataFrame, tf: TableFile) -> pl.DataFrame:
 def _check_unquoted(df: pl.DataFrame, delimiter: str) -> None:
     """Good rows are written unquoted: none of their values may hold a delimiter or quote."""
     text = [c for c, t in df.schema.items() if t == pl.String and not c.startswith("_")]
-    bad = pl.any_horizontal(pl.col(text).str.contains(f"[{delimiter}\"\n]"))
+    bad = pl.any_horizontal(pl.col(text).str.contains(f'[{delimiter}"\n]'))
     found = df.filter(pl.col("_rule").is_null() & bad)
     if len(found):
         raise ValueError(f"values need quoting, e.g. {found.row(0)}")
@@ -49,8 +49,9 @@ class CsvFile:
             head = self.tf.delimiter.join(out.columns) + "\n"
             self.fh.write(("\ufeff" if self.tf.bom else "").encode() + head.encode())
             self.header_written = True
-        out.write_csv(self.fh, include_header=False, separator=self.tf.delimiter,
-                      quote_style="never")
+        out.write_csv(
+            self.fh, include_header=False, separator=self.tf.delimiter, quote_style="never"
+        )
         first, self.rows = self.rows + 2, self.rows + len(out)
         return first
 

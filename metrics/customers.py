@@ -223,9 +223,7 @@ def customer_timeline(
     )
 
 
-def customer_dimension_values(
-    cur: Engine, dim: str, *, scope: Filters = ()
-) -> list[str]:
+def customer_dimension_values(cur: Engine, dim: str, *, scope: Filters = ()) -> list[str]:
     """Distinct values of a customers column (region, segment, portfolio ...) among the
     customers of the viewer's ``scope``, sorted."""
     if dim not in {"region", "segment", "portfolio", "portfolio_manager"}:

@@ -40,13 +40,17 @@ class LocatedYaml:
         return f"{self.source}:{line}: {dotted}" if line else f"{self.source}: {dotted}"
 
 
-def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], dupes: list[str], source: str) -> None:
+def _walk(
+    node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], dupes: list[str], source: str
+) -> None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             sub = path + (key.value,)
             if sub in lines:
-                dupes.append(f"{source}:{key.start_mark.line + 1}: {'.'.join(map(str, sub))}: key given twice"
-                             f" (first on line {lines[sub]}); keep one")
+                dupes.append(
+                    f"{source}:{key.start_mark.line + 1}: {'.'.join(map(str, sub))}: key given twice"
+                    f" (first on line {lines[sub]}); keep one"
+                )
             lines[sub] = key.start_mark.line + 1
             _walk(value, sub, lines, dupes, source)
     elif isinstance(node, yaml.SequenceNode):
@@ -85,7 +89,9 @@ def read_located(path: Path) -> LocatedYaml:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found (pass --config PATH to another metrics.yaml)"]) from None
+        raise ConfigError(
+            [f"{path}: file not found (pass --config PATH to another metrics.yaml)"]
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: cannot read: {exc}"]) from None
     return parse_located(text, str(path))

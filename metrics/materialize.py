@@ -38,8 +38,11 @@ class Materialized:
         """Models whose stored rows answer a query at this as-of under this catalogue."""
         if as_of != self.as_of:
             return frozenset()
-        return frozenset(m for m, fp in self.fingerprints.items()
-                         if m in catalog.models and fp == fingerprint(catalog, m))
+        return frozenset(
+            m
+            for m, fp in self.fingerprints.items()
+            if m in catalog.models and fp == fingerprint(catalog, m)
+        )
 
 
 def fingerprint(catalog: Catalog, model: str) -> str:
@@ -53,8 +56,12 @@ def fingerprint(catalog: Catalog, model: str) -> str:
 
 def read_materialized(cur: Engine) -> Materialized | None:
     """What the warehouse holds, or None for a warehouse without materialised models."""
-    exists = _count(cur, "SELECT count(*) FROM information_schema.tables "
-                    "WHERE table_schema = $s AND table_name = 'materialized'", s=SCHEMA)
+    exists = _count(
+        cur,
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = $s AND table_name = 'materialized'",
+        s=SCHEMA,
+    )
     if not exists:
         return None
     rows = execute(cur, Compiled(f"SELECT model, as_of, fingerprint FROM {INFO_TABLE}")).rows()
@@ -81,8 +88,13 @@ def refresh_models(con: Engine, catalog: Catalog, as_of: dt.date | None) -> list
     built: list[str] = []
     for name in catalog.model_order(list(catalog.models)):
         _build(con, catalog, name, as_of)
-        _run(con, f"INSERT INTO {INFO_TABLE} VALUES ($m, $a, $f)",
-             m=name, a=as_of, f=fingerprint(catalog, name))
+        _run(
+            con,
+            f"INSERT INTO {INFO_TABLE} VALUES ($m, $a, $f)",
+            m=name,
+            a=as_of,
+            f=fingerprint(catalog, name),
+        )
         built.append(name)
     return built
 
@@ -90,7 +102,9 @@ def refresh_models(con: Engine, catalog: Catalog, as_of: dt.date | None) -> list
 def _model_sql(catalog: Catalog, name: str, inputs: dict[str, str]) -> str:
     """The model's SELECT: dependencies read from their stored tables, ``inputs`` standing in for tables."""
     ctes = {d: f"SELECT * FROM {SCHEMA}.{d}" for d in catalog.models[name].deps} | inputs
-    prefix = ("WITH " + ", ".join(f"{n} AS ({sql})" for n, sql in ctes.items()) + "\n") if ctes else ""
+    prefix = (
+        ("WITH " + ", ".join(f"{n} AS ({sql})" for n, sql in ctes.items()) + "\n") if ctes else ""
+    )
     return f"{prefix}SELECT * FROM (\n{catalog.model_sql(name)}\n)"
 
 
@@ -103,9 +117,7 @@ def _build(con: Engine, catalog: Catalog, name: str, as_of: dt.date) -> None:
 WHOLE_SHARE = 0.25
 
 
-def refresh_changed(
-    con: Engine, catalog: Catalog, as_of: dt.date | None
-) -> list[str] | None:
+def refresh_changed(con: Engine, catalog: Catalog, as_of: dt.date | None) -> list[str] | None:
     """Recompute only the stored rows the load's changes can alter; None when that cannot be done.
 
     It needs the changes the load recorded (``changes`` schema), stored models
@@ -113,8 +125,11 @@ def refresh_changed(
     model (metrics/model_changes.py). The result equals ``refresh_models``.
     Returns the models of which some rows were recomputed.
     """
-    exists = _count(con, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $s",
-                    s=CHANGES_SCHEMA)
+    exists = _count(
+        con,
+        "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $s",
+        s=CHANGES_SCHEMA,
+    )
     stored = read_materialized(con) if exists else None
     if stored is None or as_of is None or stored.as_of > as_of:
         return None
@@ -140,8 +155,10 @@ def refresh_changed(
             _build(con, catalog, name, as_of)
             continue
         _run(con, f"DELETE FROM {SCHEMA}.{name} WHERE {rule.column} IN (SELECT v FROM {touched})")
-        sql = (f"INSERT INTO {SCHEMA}.{name} SELECT * FROM (\n{_model_sql(catalog, name, rule.inputs)}\n)"
-               f" WHERE {rule.column} IN (SELECT v FROM {touched})")
+        sql = (
+            f"INSERT INTO {SCHEMA}.{name} SELECT * FROM (\n{_model_sql(catalog, name, rule.inputs)}\n)"
+            f" WHERE {rule.column} IN (SELECT v FROM {touched})"
+        )
         _run(con, sql, **used_params(sql, params))
     _run(con, f"UPDATE {INFO_TABLE} SET as_of = $a", a=as_of)
     return changed
@@ -165,8 +182,10 @@ def refresher(config_path: Path | str) -> Callable[[object], str | None]:
         except ConfigError as exc:
             _run(con, f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
             first = str(exc).strip().splitlines()[0]
-            return (f"stored metric models not rebuilt (queries compute them live until the next load): "
-                    f"{first}")
+            return (
+                f"stored metric models not rebuilt (queries compute them live until the next load): "
+                f"{first}"
+            )
         as_of = default_as_of(con)
         if refresh_changed(con, catalog, as_of) is None:
             refresh_models(con, catalog, as_of)

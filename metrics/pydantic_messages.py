@@ -84,4 +84,8 @@ def describe_error(error: dict, doc: LocatedYaml, root: type[BaseModel] = Metric
     if kind == "union_tag_not_found":
         return f"{where}: a metric needs 'type: simple', 'type: ratio' or 'type: derived'"
     msg = error["msg"].removeprefix("Value error, ")
-    return f"{where}: {msg} (got {error.get('input')!r})" if kind.endswith(("_type", "_parsing", "literal_error")) else f"{where}: {msg}"
+    return (
+        f"{where}: {msg} (got {error.get('input')!r})"
+        if kind.endswith(("_type", "_parsing", "literal_error"))
+        else f"{where}: {msg}"
+    )

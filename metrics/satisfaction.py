@@ -20,9 +20,7 @@ from metrics.sqlgen import (
 )
 
 
-def satisfaction_by_otif(
-    cur: Engine, catalog: Catalog, q: Query, as_of: dt.date
-) -> pl.DataFrame:
+def satisfaction_by_otif(cur: Engine, catalog: Catalog, q: Query, as_of: dt.date) -> pl.DataFrame:
     """CSAT and NPS of responses about OTIF orders against those about missed orders.
 
     Responses dated in ``q``'s range, joined to their measured order; ``q``'s

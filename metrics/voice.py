@@ -123,9 +123,7 @@ def _pick(frame: pl.DataFrame, theme: str, group: str) -> tuple[int, int]:
     return (int(hit["n"][0] or 0), int(hit["commented"][0] or 0)) if hit.height else (0, 0)
 
 
-def verbatims(
-    cur: Engine, catalog: Catalog, q: Query, *, limit: int = 5
-) -> pl.DataFrame:
+def verbatims(cur: Engine, catalog: Catalog, q: Query, *, limit: int = 5) -> pl.DataFrame:
     """Comments of detractors (NPS 0-6) about orders that missed OTIF, in ``q``'s range and
     filters, newest first: response date, customer (id, name), order, its due date and miss
     reason, NPS, the comment and its themes."""
@@ -150,9 +148,7 @@ def response_themes(cur: Engine, catalog: Catalog, q: Query) -> pl.DataFrame:
     return rows.select("response_id", pl.col("theme_names").str.split(", ").alias("themes"))
 
 
-def other_comments(
-    cur: Engine, catalog: Catalog, q: Query, *, unhappy: bool = True
-) -> list[str]:
+def other_comments(cur: Engine, catalog: Catalog, q: Query, *, unhappy: bool = True) -> list[str]:
     """The comments no theme matches, in ``q``'s range and filters; with ``unhappy`` only those
     of customers who were not satisfied (CSAT 1-3 or NPS 0-6), where complaints are."""
     rows = fetch_rows(cur, catalog, metric_name(OTHER), q, failing=True, limit=None)

@@ -22,8 +22,9 @@ from tests.browser_support import (
 REPO = Path(__file__).resolve().parent.parent
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], *, sep: str = ",",
-              bom: bool = False) -> Path:
+def write_csv(
+    path: Path, header: list[str], rows: list[list[str]], *, sep: str = ",", bom: bool = False
+) -> Path:
     """A CSV with the given header and rows (cells written as given, no quoting)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "\n".join(sep.join(r) for r in [header, *rows]) + "\n"
@@ -39,11 +40,19 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
-def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str | Path, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("NORTHSTAR_DB", None)
-    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], cwd=cwd or REPO,
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *map(str, args)],
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 @pytest.fixture

@@ -164,7 +164,9 @@ def test_warm_up_fills_the_caches_the_first_page_view_reads(demo_db, monkeypatch
         assert not at.error, f"{page}: {texts(at.error)}"
 
 
-def test_warm_up_fills_the_review_and_pairs_of_each_single_filter_value(demo_db, monkeypatch, caplog):
+def test_warm_up_fills_the_review_and_pairs_of_each_single_filter_value(
+    demo_db, monkeypatch, caplog
+):
     monkeypatch.setenv("NORTHSTAR_DB", str(demo_db))
     warmup.warm()
     cur = Warehouse(demo_db).cursor()

@@ -28,6 +28,7 @@ SURVEYS = "response_id,customer_id,order_id,call_id,responded_at,csat\n"
 
 def _xlsx(sheets: dict[str, list[list]], formula: bool = False) -> bytes:
     import io
+
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     for name, rows in sheets.items():
@@ -40,6 +41,7 @@ def _xlsx(sheets: dict[str, list[list]], formula: bool = False) -> bytes:
     data = buf.getvalue()
     if formula:  # drop the saved result, as a generator that never computes formulas does
         import zipfile
+
         src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
         with zipfile.ZipFile(out, "w") as z:
             for item in src.namelist():
@@ -53,61 +55,166 @@ def _xlsx(sheets: dict[str, list[list]], formula: bool = False) -> bytes:
 
 # name, files, sources.yaml (or None), expected: error regex, or {file: (read, loaded, rejected, rules)}
 CASES = [
-    ("event in year 9999", {"calls.csv": CALLS + "K1,C1,9999-12-31 10:00:00\nK2,C1,2026-11-16 09:00:00\n"},
-     None, {"calls.csv": (2, 1, 1, {"implausible_date"})}),
-    ("due date 2030, year 0000, 44 BC",
-     {"orders.csv": ORDERS + "O1,1,C1,S,2026-11-01,2030-01-01,1\nO2,1,C1,S,0000-01-01,2026-11-20,1\n"
-                             "O3,1,C1,S,0044-03-15 (BC),2026-11-20,1\nO4,1,C1,S,2026-11-01,2027-06-01,1\n"},
-     None, {"orders.csv": (4, 1, 3, {"implausible_date", "bad_date"})}),
-    ("plausible bounds from sources.yaml", {"orders.csv": ORDERS + "O1,1,C1,S,2026-11-01,2030-01-01,1\n"},
-     "plausible_dates: {due_within_days: 2000}\n", {"orders.csv": (1, 1, 0, set())}),
-    ("time zones converted or refused",
-     {"calls.csv": CALLS + "K1,C1,2026-03-01 10:00:00+05:00\nK2,C1,2026-03-01 10:00:00Z\n"
-                           "K3,C1,2026-03-01 10:00:00-08\nK4,C1,2026-03-01 10:00:00 CET\n"
-                           "K5,C1,2026-03-01 10:00:00 XYZ\nK6,C1,2026-03-01 10:00:00\n"},
-     "timezone: Europe/Berlin\n", {"calls.csv": (6, 5, 1, {"bad_timezone"})}),
-    ("1 MB quoted field", {"calls.csv": "call_id,customer_id,started_at,reason\n"
-                           'K1,C1,2026-03-01 10:00:00,"' + "x" * (1 << 20) + '"\nK2,C1,2026-03-01 10:00:00,r\n'},
-     None, {"calls.csv": (2, 1, 1, {"field_too_long"})}),
-    ("1 MB date under a date format",
-     {"orders.csv": ORDERS + "O1,1,C1,S,01.11.2026," + "1" * (1 << 20) + ",1\nO2,1,C1,S,01.11.2026,20.11.2026,1\n"},
-     'tables: {orders: {date_format: "%d.%m.%Y"}}\n', {"orders.csv": (2, 1, 1, {"field_too_long"})}),
-    ("empty file is skipped, the rest loads", {"calls.csv": b"", "calls_2.csv": CALLS + "K1,C1,2026-03-01\n"},
-     None, {"calls.csv": "empty file", "calls_2.csv": (1, 1, 0, set())}),
-    ("UTF-16 named", {"calls.csv": (CALLS + "K1,C1,2026-03-01\n").encode("utf-16")}, None,
-     r"UTF-16 encoded, not UTF-8; set encoding: utf-16"),
-    ("UTF-16 configured", {"calls.csv": (CALLS + "K1,C1,2026-03-01\n").encode("utf-16")},
-     "tables: {calls: {encoding: utf-16}}\n", {"calls.csv": (1, 1, 0, set())}),
-    ("latin-1 named", {"calls.csv": (CALLS + "K1,Café,2026-03-01\n").encode("latin-1")}, None,
-     r"not UTF-8 \(byte 0xe9 on line 2.*set encoding: latin-1"),
-    ("latin-1 configured", {"calls.csv": ("call_id,reason,started_at\nK1,Café,2026-03-01\n").encode("latin-1")},
-     "tables: {calls: {encoding: latin-1}}\n", {"calls.csv": (1, 1, 0, set())}),
-    ("mixed line endings", {"calls.csv": b"call_id,started_at\r\nK1,2026-03-01\nK2,2026-03-02\r\nK3,2026-03-03\n"},
-     None, {"calls.csv": (3, 3, 0, set())}),
-    ("a first line too long", {"calls.csv": "a" * (3 << 20) + "\n1\n"}, None,
-     r"first line is longer than 1 MiB"),
-    ("workbook data on another sheet",
-     {"surveys.xlsx": _xlsx({"Cover": [["Report"]], "Data": [["response_id", "responded_at", "csat"]]})},
-     None, r"this read sheet 'Cover'.*also has 'Data'.*set sheet:"),
-    ("formula without saved value",
-     {"surveys.xlsx": _xlsx({"S": [["response_id", "responded_at", "csat", "x"], ["R1", "2026-03-01", 3]]},
-                            formula=True)}, None, r"formulas whose results were never saved \(cells D2\)"),
-    ("Excel serial dates: converted in a workbook",
-     {"surveys.xlsx": _xlsx({"S": [["response_id", "responded_at", "csat"], ["R1", 46082.4375, 3]]})},
-     None, {"surveys.xlsx": (1, 1, 0, set())}),
-    ("Excel serial dates: refused in a CSV", {"calls.csv": CALLS + "K1,C1,46082\n"}, None,
-     {"calls.csv": (1, 0, 1, {"excel_serial_date"})}),
-    ("header twice by case and spacing", {"calls.csv": "call_id,started_at,Reason, reason \nK1,2026-03-01,a,b\n"},
-     None, r"has 'Reason' and ' reason ', the same column twice"),
-    ("survey about unknown call, order, customer",
-     {"customers.csv": CUST, "calls.csv": CALLS + "K1,C1,2026-03-01\n",
-      "orders.csv": ORDERS + "O1,1,C1,S,2026-03-01,2026-03-05,1\nO2,1,C9,S,2026-03-01,2026-03-05,1\n",
-      "surveys.csv": SURVEYS + "R1,C1,O1,K1,2026-03-02,5\nR2,C1,,K9,2026-03-02,5\nR3,C1,O9,,2026-03-02,5\n"
-                               "R4,C9,,,2026-03-02,5\n"},
-     None, {"orders.csv": (2, 1, 1, {"unknown_reference"}), "surveys.csv": (4, 1, 3, {"unknown_reference"})}),
-    ("unknown references as a warning",
-     {"customers.csv": CUST, "surveys.csv": SURVEYS + "R1,C9,,,2026-03-02,5\n"},
-     "tables: {surveys: {references: warn}}\n", {"surveys.csv": (1, 1, 0, set())}),
+    (
+        "event in year 9999",
+        {"calls.csv": CALLS + "K1,C1,9999-12-31 10:00:00\nK2,C1,2026-11-16 09:00:00\n"},
+        None,
+        {"calls.csv": (2, 1, 1, {"implausible_date"})},
+    ),
+    (
+        "due date 2030, year 0000, 44 BC",
+        {
+            "orders.csv": ORDERS
+            + "O1,1,C1,S,2026-11-01,2030-01-01,1\nO2,1,C1,S,0000-01-01,2026-11-20,1\n"
+            "O3,1,C1,S,0044-03-15 (BC),2026-11-20,1\nO4,1,C1,S,2026-11-01,2027-06-01,1\n"
+        },
+        None,
+        {"orders.csv": (4, 1, 3, {"implausible_date", "bad_date"})},
+    ),
+    (
+        "plausible bounds from sources.yaml",
+        {"orders.csv": ORDERS + "O1,1,C1,S,2026-11-01,2030-01-01,1\n"},
+        "plausible_dates: {due_within_days: 2000}\n",
+        {"orders.csv": (1, 1, 0, set())},
+    ),
+    (
+        "time zones converted or refused",
+        {
+            "calls.csv": CALLS + "K1,C1,2026-03-01 10:00:00+05:00\nK2,C1,2026-03-01 10:00:00Z\n"
+            "K3,C1,2026-03-01 10:00:00-08\nK4,C1,2026-03-01 10:00:00 CET\n"
+            "K5,C1,2026-03-01 10:00:00 XYZ\nK6,C1,2026-03-01 10:00:00\n"
+        },
+        "timezone: Europe/Berlin\n",
+        {"calls.csv": (6, 5, 1, {"bad_timezone"})},
+    ),
+    (
+        "1 MB quoted field",
+        {
+            "calls.csv": "call_id,customer_id,started_at,reason\n"
+            'K1,C1,2026-03-01 10:00:00,"' + "x" * (1 << 20) + '"\nK2,C1,2026-03-01 10:00:00,r\n'
+        },
+        None,
+        {"calls.csv": (2, 1, 1, {"field_too_long"})},
+    ),
+    (
+        "1 MB date under a date format",
+        {
+            "orders.csv": ORDERS
+            + "O1,1,C1,S,01.11.2026,"
+            + "1" * (1 << 20)
+            + ",1\nO2,1,C1,S,01.11.2026,20.11.2026,1\n"
+        },
+        'tables: {orders: {date_format: "%d.%m.%Y"}}\n',
+        {"orders.csv": (2, 1, 1, {"field_too_long"})},
+    ),
+    (
+        "empty file is skipped, the rest loads",
+        {"calls.csv": b"", "calls_2.csv": CALLS + "K1,C1,2026-03-01\n"},
+        None,
+        {"calls.csv": "empty file", "calls_2.csv": (1, 1, 0, set())},
+    ),
+    (
+        "UTF-16 named",
+        {"calls.csv": (CALLS + "K1,C1,2026-03-01\n").encode("utf-16")},
+        None,
+        r"UTF-16 encoded, not UTF-8; set encoding: utf-16",
+    ),
+    (
+        "UTF-16 configured",
+        {"calls.csv": (CALLS + "K1,C1,2026-03-01\n").encode("utf-16")},
+        "tables: {calls: {encoding: utf-16}}\n",
+        {"calls.csv": (1, 1, 0, set())},
+    ),
+    (
+        "latin-1 named",
+        {"calls.csv": (CALLS + "K1,Café,2026-03-01\n").encode("latin-1")},
+        None,
+        r"not UTF-8 \(byte 0xe9 on line 2.*set encoding: latin-1",
+    ),
+    (
+        "latin-1 configured",
+        {"calls.csv": ("call_id,reason,started_at\nK1,Café,2026-03-01\n").encode("latin-1")},
+        "tables: {calls: {encoding: latin-1}}\n",
+        {"calls.csv": (1, 1, 0, set())},
+    ),
+    (
+        "mixed line endings",
+        {"calls.csv": b"call_id,started_at\r\nK1,2026-03-01\nK2,2026-03-02\r\nK3,2026-03-03\n"},
+        None,
+        {"calls.csv": (3, 3, 0, set())},
+    ),
+    (
+        "a first line too long",
+        {"calls.csv": "a" * (3 << 20) + "\n1\n"},
+        None,
+        r"first line is longer than 1 MiB",
+    ),
+    (
+        "workbook data on another sheet",
+        {
+            "surveys.xlsx": _xlsx(
+                {"Cover": [["Report"]], "Data": [["response_id", "responded_at", "csat"]]}
+            )
+        },
+        None,
+        r"this read sheet 'Cover'.*also has 'Data'.*set sheet:",
+    ),
+    (
+        "formula without saved value",
+        {
+            "surveys.xlsx": _xlsx(
+                {"S": [["response_id", "responded_at", "csat", "x"], ["R1", "2026-03-01", 3]]},
+                formula=True,
+            )
+        },
+        None,
+        r"formulas whose results were never saved \(cells D2\)",
+    ),
+    (
+        "Excel serial dates: converted in a workbook",
+        {
+            "surveys.xlsx": _xlsx(
+                {"S": [["response_id", "responded_at", "csat"], ["R1", 46082.4375, 3]]}
+            )
+        },
+        None,
+        {"surveys.xlsx": (1, 1, 0, set())},
+    ),
+    (
+        "Excel serial dates: refused in a CSV",
+        {"calls.csv": CALLS + "K1,C1,46082\n"},
+        None,
+        {"calls.csv": (1, 0, 1, {"excel_serial_date"})},
+    ),
+    (
+        "header twice by case and spacing",
+        {"calls.csv": "call_id,started_at,Reason, reason \nK1,2026-03-01,a,b\n"},
+        None,
+        r"has 'Reason' and ' reason ', the same column twice",
+    ),
+    (
+        "survey about unknown call, order, customer",
+        {
+            "customers.csv": CUST,
+            "calls.csv": CALLS + "K1,C1,2026-03-01\n",
+            "orders.csv": ORDERS
+            + "O1,1,C1,S,2026-03-01,2026-03-05,1\nO2,1,C9,S,2026-03-01,2026-03-05,1\n",
+            "surveys.csv": SURVEYS
+            + "R1,C1,O1,K1,2026-03-02,5\nR2,C1,,K9,2026-03-02,5\nR3,C1,O9,,2026-03-02,5\n"
+            "R4,C9,,,2026-03-02,5\n",
+        },
+        None,
+        {
+            "orders.csv": (2, 1, 1, {"unknown_reference"}),
+            "surveys.csv": (4, 1, 3, {"unknown_reference"}),
+        },
+    ),
+    (
+        "unknown references as a warning",
+        {"customers.csv": CUST, "surveys.csv": SURVEYS + "R1,C9,,,2026-03-02,5\n"},
+        "tables: {surveys: {references: warn}}\n",
+        {"surveys.csv": (1, 1, 0, set())},
+    ),
 ]
 
 
@@ -146,7 +253,12 @@ def test_hostile_file(tmp_path: Path, monkeypatch, name, files, sources, expecte
         read, loaded, rejected, rules = want
         assert (got.rows_read, got.rows_loaded, got.rows_rejected) == (read, loaded, rejected)
         assert got.rows_read == got.rows_loaded + got.rows_rejected
-        stored = {r for (r,) in query(db, "SELECT DISTINCT rule FROM rejects WHERE file LIKE ?", [f"%/{file}"])}
+        stored = {
+            r
+            for (r,) in query(
+                db, "SELECT DISTINCT rule FROM rejects WHERE file LIKE ?", [f"%/{file}"]
+            )
+        }
         assert stored == rules
 
 
@@ -161,7 +273,9 @@ def test_time_zones_land_in_the_business_zone(tmp_path: Path) -> None:
 def test_excel_serial_date_is_converted(tmp_path: Path) -> None:
     paths, src = _write(tmp_path, CASES[15][1], None)
     load_paths(tmp_path / "wh.duckdb", paths, progress=False)
-    assert query(tmp_path / "wh.duckdb", "SELECT responded_at FROM surveys") == [(dt.datetime(2026, 3, 1, 10, 30),)]
+    assert query(tmp_path / "wh.duckdb", "SELECT responded_at FROM surveys") == [
+        (dt.datetime(2026, 3, 1, 10, 30),)
+    ]
 
 
 def test_warned_references_are_kept_and_listed(tmp_path: Path) -> None:
@@ -169,7 +283,9 @@ def test_warned_references_are_kept_and_listed(tmp_path: Path) -> None:
     db = tmp_path / "wh.duckdb"
     report = load_paths(db, paths, sources=src, progress=False)
     assert dict(report.files[-1].warnings) == {"unknown_reference": 1}
-    assert query(db, "SELECT rule, value FROM warnings") == [("unknown_reference", "customer_id=C9")]
+    assert query(db, "SELECT rule, value FROM warnings") == [
+        ("unknown_reference", "customer_id=C9")
+    ]
     r = run_cli("rejects", "--warnings", "--db", db)
     assert r.returncode == 0 and "unknown_reference" in r.stdout
 
@@ -212,8 +328,10 @@ def test_a_stale_wal_is_told_plainly_and_cleared_by_a_load(tmp_path: Path) -> No
     calls.write_text(CALLS + "K1,C1,2026-03-01\n")
     load_paths(db, [calls], progress=False)
     other = tmp_path / "other.duckdb"  # a log that belongs to another file
-    code = (f"import duckdb,os; c=duckdb.connect({str(other)!r}); c.execute('SET checkpoint_threshold=\"1TB\"');"
-            "c.execute('create table t(a int)'); c.execute('insert into t values (1)'); os._exit(9)")
+    code = (
+        f"import duckdb,os; c=duckdb.connect({str(other)!r}); c.execute('SET checkpoint_threshold=\"1TB\"');"
+        "c.execute('create table t(a int)'); c.execute('insert into t values (1)'); os._exit(9)"
+    )
     subprocess.run(["python", "-c", code], check=False)
     os.replace(tmp_path / "other.duckdb.wal", tmp_path / "wh.duckdb.wal")
     with pytest.raises(ConnectorError, match="write-ahead log wh.duckdb.wal .* intact"):
@@ -222,7 +340,9 @@ def test_a_stale_wal_is_told_plainly_and_cleared_by_a_load(tmp_path: Path) -> No
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert "stale write-ahead log" in r.stdout
     assert not (tmp_path / "wh.duckdb.wal").exists()
-    assert duckdb.connect(str(db), read_only=True).execute("SELECT count(*) FROM calls").fetchall() == [(1,)]
+    assert duckdb.connect(str(db), read_only=True).execute(
+        "SELECT count(*) FROM calls"
+    ).fetchall() == [(1,)]
 
 
 def test_db_in_a_missing_folder_is_told_plainly(tmp_path: Path) -> None:
@@ -249,7 +369,9 @@ def test_db_on_a_read_only_file_system_is_told_plainly(tmp_path: Path) -> None:
         calls = tmp_path / "calls.csv"
         calls.write_text(CALLS + "K1,C1,2026-03-01\n")
         r = run_cli("load", "--db", ro / "wh.duckdb", calls)
-        assert r.returncode == 1 and "read-only" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert r.returncode == 1 and "read-only" in r.stderr and "Traceback" not in r.stderr, (
+            r.stderr
+        )
         assert list(src.iterdir()) == []
     finally:
         subprocess.run(["umount", str(ro)], capture_output=True)
@@ -270,7 +392,9 @@ def test_disk_full_during_the_copy_is_told_plainly_and_leaves_no_litter(tmp_path
         calls2.write_text(CALLS + "X1,C1,2026-03-02\n")
         before = db.read_bytes()
         r = run_cli("load", "--db", db, calls2)
-        assert r.returncode == 1 and "disk is full" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert r.returncode == 1 and "disk is full" in r.stderr and "Traceback" not in r.stderr, (
+            r.stderr
+        )
         assert db.read_bytes() == before
         assert sorted(p.name for p in disk.iterdir()) == ["filler", "wh.duckdb", "wh.duckdb.lock"]
     finally:
@@ -290,7 +414,9 @@ def test_a_file_over_its_time_limit_is_stopped_plainly(tmp_path: Path) -> None:
 def test_sources_yaml_key_given_twice_is_an_error_with_both_lines(tmp_path: Path) -> None:
     src = tmp_path / "sources.yaml"
     src.write_text("tables:\n  calls:\n    files: [a.csv]\n    files: [b.csv]\n")
-    assert check_sources(src) == [f"{src}:4: tables.calls.files: key given twice (first on line 3); keep one"]
+    assert check_sources(src) == [
+        f"{src}:4: tables.calls.files: key given twice (first on line 3); keep one"
+    ]
     r = run_cli("check", "--sources", src)
     assert r.returncode == 1 and "key given twice (first on line 3)" in r.stdout + r.stderr
 

@@ -25,7 +25,9 @@ COLS = ["order_id", "line_id", "customer_id", "sku", "order_date", "requested_da
 
 def _orders(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     """Order lines (order_id, line_id, qty)."""
-    return write_csv(path, COLS, [[o, line, "C1", "X", "2026-01-05", "2026-01-09", q] for o, line, q in rows])
+    return write_csv(
+        path, COLS, [[o, line, "C1", "X", "2026-01-05", "2026-01-09", q] for o, line, q in rows]
+    )
 
 
 def _snapshot(db: Path) -> list:
@@ -53,13 +55,18 @@ def test_loading_the_same_file_twice_changes_nothing(tmp_path: Path, db: Path) -
 
 
 def test_a_newer_extract_replaces_rows_with_the_same_key(tmp_path: Path, db: Path) -> None:
-    a = _orders(tmp_path / "orders_1.csv", [("SO1", "1", "4"), ("SO1", "2", "x"), ("SO2", "1", "1")])
+    a = _orders(
+        tmp_path / "orders_1.csv", [("SO1", "1", "4"), ("SO1", "2", "x"), ("SO2", "1", "1")]
+    )
     load_paths(db, [a], progress=False)
     assert query(db, "SELECT count(*) FROM rejects") == [(1,)]
     b = _orders(tmp_path / "orders_2.csv", [("SO1", "1", "7"), ("SO3", "1", "1")])
     load_paths(db, [b], progress=False)
     assert query(db, "SELECT order_id, line_id, qty_ordered FROM orders ORDER BY 1, 2") == [
-        ("SO1", "1", 7.0), ("SO2", "1", 1.0), ("SO3", "1", 1.0)]
+        ("SO1", "1", 7.0),
+        ("SO2", "1", 1.0),
+        ("SO3", "1", 1.0),
+    ]
     # the first file, corrected: its rows replace, its old rejects are replaced
     _orders(a, [("SO1", "2", "3")])
     load_paths(db, [a], progress=False)
@@ -81,19 +88,33 @@ def test_strict_refuses_the_whole_load_when_a_row_is_rejected(tmp_path: Path, db
 def test_a_fresh_warehouse_has_all_tables_typed_even_when_empty(tmp_path: Path, db: Path) -> None:
     load_paths(db, [_orders(tmp_path / "orders.csv", [("SO1", "1", "4")])], progress=False)
     tables = {r[0] for r in query(db, "SELECT table_name FROM information_schema.tables")}
-    assert tables == {"orders", "shipments", "calls", "surveys", "customers", "rejects", "warnings",
-                      "loads"}
-    assert query(db, "SELECT data_type FROM information_schema.columns "
-                     "WHERE table_name = 'calls' AND column_name IN ('started_at', 'abandoned') ORDER BY 1") == [
-        ("BOOLEAN",), ("TIMESTAMP",)]
+    assert tables == {
+        "orders",
+        "shipments",
+        "calls",
+        "surveys",
+        "customers",
+        "rejects",
+        "warnings",
+        "loads",
+    }
+    assert query(
+        db,
+        "SELECT data_type FROM information_schema.columns "
+        "WHERE table_name = 'calls' AND column_name IN ('started_at', 'abandoned') ORDER BY 1",
+    ) == [("BOOLEAN",), ("TIMESTAMP",)]
 
 
 def test_a_load_killed_midway_leaves_the_previous_warehouse(tmp_path: Path, db: Path) -> None:
     load_paths(db, [_orders(tmp_path / "orders_small.csv", [("SO1", "1", "4")])], progress=False)
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
     big = _big_orders(tmp_path / "big" / "orders_big.csv", 3_000_000)
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "load", str(big), "--db", str(db)],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "load", str(big), "--db", str(db)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     tmp = db.with_name(f"{db.name}.tmp-{proc.pid}")
     deadline = time.monotonic() + 60
     while not tmp.exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -128,10 +149,19 @@ while time.monotonic() < deadline:
 
 def test_a_reader_holding_the_warehouse_sees_old_then_new_data(tmp_path: Path, db: Path) -> None:
     load_paths(db, [_orders(tmp_path / "orders_1.csv", [("SO1", "1", "4")])], progress=False)
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(db)], cwd=REPO, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(db)],
+        cwd=REPO,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert reader.stdout.readline().strip() == "1"  # the reader holds the file open
-    load_paths(db, [_orders(tmp_path / "orders_2.csv", [("SO2", "1", "4"), ("SO3", "1", "1")])], progress=False)
+    load_paths(
+        db,
+        [_orders(tmp_path / "orders_2.csv", [("SO2", "1", "4"), ("SO3", "1", "1")])],
+        progress=False,
+    )
     out, err = reader.communicate(timeout=60)
     assert reader.returncode == 0, err
     assert out.split()[-1] == "3"
@@ -151,36 +181,54 @@ def test_a_second_load_waits_for_the_lock_then_gives_up(tmp_path: Path, db: Path
 
 
 def test_cli_load_prints_per_file_counts_and_top_rules(tmp_path: Path, db: Path) -> None:
-    _orders(tmp_path / "x" / "orders.csv", [("SO1", "1", "4"), ("SO2", "1", "-1"), ("SO2", "1", "a"),
-                                            ("SO3", "1", "-3")])
+    _orders(
+        tmp_path / "x" / "orders.csv",
+        [("SO1", "1", "4"), ("SO2", "1", "-1"), ("SO2", "1", "a"), ("SO3", "1", "-3")],
+    )
     r = run_cli("load", tmp_path / "x", "--db", db)
     assert r.returncode == 0, r.stderr
-    assert "orders" in r.stdout and "read 4  loaded 1  rejected 3  (out_of_range: 2, bad_number: 1)" in r.stdout
-    assert re.search(r"took [0-9.]+ s, of which [0-9.]+ s rebuilding the stored metric models", r.stdout)
+    assert (
+        "orders" in r.stdout
+        and "read 4  loaded 1  rejected 3  (out_of_range: 2, bad_number: 1)" in r.stdout
+    )
+    assert re.search(
+        r"took [0-9.]+ s, of which [0-9.]+ s rebuilding the stored metric models", r.stdout
+    )
     again = run_cli("load", tmp_path / "x", "--db", db)
     assert "unchanged (already loaded)" in again.stdout
     listed = run_cli("rejects", "--db", db, "--format", "json", "--rule", "out_of_range")
     assert [(x["row"], x["value"]) for x in json.loads(listed.stdout)] == [(3, "-1"), (5, "-3")]
-    as_csv = run_cli("rejects", "--db", db, "--format", "csv", "--file", "orders.csv", "--limit", "1")
+    as_csv = run_cli(
+        "rejects", "--db", db, "--format", "csv", "--file", "orders.csv", "--limit", "1"
+    )
     assert as_csv.stdout.splitlines()[0] == "file,row,table,rule,column,value,message"
     assert len(as_csv.stdout.splitlines()) == 2
     table = run_cli("rejects", "--db", db)
     assert "bad_number" in table.stdout and table.returncode == 0
 
 
-def test_cli_load_says_when_the_metric_models_could_not_be_rebuilt(tmp_path: Path, db: Path) -> None:
+def test_cli_load_says_when_the_metric_models_could_not_be_rebuilt(
+    tmp_path: Path, db: Path
+) -> None:
     _orders(tmp_path / "orders.csv", [("SO1", "1", "4")])
     r = run_cli("load", tmp_path / "orders.csv", "--db", db, "--config", tmp_path / "missing.yaml")
     assert r.returncode == 0, r.stderr
     assert "loaded 1" in r.stdout and "Traceback" not in r.stdout + r.stderr
-    assert "note: stored metric models not rebuilt (queries compute them live until the next load): " in r.stdout
+    assert (
+        "note: stored metric models not rebuilt (queries compute them live until the next load): "
+        in r.stdout
+    )
     assert "missing.yaml" in r.stdout and "rebuilding" not in r.stdout
 
 
 def test_cli_errors_exit_1_without_traceback_and_usage_exits_2(tmp_path: Path, db: Path) -> None:
     f = write_csv(tmp_path / "orders.csv", ["Order No", "line_id"], [["1", "2"]])
     r = run_cli("load", f, "--db", db)
-    assert r.returncode == 1 and "closest header: 'Order No'" in r.stderr and "Traceback" not in r.stderr
+    assert (
+        r.returncode == 1
+        and "closest header: 'Order No'" in r.stderr
+        and "Traceback" not in r.stderr
+    )
     r = run_cli("load", tmp_path / "missing.csv", "--db", db)
     assert r.returncode == 1 and "no such file or folder" in r.stderr
     assert run_cli("load", "--db", db).returncode == 2

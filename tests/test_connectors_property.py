@@ -19,19 +19,32 @@ FAULTS = {
     "malformed_row": ("queue", "a,b", "malformed_row"),
 }
 
-rows = st.lists(st.tuples(st.sampled_from([None, *FAULTS]), st.integers(0, 10**6),
-                          st.sampled_from(["", "yes", "N", "t", "0"])), max_size=60)
+rows = st.lists(
+    st.tuples(
+        st.sampled_from([None, *FAULTS]),
+        st.integers(0, 10**6),
+        st.sampled_from(["", "yes", "N", "t", "0"]),
+    ),
+    max_size=60,
+)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=rows)
 def test_rows_read_equal_loaded_plus_rejected_and_faults_are_found(tmp_path_factory, rows) -> None:
     folder = tmp_path_factory.mktemp("prop")
     lines, expected, seen = [], [], set()
     for i, (fault, wait, flag) in enumerate(rows):
         cid = f"CL{i % 40}"  # repeats: later rows with a seen id are duplicates
-        row = {"call_id": cid, "started_at": "2026-01-05 10:00:00", "wait_sec": str(wait),
-               "abandoned": flag, "queue": "orders"}
+        row = {
+            "call_id": cid,
+            "started_at": "2026-01-05 10:00:00",
+            "wait_sec": str(wait),
+            "abandoned": flag,
+            "queue": "orders",
+        }
         rule = None
         if fault:
             col, value, rule = FAULTS[fault]

@@ -106,7 +106,9 @@ def test_check_engine_spark_passes_on_the_shipped_catalogue():
     done = run_cli("check", "--config", CONFIG, "--engine", "spark")
     others = [p for p in _problems(done.stderr) if not any(k in p for k in DUCKDB_ONLY)]
     assert others == [], done.stderr
-    assert any("models.voice.sql" in p for p in _problems(done.stderr)), "the gap is closed: drop it"
+    assert any("models.voice.sql" in p for p in _problems(done.stderr)), (
+        "the gap is closed: drop it"
+    )
 
 
 def test_check_engine_spark_names_the_line_of_a_duckdb_only_model(tmp_path):

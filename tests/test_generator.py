@@ -30,7 +30,11 @@ def _gen(path: Path, **kw) -> Path:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _manifest(folder: Path) -> list[dict]:
@@ -49,8 +53,14 @@ def dirty(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory) -> Path:
-    return _gen(tmp_path_factory.mktemp("export"), lines=N, seed=7, layout="export",
-                chunk_lines=6_000, xlsx_rows=1_500)
+    return _gen(
+        tmp_path_factory.mktemp("export"),
+        lines=N,
+        seed=7,
+        layout="export",
+        chunk_lines=6_000,
+        xlsx_rows=1_500,
+    )
 
 
 @pytest.mark.parametrize("layout", ["canonical", "export"])
@@ -86,12 +96,17 @@ def test_canonical_headers(clean):
 
 
 def test_keys_unique_across_chunks(dirty):
-    for t, key in (("orders", ["order_id", "line_id"]), ("calls", ["call_id"]),
-                   ("shipments", ["shipment_id", "order_id", "line_id"])):
+    for t, key in (
+        ("orders", ["order_id", "line_id"]),
+        ("calls", ["call_id"]),
+        ("shipments", ["shipment_id", "order_id", "line_id"]),
+    ):
         rows = csv.DictReader((dirty / f"{t}.csv").open())
         ids = [tuple(r[k] for k in key) for r in rows if all(r[k] for k in key)]
-        assert len(ids) - len(set(ids)) == Counter(
-            e["rule"] for e in _manifest(dirty) if e["table"] == t)["duplicate_key"]
+        assert (
+            len(ids) - len(set(ids))
+            == Counter(e["rule"] for e in _manifest(dirty) if e["table"] == t)["duplicate_key"]
+        )
 
 
 def test_bad_rows_are_extra_rows_at_the_manifest_rows(tmp_path, dirty):
@@ -102,7 +117,9 @@ def test_bad_rows_are_extra_rows_at_the_manifest_rows(tmp_path, dirty):
         planted.setdefault(e["file"], set()).add(e["row"])
     for t in TABLES:
         lines = (dirty / f"{t}.csv").read_text().splitlines()
-        kept = [line for i, line in enumerate(lines, start=1) if i not in planted.get(f"{t}.csv", ())]
+        kept = [
+            line for i, line in enumerate(lines, start=1) if i not in planted.get(f"{t}.csv", ())
+        ]
         assert kept == (clean / f"{t}.csv").read_text().splitlines(), t
         assert len(lines) - len(kept) >= 0.009 * len(kept)
 
@@ -127,10 +144,14 @@ def test_export_formats(export):
     assert len(erp) >= 2
     header, first = erp[0].read_text().splitlines()[:2]
     assert header.split(";") == [*ERP_HEADERS.values(), "Currency"]
-    assert re.fullmatch(r"SO\d+;\d+;C\d+;SKU-\d+;[^;]*;[^;]*;\d\d\.\d\d\.\d{4};.*;\d+;(\d+,\d\d)?;.*", first)
+    assert re.fullmatch(
+        r"SO\d+;\d+;C\d+;SKU-\d+;[^;]*;[^;]*;\d\d\.\d\d\.\d{4};.*;\d+;(\d+,\d\d)?;.*", first
+    )
     ships = pq.read_table(export / "wms/shipments_2026.parquet")
     assert ships.column_names == TABLES["shipments"].column_names
-    assert (export / "contact_center/calls.csv").read_text().split("\n")[0].split(",") == TABLES["calls"].column_names
+    assert (export / "contact_center/calls.csv").read_text().split("\n")[0].split(",") == TABLES[
+        "calls"
+    ].column_names
     books = sorted((export / "voc").glob("surveys *.xlsx"))
     assert any("(2)" in b.name for b in books)  # split beyond xlsx_rows
     df = pl.read_excel(books[0])
@@ -146,7 +167,11 @@ def test_export_manifest_rows_hold_the_planted_faults(export):
     for name, rules in by_file.items():
         if not name.endswith((".parquet", ".xlsx")):
             continue
-        df = pl.read_parquet(export / name) if name.endswith(".parquet") else pl.read_excel(export / name)
+        df = (
+            pl.read_parquet(export / name)
+            if name.endswith(".parquet")
+            else pl.read_excel(export / name)
+        )
         table = "shipments" if name.endswith(".parquet") else "surveys"
         key = ["shipment_id", "order_id", "line_id"] if table == "shipments" else [KEY[table]]
         seen = set()
@@ -185,8 +210,23 @@ def test_story_figures(clean):
 
 
 def test_cli_generate(tmp_path):
-    res = CliRunner().invoke(cli, ["generate", "--out", str(tmp_path), "--orders", "2000",
-                                   "--layout", "export", "--seed", "3"])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "generate",
+            "--out",
+            str(tmp_path),
+            "--orders",
+            "2000",
+            "--layout",
+            "export",
+            "--seed",
+            "3",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "planted" in res.output and (tmp_path / "sources.yaml").is_file()
-    assert CliRunner().invoke(cli, ["generate", "--out", str(tmp_path), "--layout", "x"]).exit_code == 2
+    assert (
+        CliRunner().invoke(cli, ["generate", "--out", str(tmp_path), "--layout", "x"]).exit_code
+        == 2
+    )

@@ -34,9 +34,15 @@ def test_customer_timeline(db):
     assert t["date"].to_list() == sorted(t["date"].to_list(), reverse=True)
     kinds = t.group_by("kind").len().sort("kind").rows()
     assert kinds == [("contact", 2), ("order", 4), ("response", 1), ("shipment", 4)]
-    outcomes = dict(zip(t.filter(t["kind"] == "order")["reference"], t.filter(t["kind"] == "order")["outcome"]))
-    assert outcomes == {"O3": "kept (OTIF)", "O4": "broken: in_transit", "O5": "broken: promised_late",
-                        "O10": "broken: in_transit"}
+    outcomes = dict(
+        zip(t.filter(t["kind"] == "order")["reference"], t.filter(t["kind"] == "order")["outcome"])
+    )
+    assert outcomes == {
+        "O3": "kept (OTIF)",
+        "O4": "broken: in_transit",
+        "O5": "broken: promised_late",
+        "O10": "broken: in_transit",
+    }
     assert "still waiting" in t["outcome"].to_list()
 
 

@@ -43,11 +43,21 @@ def test_another_as_of_computes_models_live(db):
 
 
 def test_a_load_rebuilds_the_models(db, tmp_path):
-    before = run_query(cursor(db), CATALOG, Query(metrics=("contacts", "aht_sec"))).values().to_dicts()[0]
+    before = (
+        run_query(cursor(db), CATALOG, Query(metrics=("contacts", "aht_sec")))
+        .values()
+        .to_dicts()[0]
+    )
     extra = tmp_path / "calls_extra.csv"
-    extra.write_text("call_id,customer_id,started_at,talk_sec,abandoned\nK99,C1,2026-03-10 10:00:00,1000,false\n")
+    extra.write_text(
+        "call_id,customer_id,started_at,talk_sec,abandoned\nK99,C1,2026-03-10 10:00:00,1000,false\n"
+    )
     load_paths(db, [extra], progress=False, finalize=refresher(CONFIG))
-    after = run_query(cursor(db), CATALOG, Query(metrics=("contacts", "aht_sec"))).values().to_dicts()[0]
+    after = (
+        run_query(cursor(db), CATALOG, Query(metrics=("contacts", "aht_sec")))
+        .values()
+        .to_dicts()[0]
+    )
     assert after["contacts"] == before["contacts"] + 1 and after["aht_sec"] > before["aht_sec"]
 
 
@@ -58,5 +68,8 @@ def test_an_invalid_config_drops_stored_models_instead_of_leaving_them_stale(db,
     extra.write_text("call_id,started_at\nK98,2026-03-10 10:00:00\n")
     report = load_paths(db, [extra], progress=False, finalize=refresher(broken))
     assert read_materialized(cursor(db)) is None
-    assert "stored metric models not rebuilt" in report.finalize_note and "direction" in report.finalize_note
+    assert (
+        "stored metric models not rebuilt" in report.finalize_note
+        and "direction" in report.finalize_note
+    )
     assert run_query(cursor(db), CATALOG, Query(metrics=("contacts",))).values().item() == 10

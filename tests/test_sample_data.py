@@ -19,8 +19,11 @@ COMMAND = Options(out=SAMPLE, lines=50_000, seed=2026, layout="export")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "README.md"}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "README.md"
+    }
 
 
 def _manifest() -> list[dict]:
@@ -30,8 +33,10 @@ def _manifest() -> list[dict]:
 def test_sample_data_is_what_the_documented_command_writes(tmp_path):
     generate(Options(**{**COMMAND.__dict__, "out": tmp_path}))
     assert _files(tmp_path) == _files(SAMPLE)
-    assert "northstar generate --out sample_data --orders 50000 --seed 2026 --layout export" in (
-        SAMPLE / "README.md").read_text()
+    assert (
+        "northstar generate --out sample_data --orders 50000 --seed 2026 --layout export"
+        in (SAMPLE / "README.md").read_text()
+    )
 
 
 def test_sample_data_size_and_mapping():

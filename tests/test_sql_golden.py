@@ -17,9 +17,16 @@ GOLDEN = Path(__file__).parent / "golden"
 AS_OF = dt.date(2026, 3, 15)
 CASES = {
     "otif_total": Query(metrics=("otif",)),
-    "otif_fill_rate_by_region_week": Query(metrics=("otif", "fill_rate"), by=("region",), grain="week",
-                                           date_from=dt.date(2026, 1, 1), where=(("segment", ("retail", "key account")),)),
-    "contacts_per_100_orders_by_portfolio": Query(metrics=("contacts_per_100_orders",), by=("portfolio",), grain="month"),
+    "otif_fill_rate_by_region_week": Query(
+        metrics=("otif", "fill_rate"),
+        by=("region",),
+        grain="week",
+        date_from=dt.date(2026, 1, 1),
+        where=(("segment", ("retail", "key account")),),
+    ),
+    "contacts_per_100_orders_by_portfolio": Query(
+        metrics=("contacts_per_100_orders",), by=("portfolio",), grain="month"
+    ),
 }
 
 
@@ -42,7 +49,10 @@ def test_query_sql_matches_golden(name):
 def test_rows_sql_matches_golden():
     q = Query(metrics=(), where=(("region", ("North",)),))
     compiled = compile_rows(load_catalog(CONFIG), "otif", q, AS_OF, failing=True, limit=50)
-    _check("otif_failing_rows", f"-- params: {json.dumps(compiled.params, default=str, sort_keys=True)}\n{compiled.sql}\n")
+    _check(
+        "otif_failing_rows",
+        f"-- params: {json.dumps(compiled.params, default=str, sort_keys=True)}\n{compiled.sql}\n",
+    )
 
 
 def test_user_values_never_appear_in_sql():
