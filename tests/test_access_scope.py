@@ -27,7 +27,7 @@ from tests.metric_support import CONFIG, cursor
 POLICY = CONFIG.with_name("access.yaml")
 PM = "helena.brandt@northstar.example"
 PORTFOLIO = "Key Accounts"
-SITE_MANAGER = "dc.south@northstar.example"
+SITE_MANAGER = "site.dc.south@northstar.example"
 
 
 @pytest.fixture(scope="module")
@@ -408,3 +408,20 @@ def test_every_download_on_the_pages_is_written_to_the_audit_trail():
                     f"{path.name}:{node.lineno}: a download without an audit entry"
                 )
     assert found >= 3
+
+
+def test_alerts_go_to_people_the_access_policy_lets_see_them(warehouse, policy, catalog):
+    """The directory alerts route through is the access policy's: a portfolio's or a site's
+    alert reaches a user the policy knows, whose rows include what the alert is about."""
+    out = run_cli("alerts", "run", "--dry-run", "--format", "json", "--db", warehouse)
+    assert out.returncode == 0, out.stderr
+    alerts = json.loads(out.stdout)
+    routed = [a for a in alerts if {"portfolio", "site"} & set(a["scope"])]
+    assert routed, "the sample fires portfolio and site alerts"
+    for alert in routed:
+        for email in alert["recipients"]:
+            viewer = policy.viewer(email)
+            assert viewer is not None, f"{email} gets an alert but is unknown to the policy"
+            allowed = dict(viewer.scope)
+            for dim, value in alert["scope"].items():
+                assert dim not in allowed or value in allowed[dim], (email, alert["scope"])
