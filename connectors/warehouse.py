@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from connectors.errors import ConnectorError
+from metrics.engine import Compiled, MissingObject
+from metrics.errors import MetricsError
 
 DEFAULT_DB = "northstar.duckdb"
 
@@ -80,6 +83,33 @@ def file_version(path: Path) -> str | None:
 
 
 @dataclass
+class DuckDBEngine:
+    """The DuckDB implementation of ``metrics.engine.Engine``, over a connection or a cursor."""
+
+    con: duckdb.DuckDBPyConnection
+    dialect: str = "duckdb"
+
+    def run(self, compiled: Compiled) -> pl.DataFrame:
+        try:
+            result = self.con.sql(compiled.render(self.dialect), params=compiled.params)
+            return result.pl() if result is not None else pl.DataFrame()
+        except duckdb.CatalogException as exc:
+            raise MissingObject(
+                f"the warehouse lacks something a metric needs: {_first_line(exc)}"
+                " (load the extracts with 'northstar load', or run 'northstar demo')"
+            ) from exc
+        except duckdb.Error as exc:
+            raise MetricsError(f"the query failed: {_first_line(exc)}") from exc
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@dataclass
 class Warehouse:
     """Read-only access to the warehouse, reopened after each completed load."""
 
@@ -113,6 +143,10 @@ class Warehouse:
                 self._con = connect(self.path, read_only=True)
                 self._version = current
             return self._con.cursor()
+
+    def engine(self) -> DuckDBEngine:
+        """The metric engine over a cursor of its own (see ``cursor``)."""
+        return DuckDBEngine(self.cursor())
 
     def tables(self) -> set[str]:
         cur = self.cursor()

@@ -9,9 +9,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import duckdb
-
 from metrics.catalog import Catalog
+from metrics.engine import Engine
 from metrics.periods import last_complete_period, period_end, period_start, shift_period
 from metrics.query import run_query
 from metrics.sqlgen import Query
@@ -45,7 +44,7 @@ def _value(cur, catalog: Catalog, q: Query, start: dt.date, end: dt.date) -> flo
 
 
 def action_effect(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Engine,
     catalog: Catalog,
     *,
     metric: str,

@@ -13,13 +13,13 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import duckdb
 import polars as pl
 
 from metrics.alert_spec import AlertsFile, Rule
 from metrics.catalog import Catalog
 from metrics.customer_triggers import window_counts
 from metrics.directory import email_for
+from metrics.engine import Engine
 from metrics.periods import last_complete_period, period_end, shift_period
 from metrics.query import execute, resolve_as_of, run_details
 from metrics.signals import read_signal
@@ -81,7 +81,7 @@ class Alert:
 
 
 def evaluate(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Engine,
     catalog: Catalog,
     spec: AlertsFile,
     *,
@@ -100,7 +100,7 @@ def evaluate(
     return alerts
 
 
-def _portfolio_managers(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def _portfolio_managers(cur: Engine) -> dict[str, str]:
     sql = "SELECT portfolio, any_value(portfolio_manager) AS m FROM customers GROUP BY 1"
     return {p: m for p, m in execute(cur, Compiled(sql)).iter_rows() if p and m}
 

@@ -17,6 +17,7 @@ import sqlglot
 from sqlglot import exp
 
 from connectors.schema import TABLE_NAMES
+from metrics.engine import SOURCE_DIALECT
 from metrics.errors import ConfigError, MetricsError
 from metrics.located_yaml import KeyPath, LocatedYaml, did_you_mean, read_located
 from metrics.pydantic_messages import describe_error
@@ -33,7 +34,7 @@ from metrics.spec import (
     SimpleMetric,
 )
 
-DIALECT = "duckdb"
+DIALECT = SOURCE_DIALECT
 
 
 @functools.lru_cache(maxsize=1024)

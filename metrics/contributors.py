@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
 import polars as pl
 
 from metrics.catalog import Catalog
+from metrics.engine import Engine
 from metrics.query import run_query
 from metrics.sqlgen import Query
 
@@ -16,7 +16,7 @@ OWNER_OF = {"portfolio": "portfolio_manager"}  # the dimension naming who answer
 
 
 def miss_contributors(
-    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, dims: Sequence[str], *, top: int = 6
+    cur: Engine, catalog: Catalog, q: Query, dims: Sequence[str], *, top: int = 6
 ) -> dict[str, pl.DataFrame]:
     """Missed lines by each dimension's values, biggest first (one statement for all dimensions).
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import duckdb
 import polars as pl
 
 from metrics.catalog import Catalog
 from metrics.customers import customer_signals
+from metrics.engine import Engine
 from metrics.query import execute
 from metrics.spec import AtRisk, ContactSurge
 from metrics.sqlgen import Compiled, filter_conditions
@@ -23,7 +23,7 @@ Filters = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def window_counts(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Engine,
     catalog: Catalog,
     *,
     as_of: dt.date,
@@ -48,7 +48,7 @@ def window_counts(
 
 
 def _orders_placed(
-    cur: duckdb.DuckDBPyConnection, as_of: dt.date, days: int, windows: int, filters: Filters
+    cur: Engine, as_of: dt.date, days: int, windows: int, filters: Filters
 ) -> pl.DataFrame:
     params: dict[str, object] = {"as_of": as_of, "days": days, "windows": windows}
     conds = filter_conditions(filters, params, alias="cu.", prefix="t")

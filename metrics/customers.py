@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import polars as pl
 
 from metrics.catalog import Catalog
+from metrics.engine import Engine
 from metrics.errors import MetricsError
 from metrics.query import CUSTOMER_DIMS, execute, resolve_as_of, stored_models
 from metrics.spec import AtRisk
@@ -65,7 +65,7 @@ _SIGNALS_SQL = """
 
 
 def customer_signals(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Engine,
     catalog: Catalog,
     *,
     as_of: dt.date | None = None,
@@ -131,7 +131,7 @@ def _signal_exprs(rule: AtRisk) -> list[tuple[pl.Expr | None, pl.Expr]]:
 
 
 def customers_at_risk(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Engine,
     catalog: Catalog,
     *,
     as_of: dt.date | None = None,
@@ -174,7 +174,7 @@ def rule_text(rule: AtRisk) -> str:
 
 
 def customer_timeline(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Engine,
     catalog: Catalog,
     customer_id: str,
     *,
@@ -224,7 +224,7 @@ def customer_timeline(
 
 
 def customer_dimension_values(
-    cur: duckdb.DuckDBPyConnection, dim: str, *, scope: Filters = ()
+    cur: Engine, dim: str, *, scope: Filters = ()
 ) -> list[str]:
     """Distinct values of a customers column (region, segment, portfolio ...) among the
     customers of the viewer's ``scope``, sorted."""

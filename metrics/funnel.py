@@ -8,15 +8,15 @@ with how many of its misses are still open.
 
 from __future__ import annotations
 
-import duckdb
 import polars as pl
 
 from metrics.catalog import Catalog
+from metrics.engine import Engine
 from metrics.query import run_query
 from metrics.sqlgen import Query
 
 
-def _reason_counts(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> pl.DataFrame:
+def _reason_counts(cur: Engine, catalog: Catalog, q: Query) -> pl.DataFrame:
     """Measured orders per (period,) miss reason: orders and open misses (reason null = OTIF)."""
     res = run_query(
         cur, catalog, q.replace(metrics=("measured_orders",), by=("miss_reason", "miss_open"))
@@ -47,7 +47,7 @@ def _reasons_frame(catalog: Catalog) -> pl.DataFrame:
     )
 
 
-def promise_funnel(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> pl.DataFrame:
+def promise_funnel(cur: Engine, catalog: Catalog, q: Query) -> pl.DataFrame:
     """Orders due, then each miss reason's orders, then OTIF: a waterfall from 100 %.
 
     Columns: step, reason (null for the totals), owner (the reason's owning function, null
@@ -86,7 +86,7 @@ def promise_funnel(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -
 
 
 def reason_mix(
-    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, *, periods: int | None = None
+    cur: Engine, catalog: Catalog, q: Query, *, periods: int | None = None
 ) -> pl.DataFrame:
     """Missed orders per period and miss reason over ``q``'s periods (``q`` has a grain),
     the last ``periods`` of them when given, so a one-period swing is seen against the usual mix.

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
-from metrics.catalog import Catalog
+from metrics.as_of import default_as_of
+from metrics.catalog import Catalog, load_catalog
+from metrics.engine import Compiled, Engine, as_engine, execute
+from metrics.errors import ConfigError
 from metrics.model_changes import CHANGES_SCHEMA, rule_for
 from metrics.sqlgen import STORED_SCHEMA, settings_params, used_params
 
@@ -46,32 +47,38 @@ def fingerprint(catalog: Catalog, model: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def read_materialized(cur: duckdb.DuckDBPyConnection) -> Materialized | None:
+def read_materialized(cur: Engine) -> Materialized | None:
     """What the warehouse holds, or None for a warehouse without materialised models."""
-    exists = cur.sql(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = $s AND table_name = 'materialized'",
-        params={"s": SCHEMA},
-    ).fetchall()[0][0]
+    exists = _count(cur, "SELECT count(*) FROM information_schema.tables "
+                    "WHERE table_schema = $s AND table_name = 'materialized'", s=SCHEMA)
     if not exists:
         return None
-    rows = cur.sql(f"SELECT model, as_of, fingerprint FROM {INFO_TABLE}").fetchall()
+    rows = execute(cur, Compiled(f"SELECT model, as_of, fingerprint FROM {INFO_TABLE}")).rows()
     if not rows:
         return None
     return Materialized(rows[0][1], {m: fp for m, _, fp in rows})
 
 
-def refresh_models(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.date | None) -> list[str]:
+def _run(con: Engine, sql: str, **params: object) -> None:
+    execute(con, Compiled(sql, params))
+
+
+def _count(con: Engine, sql: str, **params: object) -> int:
+    return execute(con, Compiled(sql, params)).item()
+
+
+def refresh_models(con: Engine, catalog: Catalog, as_of: dt.date | None) -> list[str]:
     """(Re)build every model as a table for ``as_of``; with no as-of (no data) drop them."""
-    con.sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-    con.sql(f"CREATE SCHEMA {SCHEMA}")
-    con.sql(f"CREATE TABLE {INFO_TABLE} (model VARCHAR, as_of DATE, fingerprint VARCHAR)")
+    _run(con, f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+    _run(con, f"CREATE SCHEMA {SCHEMA}")
+    _run(con, f"CREATE TABLE {INFO_TABLE} (model VARCHAR, as_of DATE, fingerprint VARCHAR)")
     if as_of is None:
         return []
     built: list[str] = []
     for name in catalog.model_order(list(catalog.models)):
         _build(con, catalog, name, as_of)
-        con.sql(f"INSERT INTO {INFO_TABLE} VALUES ($m, $a, $f)",
-                params={"m": name, "a": as_of, "f": fingerprint(catalog, name)})
+        _run(con, f"INSERT INTO {INFO_TABLE} VALUES ($m, $a, $f)",
+             m=name, a=as_of, f=fingerprint(catalog, name))
         built.append(name)
     return built
 
@@ -83,9 +90,9 @@ def _model_sql(catalog: Catalog, name: str, inputs: dict[str, str]) -> str:
     return f"{prefix}SELECT * FROM (\n{catalog.models[name].spec.sql}\n)"
 
 
-def _build(con: duckdb.DuckDBPyConnection, catalog: Catalog, name: str, as_of: dt.date) -> None:
+def _build(con: Engine, catalog: Catalog, name: str, as_of: dt.date) -> None:
     sql = f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS\n{_model_sql(catalog, name, {})}"
-    con.sql(sql, params=used_params(sql, settings_params(catalog, as_of)))
+    _run(con, sql, **used_params(sql, settings_params(catalog, as_of)))
 
 
 # A model whose changed partitions hold more than this share of its rows is rebuilt whole.
@@ -93,7 +100,7 @@ WHOLE_SHARE = 0.25
 
 
 def refresh_changed(
-    con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.date | None
+    con: Engine, catalog: Catalog, as_of: dt.date | None
 ) -> list[str] | None:
     """Recompute only the stored rows the load's changes can alter; None when that cannot be done.
 
@@ -102,8 +109,8 @@ def refresh_changed(
     model (metrics/model_changes.py). The result equals ``refresh_models``.
     Returns the models of which some rows were recomputed.
     """
-    exists = con.sql("SELECT count(*) FROM information_schema.schemata WHERE schema_name = $s",
-                     params={"s": CHANGES_SCHEMA}).fetchall()[0][0]
+    exists = _count(con, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $s",
+                    s=CHANGES_SCHEMA)
     stored = read_materialized(con) if exists else None
     if stored is None or as_of is None or stored.as_of > as_of:
         return None
@@ -119,24 +126,24 @@ def refresh_changed(
         assert rule is not None
         touched = f"{CHANGES_SCHEMA}.t_{name}"
         sql = f"CREATE TABLE {touched} AS SELECT DISTINCT v FROM ({rule.touched}) AS t(v)"
-        con.sql(sql, params=used_params(sql, params))
-        n_touched = con.sql(f"SELECT count(*) FROM {touched}").fetchall()[0][0]
+        _run(con, sql, **used_params(sql, params))
+        n_touched = _count(con, f"SELECT count(*) FROM {touched}")
         if n_touched == 0:
             continue
         changed.append(name)
-        n_rows = con.sql(f"SELECT count(*) FROM {SCHEMA}.{name}").fetchall()[0][0]
+        n_rows = _count(con, f"SELECT count(*) FROM {SCHEMA}.{name}")
         if n_touched > WHOLE_SHARE * n_rows:
             _build(con, catalog, name, as_of)
             continue
-        con.sql(f"DELETE FROM {SCHEMA}.{name} WHERE {rule.column} IN (SELECT v FROM {touched})")
+        _run(con, f"DELETE FROM {SCHEMA}.{name} WHERE {rule.column} IN (SELECT v FROM {touched})")
         sql = (f"INSERT INTO {SCHEMA}.{name} SELECT * FROM (\n{_model_sql(catalog, name, rule.inputs)}\n)"
                f" WHERE {rule.column} IN (SELECT v FROM {touched})")
-        con.sql(sql, params=used_params(sql, params))
-    con.sql(f"UPDATE {INFO_TABLE} SET as_of = $a", params={"a": as_of})
+        _run(con, sql, **used_params(sql, params))
+    _run(con, f"UPDATE {INFO_TABLE} SET as_of = $a", a=as_of)
     return changed
 
 
-def refresher(config_path: Path | str) -> Callable[[duckdb.DuckDBPyConnection], str | None]:
+def refresher(config_path: Path | str) -> Callable[[object], str | None]:
     """The step a load runs before its swap: bring the models to the new data's as-of.
 
     After a load that recorded its changes, only the rows they can alter are
@@ -147,15 +154,12 @@ def refresher(config_path: Path | str) -> Callable[[duckdb.DuckDBPyConnection], 
     left stale. The step then returns a note saying so.
     """
 
-    def refresh(con: duckdb.DuckDBPyConnection) -> str | None:
-        from metrics.catalog import load_catalog
-        from metrics.errors import ConfigError
-        from metrics.query import default_as_of
-
+    def refresh(runner: object) -> str | None:
+        con = as_engine(runner)
         try:
             catalog = load_catalog(config_path)
         except ConfigError as exc:
-            con.sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            _run(con, f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
             first = str(exc).strip().splitlines()[0]
             return (f"stored metric models not rebuilt (queries compute them live until the next load): "
                     f"{first}")

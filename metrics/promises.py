@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import polars as pl
 
 from metrics.catalog import Catalog
+from metrics.engine import Engine
 from metrics.errors import MetricsError
 from metrics.query import CUSTOMER_DIMS, execute, resolve_as_of
 from metrics.sqlgen import Compiled, Query, filter_conditions, settings_params, used_params
@@ -92,7 +92,7 @@ def horizon_days(catalog: Catalog) -> int:
 
 
 def promises_at_risk(
-    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, *, days: int | None = None
+    cur: Engine, catalog: Catalog, q: Query, *, days: int | None = None
 ) -> pl.DataFrame:
     """Open lines due in the ``days`` (default: the setting) days after ``q.as_of`` (default:
     the warehouse's) that are already behind, filtered by ``q.filters`` (the asked-for filters

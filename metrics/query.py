@@ -12,15 +12,15 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import duckdb
 import polars as pl
 
-from metrics import clock
+from metrics.as_of import default_as_of, resolve_as_of  # noqa: F401 (re-exported)
 from metrics.catalog import Catalog, did_you_mean
+from metrics.engine import Compiled, Engine, execute
 from metrics.errors import MetricsError
 from metrics.materialize import read_materialized
 from metrics.spec import DerivedMetric
-from metrics.sqlgen import GRAINS, Compiled, Query, compile_query, compile_rows
+from metrics.sqlgen import GRAINS, Query, compile_query, compile_rows
 from metrics.targets import (
     DerivedTarget,
     TargetPart,
@@ -77,55 +77,6 @@ class QueryResult:
         return label_missing(self.values(), self.query.by)
 
 
-def execute(cur: duckdb.DuckDBPyConnection, compiled: Compiled) -> pl.DataFrame:
-    """The one place a compiled statement runs; the result is read fully before returning."""
-    try:
-        return cur.sql(compiled.sql, params=compiled.params).pl()
-    except duckdb.CatalogException as exc:
-        raise MetricsError(
-            f"the warehouse lacks something a metric needs: {str(exc).splitlines()[0]}"
-            " (load the extracts with 'northstar load', or run 'northstar demo')"
-        ) from exc
-    except duckdb.Error as exc:
-        raise MetricsError(f"the query failed: {str(exc).splitlines()[0]}") from exc
-
-
-def default_as_of(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dt.date | None:
-    """Latest date in the loaded shipments (ship or delivery), contacts and responses, never later
-    than today (``clock.today()`` unless given).
-
-    Dates after today (a call stamped 9999-12-31) are not evidence of how far the data reaches:
-    they are left out, so a stray future date neither becomes the as-of nor hides stale data.
-    Only when every date lies in the future is the as-of today itself.
-    """
-    today = today or clock.today()
-    dates = (
-        ("ship_date", "shipments"),
-        ("delivered_date", "shipments"),
-        ("CAST(started_at AS DATE)", "calls"),
-        ("CAST(responded_at AS DATE)", "surveys"),
-    )
-    parts = " UNION ALL ".join(
-        f"SELECT max({d}) FILTER (WHERE {d} <= $today) AS d, count({d}) AS n FROM {t}"
-        for d, t in dates
-    )
-    sql = f"SELECT max(d), sum(n) FROM ({parts})"
-    latest, dated = execute(cur, Compiled(sql, {"today": today})).row(0)
-    return latest if latest is not None or not dated else today
-
-
-def resolve_as_of(cur: duckdb.DuckDBPyConnection, requested: dt.date | None) -> dt.date:
-    if requested is not None:
-        return requested
-    found = default_as_of(cur)
-    if found is None:
-        raise MetricsError(
-            "the warehouse holds no shipments, contacts or responses yet, so there is no"
-            " as-of date: load extracts first, or pass --as-of DATE"
-        )
-    return found
-
-
 def validate_query(catalog: Catalog, q: Query) -> None:
     """Every name in the query must come from the catalogue; raise with a helpful message."""
     if not q.metrics:
@@ -151,14 +102,14 @@ def validate_query(catalog: Catalog, q: Query) -> None:
 
 
 def stored_models(
-    cur: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: dt.date
+    cur: Engine, catalog: Catalog, as_of: dt.date
 ) -> frozenset[str]:
     """Models the warehouse holds materialised for this as-of and catalogue."""
     stored = read_materialized(cur)
     return stored.usable(catalog, as_of) if stored else frozenset()
 
 
-def run_query(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> QueryResult:
+def run_query(cur: Engine, catalog: Catalog, q: Query) -> QueryResult:
     validate_query(catalog, q)
     as_of = resolve_as_of(cur, q.as_of)
     compiled = compile_query(catalog, q, as_of, stored_models(cur, catalog, as_of))
@@ -166,7 +117,7 @@ def run_query(cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query) -> Que
 
 
 def fetch_rows(
-    cur: duckdb.DuckDBPyConnection,
+    cur: Engine,
     catalog: Catalog,
     metric: str,
     q: Query,
@@ -190,7 +141,7 @@ def period_end(col: pl.Expr, grain: str) -> pl.Expr:
 
 
 def run_details(
-    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, *, compare: bool = True
+    cur: Engine, catalog: Catalog, q: Query, *, compare: bool = True
 ) -> pl.DataFrame:
     """One row per (period, dimensions, metric) with value, n, target, status and comparisons.
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import polars as pl
 
 from metrics.catalog import Catalog
+from metrics.engine import Engine
 from metrics.errors import MetricsError
 from metrics.query import execute, stored_models
 from metrics.sqlgen import (
@@ -21,7 +21,7 @@ from metrics.sqlgen import (
 
 
 def satisfaction_by_otif(
-    cur: duckdb.DuckDBPyConnection, catalog: Catalog, q: Query, as_of: dt.date
+    cur: Engine, catalog: Catalog, q: Query, as_of: dt.date
 ) -> pl.DataFrame:
     """CSAT and NPS of responses about OTIF orders against those about missed orders.
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlglot import exp
 
 from metrics.catalog import DIALECT, Catalog, parse_sql
+from metrics.engine import Compiled
 from metrics.spec import Aggregate, RatioMetric, SimpleMetric
 from metrics.targets import base_target
 
@@ -44,12 +45,6 @@ class Query:
     def filters(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Every row condition: the asked-for filters, then the viewer's scope."""
         return self.where + self.scope
-
-
-@dataclass(frozen=True)
-class Compiled:
-    sql: str
-    params: dict[str, object] = field(default_factory=dict)
 
 
 def settings_params(catalog: Catalog, as_of: dt.date) -> dict[str, object]:
