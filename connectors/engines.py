@@ -26,7 +26,7 @@ def open_engine(db: Path, lake: Path | None, engine: str = "duckdb"):
     if lake is not None:
         from connectors.lake import Lake
 
-        return Lake(lake).cursor()
+        return Lake(lake).engine()
     from connectors.warehouse import Warehouse
 
-    return Warehouse(db).cursor()
+    return Warehouse(db).engine()

@@ -40,7 +40,7 @@ from connectors.progress import LoadProgress
 from connectors.readers import quote_ident
 from connectors.schema import TABLES, Table
 from connectors.sources import Sources
-from connectors.warehouse import connect, plain_os_error
+from connectors.warehouse import _CONFIG, DuckDBEngine, connect, plain_os_error
 
 POINTER = "_current"
 MANIFEST = "manifest.json"
@@ -307,15 +307,14 @@ class Lake:
             if self._con is None or version.name != self._version:
                 if self._con is not None:
                     self._con.close()
-                self._con = duckdb.connect(
-                    config={
-                        "autoinstall_known_extensions": "false",
-                        "autoload_known_extensions": "false",
-                    }
-                )
+                self._con = duckdb.connect(config=dict(_CONFIG))
                 create_views(self._con, version)
                 self._version = version.name
             return self._con.cursor()
+
+    def engine(self) -> DuckDBEngine:
+        """The metric engine over a cursor of its own (see ``cursor``)."""
+        return DuckDBEngine(self.cursor())
 
     def tables(self) -> set[str]:
         return {n for n in require_version(self.path).tables() if "." not in n}

@@ -22,10 +22,10 @@ import threading
 from pathlib import Path
 
 import polars as pl
-from metrics.engine import Compiled, MissingObject
 
 from connectors.errors import ConnectorError
 from connectors.lake import LakeVersion, require_version
+from metrics.engine import Compiled, MissingObject
 from metrics.errors import MetricsError
 
 INSTALL_HINT = "install it with pip install -e '.[spark]' and a Java 17 runtime"
