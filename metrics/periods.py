@@ -47,6 +47,22 @@ def shift_period(start: dt.date, grain: str, n: int) -> dt.date:
     return _offset(start, grain, n)
 
 
+# "The same period a year later": 52 weeks for days and weeks (the same weekday), else 12 months.
+_YEAR = {
+    "day": ("day", 364),
+    "week": ("week", 52),
+    "month": ("month", 12),
+    "quarter": ("quarter", 4),
+    "year": ("year", 1),
+}
+
+
+def same_period_years(start: dt.date, grain: str, n: int) -> dt.date:
+    """The start of the same period ``n`` years after (negative: before) ``start``."""
+    unit, per_year = _YEAR[grain]
+    return _offset(start, unit, n * per_year)
+
+
 def last_complete_period(as_of: dt.date, grain: str) -> dt.date:
     """Start of the latest period that ends on or before as-of."""
     start = period_start(as_of, grain)

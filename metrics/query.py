@@ -19,6 +19,7 @@ from metrics.catalog import Catalog, did_you_mean
 from metrics.engine import Compiled, Engine, execute
 from metrics.errors import MetricsError
 from metrics.materialize import read_materialized
+from metrics.periods import last_complete_period, period_start, same_period_years, shift_period
 from metrics.spec import DerivedMetric
 from metrics.sqlgen import GRAINS, Query, compile_query, compile_rows
 from metrics.targets import (
@@ -30,11 +31,6 @@ from metrics.targets import (
     target_rule,
     weighted_target,
 )
-
-# Polars offsets of one period, and of "same period last year" (weekday-aligned for day/week).
-_STEP = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "1q", "year": "1y"}
-_LAST_YEAR = {"day": "52w", "week": "52w", "month": "1y", "quarter": "1y", "year": "1y"}
-
 
 # Rows that carry no value for a dimension form their own group (SQL groups nulls together), so
 # the parts of a split add up to its total. Machine output keeps the null; people read a label.
@@ -101,9 +97,7 @@ def validate_query(catalog: Catalog, q: Query) -> None:
             raise MetricsError(f"--where {dim}= names no value; write e.g. {dim}=A,B")
 
 
-def stored_models(
-    cur: Engine, catalog: Catalog, as_of: dt.date
-) -> frozenset[str]:
+def stored_models(cur: Engine, catalog: Catalog, as_of: dt.date) -> frozenset[str]:
     """Models the warehouse holds materialised for this as-of and catalogue."""
     stored = read_materialized(cur)
     return stored.usable(catalog, as_of) if stored else frozenset()
@@ -136,13 +130,7 @@ def fetch_rows(
     )
 
 
-def period_end(col: pl.Expr, grain: str) -> pl.Expr:
-    return col.dt.offset_by(_STEP[grain]).dt.offset_by("-1d")
-
-
-def run_details(
-    cur: Engine, catalog: Catalog, q: Query, *, compare: bool = True
-) -> pl.DataFrame:
+def run_details(cur: Engine, catalog: Catalog, q: Query, *, compare: bool = True) -> pl.DataFrame:
     """One row per (period, dimensions, metric) with value, n, target, status and comparisons.
 
     A period that ends after as-of is flagged ``partial`` and not compared. ``target`` is the
@@ -182,18 +170,17 @@ def _grain_details(cur, catalog: Catalog, q: Query, keys: list[str], compare: bo
         wide_from = q.date_from - dt.timedelta(days=400) if compare else q.date_from
     long = _long(run_query(cur, catalog, q.replace(date_from=wide_from)), keys)
     if compare:
-        for tag, offset in (("prev", _STEP[q.grain]), ("ly", _LAST_YEAR[q.grain])):
+        starts = long["period"].drop_nulls().unique().to_list()
+        for tag, shift in (("prev", shift_period), ("ly", same_period_years)):
+            later = {p: shift(p, q.grain, 1) for p in starts}  # each value compares with the next
             shifted = long.select(
                 *keys, "metric", pl.col("value").alias(f"{tag}_value")
-            ).with_columns(pl.col("period").dt.offset_by(offset))
+            ).with_columns(pl.col("period").replace(later))
             long = long.join(shifted, on=[*keys, "metric"], how="left", nulls_equal=True)
     if q.date_from is not None:
-        long = long.filter(pl.col("period") >= pl.lit(_period_start(q.date_from, q.grain)))
-    return long.with_columns(partial=period_end(pl.col("period"), q.grain) > pl.lit(q.as_of))
-
-
-def _period_start(day: dt.date, grain: str) -> dt.date:
-    return pl.select(pl.lit(day).dt.truncate(_STEP[grain])).item()
+        long = long.filter(pl.col("period") >= pl.lit(period_start(q.date_from, q.grain)))
+    last_whole = last_complete_period(q.as_of, q.grain)
+    return long.with_columns(partial=pl.col("period") > pl.lit(last_whole))
 
 
 def _total_details(cur, catalog: Catalog, q: Query, keys: list[str], compare: bool) -> pl.DataFrame:
@@ -252,9 +239,7 @@ def _target_splits(cur, catalog: Catalog, q: Query, keys: list[str]) -> dict[str
         if extra:
             groups.setdefault(extra, []).append(name)
     # the same groups the values were computed over (a grain's first period whole)
-    base = (
-        q.replace(date_from=_period_start(q.date_from, q.grain)) if q.grain and q.date_from else q
-    )
+    base = q.replace(date_from=period_start(q.date_from, q.grain)) if q.grain and q.date_from else q
     splits: dict[str, Split] = {}
     for extra, names in groups.items():
         frame = run_query(cur, catalog, base.replace(metrics=tuple(names), by=q.by + extra)).frame

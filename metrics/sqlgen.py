@@ -1,4 +1,8 @@
-"""Compile a metric query into one DuckDB statement with bound parameters.
+"""Compile a metric query into one statement with bound parameters.
+
+The statement is written in the source dialect (DuckDB's, see metrics.engine) but
+uses nothing an engine may lack: explicit GROUP BY and UNION column lists, no
+``GROUP BY ALL`` or ``UNION ALL BY NAME``; an engine renders it for its dialect.
 
 Per model: one aggregate over the model's rows that yields each metric's
 additive parts (numerator, denominator, sample size). Parts of different
@@ -139,23 +143,32 @@ def n_sql(catalog: Catalog, name: str) -> str:
 
 
 def _model_select(
-    catalog: Catalog, model: str, metrics: list[str], q: Query, params: dict[str, object]
+    catalog: Catalog,
+    model: str,
+    metrics: list[str],
+    q: Query,
+    params: dict[str, object],
+    all_parts: list[str],
 ) -> str:
     spec = catalog.models[model].spec
     keys = _group_columns(q, spec.date)
     aggs: dict[str, str] = {}
     for name in metrics:
         aggs.update(_parts(name, catalog.metric(name)))
-    select = ",\n  ".join([*keys, *(f"{sql} AS {alias}" for alias, sql in aggs.items())])
+    # every part column of the query, NULL where this model has none: the parts line up by position
+    cols = [aggs.get(c, "NULL") + f" AS {c}" for c in all_parts]
+    named = [sql if sql == alias else f"{sql} AS {alias}" for alias, sql in keys.items()]
+    select = ",\n  ".join([*named, *cols])
     conds = _conditions(q, spec.date, params)
     where = f"\nWHERE {' AND '.join(conds)}" if conds else ""
-    group = "\nGROUP BY ALL" if keys else ""
+    group = f"\nGROUP BY {', '.join(keys.values())}" if keys else ""
     return f"SELECT\n  {select}\nFROM {model}{where}{group}"
 
 
-def _group_columns(q: Query, date_col: str) -> list[str]:
-    cols = [f"CAST(date_trunc('{q.grain}', {date_col}) AS DATE) AS period"] if q.grain else []
-    return cols + list(q.by)
+def _group_columns(q: Query, date_col: str) -> dict[str, str]:
+    """The grouping keys of a model's aggregate: output name -> expression."""
+    cols = {"period": f"CAST(date_trunc('{q.grain}', {date_col}) AS DATE)"} if q.grain else {}
+    return cols | {d: d for d in q.by}
 
 
 def _conditions(q: Query, date_col: str, params: dict[str, object]) -> list[str]:
@@ -200,15 +213,16 @@ def compile_query(
             model = catalog.metric(base).model
             if base not in by_model.setdefault(model, []):
                 by_model[model].append(base)
+    part_cols = [c for ms in by_model.values() for b in ms for c in _parts(b, catalog.metric(b))]
     parts = [
-        f"part_{m} AS (\n{_model_select(catalog, m, ms, q, params)}\n)"
+        f"part_{m} AS (\n{_model_select(catalog, m, ms, q, params, part_cols)}\n)"
         for m, ms in by_model.items()
     ]
     keys = (["period"] if q.grain else []) + list(q.by)
-    part_cols = [c for ms in by_model.values() for b in ms for c in _parts(b, catalog.metric(b))]
-    union = "\nUNION ALL BY NAME\n".join(f"SELECT * FROM part_{m}" for m in by_model)
+    listed = ", ".join([*keys, *part_cols])
+    union = "\nUNION ALL\n".join(f"SELECT {listed} FROM part_{m}" for m in by_model)
     combined = ", ".join([*keys, *(f"max({c}) AS {c}" for c in part_cols)])
-    group = " GROUP BY ALL" if keys else ""
+    group = f" GROUP BY {', '.join(keys)}" if keys else ""
     outputs = []
     for name in q.metrics:
         outputs.append(f"{value_sql(catalog, name)} AS {name}")
@@ -219,7 +233,7 @@ def compile_query(
     sql = (
         f"{model_ctes(catalog, list(by_model), stored)},\n"
         + ",\n".join(parts)
-        + f",\ncombined AS (\nSELECT {combined} FROM ({union}){group}\n)"
+        + f",\ncombined AS (\nSELECT {combined} FROM ({union}) AS parts{group}\n)"
         + f"\nSELECT {', '.join([*keys, *outputs])}\nFROM combined{order}"
     )
     return Compiled(sql, used_params(sql, params))

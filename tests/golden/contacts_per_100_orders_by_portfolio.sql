@@ -126,23 +126,27 @@ SELECT
   CAST(date_trunc('month', due_date) AS DATE) AS period,
   portfolio,
   count(*) AS measured_orders__val,
-  count(*) AS measured_orders__n
+  count(*) AS measured_orders__n,
+  NULL AS contacts__val,
+  NULL AS contacts__n
 FROM customer_orders
-GROUP BY ALL
+GROUP BY CAST(date_trunc('month', due_date) AS DATE), portfolio
 ),
 part_contacts AS (
 SELECT
   CAST(date_trunc('month', contact_date) AS DATE) AS period,
   portfolio,
+  NULL AS measured_orders__val,
+  NULL AS measured_orders__n,
   count(*) AS contacts__val,
   count(*) AS contacts__n
 FROM contacts
-GROUP BY ALL
+GROUP BY CAST(date_trunc('month', contact_date) AS DATE), portfolio
 ),
 combined AS (
-SELECT period, portfolio, max(measured_orders__val) AS measured_orders__val, max(measured_orders__n) AS measured_orders__n, max(contacts__val) AS contacts__val, max(contacts__n) AS contacts__n FROM (SELECT * FROM part_customer_orders
-UNION ALL BY NAME
-SELECT * FROM part_contacts) GROUP BY ALL
+SELECT period, portfolio, max(measured_orders__val) AS measured_orders__val, max(measured_orders__n) AS measured_orders__n, max(contacts__val) AS contacts__val, max(contacts__n) AS contacts__n FROM (SELECT period, portfolio, measured_orders__val, measured_orders__n, contacts__val, contacts__n FROM part_customer_orders
+UNION ALL
+SELECT period, portfolio, measured_orders__val, measured_orders__n, contacts__val, contacts__n FROM part_contacts) AS parts GROUP BY period, portfolio
 )
 SELECT period, portfolio, 100 * (COALESCE(contacts__val, 0)) / NULLIF((COALESCE(measured_orders__val, 0)), 0) AS contacts_per_100_orders, least(coalesce(measured_orders__n, 0), coalesce(contacts__n, 0)) AS contacts_per_100_orders__n
 FROM combined

@@ -102,26 +102,32 @@ SELECT
   region,
   count(*) FILTER (WHERE otif) AS otif__num,
   count(*) AS otif__den,
-  count(*) AS otif__n
+  count(*) AS otif__n,
+  NULL AS fill_rate__num,
+  NULL AS fill_rate__den,
+  NULL AS fill_rate__n
 FROM customer_orders
 WHERE due_date >= $date_from AND segment IN ($w0_0, $w0_1)
-GROUP BY ALL
+GROUP BY CAST(date_trunc('week', due_date) AS DATE), region
 ),
 part_lines AS (
 SELECT
   CAST(date_trunc('week', due_date) AS DATE) AS period,
   region,
+  NULL AS otif__num,
+  NULL AS otif__den,
+  NULL AS otif__n,
   sum(least(qty_shipped, qty_ordered)) AS fill_rate__num,
   sum(qty_ordered) AS fill_rate__den,
   count(*) AS fill_rate__n
 FROM lines
 WHERE due_date >= $date_from AND segment IN ($w0_0, $w0_1)
-GROUP BY ALL
+GROUP BY CAST(date_trunc('week', due_date) AS DATE), region
 ),
 combined AS (
-SELECT period, region, max(otif__num) AS otif__num, max(otif__den) AS otif__den, max(otif__n) AS otif__n, max(fill_rate__num) AS fill_rate__num, max(fill_rate__den) AS fill_rate__den, max(fill_rate__n) AS fill_rate__n FROM (SELECT * FROM part_customer_orders
-UNION ALL BY NAME
-SELECT * FROM part_lines) GROUP BY ALL
+SELECT period, region, max(otif__num) AS otif__num, max(otif__den) AS otif__den, max(otif__n) AS otif__n, max(fill_rate__num) AS fill_rate__num, max(fill_rate__den) AS fill_rate__den, max(fill_rate__n) AS fill_rate__n FROM (SELECT period, region, otif__num, otif__den, otif__n, fill_rate__num, fill_rate__den, fill_rate__n FROM part_customer_orders
+UNION ALL
+SELECT period, region, otif__num, otif__den, otif__n, fill_rate__num, fill_rate__den, fill_rate__n FROM part_lines) AS parts GROUP BY period, region
 )
 SELECT period, region, otif__num / NULLIF(otif__den, 0) AS otif, otif__n AS otif__n, otif__num, otif__den, fill_rate__num / NULLIF(fill_rate__den, 0) AS fill_rate, fill_rate__n AS fill_rate__n, fill_rate__num, fill_rate__den
 FROM combined

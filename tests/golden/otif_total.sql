@@ -104,7 +104,7 @@ SELECT
 FROM customer_orders
 ),
 combined AS (
-SELECT max(otif__num) AS otif__num, max(otif__den) AS otif__den, max(otif__n) AS otif__n FROM (SELECT * FROM part_customer_orders)
+SELECT max(otif__num) AS otif__num, max(otif__den) AS otif__den, max(otif__n) AS otif__n FROM (SELECT otif__num, otif__den, otif__n FROM part_customer_orders) AS parts
 )
 SELECT otif__num / NULLIF(otif__den, 0) AS otif, otif__n AS otif__n, otif__num, otif__den
 FROM combined
