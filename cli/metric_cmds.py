@@ -22,7 +22,9 @@ from connectors.engines import open_engine
 from connectors.warehouse import Warehouse
 from metrics.access import load_policy, policy_path, viewer_as
 from metrics.catalog import Catalog, load_catalog
+from metrics.engine import Compiled
 from metrics.errors import ConfigError, MetricsError
+from metrics.portability import ENGINES, engine_problems
 from metrics.query import fetch_rows, run_query
 from metrics.sqlgen import GRAINS, Query, compile_query
 from metrics.targets import base_target
@@ -271,10 +273,16 @@ def dimensions_cmd(metrics, fmt, config_path):
     default=None,
     help="Also compile every metric against this warehouse.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=None,
+    help="Also check that every model and metric transpiles to this engine's SQL.",
+)
 @handle_errors
-def check_cmd(config_path, sources_path, db):
-    """Validate metrics.yaml, sources.yaml, alerts.yaml and subscriptions.yaml (and, with --db,
-    every metric against the warehouse)."""
+def check_cmd(config_path, sources_path, db, engine):
+    """Validate metrics.yaml, sources.yaml, alerts.yaml and subscriptions.yaml (with --db, every
+    metric against the warehouse; with --engine, every model and metric in that engine's SQL)."""
     problems: list[str] = []
     catalog = None
     try:
@@ -301,6 +309,8 @@ def check_cmd(config_path, sources_path, db):
         checked += [str(f) for f in files]
     if catalog is not None and db is not None:
         problems += _compile_all(catalog, db)
+    if catalog is not None and engine is not None:
+        problems += engine_problems(config_path, catalog, engine)
     if problems:
         for p in problems:
             click.echo(p, err=True)
@@ -309,17 +319,18 @@ def check_cmd(config_path, sources_path, db):
     click.echo(
         f"ok: {', '.join(checked)}"
         + (f"; {len(catalog.metrics)} metrics compile against {db}" if db else "")
+        + (f"; every model and metric transpiles to {engine} SQL" if engine else "")
     )
 
 
 def _compile_all(catalog, db: Path) -> list[str]:
-    cur = Warehouse(db).cursor()
+    engine = Warehouse(db).engine()
     problems = []
     for name in catalog.metrics:
         compiled = compile_query(catalog, Query(metrics=(name,)), dt.date.today())
         try:
-            cur.sql(f"EXPLAIN {compiled.sql}", params=compiled.params).fetchall()
-        except Exception as exc:  # any DuckDB binder/parser error is a problem to report
+            engine.run(Compiled(f"EXPLAIN {compiled.sql}", compiled.params))
+        except MetricsError as exc:  # the engine's binder or parser refused it
             problems.append(
                 f"{catalog.source}: metrics.{name}: does not compile against {db}: "
                 f"{str(exc).splitlines()[0]}"

@@ -68,7 +68,7 @@ def transpile(sql: str, dialect: str) -> str:
     """``sql`` (source dialect) rendered in ``dialect``, refusing what the dialect cannot express."""
     try:
         out = sqlglot.transpile(
-            sql, read=SOURCE_DIALECT, write=dialect, unsupported_level=ErrorLevel.RAISE
+            sql, read=SOURCE_DIALECT, write=dialect, pretty=True, unsupported_level=ErrorLevel.RAISE
         )
     except SqlglotError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -114,13 +114,13 @@ UNION ALL SELECT response_id FROM surveys WHERE {_in_window("responded_at")}
 
 RULES: dict[str, Rule] = {
     "lines": Rule(
-        "dae008c67a3036b9",
+        "1b2dfab0681b5af4",
         "order_id",
         _ORDERS_TOUCHED,
         {"orders": _by_order("main.orders"), "shipments": _by_order("main.shipments")},
     ),
     "customer_orders": Rule(
-        "0bbf5fe750fdf4fc",
+        "4bdba57b3b2f3126",
         "order_id",
         f"SELECT v FROM {C}.t_lines",
         {
@@ -136,7 +136,7 @@ RULES: dict[str, Rule] = {
         {"orders": _by_order("main.orders"), "shipments": _by_order("main.shipments")},
     ),
     "contacts": Rule(
-        "3b70e06c2ead15a1",
+        "6e0455c79ee02b54",
         "call_id",
         _CONTACTS_TOUCHED,
         {"calls": _CONTACTS_CALLS},

@@ -44,6 +44,11 @@ class Settings(Strict):
         description="Promises at risk: open lines due in this many days after as-of that are "
         "already behind.",
     )
+    sql_dialect: Literal["duckdb"] = Field(
+        "duckdb",
+        description="The SQL dialect the models and metric expressions are written in, once;"
+        " each engine runs them transpiled to its own (check with 'northstar check --engine').",
+    )
 
 
 class Dimension(Strict):

@@ -18,7 +18,8 @@ ship AS (
          sum(coalesce(s.qty_damaged, 0)) FILTER (WHERE s.delivered_date <= $as_of) AS qty_damaged,
          sum(coalesce(s.freight_cost, 0)) AS freight_cost,
          max(s.delivered_date) FILTER (WHERE s.delivered_date <= $as_of) AS last_delivered_date,
-         arg_max(s.carrier, (s.ship_date, s.shipment_id)) AS carrier
+         -- the carrier of the latest shipment (ship date, then shipment id; dates are 10 characters)
+         arg_max(s.carrier, CAST(s.ship_date AS VARCHAR) || s.shipment_id) AS carrier
   FROM shipments s
   JOIN measured m USING (order_id, line_id)
   WHERE s.ship_date <= $as_of
@@ -74,6 +75,13 @@ freight AS (
   FROM shipments s JOIN open_lines USING (order_id)
   WHERE s.ship_date <= $as_of
   GROUP BY s.order_id
+),
+first_miss AS (  -- the miss reason of the order's first missed line (numeric line ids first)
+  SELECT order_id, miss_reason,
+         row_number() OVER (PARTITION BY order_id
+                            ORDER BY try_cast(line_id AS BIGINT) NULLS LAST, line_id) AS pos
+  FROM lines
+  WHERE miss_reason IS NOT NULL
 )
 SELECT l.order_id,
        any_value(l.customer_id) AS customer_id,
@@ -87,13 +95,13 @@ SELECT l.order_id,
        sum(l.qty_damaged) AS qty_damaged,
        coalesce(any_value(fr.freight_cost), 0) AS freight_cost,
        sum(l.qty_ordered * l.unit_price) AS order_value,
-       arg_min(l.miss_reason, (try_cast(l.line_id AS BIGINT), l.line_id))
-         FILTER (WHERE l.miss_reason IS NOT NULL) AS miss_reason,
+       max(fm.miss_reason) AS miss_reason,
        NOT bool_and(l.otif) AND bool_or(l.miss_open) AS miss_open,
        any_value(l.region) AS region, any_value(l.segment) AS segment,
        any_value(l.portfolio) AS portfolio, any_value(l.portfolio_manager) AS portfolio_manager
 FROM lines l JOIN open_lines USING (order_id)
 LEFT JOIN freight fr USING (order_id)
+LEFT JOIN first_miss fm ON fm.order_id = l.order_id AND fm.pos = 1
 GROUP BY l.order_id
 )
 SELECT order_id, customer_id, due_date, lines, otif, on_time, in_full, miss_reason, region, portfolio

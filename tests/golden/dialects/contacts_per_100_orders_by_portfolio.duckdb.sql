@@ -1,0 +1,160 @@
+WITH lines AS (
+WITH due AS (
+  SELECT o.*,
+         CASE WHEN $due_basis = 'promised' THEN coalesce(o.promised_date, o.requested_date)
+              ELSE o.requested_date END AS due_date
+  FROM orders o
+  WHERE coalesce(o.status, 'open') <> 'cancelled' AND o.qty_ordered > 0
+),
+measured AS (SELECT * FROM due WHERE due_date <= $as_of),
+ship AS (
+  SELECT s.order_id, s.line_id,
+         sum(s.qty_shipped) AS qty_shipped,
+         sum(s.qty_shipped) FILTER (WHERE s.delivered_date <= $as_of) AS qty_delivered,
+         sum(s.qty_shipped) FILTER (WHERE s.delivered_date <= $as_of
+             AND s.delivered_date <= m.due_date + $late_tolerance_days::INTEGER) AS qty_delivered_by_due,
+         sum(s.qty_shipped) FILTER (WHERE s.ship_date <= m.planned_ship_date) AS qty_shipped_by_plan,
+         sum(coalesce(s.qty_damaged, 0)) FILTER (WHERE s.delivered_date <= $as_of) AS qty_damaged,
+         sum(coalesce(s.freight_cost, 0)) AS freight_cost,
+         max(s.delivered_date) FILTER (WHERE s.delivered_date <= $as_of) AS last_delivered_date,
+         -- the carrier of the latest shipment (ship date, then shipment id; dates are 10 characters)
+         arg_max(s.carrier, CAST(s.ship_date AS VARCHAR) || s.shipment_id) AS carrier
+  FROM shipments s
+  JOIN measured m USING (order_id, line_id)
+  WHERE s.ship_date <= $as_of
+  GROUP BY s.order_id, s.line_id
+),
+facts AS (
+  SELECT m.*,
+         coalesce(sh.qty_shipped, 0) AS qty_shipped,
+         coalesce(sh.qty_delivered, 0) AS qty_delivered,
+         coalesce(sh.qty_delivered_by_due, 0) AS qty_delivered_by_due,
+         coalesce(sh.qty_shipped_by_plan, 0) AS qty_shipped_by_plan,
+         coalesce(sh.qty_damaged, 0) AS qty_damaged,
+         coalesce(sh.freight_cost, 0) AS freight_cost,
+         sh.last_delivered_date,
+         sh.carrier
+  FROM measured m LEFT JOIN ship sh USING (order_id, line_id)
+)
+SELECT f.order_id, f.line_id, f.customer_id, f.sku, f.site, f.channel,
+       f.order_date, f.requested_date, f.promised_date, f.planned_ship_date, f.due_date,
+       f.qty_ordered, coalesce(f.unit_price, 0) AS unit_price,
+       f.qty_shipped, f.qty_delivered, f.qty_delivered_by_due, f.qty_damaged,
+       f.freight_cost, f.last_delivered_date, f.carrier,
+       f.last_delivered_date IS NOT NULL
+         AND f.last_delivered_date <= f.due_date + $late_tolerance_days::INTEGER AS on_time,
+       f.qty_delivered >= f.qty_ordered AS in_full,
+       f.qty_delivered_by_due >= f.qty_ordered AS otif,
+       f.promised_date IS NULL OR f.promised_date <= f.requested_date AS promise_kept,
+       CASE
+         WHEN f.qty_delivered_by_due >= f.qty_ordered THEN NULL
+         WHEN f.qty_shipped = 0 THEN 'not_shipped'
+         WHEN f.qty_shipped < f.qty_ordered THEN 'short_shipped'
+         WHEN f.promised_date > f.requested_date THEN 'promised_late'
+         WHEN f.planned_ship_date IS NOT NULL AND f.qty_shipped_by_plan < f.qty_ordered THEN 'late_dispatch'
+         WHEN f.qty_delivered < f.qty_shipped THEN 'in_transit'
+         ELSE 'late_transit'
+       END AS miss_reason,
+       f.qty_delivered_by_due < f.qty_ordered AND f.qty_delivered < f.qty_ordered AS miss_open,
+       c.region, c.segment, c.portfolio, c.portfolio_manager
+FROM facts f LEFT JOIN customers c USING (customer_id)
+),
+customer_orders AS (
+WITH open_lines AS (
+  SELECT order_id,
+         max(CASE WHEN $due_basis = 'promised' THEN coalesce(promised_date, requested_date)
+                  ELSE requested_date END) AS last_due
+  FROM orders
+  WHERE coalesce(status, 'open') <> 'cancelled' AND qty_ordered > 0
+  GROUP BY order_id
+  HAVING last_due <= $as_of
+),
+freight AS (
+  SELECT s.order_id, sum(coalesce(s.freight_cost, 0)) AS freight_cost
+  FROM shipments s JOIN open_lines USING (order_id)
+  WHERE s.ship_date <= $as_of
+  GROUP BY s.order_id
+),
+first_miss AS (  -- the miss reason of the order's first missed line (numeric line ids first)
+  SELECT order_id, miss_reason,
+         row_number() OVER (PARTITION BY order_id
+                            ORDER BY try_cast(line_id AS BIGINT) NULLS LAST, line_id) AS pos
+  FROM lines
+  WHERE miss_reason IS NOT NULL
+)
+SELECT l.order_id,
+       any_value(l.customer_id) AS customer_id,
+       any_value(l.channel) AS channel,
+       max(l.due_date) AS due_date,
+       count(*) AS lines,
+       bool_and(l.otif) AS otif,
+       bool_and(l.on_time) AS on_time,
+       bool_and(l.in_full) AS in_full,
+       bool_and(l.otif) AND sum(l.qty_damaged) = 0 AS perfect,
+       sum(l.qty_damaged) AS qty_damaged,
+       coalesce(any_value(fr.freight_cost), 0) AS freight_cost,
+       sum(l.qty_ordered * l.unit_price) AS order_value,
+       max(fm.miss_reason) AS miss_reason,
+       NOT bool_and(l.otif) AND bool_or(l.miss_open) AS miss_open,
+       any_value(l.region) AS region, any_value(l.segment) AS segment,
+       any_value(l.portfolio) AS portfolio, any_value(l.portfolio_manager) AS portfolio_manager
+FROM lines l JOIN open_lines USING (order_id)
+LEFT JOIN freight fr USING (order_id)
+LEFT JOIN first_miss fm ON fm.order_id = l.order_id AND fm.pos = 1
+GROUP BY l.order_id
+),
+contacts AS (
+WITH ctc AS (
+  SELECT k.*, CAST(k.started_at AS DATE) AS contact_date,
+         lead(k.started_at) OVER (PARTITION BY k.customer_id ORDER BY k.started_at, k.call_id) AS next_started_at
+  FROM calls k
+  WHERE CAST(k.started_at AS DATE) <= $as_of
+)
+SELECT k.call_id, k.customer_id, k.order_id, k.queue, k.agent_id, k.reason,
+       k.started_at, k.contact_date,
+       NOT coalesce(k.abandoned, false) AS handled,
+       coalesce(k.abandoned, false) AS abandoned,
+       coalesce(k.resolved, false) AS resolved,
+       coalesce(k.wait_sec, 0) AS wait_sec,
+       coalesce(k.talk_sec, 0) + coalesce(k.hold_sec, 0) + coalesce(k.acw_sec, 0) AS handle_sec,
+       coalesce(k.sale_amount, 0) AS sale_amount,
+       coalesce(NOT co.otif, false) AS about_broken_promise,
+       NOT coalesce(k.abandoned, false) AND k.customer_id IS NOT NULL
+         AND k.contact_date <= $as_of - CAST(ceil($fcr_window_hours / 24) AS INTEGER) AS fcr_measured,
+       k.next_started_at IS NULL
+         OR k.next_started_at > k.started_at + INTERVAL '1' HOUR * $fcr_window_hours AS no_repeat,
+       c.region, c.segment, c.portfolio, c.portfolio_manager
+FROM ctc k
+LEFT JOIN customers c ON c.customer_id = k.customer_id
+LEFT JOIN customer_orders co ON co.order_id = k.order_id
+),
+part_customer_orders AS (
+SELECT
+  CAST(date_trunc('month', due_date) AS DATE) AS period,
+  portfolio,
+  count(*) AS measured_orders__val,
+  count(*) AS measured_orders__n,
+  NULL AS contacts__val,
+  NULL AS contacts__n
+FROM customer_orders
+GROUP BY CAST(date_trunc('month', due_date) AS DATE), portfolio
+),
+part_contacts AS (
+SELECT
+  CAST(date_trunc('month', contact_date) AS DATE) AS period,
+  portfolio,
+  NULL AS measured_orders__val,
+  NULL AS measured_orders__n,
+  count(*) AS contacts__val,
+  count(*) AS contacts__n
+FROM contacts
+GROUP BY CAST(date_trunc('month', contact_date) AS DATE), portfolio
+),
+combined AS (
+SELECT period, portfolio, max(measured_orders__val) AS measured_orders__val, max(measured_orders__n) AS measured_orders__n, max(contacts__val) AS contacts__val, max(contacts__n) AS contacts__n FROM (SELECT period, portfolio, measured_orders__val, measured_orders__n, contacts__val, contacts__n FROM part_customer_orders
+UNION ALL
+SELECT period, portfolio, measured_orders__val, measured_orders__n, contacts__val, contacts__n FROM part_contacts) AS parts GROUP BY period, portfolio
+)
+SELECT period, portfolio, 100 * (COALESCE(contacts__val, 0)) / NULLIF((COALESCE(measured_orders__val, 0)), 0) AS contacts_per_100_orders, least(coalesce(measured_orders__n, 0), coalesce(contacts__n, 0)) AS contacts_per_100_orders__n
+FROM combined
+ORDER BY period NULLS LAST, portfolio NULLS LAST
