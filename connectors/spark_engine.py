@@ -54,6 +54,9 @@ def spark_session():
         else:
             builder = (
                 builder.master(os.environ.get("NORTHSTAR_SPARK_MASTER") or "local[*]")
+                .config(
+                    "spark.driver.memory", os.environ.get("NORTHSTAR_SPARK_DRIVER_MEMORY", "2g")
+                )
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 .config(
@@ -76,7 +79,8 @@ def spark_session():
     return session
 
 
-# Errors only on the terminal: Spark's default profile logs warnings and start-up notes.
+# Errors only on the terminal: Spark's default profile logs warnings and start-up notes (the
+# shell's logger at the root's level keeps the 'Setting default log level' line away).
 _LOG4J2 = """\
 rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
@@ -85,6 +89,8 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %p %c{1}: %m%n
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = error
 """
 
 
@@ -106,6 +112,8 @@ class SparkEngine:
         # A session of its own (same Spark application): its views name this version's files.
         self.session = session if _is_remote(session) else session.newSession()
         self.version = version
+        # Reserved words stay keywords: else "FROM contacts WHERE (x)" reads WHERE as an alias.
+        self.session.conf.set("spark.sql.ansi.enforceReservedKeywords", "true")
         for name, folder in version.tables().items():
             if "." not in name:  # stored models stay unused (see the module docstring)
                 reader = self.session.read.option("recursiveFileLookup", "true")
