@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from cli.errors import handle_errors
-from cli.options import as_option, config_option, db_option, sources_option
+from cli.options import as_option, config_option, db_option, lake_option, sources_option
 from connectors.csv_safe import safe_row
 from connectors.errors import ConnectorError
 from connectors.load import LoadReport
@@ -75,22 +75,45 @@ def _print_report(report: LoadReport) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Fail the whole load if any row is rejected.")
 @db_option
+@lake_option
 @sources_option
 @config_option
 @handle_errors
 def load(
-    paths: tuple[Path, ...], strict: bool, db: Path, sources_path: Path | None, config_path: Path
+    paths: tuple[Path, ...],
+    strict: bool,
+    db: Path,
+    lake: Path | None,
+    sources_path: Path | None,
+    config_path: Path,
 ) -> None:
     """Load extract files or folders (recursively) into the warehouse.
 
     The metric models are rebuilt for the new data before it goes live; then the alert rules
-    (alerts.yaml beside metrics.yaml) are evaluated and due alerts delivered.
+    (alerts.yaml beside metrics.yaml) are evaluated and due alerts delivered. With --lake, the
+    validated tables, rejects and stored models are written as a Parquet lake instead (a new
+    version, published atomically; alerts are evaluated on a warehouse file only).
     """
     from cli.alert_cmds import after_load
     from connectors.load import load_paths
     from metrics.materialize import refresher
 
     _warn_without_config(config_path)
+    if lake is not None:
+        from connectors.lake import load_lake
+
+        _no_db_with_lake()
+        _print_report(
+            load_lake(
+                lake,
+                list(paths),
+                sources=sources_path,
+                strict=strict,
+                progress=True,
+                finalize=refresher(config_path),
+            )
+        )
+        return
     _print_report(
         load_paths(
             db,
@@ -119,6 +142,13 @@ def demo(db: Path, config_path: Path) -> None:
             db, progress=True, finalize=refresher(config_path), sample_data=home.sample_data()
         )
     )
+
+
+def _no_db_with_lake() -> None:
+    """--db and --lake name two different stores: refuse both at once rather than pick one."""
+    source = click.get_current_context().get_parameter_source("db")
+    if source == ParameterSource.COMMANDLINE:
+        raise click.UsageError("--db and --lake are alternatives: pass one of them")
 
 
 def _warn_without_config(config_path: Path) -> None:
@@ -151,6 +181,7 @@ _REJECT_COLUMNS = ("file", "row", "table", "rule", "column", "value", "message")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--warnings", "warned", is_flag=True, help="Rows kept with a warning instead.")
 @as_option
+@lake_option
 @config_option
 @handle_errors
 def rejects(
@@ -161,6 +192,7 @@ def rejects(
     limit: int,
     warned: bool,
     as_user: str | None,
+    lake: Path | None,
     config_path: Path,
 ) -> None:
     """List rejected rows (or, with --warnings, rows kept with a warning): file, row, rule, value."""
@@ -174,11 +206,16 @@ def rejects(
         close = difflib.get_close_matches(rule, RULES, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"rules: {', '.join(RULES)}"
         raise ConnectorError(f"unknown rule {rule!r}; {hint}")
-    wh = Warehouse(db)
+    if lake is not None:
+        from connectors.lake import Lake
+
+        wh = Lake(lake)
+    else:
+        wh = Warehouse(db)
     listed = "warnings" if warned else "rejects"
     if listed not in wh.tables():
         raise ConnectorError(
-            f"{db} has no {listed} table: load files with 'northstar load PATH' first"
+            f"{lake or db} has no {listed} table: load files with 'northstar load PATH' first"
         )
     where, params = [], []
     if file is not None:

@@ -9,8 +9,16 @@ import click
 import polars as pl
 
 from cli.errors import handle_errors
-from cli.options import as_option, config_option, db_option, sources_option
+from cli.options import (
+    as_option,
+    config_option,
+    db_option,
+    engine_option,
+    lake_option,
+    sources_option,
+)
 from cli.output import FORMATS, emit
+from connectors.engines import open_engine
 from connectors.warehouse import Warehouse
 from metrics.access import load_policy, policy_path, viewer_as
 from metrics.catalog import Catalog, load_catalog
@@ -80,6 +88,8 @@ def filter_options(fn):
             ),
             as_option,
             db_option,
+            lake_option,
+            engine_option,
             config_option,
         ],
     )
@@ -134,13 +144,26 @@ def _query(metrics: tuple[str, ...], date_from, date_to, where, as_of, by=(), gr
 @grouping_options
 @filter_options
 @handle_errors
-def query_cmd(metrics, by, grain, date_from, date_to, where, as_of, fmt, as_user, db, config_path):
+def query_cmd(
+    metrics,
+    by,
+    grain,
+    date_from,
+    date_to,
+    where,
+    as_of,
+    fmt,
+    as_user,
+    db,
+    lake,
+    engine,
+    config_path,
+):
     """Compute metrics, optionally by dimensions and time grain."""
     q = _query(metrics, date_from, date_to, where, as_of, by, grain)
     catalog = load_catalog(config_path)
     q = _as(q, catalog, as_user, config_path)
-    cur = Warehouse(db).cursor()
-    result = run_query(cur, catalog, q)
+    result = run_query(open_engine(db, lake, engine), catalog, q)
     emit(result.for_people() if fmt == "table" else result.values(), fmt)  # JSON/CSV keep nulls
 
 
@@ -151,7 +174,19 @@ def query_cmd(metrics, by, grain, date_from, date_to, where, as_of, fmt, as_user
 @filter_options
 @handle_errors
 def rows_cmd(
-    metric, failing, limit, date_from, date_to, where, as_of, fmt, as_user, db, config_path
+    metric,
+    failing,
+    limit,
+    date_from,
+    date_to,
+    where,
+    as_of,
+    fmt,
+    as_user,
+    db,
+    lake,
+    engine,
+    config_path,
 ):
     """List the records behind a metric value (e.g. orders that missed OTIF, with the reason).
 
@@ -164,7 +199,9 @@ def rows_cmd(
     catalog = load_catalog(config_path)
     q = _as(q, catalog, as_user, config_path)
     emit(
-        fetch_rows(Warehouse(db).cursor(), catalog, q.metrics[0], q, failing=failing, limit=limit),
+        fetch_rows(
+            open_engine(db, lake, engine), catalog, q.metrics[0], q, failing=failing, limit=limit
+        ),
         fmt,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -55,4 +56,28 @@ def as_option(fn):
         default=None,
         help="Answer exactly as this user sees it under the access policy (config/access.yaml, "
         "or $NORTHSTAR_ACCESS).",
+    )(fn)
+
+
+def lake_option(fn):
+    return click.option(
+        "--lake",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="A Parquet lake folder instead of the warehouse file (default: $NORTHSTAR_LAKE, "
+        "when set).",
+        callback=lambda ctx, p, v: (
+            v or (Path(os.environ["NORTHSTAR_LAKE"]) if os.environ.get("NORTHSTAR_LAKE") else None)
+        ),
+    )(fn)
+
+
+def engine_option(fn):
+    return click.option(
+        "--engine",
+        type=click.Choice(["duckdb", "spark"]),
+        default="duckdb",
+        show_default=True,
+        help="What computes the answer: DuckDB, or Spark over a --lake "
+        "(pip install -e '.[spark]').",
     )(fn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -30,7 +31,7 @@ def _build_demo(path: str) -> str | None:
 def ensure_warehouse() -> None:
     """When the warehouse file is missing, build it from sample_data with a spinner."""
     db = default_db_path()
-    if db.exists():
+    if db.exists() or os.environ.get("NORTHSTAR_LAKE"):  # a lake is written by a load only
         return
     with st.spinner(f"First start: building the warehouse {db} from sample_data …"):
         problem = _build_demo(str(db))

@@ -22,6 +22,7 @@ import streamlit as st
 
 from connectors import health
 from connectors.errors import ConnectorError
+from connectors.lake import Lake
 from connectors.warehouse import Warehouse, default_db_path
 from metrics import clock, home
 from metrics.access import AccessError
@@ -81,8 +82,13 @@ _KEYS = {Source: repr, Query: repr}
 
 
 @st.cache_resource(show_spinner=False)
-def _warehouse(path: str) -> Warehouse:
-    return Warehouse(Path(path))
+def _warehouse(path: str) -> Warehouse | Lake:
+    return Lake(Path(path)) if lake_path() else Warehouse(Path(path))
+
+
+def lake_path() -> Path | None:
+    """The lake the dashboard reads instead of the warehouse file ($NORTHSTAR_LAKE), if any."""
+    return Path(os.environ["NORTHSTAR_LAKE"]) if os.environ.get("NORTHSTAR_LAKE") else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -98,8 +104,12 @@ def catalog() -> Catalog:
 
 def source() -> Source:
     """The current warehouse and config; raises ConnectorError when there is no warehouse file."""
-    db = default_db_path()
+    db = lake_path() or default_db_path()
     version = _warehouse(str(db)).version
+    if version is None and lake_path():
+        raise ConnectorError(
+            f"There is no lake at {db}. Run `northstar load --lake {db} PATH` to write one."
+        )
     if version is None:
         raise ConnectorError(
             f"There is no warehouse at {db}. Run `northstar demo` or "

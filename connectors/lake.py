@@ -1,0 +1,326 @@
+"""The lake: the validated tables as Parquet in a folder, published atomically.
+
+A lake load goes through the warehouse loader unchanged (same checks, same
+rejects, same stored models): under a lock beside the lake, it seeds a private
+DuckDB file from the current version, applies the files there (``load_paths``),
+and, in the loader's finalize step, copies every table to Parquet in a new
+version folder. Then one ``os.replace`` of the ``_current`` pointer publishes
+it: a reader that resolves the pointer sees the old version or the new one,
+never half of either. The last ``KEEP_VERSIONS`` older versions are kept for
+readers still busy with them; older ones are removed.
+
+Layout of a version folder (``manifest.json`` lists its tables)::
+
+    v20260401T101500-1a2b3c4d/
+      orders/month=2026-03/data_0.parquet   facts: partitioned by their event month
+      customers/data.parquet                the rest: one file each
+      rejects/ warnings/ loads/             what the load refused, warned about, read
+      models/<model>/ models/materialized/  the stored metric models (see metrics/materialize.py)
+
+A reader lists a table's files recursively (``**/*.parquet``) and ignores the
+partition folders' names: the month is a copy of the table's own date column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import threading
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from connectors.errors import ConnectorError
+from connectors.load import Finalize, LoadReport, _fsync, _Lock, load_paths
+from connectors.progress import LoadProgress
+from connectors.readers import quote_ident
+from connectors.schema import TABLES, Table
+from connectors.sources import Sources
+from connectors.warehouse import _CONFIG, DuckDBEngine, connect, plain_os_error
+
+POINTER = "_current"
+MANIFEST = "manifest.json"
+MODELS = "models"  # the stored models' schema in the warehouse, folder in the lake
+KEEP_VERSIONS = 2  # older versions kept for readers still reading them
+_SIDE_TABLES = ("rejects", "warnings", "loads")
+
+
+def _partition_column(table: Table) -> str | None:
+    """The date a fact table is partitioned by: its required event date (none for customers)."""
+    return next((c.name for c in table.columns if c.when == "event" and c.required), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class LakeVersion:
+    """One published version: its folder and what it holds (``{"tables": {name: {...}}}``)."""
+
+    folder: Path
+    manifest: dict
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    def tables(self) -> dict[str, Path]:
+        """Table name (``models.<m>`` for a stored model) -> its folder."""
+        return {t: self.folder / info["path"] for t, info in self.manifest["tables"].items()}
+
+
+def current_version(lake: Path) -> LakeVersion | None:
+    """The version the pointer names, or None for a folder that holds no lake yet."""
+    lake = Path(lake)
+    try:
+        name = (lake / POINTER).read_text().strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConnectorError(f"cannot read the lake {lake}: {plain_os_error(exc)}") from None
+    folder = lake / name
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise ConnectorError(
+            f"the lake {lake} is damaged: its pointer {POINTER} names version {name!r}, whose "
+            f"{MANIFEST} cannot be read ({exc}); load again to publish a whole version"
+        ) from None
+    return LakeVersion(folder, manifest)
+
+
+def require_version(lake: Path) -> LakeVersion:
+    version = current_version(lake)
+    if version is None:
+        raise ConnectorError(
+            f"no lake at {lake}: write one with 'northstar load --lake {lake} PATH...' first"
+        )
+    return version
+
+
+def parquet_glob(folder: Path) -> str:
+    return (folder / "**" / "*.parquet").as_posix()
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _copy(con: duckdb.DuckDBPyConnection, select: str, target: Path, partition: str | None) -> None:
+    if partition is None:
+        target.mkdir(parents=True)
+        con.execute(
+            f"COPY ({select}) TO {_sql_text((target / 'data.parquet').as_posix())} (FORMAT parquet)"
+        )
+    else:
+        con.execute(
+            f"COPY ({select}) TO {_sql_text(target.as_posix())} "
+            f"(FORMAT parquet, PARTITION_BY ({partition}))"
+        )
+
+
+def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict:
+    """Every table of the warehouse ``con`` as Parquet under ``folder``; the manifest."""
+    tables: dict[str, dict] = {}
+    for t in TABLES.values():
+        cols = {r[0] for r in con.execute(f"DESCRIBE {t.name}").fetchall()}
+        date = _partition_column(t)
+        has_rows = con.execute(f"SELECT 1 FROM {t.name} LIMIT 1").fetchone() is not None
+        if date is None or not has_rows:  # an empty table: one file that still carries the types
+            _copy(con, f"SELECT * FROM {t.name}", folder / t.name, None)
+            tables[t.name] = {"path": t.name, "partition": None}
+            continue
+        month = next(m for m in ("month", "event_month", "partition_month") if m not in cols)
+        select = f"SELECT *, strftime({quote_ident(date)}, '%Y-%m') AS {month} FROM {t.name}"
+        _copy(con, select, folder / t.name, month)
+        tables[t.name] = {"path": t.name, "partition": {"column": month, "from": date}}
+    for name in _SIDE_TABLES:
+        _copy(con, f"SELECT * FROM {name}", folder / name, None)
+        tables[name] = {"path": name, "partition": None}
+    stored = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1",
+        [MODELS],
+    ).fetchall()
+    for (name,) in stored:
+        _copy(con, f"SELECT * FROM {MODELS}.{quote_ident(name)}", folder / MODELS / name, None)
+        tables[f"{MODELS}.{name}"] = {"path": f"{MODELS}/{name}", "partition": None}
+    return {"format": 1, "tables": tables}
+
+
+def _seed(db: Path, version: LakeVersion | None) -> None:
+    """A private warehouse holding the current version's tables (nothing for a fresh lake)."""
+    if version is None:
+        return
+    con = connect(db, read_only=False)
+    try:
+        for name, folder in version.tables().items():
+            if "." in name:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {MODELS}")
+            target = ".".join(quote_ident(p) for p in name.split("."))
+            con.execute(
+                f"CREATE TABLE {target} AS SELECT * FROM read_parquet("
+                f"{_sql_text(parquet_glob(folder))}, hive_partitioning = false)"
+            )
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _publish(lake: Path, built: Path, manifest: dict) -> str:
+    """Move the built version into place and point ``_current`` at it: one atomic step."""
+    (built / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    name = f"v{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+    os.rename(built, lake / name)
+    pointer = lake / f".{POINTER}.tmp-{os.getpid()}"
+    pointer.write_text(name + "\n")
+    _fsync(pointer)
+    _fsync(lake)
+    os.replace(pointer, lake / POINTER)
+    _fsync(lake)
+    return name
+
+
+def _prune(lake: Path, current: str) -> None:
+    """Remove the versions older than the ``KEEP_VERSIONS`` before ``current``, and leftovers
+    of crashed loads (called under the lock)."""
+    versions = sorted(p.name for p in lake.iterdir() if p.is_dir() and p.name.startswith("v"))
+    older = [v for v in versions if v < current]
+    for name in older[: max(0, len(older) - KEEP_VERSIONS)]:
+        shutil.rmtree(lake / name, ignore_errors=True)
+    for p in lake.iterdir():
+        if p.name.startswith((".staging-", ".build-", f".{POINTER}.tmp-")):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+
+def load_lake(
+    lake: Path | str,
+    paths: list[Path | str],
+    *,
+    sources: Sources | Path | str | None = None,
+    strict: bool = False,
+    progress: bool = True,
+    finalize: Finalize | None = None,
+    lock_timeout: float = 600.0,
+) -> LoadReport:
+    """Load files into the lake at ``lake`` exactly as ``load_paths`` loads a warehouse, then
+    publish the result as a new version; all or nothing (see the module docstring)."""
+    lake = Path(lake).absolute()
+    if lake.exists() and not lake.is_dir():
+        raise ConnectorError(
+            f"--lake {lake} is a file; a lake is a folder (new, or one "
+            "written by 'northstar load --lake')"
+        )
+    if not lake.parent.is_dir():
+        raise ConnectorError(
+            f"cannot create the lake {lake}: the folder {lake.parent} does not "
+            "exist; create it first, or choose another --lake"
+        )
+    try:
+        lake.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ConnectorError(f"cannot create the lake {lake}: {plain_os_error(exc)}") from None
+    with _Lock(lake, lock_timeout, LoadProgress(0, enabled=False)):
+        previous = current_version(lake)
+        _prune(lake, previous.name if previous else "")
+        tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging, built = lake / f".staging-{tag}", lake / f".build-{tag}"
+        try:
+            staging.mkdir()
+            db = staging / "work.duckdb"
+            _seed(db, previous)
+            manifest: dict = {}
+
+            def step(con: duckdb.DuckDBPyConnection) -> str | None:
+                note = finalize(con) if finalize is not None else None
+                built.mkdir()
+                manifest.update(_export(con, built))
+                return note
+
+            report = load_paths(
+                db,
+                paths,
+                sources=sources,
+                strict=strict,
+                progress=progress,
+                lock_timeout=lock_timeout,
+                finalize=step,
+            )
+            if manifest:  # else nothing was new: the current version stays
+                _prune(lake, _publish(lake, built, manifest))
+        except OSError as exc:
+            raise ConnectorError(
+                f"cannot write the lake {lake}: {plain_os_error(exc)}; nothing was changed"
+            ) from None
+        except duckdb.Error as exc:
+            raise ConnectorError(
+                f"cannot write the lake {lake}: {plain_os_error(exc)}; nothing was changed"
+            ) from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(built, ignore_errors=True)
+    return dataclasses.replace(report, db=lake.as_posix())
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def create_views(con: duckdb.DuckDBPyConnection, version: LakeVersion) -> None:
+    """A view per table of ``version`` in ``con`` (stored models in the ``models`` schema)."""
+    for name, folder in version.tables().items():
+        if "." in name:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {MODELS}")
+        target = ".".join(quote_ident(p) for p in name.split("."))
+        con.execute(
+            f"CREATE OR REPLACE VIEW {target} AS SELECT * FROM read_parquet("
+            f"{_sql_text(parquet_glob(folder))}, hive_partitioning = false)"
+        )
+
+
+class Lake:
+    """Read access to a lake through DuckDB, like ``Warehouse``: each ``cursor()`` sees the
+    newest published version (views over its Parquet files in an in-memory database)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._version: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        return (self.path / POINTER).exists()
+
+    @property
+    def version(self) -> str | None:
+        try:
+            return (self.path / POINTER).read_text().strip()
+        except OSError:
+            return None
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            version = require_version(self.path)
+            if self._con is None or version.name != self._version:
+                if self._con is not None:
+                    self._con.close()
+                self._con = duckdb.connect(config=dict(_CONFIG))
+                create_views(self._con, version)
+                self._version = version.name
+            return self._con.cursor()
+
+    def engine(self) -> DuckDBEngine:
+        """The metric engine over a cursor of its own (see ``cursor``)."""
+        return DuckDBEngine(self.cursor())
+
+    def tables(self) -> set[str]:
+        return {n for n in require_version(self.path).tables() if "." not in n}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None

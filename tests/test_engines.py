@@ -1,0 +1,316 @@
+"""The lake and the engines: every metric gives the same numbers on the warehouse file, on DuckDB
+over the lake and on Spark over the lake, on the hand-computed fixture and on the sample data.
+
+The metrics are parametrized from the catalogue, so a metric added later is covered by the same
+tests. Spark tests share one SparkSession (local mode) and one lake per data set; they skip when
+PySpark or Java is missing locally, and fail on CI (``$CI`` set), where both are installed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from connectors.demo import SAMPLE_DATA, SAMPLE_SOURCES
+from connectors.errors import ConnectorError
+from connectors.lake import POINTER, Lake, current_version, load_lake
+from connectors.load import load_paths
+from connectors.warehouse import Warehouse
+from metrics.catalog import load_catalog
+from metrics.materialize import refresher
+from metrics.query import fetch_rows, run_query
+from metrics.sqlgen import Query
+from tests.conftest import run_cli, write_csv
+from tests.metric_support import CONFIG, FIXTURE
+from tests.test_metric_values import AS_OF, EXPECTED
+
+CATALOG = load_catalog(CONFIG)
+METRICS = list(CATALOG.metrics)
+ROWS_METRICS = ["otif", "fill_rate", "fcr", "revenue", "aht_sec"]
+
+
+# --------------------------------------------------------------------------- the data sets
+
+
+def _fixture_extracts(tmp: Path) -> Path:
+    data = tmp / "extracts"
+    shutil.copytree(FIXTURE, data)
+    return data
+
+
+@pytest.fixture(scope="session")
+def fixture_stores(tmp_path_factory) -> tuple[Path, Path]:
+    """The hand-computed fixture as a warehouse file and as a lake (no stored models)."""
+    tmp = tmp_path_factory.mktemp("engines_fixture")
+    data = _fixture_extracts(tmp)
+    db, lake = tmp / "fixture.duckdb", tmp / "lake"
+    load_paths(db, [data], progress=False)
+    load_lake(lake, [data], progress=False)
+    return db, lake
+
+
+@pytest.fixture(scope="session")
+def sample_stores(tmp_path_factory) -> tuple[Path, Path]:
+    """The bundled sample data as a warehouse file and a lake, both with stored models."""
+    tmp = tmp_path_factory.mktemp("engines_sample")
+    db, lake = tmp / "sample.duckdb", tmp / "lake"
+    load_paths(
+        db,
+        [SAMPLE_DATA],
+        sources=SAMPLE_SOURCES,
+        progress=False,
+        fresh=True,
+        finalize=refresher(CONFIG),
+    )
+    load_lake(
+        lake, [SAMPLE_DATA], sources=SAMPLE_SOURCES, progress=False, finalize=refresher(CONFIG)
+    )
+    return db, lake
+
+
+def _spark_missing() -> str | None:
+    if importlib.util.find_spec("pyspark") is None:
+        return "PySpark is not installed (pip install -e '.[spark]')"
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        return "Java is not installed (apt-get install default-jre-headless)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The one SparkSession of the test session."""
+    missing = _spark_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}; CI must run the Spark tests")
+        pytest.skip(missing)
+    from connectors.spark_engine import spark_session
+
+    return spark_session()
+
+
+@pytest.fixture(scope="session")
+def spark_engines(spark, fixture_stores, sample_stores) -> dict:
+    from connectors.lake import require_version
+    from connectors.spark_engine import SparkEngine
+
+    return {
+        "fixture": SparkEngine(spark, require_version(fixture_stores[1])),
+        "sample": SparkEngine(spark, require_version(sample_stores[1])),
+    }
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def _values(engine, name: str, q: Query) -> pl.DataFrame:
+    """A metric's value and sample size per group, in a shape every engine gives alike."""
+    result = run_query(engine, CATALOG, q.replace(metrics=(name,)))
+    keys = (["period"] if q.grain else []) + list(q.by)
+    frame = result.frame.select(
+        *keys, pl.col(name).cast(pl.Float64), pl.col(f"{name}__n").cast(pl.Int64)
+    )
+    return frame.sort(keys, nulls_last=True) if keys else frame
+
+
+def _queries(data: str) -> list[Query]:
+    as_of = AS_OF if data == "fixture" else None
+    return [
+        Query(metrics=(), as_of=as_of),
+        Query(metrics=(), by=("region",), grain="week", as_of=as_of),
+    ]
+
+
+def _duckdb_engines(stores: tuple[Path, Path]) -> tuple:
+    db, lake = stores
+    return Warehouse(db).engine(), Lake(lake).engine()
+
+
+@pytest.mark.parametrize("data", ["fixture", "sample"])
+@pytest.mark.parametrize("name", METRICS)
+def test_duckdb_over_the_lake_equals_the_warehouse(name, data, fixture_stores, sample_stores):
+    stores = fixture_stores if data == "fixture" else sample_stores
+    warehouse, lake = _duckdb_engines(stores)
+    for q in _queries(data):
+        expected = _values(warehouse, name, q)
+        assert expected.height > 0
+        assert_frame_equal(_values(lake, name, q), expected, rel_tol=1e-9)
+    if data == "fixture" and name in EXPECTED:  # and the hand-computed value
+        assert _values(lake, name, _queries(data)[0])[name][0] == pytest.approx(EXPECTED[name])
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("data", ["fixture", "sample"])
+@pytest.mark.parametrize("name", METRICS)
+def test_spark_equals_duckdb(name, data, spark_engines, fixture_stores, sample_stores):
+    """Spark computes every model from the lake's canonical tables; DuckDB over the same lake
+    (reading its stored models, for the sample) and the warehouse file agree with it."""
+    stores = fixture_stores if data == "fixture" else sample_stores
+    warehouse, lake = _duckdb_engines(stores)
+    for q in _queries(data):
+        on_spark = _values(spark_engines[data], name, q)
+        assert on_spark.height > 0
+        assert_frame_equal(on_spark, _values(lake, name, q), rel_tol=1e-9)
+        assert_frame_equal(on_spark, _values(warehouse, name, q), rel_tol=1e-9)
+    if data == "fixture" and name in EXPECTED:
+        total = _values(spark_engines[data], name, _queries(data)[0])[name][0]
+        assert total == pytest.approx(EXPECTED[name])
+
+
+def _rows(engine, name: str, failing: bool) -> pl.DataFrame:
+    frame = fetch_rows(engine, CATALOG, name, Query(metrics=(name,)), failing=failing, limit=40)
+    numeric = [c for c, t in frame.schema.items() if t.is_numeric()]
+    return frame.with_columns(pl.col(numeric).cast(pl.Float64))
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("failing", [False, True])
+@pytest.mark.parametrize("name", ROWS_METRICS)
+def test_rows_alike_on_every_engine(name, failing, spark_engines, sample_stores):
+    warehouse, lake = _duckdb_engines(sample_stores)
+    expected = _rows(warehouse, name, failing)
+    assert expected.height > 0
+    assert_frame_equal(_rows(lake, name, failing), expected)
+    assert_frame_equal(_rows(spark_engines["sample"], name, failing), expected)
+
+
+# --------------------------------------------------------------------------- the lake itself
+
+
+def test_the_lake_holds_the_tables_partitioned_by_month(fixture_stores, sample_stores):
+    version = current_version(sample_stores[1])
+    orders = version.folder / "orders"
+    months = sorted(p.name for p in orders.iterdir())
+    assert months and all(m.startswith("month=20") for m in months)
+    assert (version.folder / "customers" / "data.parquet").exists()
+    assert {"rejects", "warnings", "loads", "models.materialized"} <= set(version.tables())
+    lake_rejects = (
+        Lake(sample_stores[1]).cursor().execute("SELECT count(*) FROM rejects").fetchone()
+    )
+    cur = Warehouse(sample_stores[0]).cursor()
+    assert lake_rejects == cur.execute("SELECT count(*) FROM rejects").fetchone()
+    assert lake_rejects[0] > 0
+
+
+def _counts(lake: Path) -> tuple[int, ...]:
+    """Counts of three tables in one statement: what one reader sees of one version."""
+    cur = Lake(lake).cursor()
+    return cur.execute(
+        "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM shipments), "
+        "(SELECT count(*) FROM rejects)"
+    ).fetchone()
+
+
+def test_a_reader_during_a_load_sees_a_whole_version(tmp_path):
+    lake = tmp_path / "lake"
+    load_lake(lake, [_fixture_extracts(tmp_path)], progress=False)
+    before = _counts(lake)
+    seen: set[tuple[int, ...]] = set()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        second = pool.submit(load_lake, lake, [SAMPLE_DATA], sources=SAMPLE_SOURCES, progress=False)
+        while not second.done():
+            seen.add(_counts(lake))
+        second.result()  # the load itself succeeded
+    after = _counts(lake)
+    assert after != before
+    assert seen <= {before, after}, f"a reader saw half a version: {seen - {before, after}}"
+    leftovers = [p.name for p in lake.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_a_refused_load_leaves_the_lake_as_it_was(tmp_path):
+    lake = tmp_path / "lake"
+    load_lake(lake, [_fixture_extracts(tmp_path)], progress=False)
+    pointer = (lake / POINTER).read_text()
+    bad = write_csv(
+        tmp_path / "more" / "orders_bad.csv",
+        [
+            "order_id",
+            "line_id",
+            "customer_id",
+            "sku",
+            "order_date",
+            "requested_date",
+            "qty_ordered",
+        ],
+        [["X1", "1", "C1", "S1", "not a date", "2026-03-01", "1"]],
+    )
+    with pytest.raises(ConnectorError, match="--strict"):
+        load_lake(lake, [bad], strict=True, progress=False)
+    assert (lake / POINTER).read_text() == pointer
+    assert sorted(p.name for p in lake.iterdir()) == sorted([POINTER, pointer.strip()])
+    load_lake(lake, [_fixture_extracts(tmp_path / "again")], progress=False)  # nothing new
+    assert (lake / POINTER).read_text() == pointer
+
+
+def test_old_versions_are_pruned(tmp_path):
+    lake = tmp_path / "lake"
+    for i in range(4):
+        extracts = write_csv(
+            tmp_path / f"c{i}" / "customers.csv", ["customer_id", "region"], [[f"C{i}", "North"]]
+        )
+        load_lake(lake, [extracts], progress=False)
+    versions = sorted(p.name for p in lake.iterdir() if p.name.startswith("v"))
+    assert len(versions) == 3  # the current one and the two before it
+    assert (lake / POINTER).read_text().strip() == versions[-1]
+    assert Lake(lake).cursor().execute("SELECT count(*) FROM customers").fetchone() == (4,)
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def test_cli_query_over_the_lake_prints_what_the_warehouse_prints(sample_stores):
+    db, lake = sample_stores
+    args = ["query", "--metric", "otif,contacts", "--by", "region", "--grain", "month"]
+    over_lake = run_cli(*args, "--lake", lake)
+    over_file = run_cli(*args, "--db", db)
+    assert over_lake.returncode == 0, over_lake.stderr
+    assert over_lake.stdout == over_file.stdout
+    rows = ["rows", "--metric", "otif", "--failing", "--format", "csv", "--limit", "5"]
+    assert run_cli(*rows, "--lake", lake).stdout == run_cli(*rows, "--db", db).stdout
+
+
+def test_cli_load_lake_and_refusals(tmp_path):
+    lake = tmp_path / "lake"
+    done = run_cli("load", "--lake", lake, _fixture_extracts(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert f"loaded into {lake}" in done.stdout
+    both = run_cli("load", "--lake", lake, "--db", tmp_path / "x.duckdb", FIXTURE)
+    assert both.returncode != 0 and "--db and --lake are alternatives" in both.stderr
+    missing = run_cli("query", "--metric", "otif", "--lake", tmp_path / "nowhere")
+    assert missing.returncode == 1 and "no lake at" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    spark = run_cli("query", "--metric", "otif", "--engine", "spark", "--db", tmp_path / "w.db")
+    assert spark.returncode == 1 and "--engine spark reads a lake" in spark.stderr
+    file = tmp_path / "afile"
+    file.write_text("x")
+    refused = run_cli("load", "--lake", file, FIXTURE)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+
+
+def test_cli_spark_without_java_says_how_to_install(tmp_path, monkeypatch):
+    lake = tmp_path / "lake"
+    load_lake(lake, [_fixture_extracts(tmp_path)], progress=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    out = run_cli("query", "--metric", "otif", "--engine", "spark", "--lake", lake)
+    assert out.returncode == 1
+    assert "pip install -e '.[spark]'" in out.stderr and "Java 17" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_dates_bind_alike(fixture_stores):
+    """A bound date parameter means the same day on the lake as on the file."""
+    q = Query(
+        metrics=("otif",), date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 10), as_of=AS_OF
+    )
+    warehouse, lake = _duckdb_engines(fixture_stores)
+    assert_frame_equal(_values(lake, "otif", q), _values(warehouse, "otif", q))
