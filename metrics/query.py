@@ -145,8 +145,8 @@ def run_details(cur: Engine, catalog: Catalog, q: Query, *, compare: bool = True
         long = _grain_details(cur, catalog, q, keys, compare)
     else:
         long = _total_details(cur, catalog, q, keys, compare)
-    if long.is_empty():
-        return long
+    if long.is_empty():  # nothing measured: the same columns, no rows
+        return _annotate(long, catalog, q, keys, {}, {})
     splits = _target_splits(cur, catalog, q, keys)
     return _annotate(long, catalog, q, keys, _customer_attributes(cur, q, long), splits)
 

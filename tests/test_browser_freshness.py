@@ -135,7 +135,8 @@ def test_values_from_the_data_and_the_url_are_plain_text(browser, stale_app):
     try:
         main = page.locator('[data-testid="stMain"]')
         main.get_by_text("region:").first.wait_for(timeout=30_000)
-        shown = main.inner_text().replace("\u200b", "")  # zero-width spaces break bare URLs
+        # invisible joiners break bare URLs and e-mail addresses up: read the text without them
+        shown = main.inner_text().replace("\u200b", "").replace("\u2060", "")
         assert f"region: {EVIL}" in shown  # the stamp shows the value as typed, as text
         assert "period '[y](https://evil.example)'" in shown  # the note about the bad period
         assert page.locator('a[href*="evil.example"]').count() == 0
