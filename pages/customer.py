@@ -95,7 +95,7 @@ with guarded():
             "date": st.column_config.DateColumn("Date"),
             "kind": "What",
             "reference": "Reference",
-            "what": st.column_config.TextColumn("Details", width="large"),
+            "what": st.column_config.TextColumn("Details", width="medium"),
             "outcome": st.column_config.TextColumn("Outcome or comment", width="medium"),
             "themes": st.column_config.TextColumn(
                 "Comment themes", help="Themes of an answer's comment (themes: in metrics.yaml)"

@@ -14,8 +14,6 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.load import load_paths
 from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     EXCEPTION,
     free_port,
     start_server,
@@ -81,34 +79,29 @@ def test_the_review_shows_verbatims_as_text(evil_db, fresh_caches, monkeypatch):
 
 
 @pytest.mark.browser
-def test_verbatims_with_markdown_stay_text_in_a_browser(evil_db):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
+@pytest.mark.browser
+def test_verbatims_with_markdown_stay_text_in_a_browser(evil_db, browser):
+    """The shared browser session (one Playwright per process, see tests/conftest.py)."""
     port = free_port()
     proc = start_server(evil_db, port=port)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for size in SIZES:
-                page = browser.new_context(viewport=size).new_page()
-                page.goto(f"http://127.0.0.1:{port}/")
-                wait_ready(page)
-                assert page.locator(EXCEPTION).count() == 0
-                heading = page.get_by_text("Detractors after a broken promise", exact=True)
-                heading.evaluate("e => e.scrollIntoView({block: 'start'})")
-                page.wait_for_function(
-                    "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
-                )
-                time.sleep(0.5)  # the grid paints its canvas after layout
-                SHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SHOTS / f"review_voice_{size['width']}.png"))
-                assert page.locator('a[href*="evil.example"]').count() == 0
-                assert page.locator('img[src*="evil.example"]').count() == 0
-                assert page.locator('[data-testid="stMain"] b:text("late")').count() == 0
-                assert page.get_by_text("What customers said", exact=True).is_visible()
-                assert page.get_by_text("The latest 2 comments", exact=False).is_visible()
-            browser.close()
+        for size in SIZES:
+            context = browser.new_context(viewport=size)
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/")
+            wait_ready(page)
+            assert page.locator(EXCEPTION).count() == 0
+            heading = page.get_by_text("Detractors after a broken promise", exact=True)
+            heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
+            time.sleep(0.5)  # the grid paints its canvas after layout
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"review_voice_{size['width']}.png"))
+            assert page.locator('a[href*="evil.example"]').count() == 0
+            assert page.locator('img[src*="evil.example"]').count() == 0
+            assert page.locator('[data-testid="stMain"] b:text("late")').count() == 0
+            assert page.get_by_text("What customers said", exact=True).is_visible()
+            assert page.get_by_text("The latest 2 comments", exact=False).is_visible()
+            context.close()
     finally:
         stop_server(proc)
