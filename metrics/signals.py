@@ -14,10 +14,13 @@ two together with the target into the one case a reviewer acts on:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+import polars as pl
 
 MIN_HISTORY = 6  # earlier periods needed for natural limits
 RUN_LENGTH = 8  # points in a row on one side of the centre line that make a shift
@@ -151,3 +154,22 @@ def read_signal(
         on = latest >= target if direction == "up" else latest <= target
         case = "on_target" if on else "off_target_stable"
     return Reading(case, gap, signal, shifts, since)
+
+
+def period_reading(
+    history: pl.DataFrame, head: dict[str, Any] | None, start: dt.date, direction: str
+) -> tuple[Reading, list[dt.date]]:
+    """The signal of the period under review (starting ``start``, its run_details row ``head``)
+    against the complete, large-enough periods of ``history`` (one metric's run_details by
+    period) before it; and those periods with ``start``, to name a shift's start. One reading
+    for the review page and the review pack."""
+    done = history.filter(
+        ~pl.col("partial")
+        & pl.col("significant")
+        & pl.col("value").is_not_null()
+        & (pl.col("period") < start)
+    ).sort("period")
+    latest = head.get("value") if head else None
+    target = head.get("target") if head else None
+    reading = read_signal(done["value"].to_list(), latest, target=target, direction=direction)
+    return reading, [*done["period"].to_list(), start]

@@ -17,7 +17,7 @@ from metrics.funnel import promise_funnel
 from metrics.periods import period_end, period_start, shift_period
 from metrics.promises import promises_at_risk
 from metrics.query import run_details
-from metrics.signals import Reading, read_signal
+from metrics.signals import Reading, period_reading
 from metrics.sqlgen import Query
 
 OUTCOMES = ("csat", "nps", "fcr", "contacts_per_100_orders")  # as on the review page
@@ -50,17 +50,8 @@ def _trend_query(metrics: tuple[str, ...], start: dt.date, periods: int, **kw) -
 
 
 def _reading(history: pl.DataFrame, head: dict | None, start: dt.date, direction: str) -> Reading:
-    """The signal of the period under review against the complete, large-enough periods before
-    it (as the review page reads it)."""
-    done = history.filter(
-        ~pl.col("partial")
-        & pl.col("significant")
-        & pl.col("value").is_not_null()
-        & (pl.col("period") < start)
-    ).sort("period")
-    latest = head.get("value") if head else None
-    target = head.get("target") if head else None
-    return read_signal(done["value"].to_list(), latest, target=target, direction=direction)
+    """The signal of the period under review, read as the review page reads it."""
+    return period_reading(history, head, start, direction)[0]
 
 
 def gather(

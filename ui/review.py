@@ -13,7 +13,7 @@ import streamlit as st
 
 from metrics.catalog import Catalog
 from metrics.periods import period_end
-from metrics.signals import Reading, read_signal
+from metrics.signals import Reading, period_reading
 from metrics.spec import MetricBase
 from ui import data, tiles
 from ui import format as fmt
@@ -120,17 +120,7 @@ def reading(
 ) -> tuple[Reading, list[dt.date]]:
     """The signal reading of the period under review (which starts on ``start``) against the
     complete, large-enough periods before it; and those periods, to name a shift's start."""
-    done = history.filter(
-        (pl.col("metric") == "otif")
-        & ~pl.col("partial")
-        & pl.col("significant")
-        & pl.col("value").is_not_null()
-        & (pl.col("period") < start)
-    ).sort("period")
-    latest = head.get("value") if head else None
-    target = head.get("target") if head else None
-    result = read_signal(done["value"].to_list(), latest, target=target, direction=m.direction)
-    return result, [*done["period"].to_list(), start]
+    return period_reading(history.filter(pl.col("metric") == "otif"), head, start, m.direction)
 
 
 def gap_text(gap: float | None, target: float | None, m: MetricBase) -> str | None:
