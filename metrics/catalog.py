@@ -7,6 +7,8 @@ every problem at once, each with file, line, key path and a "did you mean".
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,7 +36,14 @@ from metrics.spec import (
     SimpleMetric,
     Theme,
 )
-from metrics.themes import OTHER, VOICE_MODEL, expand_themes, metric_name, theme_metrics
+from metrics.themes import (
+    OTHER,
+    VOICE_MODEL,
+    expand_themes,
+    metric_name,
+    theme_metrics,
+    theme_params,
+)
 
 DIALECT = SOURCE_DIALECT
 
@@ -110,6 +119,25 @@ class Catalog:
     def model_sql(self, name: str) -> str:
         """The model's SQL as it runs: ``themes_of(column)`` written out (metrics.themes)."""
         return expand_themes(self.models[name].spec.sql, self.spec.themes)
+
+    @cached_property
+    def theme_params(self) -> dict[str, object]:
+        """The bound parameters ``themes_of`` refers to (metrics.themes), worked out once."""
+        return theme_params(self.spec.themes)
+
+    @cached_property
+    def fingerprints(self) -> dict[str, str]:
+        """Per model, a hash of what its stored rows depend on: its SQL, its dependencies'
+        SQL, the settings and, for a model matching comment themes, the themes."""
+        out = {}
+        for model in self.models:
+            parts = [self.models[m].spec.sql for m in self.model_order([model])]
+            inputs: list[object] = [parts, self.spec.settings.model_dump()]
+            if any("themes_of(" in p for p in parts):
+                inputs.append(self.theme_params)
+            text = json.dumps(inputs, sort_keys=True)
+            out[model] = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return out
 
     def date_label(self, name: str) -> str:
         return " / ".join(self.models[m].spec.date for m in self.models_of(name))

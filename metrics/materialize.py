@@ -11,8 +11,6 @@ live from the canonical tables. Analysts also find the models in the
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,6 @@ from metrics.engine import Compiled, Engine, as_engine, execute
 from metrics.errors import ConfigError
 from metrics.model_changes import CHANGES_SCHEMA, rule_for
 from metrics.sqlgen import STORED_SCHEMA, settings_params, used_params
-from metrics.themes import theme_params
 
 SCHEMA = STORED_SCHEMA
 INFO_TABLE = f"{SCHEMA}.materialized"
@@ -46,12 +43,7 @@ class Materialized:
 
 
 def fingerprint(catalog: Catalog, model: str) -> str:
-    parts = [catalog.models[m].spec.sql for m in catalog.model_order([model])]
-    inputs: list[object] = [parts, catalog.spec.settings.model_dump()]
-    if any("themes_of(" in p for p in parts):  # the comment themes are inputs of the model too
-        inputs.append(theme_params(catalog.spec.themes))
-    text = json.dumps(inputs, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return catalog.fingerprints[model]
 
 
 def read_materialized(cur: Engine) -> Materialized | None:

@@ -23,7 +23,6 @@ from metrics.catalog import DIALECT, Catalog, parse_sql
 from metrics.engine import Compiled
 from metrics.spec import Aggregate, RatioMetric, SimpleMetric
 from metrics.targets import base_target
-from metrics.themes import theme_params
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 STORED_SCHEMA = "models"  # where a load materialises the models (see materialize.py)
@@ -59,7 +58,7 @@ def settings_params(catalog: Catalog, as_of: dt.date) -> dict[str, object]:
         "due_basis": s.due_date,
         "late_tolerance_days": s.late_tolerance_days,
         "fcr_window_hours": s.fcr_window_hours,
-        **theme_params(catalog.spec.themes),
+        **catalog.theme_params,
     }
 
 
@@ -243,6 +242,9 @@ def compile_query(
     return Compiled(sql, used_params(sql, params))
 
 
+TAG = "_tag"  # the column compile_rows adds for ``tag``
+
+
 def compile_rows(
     catalog: Catalog,
     metric: str,
@@ -252,8 +254,11 @@ def compile_rows(
     failing: bool,
     limit: int | None,
     stored: frozenset[str] = frozenset(),
+    tag: str | None = None,
 ) -> Compiled:
-    """The records behind a metric value: its model's rows that count in it."""
+    """The records behind a metric value: its model's rows that count in it. With ``tag`` (a
+    validated dimension), the first ``limit`` rows of each of its values, with two more
+    columns: the value (``_tag``) and the row's number within it (``_tag_n``)."""
     base = catalog.base_metrics(metric)[0]
     m = catalog.metric(base)
     spec = catalog.models[m.model].spec
@@ -266,10 +271,17 @@ def compile_rows(
         conds.append(_failing_condition(catalog, base, m))
     columns = list(dict.fromkeys([*m.drill_columns] or ["*"]))
     where = f"\nWHERE {' AND '.join(conds)}" if conds else ""
-    sql = (
-        f"{model_ctes(catalog, [m.model], stored)}\nSELECT {', '.join(columns)}\nFROM {m.model}{where}"
-        f"\nORDER BY {spec.date} DESC, {', '.join(spec.key)}"
-    )
+    order = f"{spec.date} DESC, {', '.join(spec.key)}"
+    ctes = model_ctes(catalog, [m.model], stored)
+    if tag is not None:  # the first `limit` rows of each value of `tag`, numbered in order
+        number = f"row_number() OVER (PARTITION BY {tag} ORDER BY {order})"
+        inner = f"SELECT {', '.join(columns)}, {tag} AS {TAG}, {number} AS {TAG}_n FROM {m.model}"
+        sql = f"{ctes}\nSELECT * FROM ({inner}{where}) AS tagged"
+        if limit is not None:
+            params["limit"] = limit
+            sql += f"\nWHERE {TAG}_n <= $limit"
+        return Compiled(sql + f"\nORDER BY {TAG}_n", used_params(sql, params))
+    sql = f"{ctes}\nSELECT {', '.join(columns)}\nFROM {m.model}{where}\nORDER BY {order}"
     if limit is not None:
         params["limit"] = limit
         sql += "\nLIMIT $limit"

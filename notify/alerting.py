@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
 from connectors.alert_state import Outcome, Planned, plan, settle
 from connectors.csv_safe import frame_csv as csv_text
 from connectors.state import StateStore
@@ -18,7 +20,7 @@ from metrics.alert_rules import Alert, evaluate
 from metrics.alert_spec import AlertsFile, load_alert_rules
 from metrics.catalog import Catalog, load_catalog
 from metrics.errors import MetricsError
-from metrics.query import fetch_rows
+from metrics.query import fetch_rows, fetch_rows_each
 from notify.channels import Deliverer
 from notify.messages import Notice, base_url
 
@@ -78,17 +80,15 @@ def _deliver(
 ) -> list[Outcome]:
     deliverer = Deliverer(spec.channels, retries=spec.settings.retries)
     root = base_url(spec.settings.base_url)
+    sending = [
+        alerts[p.key] for p in planned if p.send and p.key in alerts and p.state != "recovered"
+    ]
+    records = _records(cur, catalog, sending, spec.settings.max_records)
     outcomes = []
     for p in planned:
         if not p.send:
             continue
-        alert = alerts.get(p.key) if p.state != "recovered" else None
-        notice = Notice(
-            p.state,
-            p.alert,
-            f"{root}/{p.alert['link']}",
-            _records(cur, catalog, alert, spec.settings.max_records),
-        )
+        notice = Notice(p.state, p.alert, f"{root}/{p.alert['link']}", records.get(p.key))
         rule = spec.rules.get(p.rule)
         recipients = tuple(p.alert["recipients"])
         for channel in rule.channels if rule else ["email"]:
@@ -97,12 +97,26 @@ def _deliver(
     return outcomes
 
 
-def _records(cur, catalog: Catalog, alert: Alert | None, limit: int) -> str | None:
-    if alert is None:
-        return None
-    q = alert.records
+def _records(cur, catalog: Catalog, alerts: list[Alert], limit: int) -> dict[str, str]:
+    """The CSV of each alert's records, by alert key; alerts alike are read in one statement
+    (and each alone if that fails: an alert whose records cannot be read goes without)."""
+    alike: dict[tuple[str, bool], list[Alert]] = {}
+    for alert in alerts:
+        alike.setdefault((alert.records.metrics[0], alert.failing), []).append(alert)
+    out: dict[str, str] = {}
+    for (metric, failing), group in alike.items():
+        try:
+            frames = fetch_rows_each(
+                cur, catalog, metric, [a.records for a in group], failing=failing, limit=limit
+            )
+        except MetricsError:
+            frames = [_alone(cur, catalog, metric, a, limit) for a in group]
+        out |= {a.key: csv_text(f) for a, f in zip(group, frames, strict=True) if f is not None}
+    return out
+
+
+def _alone(cur, catalog: Catalog, metric: str, alert: Alert, limit: int) -> pl.DataFrame | None:
     try:
-        rows = fetch_rows(cur, catalog, q.metrics[0], q, failing=alert.failing, limit=limit)
+        return fetch_rows(cur, catalog, metric, alert.records, failing=alert.failing, limit=limit)
     except MetricsError:
         return None
-    return csv_text(rows)
