@@ -33,9 +33,24 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
 
 def frame_csv(frame: pl.DataFrame) -> str:
     """``frame`` as CSV text (header first) with every risky text cell and header quoted."""
+    return _safe(frame).write_csv()
+
+
+def frames_csv(frames: list[pl.DataFrame]) -> list[str]:
+    """``frame_csv`` of each frame; frames of one schema are quoted in one pass."""
+    if len({tuple(f.schema.items()) for f in frames}) != 1:
+        return [frame_csv(f) for f in frames]
+    safe, at, out = _safe(pl.concat(frames)), 0, []
+    for frame in frames:
+        out.append(safe.slice(at, frame.height).write_csv())
+        at += frame.height
+    return out
+
+
+def _safe(frame: pl.DataFrame) -> pl.DataFrame:
     text_cols = [c for c, t in frame.schema.items() if isinstance(t, _TEXT)]
     safe = frame.with_columns(_quoted(pl.col(c).cast(pl.String)).alias(c) for c in text_cols)
-    return safe.rename({c: safe_cell(c) for c in frame.columns}).write_csv()
+    return safe.rename({c: safe_cell(c) for c in frame.columns})
 
 
 def _quoted(col: pl.Expr) -> pl.Expr:

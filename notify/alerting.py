@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from connectors.alert_state import Outcome, Planned, plan, settle
-from connectors.csv_safe import frame_csv as csv_text
+from connectors.csv_safe import frames_csv
 from connectors.state import StateStore
 from connectors.warehouse import Warehouse
 from metrics.alert_rules import Alert, evaluate
@@ -111,7 +111,8 @@ def _records(cur, catalog: Catalog, alerts: list[Alert], limit: int) -> dict[str
             )
         except MetricsError:
             frames = [_alone(cur, catalog, metric, a, limit) for a in group]
-        out |= {a.key: csv_text(f) for a, f in zip(group, frames, strict=True) if f is not None}
+        read = [(a, f) for a, f in zip(group, frames, strict=True) if f is not None]
+        out |= dict(zip((a.key for a, _ in read), frames_csv([f for _, f in read]), strict=True))
     return out
 
 

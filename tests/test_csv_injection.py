@@ -95,3 +95,21 @@ def test_customer_names_are_quoted_in_any_csv_frame():
     frame = pl.DataFrame({"customer_name": [HYPERLINK, "Plain Co"], "nps": [-100.0, 20.0]})
     back = list(csv.reader(io.StringIO(frame_csv(frame))))
     assert back[1:] == [["'" + HYPERLINK, "-100.0"], ["Plain Co", "20.0"]]
+
+
+def test_frames_quoted_together_equal_frames_quoted_alone():
+    """Alert attachments quote many frames in one pass: each as if quoted alone."""
+    import polars as pl
+
+    from connectors.csv_safe import frame_csv, frames_csv
+
+    alike = [
+        pl.DataFrame({"comment": [HYPERLINK, "fine"], "nps": [-100, 20]}),
+        pl.DataFrame({"comment": ["plain", CALC, "-5"], "nps": [0, -3, 10]}),
+        pl.DataFrame({"comment": [], "nps": []}, schema={"comment": pl.String, "nps": pl.Int64}),
+        pl.DataFrame({"comment": ["=1+1"], "nps": [5]}),
+    ]
+    unlike = [*alike, pl.DataFrame({"other": ["@x"]})]
+    for frames in (alike, unlike, []):
+        assert frames_csv(frames) == [frame_csv(f) for f in frames]
+    assert "'=1+1" in frames_csv(alike)[3]
