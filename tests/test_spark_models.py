@@ -31,6 +31,7 @@ from connectors.lake import (
 from connectors.lake_models import spark_models
 from connectors.load import load_paths
 from connectors.warehouse import Warehouse
+from metrics.as_of import default_as_of
 from metrics.catalog import load_catalog
 from metrics.materialize import refresher
 from metrics.query import run_query, stored_models
@@ -163,9 +164,10 @@ def test_metrics_from_spark_written_models_equal_the_warehouse(name, data, store
     """The dashboard's path over a lake: DuckDB reads the stored models Spark wrote."""
     lake = _spark_lake(_models_behind(name), stores, data, request)
     dashboard, warehouse = Lake(lake).engine(), Warehouse(stores[data]["db"]).engine()
-    as_of = Lake(lake).cursor().execute("SELECT max(as_of) FROM models.materialized").fetchone()
-    assert set(CATALOG.models_of(name)) <= stored_models(dashboard, CATALOG, as_of[0])
-    for q in QUERIES:  # at the data's as-of, which the stored models are for
+    (as_of,) = Lake(lake).cursor().execute("SELECT max(as_of) FROM models.materialized").fetchone()
+    assert as_of == default_as_of(dashboard)  # the as-of of the queries below
+    assert set(CATALOG.models_of(name)) <= stored_models(dashboard, CATALOG, as_of)
+    for q in QUERIES:  # so they read the stored models Spark wrote
         expected = _values(warehouse, name, q)
         assert expected.height > 0
         assert_frame_equal(_values(dashboard, name, q), expected, rel_tol=1e-9)
