@@ -129,15 +129,16 @@ def alerts_list(limit, fmt, db):
     emit(pl.DataFrame(rows, infer_schema_length=None), fmt)
 
 
-def after_load(db: Path, config_path: Path) -> None:
-    """Evaluate and deliver the alerts once a load has landed; report, never fail the load."""
+def after_load(db: Path, config_path: Path, lake: Path | None = None) -> None:
+    """Evaluate and deliver the alerts once a load has landed (into the warehouse ``db``, or
+    the ``lake``); report, never fail the load."""
     from notify.alerting import run_alerts
 
     rules = alerts_path(config_path)
     if not rules.is_file():
         return
     try:
-        run = run_alerts(db, config_path, rules)
+        run = run_alerts(db, config_path, rules, lake=lake)
     except (MetricsError, ConnectorError) as exc:
         click.echo(f"warning: alerts not evaluated (the load itself is done): {exc}", err=True)
         return

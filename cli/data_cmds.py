@@ -12,7 +12,14 @@ import click
 from click.core import ParameterSource
 
 from cli.errors import handle_errors
-from cli.options import as_option, config_option, db_option, lake_option, sources_option
+from cli.options import (
+    as_option,
+    config_option,
+    db_option,
+    lake_option,
+    models_engine_option,
+    sources_option,
+)
 from connectors.csv_safe import safe_row
 from connectors.errors import ConnectorError
 from connectors.load import LoadReport
@@ -76,6 +83,7 @@ def _print_report(report: LoadReport) -> None:
 @click.option("--strict", is_flag=True, help="Fail the whole load if any row is rejected.")
 @db_option
 @lake_option
+@models_engine_option
 @sources_option
 @config_option
 @handle_errors
@@ -84,6 +92,7 @@ def load(
     strict: bool,
     db: Path,
     lake: Path | None,
+    engine: str,
     sources_path: Path | None,
     config_path: Path,
 ) -> None:
@@ -92,17 +101,25 @@ def load(
     The metric models are rebuilt for the new data before it goes live; then the alert rules
     (alerts.yaml beside metrics.yaml) are evaluated and due alerts delivered. With --lake, the
     validated tables, rejects and stored models are written as a Parquet lake instead (a new
-    version, published atomically; alerts are evaluated on a warehouse file only).
+    version, published atomically). With --lake and --engine spark, the rows are still
+    validated by the DuckDB loader, and Spark computes every stored model from the lake's
+    tables (no partial refresh of the models touched by the load, as DuckDB does).
     """
     from cli.alert_cmds import after_load
     from connectors.load import load_paths
     from metrics.materialize import refresher
 
+    if lake is None and engine != "duckdb":
+        raise click.UsageError(
+            f"--engine {engine} computes the stored models of a lake: pass --lake DIR "
+            "(a warehouse file's models are computed by DuckDB)"
+        )
     _warn_without_config(config_path)
     if lake is not None:
         from connectors.lake import load_lake
 
         _no_db_with_lake()
+        models = _model_writer(engine, config_path) if engine != "duckdb" else None
         _print_report(
             load_lake(
                 lake,
@@ -110,9 +127,11 @@ def load(
                 sources=sources_path,
                 strict=strict,
                 progress=True,
-                finalize=refresher(config_path),
+                finalize=None if models else refresher(config_path),
+                models=models,
             )
         )
+        after_load(db, config_path, lake=lake)
         return
     _print_report(
         load_paths(
@@ -125,6 +144,58 @@ def load(
         )
     )
     after_load(db, config_path)
+
+
+def _model_writer(engine: str, config_path: Path):
+    """What computes a lake's stored models on ``engine``: checked (metrics.yaml valid, the
+    engine started) before anything is read or written."""
+    from connectors.lake_models import model_writer
+    from metrics.catalog import load_catalog
+
+    return model_writer(engine, load_catalog(config_path), config_path)
+
+
+@click.group("models")
+def models_group() -> None:
+    """The stored metric models (what the dashboard reads)."""
+
+
+@models_group.command("rebuild")
+@lake_option
+@models_engine_option
+@config_option
+@handle_errors
+def models_rebuild(lake: Path | None, engine: str, config_path: Path) -> None:
+    """Recompute the stored models of a lake's current version, e.g. after metrics.yaml
+    changed, and publish them as a new version (its tables' files shared, not copied).
+
+    A warehouse file's models are rebuilt by each load (and computed live meanwhile when
+    metrics.yaml no longer matches them).
+    """
+    import time
+
+    from connectors.lake import Lake, rebuild_models, require_version
+
+    if lake is None:
+        raise click.UsageError(
+            "models rebuild works on a lake: pass --lake DIR (or set $NORTHSTAR_LAKE); a "
+            "warehouse file's models are rebuilt by each 'northstar load'"
+        )
+    started = time.perf_counter()
+    require_version(lake)  # before anything starts: no lake there says how to write one
+    version = rebuild_models(lake, _model_writer(engine, config_path))
+    wh = Lake(lake)
+    try:
+        n, as_of = (
+            wh.cursor().execute("SELECT count(*), max(as_of) FROM models.materialized").fetchone()
+        )
+    finally:
+        wh.close()
+    when = f" for the data's as-of {as_of}" if as_of else " (the lake holds no dated rows)"
+    click.echo(
+        f"{n} stored model(s) computed by {engine}{when}; published as {version.name} in "
+        f"{_shown(str(lake))}; took {time.perf_counter() - started:.1f} s"
+    )
 
 
 @click.command()
@@ -278,5 +349,5 @@ def _may_see_rejects(email: str, config_path: Path) -> None:
 
 
 def register(group: click.Group) -> None:
-    for command in (load, demo, rejects):
+    for command in (load, demo, rejects, models_group):
         group.add_command(command)

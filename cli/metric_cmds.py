@@ -18,6 +18,7 @@ from cli.options import (
     sources_option,
 )
 from cli.output import FORMATS, emit
+from connectors.engine_config import engines_path, load_engines
 from connectors.engines import open_engine
 from connectors.warehouse import Warehouse
 from metrics.access import load_policy, policy_path, viewer_as
@@ -163,7 +164,7 @@ def query_cmd(
     q = _query(metrics, date_from, date_to, where, as_of, by, grain)
     catalog = load_catalog(config_path)
     q = _as(q, catalog, as_user, config_path)
-    result = run_query(open_engine(db, lake, engine), catalog, q)
+    result = run_query(open_engine(db, lake, engine, config_path), catalog, q)
     emit(result.for_people() if fmt == "table" else result.values(), fmt)  # JSON/CSV keep nulls
 
 
@@ -200,7 +201,12 @@ def rows_cmd(
     q = _as(q, catalog, as_user, config_path)
     emit(
         fetch_rows(
-            open_engine(db, lake, engine), catalog, q.metrics[0], q, failing=failing, limit=limit
+            open_engine(db, lake, engine, config_path),
+            catalog,
+            q.metrics[0],
+            q,
+            failing=failing,
+            limit=limit,
         ),
         fmt,
     )
@@ -281,8 +287,9 @@ def dimensions_cmd(metrics, fmt, config_path):
 )
 @handle_errors
 def check_cmd(config_path, sources_path, db, engine):
-    """Validate metrics.yaml, sources.yaml, alerts.yaml and subscriptions.yaml (with --db, every
-    metric against the warehouse; with --engine, every model and metric in that engine's SQL)."""
+    """Validate metrics.yaml, sources.yaml, alerts.yaml, subscriptions.yaml and engines.yaml
+    (with --db, every metric against the warehouse; with --engine, every model and metric in
+    that engine's SQL)."""
     problems: list[str] = []
     catalog = None
     try:
@@ -307,6 +314,12 @@ def check_cmd(config_path, sources_path, db, engine):
         found, files = check_delivery_files(config_path, catalog)
         problems += found
         checked += [str(f) for f in files]
+    if (engines := engines_path(config_path)).is_file():
+        checked.append(str(engines))
+        try:
+            load_engines(engines)
+        except ConfigError as err:
+            problems += err.problems
     if catalog is not None and db is not None:
         problems += _compile_all(catalog, db)
     if catalog is not None and engine is not None:

@@ -81,3 +81,14 @@ def engine_option(fn):
         help="What computes the answer: DuckDB, or Spark over a --lake "
         "(pip install -e '.[spark]').",
     )(fn)
+
+
+def models_engine_option(fn):
+    return click.option(
+        "--engine",
+        type=click.Choice(["duckdb", "spark"]),
+        default="duckdb",
+        show_default=True,
+        help="What computes the stored metric models of a --lake: DuckDB, or Spark over the "
+        "lake's tables (pip install -e '.[spark]'; where it runs: config/engines.yaml).",
+    )(fn)

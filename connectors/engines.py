@@ -9,9 +9,12 @@ from connectors.errors import ConnectorError
 ENGINES = ("duckdb", "spark")
 
 
-def open_engine(db: Path, lake: Path | None, engine: str = "duckdb"):
+def open_engine(
+    db: Path, lake: Path | None, engine: str = "duckdb", config_path: Path | None = None
+):
     """What the query functions of metrics/ run on: DuckDB over ``db`` (no lake) or over the
-    lake's current version, or Spark over the lake."""
+    lake's current version, or Spark over the lake (where Spark runs: config/engines.yaml
+    beside ``config_path``, default the project's, and the environment)."""
     if engine not in ENGINES:
         raise ConnectorError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if engine == "spark":
@@ -20,9 +23,10 @@ def open_engine(db: Path, lake: Path | None, engine: str = "duckdb"):
                 "--engine spark reads a lake: pass --lake DIR (write one with "
                 "'northstar load --lake DIR PATH...')"
             )
+        from connectors.engine_config import spark_settings
         from connectors.spark_engine import SparkEngine
 
-        return SparkEngine.for_lake(lake)
+        return SparkEngine.for_lake(lake, spark_settings(config_path))
     if lake is not None:
         from connectors.lake import Lake
 

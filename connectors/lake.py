@@ -29,7 +29,9 @@ import json
 import os
 import shutil
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -47,6 +49,10 @@ MANIFEST = "manifest.json"
 MODELS = "models"  # the stored models' schema in the warehouse, folder in the lake
 KEEP_VERSIONS = 2  # older versions kept for readers still reading them
 _SIDE_TABLES = ("rejects", "warnings", "loads")
+
+# Writes the stored models of a version being built into its folder (from its Parquet tables)
+# and returns their manifest entries (``{"models.<m>": {"path": ..., "partition": None}}``).
+ModelWriter = Callable[["LakeVersion"], dict[str, dict]]
 
 
 def _partition_column(table: Table) -> str | None:
@@ -141,14 +147,26 @@ def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict:
     for name in _SIDE_TABLES:
         _copy(con, f"SELECT * FROM {name}", folder / name, None)
         tables[name] = {"path": name, "partition": None}
+    tables |= export_models(con, folder)
+    return {"format": 1, "tables": tables}
+
+
+def export_models(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, dict]:
+    """The stored models of the warehouse ``con`` as Parquet under ``folder``; their entries."""
     stored = con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1",
         [MODELS],
     ).fetchall()
+    tables: dict[str, dict] = {}
     for (name,) in stored:
         _copy(con, f"SELECT * FROM {MODELS}.{quote_ident(name)}", folder / MODELS / name, None)
-        tables[f"{MODELS}.{name}"] = {"path": f"{MODELS}/{name}", "partition": None}
-    return {"format": 1, "tables": tables}
+        tables[model_table(name)] = {"path": f"{MODELS}/{name}", "partition": None}
+    return tables
+
+
+def model_table(name: str) -> str:
+    """The manifest's name of a stored model."""
+    return f"{MODELS}.{name}"
 
 
 def _seed(db: Path, version: LakeVersion | None) -> None:
@@ -196,18 +214,8 @@ def _prune(lake: Path, current: str) -> None:
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
-def load_lake(
-    lake: Path | str,
-    paths: list[Path | str],
-    *,
-    sources: Sources | Path | str | None = None,
-    strict: bool = False,
-    progress: bool = True,
-    finalize: Finalize | None = None,
-    lock_timeout: float = 600.0,
-) -> LoadReport:
-    """Load files into the lake at ``lake`` exactly as ``load_paths`` loads a warehouse, then
-    publish the result as a new version; all or nothing (see the module docstring)."""
+def _lake_folder(lake: Path | str) -> Path:
+    """``lake`` as an absolute folder, created if new; a plain error for a file or no parent."""
     lake = Path(lake).absolute()
     if lake.exists() and not lake.is_dir():
         raise ConnectorError(
@@ -223,6 +231,27 @@ def load_lake(
         lake.mkdir(exist_ok=True)
     except OSError as exc:
         raise ConnectorError(f"cannot create the lake {lake}: {plain_os_error(exc)}") from None
+    return lake
+
+
+def load_lake(
+    lake: Path | str,
+    paths: list[Path | str],
+    *,
+    sources: Sources | Path | str | None = None,
+    strict: bool = False,
+    progress: bool = True,
+    finalize: Finalize | None = None,
+    models: ModelWriter | None = None,
+    lock_timeout: float = 600.0,
+) -> LoadReport:
+    """Load files into the lake at ``lake`` exactly as ``load_paths`` loads a warehouse, then
+    publish the result as a new version; all or nothing (see the module docstring).
+
+    With ``models``, the stored models are not those of the load's warehouse (``finalize``
+    may still run): ``models`` writes them into the new version, from its Parquet tables,
+    before it is published (e.g. computed by Spark, see connectors/lake_models.py)."""
+    lake = _lake_folder(lake)
     with _Lock(lake, lock_timeout, LoadProgress(0, enabled=False)):
         previous = current_version(lake)
         _prune(lake, previous.name if previous else "")
@@ -236,6 +265,8 @@ def load_lake(
 
             def step(con: duckdb.DuckDBPyConnection) -> str | None:
                 note = finalize(con) if finalize is not None else None
+                if models is not None:  # they come from ``models``, not from this warehouse
+                    con.execute(f"DROP SCHEMA IF EXISTS {MODELS} CASCADE")
                 built.mkdir()
                 manifest.update(_export(con, built))
                 return note
@@ -250,6 +281,13 @@ def load_lake(
                 finalize=step,
             )
             if manifest:  # else nothing was new: the current version stays
+                if models is not None:
+                    started = time.perf_counter()
+                    manifest["tables"] |= models(LakeVersion(built, manifest))
+                    took = time.perf_counter() - started
+                    report = dataclasses.replace(
+                        report, seconds=report.seconds + took, finalize_seconds=took
+                    )
                 _prune(lake, _publish(lake, built, manifest))
         except OSError as exc:
             raise ConnectorError(
@@ -263,6 +301,50 @@ def load_lake(
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(built, ignore_errors=True)
     return dataclasses.replace(report, db=lake.as_posix())
+
+
+def rebuild_models(
+    lake: Path | str, models: ModelWriter, *, lock_timeout: float = 600.0
+) -> LakeVersion:
+    """Publish a new version of ``lake``: the current one's tables (their files shared: hard
+    links, or copies where links cannot be made) with stored models written anew by
+    ``models``; all or nothing. Returns the new version."""
+    lake = Path(lake).absolute()
+    with _Lock(lake, lock_timeout, LoadProgress(0, enabled=False)):
+        current = require_version(lake)
+        _prune(lake, current.name)
+        built = lake / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            built.mkdir()
+            kept = {t: info for t, info in current.manifest["tables"].items() if not _is_model(t)}
+            for info in kept.values():
+                shutil.copytree(
+                    current.folder / info["path"], built / info["path"], copy_function=_share
+                )
+            manifest = {**current.manifest, "tables": dict(kept)}
+            manifest["tables"] |= models(LakeVersion(built, manifest))
+            name = _publish(lake, built, manifest)
+            _prune(lake, name)
+        except (OSError, duckdb.Error) as exc:
+            raise ConnectorError(
+                f"cannot write the lake {lake}: {plain_os_error(exc)}; nothing was changed"
+            ) from None
+        finally:
+            shutil.rmtree(built, ignore_errors=True)
+    return LakeVersion(lake / name, manifest)
+
+
+def _is_model(table: str) -> bool:
+    return table.startswith(f"{MODELS}.")
+
+
+def _share(src: str, dst: str) -> None:
+    """A version's file in the next one: the same file (a hard link; files of a published
+    version never change), else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 # --------------------------------------------------------------------------- reading

@@ -1,16 +1,18 @@
 """The Spark engine: the metric core's statements run by Apache Spark over a lake.
 
 One SparkSession per process (``spark_session``): local mode (``local[*]``)
-unless ``$NORTHSTAR_SPARK_MASTER`` names a cluster master
-(``spark://host:7077``, ``yarn``...) or ``$NORTHSTAR_SPARK_REMOTE`` a Spark
-Connect server (``sc://host:15002``). ``SparkEngine`` registers a temporary
+unless config/engines.yaml or the environment (``$NORTHSTAR_SPARK_MASTER``,
+``$NORTHSTAR_SPARK_REMOTE``) names a cluster master (``spark://host:7077``,
+``yarn``...) or a Spark Connect server (``sc://host:15002``); see
+connectors/engine_config.py. ``SparkEngine`` registers a temporary
 view per table of the lake's current version and runs each compiled statement
 rendered in Spark SQL, its values bound by name (``spark.sql(text, args=...)``),
 the result read into Polars through Arrow.
 
 The stored models of the lake are not used on Spark: every model is computed
 by Spark from the canonical tables (the stored ones serve the dashboard, read
-through DuckDB). PySpark is an optional dependency, imported only here.
+through DuckDB; Spark can write them, see connectors/spark_models.py). PySpark
+is an optional dependency, imported only here and there.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from connectors.engine_config import DEFAULT_MASTER, SparkSettings, spark_settings
 from connectors.errors import ConnectorError
 from connectors.lake import LakeVersion, require_version
 from metrics.engine import Compiled, MissingObject
@@ -32,8 +35,9 @@ INSTALL_HINT = "install it with pip install -e '.[spark]' and a Java 17 runtime"
 _SESSION_LOCK = threading.Lock()
 
 
-def spark_session():
-    """The process's SparkSession (created on first use)."""
+def spark_session(settings: SparkSettings | None = None):
+    """The process's SparkSession, created on first use from ``settings`` (default: the
+    project's config/engines.yaml and the environment, see connectors.engine_config)."""
     try:
         from pyspark.errors import PySparkException
         from pyspark.sql import SparkSession
@@ -41,42 +45,65 @@ def spark_session():
         raise ConnectorError(
             f"the Spark engine needs PySpark, which is not installed; {INSTALL_HINT}"
         ) from None
-    remote = os.environ.get("NORTHSTAR_SPARK_REMOTE")
-    if not remote and not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+    settings = settings or spark_settings()
+    if not settings.remote and not (os.environ.get("JAVA_HOME") or shutil.which("java")):
         raise ConnectorError(
             f"the Spark engine needs Java, which was not found (no java on the "
             f"PATH and no $JAVA_HOME); {INSTALL_HINT}"
         )
+    _quiet_python_loggers()
     with _SESSION_LOCK:
         builder = SparkSession.builder.appName("northstar")
-        if remote:
-            builder = builder.remote(remote)
+        if settings.remote:
+            builder = builder.remote(settings.remote)
         else:
-            builder = (
-                builder.master(os.environ.get("NORTHSTAR_SPARK_MASTER") or "local[*]")
-                .config(
-                    "spark.driver.memory", os.environ.get("NORTHSTAR_SPARK_DRIVER_MEMORY", "2g")
-                )
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config(
-                    "spark.sql.shuffle.partitions",
-                    os.environ.get("NORTHSTAR_SPARK_SHUFFLE_PARTITIONS", "8"),
-                )
-                .config(
-                    "spark.driver.extraJavaOptions",
-                    f"-Dlog4j2.configurationFile={_quiet_logging().as_uri()}",
-                )
-            )
+            builder = builder.master(settings.master or DEFAULT_MASTER)
+        for key, value in _conf(settings).items():
+            builder = builder.config(key, value)
         try:
-            session = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+            session = builder.getOrCreate()
         except (RuntimeError, OSError, PySparkException) as exc:  # no JVM, or no cluster
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            where = remote or os.environ.get("NORTHSTAR_SPARK_MASTER") or "local[*]"
-            raise ConnectorError(f"cannot start Spark ({where}): {first}; {INSTALL_HINT}") from None
-    if not remote:
+            raise ConnectorError(
+                f"cannot start Spark ({settings.where}): {first}; {INSTALL_HINT}"
+            ) from None
+    if not settings.remote:
         session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _conf(settings: SparkSettings) -> dict[str, str]:
+    """Spark's settings: ours, then engines.yaml's conf, then the environment's overrides."""
+    conf = {"spark.sql.session.timeZone": "UTC"}
+    if not settings.remote:  # a Connect server has its own driver and UI
+        conf |= {
+            "spark.driver.memory": "2g",
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.sql.shuffle.partitions": "8",
+            "spark.driver.extraJavaOptions": (
+                f"-Dlog4j2.configurationFile={_quiet_logging().as_uri()}"
+            ),
+        }
+    conf |= settings.conf_text()
+    for key, env in (
+        ("spark.driver.memory", "NORTHSTAR_SPARK_DRIVER_MEMORY"),
+        ("spark.sql.shuffle.partitions", "NORTHSTAR_SPARK_SHUFFLE_PARTITIONS"),
+    ):
+        if os.environ.get(env):
+            conf[key] = os.environ[env]
+    return conf
+
+
+def _quiet_python_loggers() -> None:
+    """PySpark logs every failed statement with the JVM's stack trace as JSON on stderr; the
+    error itself reaches the caller (and the user as one plain line), so those logs stay off."""
+    import logging
+
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 # Errors only on the terminal: Spark's default profile logs warnings and start-up notes (the
@@ -128,27 +155,28 @@ class SparkEngine:
         )
 
     @classmethod
-    def for_lake(cls, lake: Path | str) -> SparkEngine:
-        version = require_version(Path(lake))
-        return cls(spark_session(), version)
+    def for_lake(cls, lake: Path | str, settings: SparkSettings | None = None) -> SparkEngine:
+        version = require_version(Path(lake))  # no lake there is said before Spark starts
+        return cls(spark_session(settings), version)
 
     def run(self, compiled: Compiled) -> pl.DataFrame:
-        from pyspark.errors import AnalysisException, PySparkException
+        from pyspark.errors import PySparkException
+
+        frame = self.frame(compiled)
+        try:
+            return pl.from_arrow(frame.toArrow())
+        except PySparkException as exc:  # Spark Connect analyses only now
+            raise spark_error(exc) from exc
+
+    def frame(self, compiled: Compiled):
+        """The statement as a Spark DataFrame (analysed, not yet run)."""
+        from pyspark.errors import PySparkException
 
         text = _without_information_schema(compiled.render(self.dialect))
         try:
-            frame = self.session.sql(text, args=dict(compiled.params) or None)
-            return pl.from_arrow(frame.toArrow())
-        except AnalysisException as exc:
-            first = _first_line(exc)
-            if "TABLE_OR_VIEW_NOT_FOUND" in first or "UNRESOLVED_COLUMN" in first:
-                raise MissingObject(
-                    f"the lake lacks something a metric needs: {first}"
-                    " (load the extracts with 'northstar load --lake')"
-                ) from exc
-            raise MetricsError(f"the query failed on Spark: {first}") from exc
+            return self.session.sql(text, args=dict(compiled.params) or None)
         except PySparkException as exc:
-            raise MetricsError(f"the query failed on Spark: {_first_line(exc)}") from exc
+            raise spark_error(exc) from exc
 
     def close(self) -> None:
         """The session is shared by the process: nothing to close per engine."""
@@ -175,6 +203,17 @@ def _without_information_schema(text: str) -> str:
 def _is_remote(session) -> bool:
     """A Spark Connect session (which cannot open a sibling session)."""
     return type(session).__module__.startswith("pyspark.sql.connect")
+
+
+def spark_error(exc: Exception) -> MetricsError:
+    """Spark's exception as the core's plain error (``MissingObject`` for a missing name)."""
+    first = _first_line(exc)
+    if "TABLE_OR_VIEW_NOT_FOUND" in first or "UNRESOLVED_COLUMN" in first:
+        return MissingObject(
+            f"the lake lacks something a metric needs: {first}"
+            " (load the extracts with 'northstar load --lake')"
+        )
+    return MetricsError(f"the query failed on Spark: {first}")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ import polars as pl
 
 from connectors.alert_state import Outcome, Planned, plan, settle
 from connectors.csv_safe import frames_csv
+from connectors.lake import Lake
 from connectors.state import StateStore
 from connectors.warehouse import Warehouse
 from metrics.alert_rules import Alert, evaluate
@@ -50,11 +51,14 @@ def run_alerts(
     *,
     dry_run: bool = False,
     now: dt.datetime | None = None,
+    lake: Path | None = None,
 ) -> AlertRun:
+    """Evaluate over the warehouse ``db`` or, given, the ``lake`` (its history stays in the
+    state file beside ``db`` either way, where the dashboard keeps it)."""
     now = now or dt.datetime.now(dt.UTC)
     catalog = load_catalog(config_path)
     spec = load_alert_rules(alerts_file, catalog)
-    wh = Warehouse(db)
+    wh = Lake(lake) if lake is not None else Warehouse(db)
     try:
         cur = wh.cursor()
         alerts = {a.key: a for a in evaluate(cur, catalog, spec)}
