@@ -37,7 +37,7 @@ from metrics.as_of import default_as_of
 from metrics.catalog import Catalog
 from metrics.engine import Compiled
 from metrics.errors import MetricsError
-from metrics.materialize import _model_sql, fingerprint, refresh_models
+from metrics.materialize import fingerprint, refresh_models, stored_model_select
 from metrics.sqlgen import settings_params, used_params
 
 
@@ -107,7 +107,7 @@ def _stored_view(name: str) -> str:
 
 def _write_model(engine, catalog: Catalog, name: str, as_of: dt.date, version: LakeVersion):
     inputs = {d: f"SELECT * FROM {_stored_view(d)}" for d in catalog.models[name].deps}
-    sql = _model_sql(catalog, name, inputs)
+    sql = stored_model_select(catalog, name, inputs)
     compiled = Compiled(sql, used_params(sql, settings_params(catalog, as_of)))
     try:
         _save(engine.frame(compiled), version, name)

@@ -91,7 +91,7 @@ def refresh_models(con: Engine, catalog: Catalog, as_of: dt.date | None) -> list
     return built
 
 
-def _model_sql(catalog: Catalog, name: str, inputs: dict[str, str]) -> str:
+def stored_model_select(catalog: Catalog, name: str, inputs: dict[str, str]) -> str:
     """The model's SELECT: dependencies read from their stored tables, ``inputs`` standing in for tables."""
     ctes = {d: f"SELECT * FROM {SCHEMA}.{d}" for d in catalog.models[name].deps} | inputs
     prefix = (
@@ -101,7 +101,7 @@ def _model_sql(catalog: Catalog, name: str, inputs: dict[str, str]) -> str:
 
 
 def _build(con: Engine, catalog: Catalog, name: str, as_of: dt.date) -> None:
-    sql = f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS\n{_model_sql(catalog, name, {})}"
+    sql = f"CREATE OR REPLACE TABLE {SCHEMA}.{name} AS\n{stored_model_select(catalog, name, {})}"
     _run(con, sql, **used_params(sql, settings_params(catalog, as_of)))
 
 
@@ -148,7 +148,7 @@ def refresh_changed(con: Engine, catalog: Catalog, as_of: dt.date | None) -> lis
             continue
         _run(con, f"DELETE FROM {SCHEMA}.{name} WHERE {rule.column} IN (SELECT v FROM {touched})")
         sql = (
-            f"INSERT INTO {SCHEMA}.{name} SELECT * FROM (\n{_model_sql(catalog, name, rule.inputs)}\n)"
+            f"INSERT INTO {SCHEMA}.{name} SELECT * FROM (\n{stored_model_select(catalog, name, rule.inputs)}\n)"
             f" WHERE {rule.column} IN (SELECT v FROM {touched})"
         )
         _run(con, sql, **used_params(sql, params))
