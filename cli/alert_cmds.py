@@ -10,7 +10,7 @@ import click
 import polars as pl
 
 from cli.errors import handle_errors
-from cli.options import config_option, db_option
+from cli.options import config_option, db_option, lake_option
 from cli.output import emit
 from connectors.errors import ConnectorError
 from metrics.alert_spec import alerts_path
@@ -37,13 +37,16 @@ def alerts_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @alerts_option
 @db_option
+@lake_option
 @config_option
 @handle_errors
-def alerts_run(dry_run, fmt, alerts_file, db, config_path):
-    """Evaluate the alert rules now and deliver the alerts that are due."""
+def alerts_run(dry_run, fmt, alerts_file, db, lake, config_path):
+    """Evaluate the alert rules now and deliver the alerts that are due. With --lake, over the
+    lake's current version (the alerts' history stays beside the warehouse file)."""
     from notify.alerting import run_alerts
 
-    run = run_alerts(db, config_path, alerts_file or alerts_path(config_path), dry_run=dry_run)
+    rules = alerts_file or alerts_path(config_path)
+    run = run_alerts(db, config_path, rules, dry_run=dry_run, lake=lake)
     sent: dict[str, list[dict]] = {}
     for o in run.outcomes:
         sent.setdefault(o.key, []).append({"channel": o.channel, "ok": o.ok, "detail": o.detail})

@@ -4,6 +4,7 @@ Spark (tests/test_spark_models.py does)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -242,3 +243,13 @@ def test_a_lake_load_evaluates_the_alerts_as_a_warehouse_load_does(tmp_path, smt
     assert not summary[0].startswith("alerts: 0 new")
     listed = _cli("alerts", "list", "--format", "json", env=env_lake)
     assert listed.returncode == 0 and '"rule"' in listed.stdout  # the history beside the state
+    # `alerts run --lake` evaluates the lake as `alerts run` does the warehouse file.
+    dry = ("alerts", "run", "--dry-run", "--format", "json")
+    over_lake = _cli(*dry, "--lake", tmp_path / "lake", env=env_lake)
+    over_file = _cli(*dry, "--db", tmp_path / "wh.duckdb", env=env_file)
+    assert over_lake.returncode == 0, over_lake.stderr
+    keys = [
+        sorted((a["rule"], str(a["scope"]), a["value"]) for a in json.loads(r.stdout))
+        for r in (over_lake, over_file)
+    ]
+    assert keys[0] == keys[1] and keys[0]
