@@ -125,7 +125,7 @@ def reject_reasons(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         cur,
         (
             'SELECT file, "table", rule, "column", count(*) AS rows, any_value(message) AS example'
-            " FROM rejects GROUP BY ALL ORDER BY rows DESC, file, rule"
+            ' FROM rejects GROUP BY file, "table", rule, "column" ORDER BY rows DESC, file, rule'
         ),
     )
 

@@ -44,7 +44,7 @@ _SIGNALS_SQL = """
     det AS (SELECT r.customer_id, count(*) AS detractor_answers
             FROM responses r JOIN customer_orders o ON o.order_id = r.order_id AND NOT o.otif
             WHERE r.nps <= 6 AND r.response_date > $as_of - $window_days::INTEGER GROUP BY 1),
-    ctc AS (SELECT customer_id,
+    recent_contacts AS (SELECT customer_id,
                    count(*) FILTER (WHERE contact_date > $as_of - $window_days::INTEGER) AS contacts,
                    count(*) FILTER (WHERE contact_date <= $as_of - $window_days::INTEGER
                        AND contact_date > $as_of - $window_days::INTEGER * ($baseline_windows::INTEGER + 1))
@@ -55,12 +55,12 @@ _SIGNALS_SQL = """
            coalesce(w.orders, 0) AS orders, coalesce(w.broken_promises, 0) AS broken_promises,
            (w.orders - w.broken_promises) / w.orders AS otif,
            coalesce(det.detractor_answers, 0) AS detractor_answers,
-           coalesce(ctc.contacts, 0) AS contacts, coalesce(ctc.usual_contacts, 0) AS usual_contacts
+           coalesce(rc.contacts, 0) AS contacts, coalesce(rc.usual_contacts, 0) AS usual_contacts
     FROM customers cu
     LEFT JOIN win w USING (customer_id)
     LEFT JOIN rev USING (customer_id)
     LEFT JOIN det USING (customer_id)
-    LEFT JOIN ctc USING (customer_id)
+    LEFT JOIN recent_contacts rc USING (customer_id)
     WHERE ({where})"""
 
 
@@ -190,37 +190,71 @@ def customer_timeline(
     found = execute(cur, Compiled(sql, params))
     if not found.item():
         raise MetricsError(f"no customer '{customer_id}' in the warehouse")
-    body = """
+    body = f"""
     ords AS (
       SELECT o.order_id, min(o.order_date) AS order_date, sum(o.qty_ordered) AS units,
-             count(*) AS lines, any_value(o.channel) AS channel
+             count(*) AS lines, min(o.channel) AS channel
       FROM orders o WHERE o.customer_id = $c AND o.order_date <= $as_of GROUP BY o.order_id)
     SELECT o.order_date AS date, 'order' AS kind, o.order_id AS reference,
-           format('{} line(s), {:g} units via {}', o.lines, o.units, coalesce(o.channel, '?')) AS what,
+           {_ORDER_WHAT} AS what,
            CASE WHEN co.order_id IS NULL THEN 'not yet due'
                 WHEN co.otif THEN 'kept (OTIF)' ELSE 'broken: ' || co.miss_reason END AS outcome
     FROM ords o LEFT JOIN customer_orders co USING (order_id)
     UNION ALL
     SELECT s.ship_date, 'shipment', s.shipment_id,
-           format('order {} line {}: {:g} units by {}', s.order_id, s.line_id, s.qty_shipped, coalesce(s.carrier, '?')),
-           CASE WHEN s.delivered_date <= $as_of THEN 'delivered ' || s.delivered_date ELSE 'in transit' END
+           {_SHIPMENT_WHAT},
+           CASE WHEN s.delivered_date <= $as_of THEN 'delivered ' || CAST(s.delivered_date AS VARCHAR)
+                ELSE 'in transit' END
     FROM shipments s JOIN orders o USING (order_id, line_id)
     WHERE o.customer_id = $c AND s.ship_date <= $as_of
     UNION ALL
     SELECT k.contact_date, 'contact', k.call_id,
-           format('{} queue, reason {}', coalesce(k.queue, '?'), coalesce(k.reason, '?')),
+           {_CONTACT_WHAT},
            CASE WHEN k.abandoned THEN 'abandoned' WHEN k.resolved THEN 'marked resolved' ELSE 'not resolved' END
     FROM contacts k WHERE k.customer_id = $c
     UNION ALL
     SELECT r.response_date, 'response', r.response_id,
-           format('{}: CSAT {} NPS {} CES {}', coalesce(r.touchpoint, '?'), coalesce(r.csat::VARCHAR, '-'),
-                  coalesce(r.nps::VARCHAR, '-'), coalesce(r.ces::VARCHAR, '-')),
+           {_RESPONSE_WHAT},
            coalesce(r.comment, '')
     FROM responses r WHERE r.customer_id = $c
-    ORDER BY date DESC, kind, reference"""
+    ORDER BY date DESC, kind, reference, what"""
     return _over_models(
         cur, catalog, ["customer_orders", "contacts", "responses"], body, as_of, {"c": customer_id}
     )
+
+
+def _text(*parts: str) -> str:
+    """SQL joining ``parts`` as one text: 'quoted' literals as they are, columns as text ('?'
+    when missing); written with what every engine has (DuckDB's ``format`` is its own)."""
+    return " || ".join(
+        p if p.startswith(("'", "CASE", "coalesce")) else f"coalesce(CAST({p} AS VARCHAR), '?')"
+        for p in parts
+    )
+
+
+def _int(column: str, missing: str = "?") -> str:
+    """SQL of a whole number as text ('3'), ``missing`` when null."""
+    return f"coalesce(CAST(CAST({column} AS BIGINT) AS VARCHAR), '{missing}')"
+
+
+def _num(column: str) -> str:
+    """SQL of a quantity as text: '4' for 4.0, '2.5' for 2.5 (as Python's ``{:g}``)."""
+    return (
+        f"CASE WHEN {column} = floor({column}) THEN CAST(CAST({column} AS BIGINT) AS VARCHAR)"
+        f" ELSE CAST({column} AS VARCHAR) END"
+    )
+
+
+_ORDER_WHAT = _text(_int("o.lines"), "' line(s), '", _num("o.units"), "' units via '", "o.channel")
+_SHIPMENT_WHAT = _text(
+    "'order '", "s.order_id", "' line '", "s.line_id", "': '", _num("s.qty_shipped"),
+    "' units by '", "s.carrier",
+)  # fmt: skip
+_CONTACT_WHAT = _text("k.queue", "' queue, reason '", "k.reason")
+_RESPONSE_WHAT = _text(
+    "r.touchpoint", "': CSAT '", _int("r.csat", "-"), "' NPS '", _int("r.nps", "-"),
+    "' CES '", _int("r.ces", "-"),
+)  # fmt: skip
 
 
 def customer_dimension_values(cur: Engine, dim: str, *, scope: Filters = ()) -> list[str]:

@@ -157,7 +157,7 @@ RULES: dict[str, Rule] = {
         },
     ),
     "voice": Rule(
-        "e8e6042ee19a4e96",
+        "4f37431e99890dc6",
         "response_id",
         _VOICE_TOUCHED,
         {

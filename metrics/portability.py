@@ -57,8 +57,8 @@ def dialect_problems(doc: LocatedYaml, catalog: Catalog, dialect: str) -> list[s
     if dialect == SOURCE_DIALECT:
         return []
     found: list[str] = []
-    for name, info in catalog.models.items():
-        found += _located(doc, ("models", name, "sql"), info.spec.sql, dialect)
+    for name in catalog.models:  # as it runs: themes_of(...) written out, on the same line
+        found += _located(doc, ("models", name, "sql"), catalog.model_sql(name), dialect)
     for name, m in catalog.metrics.items():
         for path, text in _texts(m):
             if text:

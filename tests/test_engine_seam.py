@@ -93,22 +93,15 @@ def test_compiled_sql_per_dialect_matches_golden(name, dialect):
         assert all(f":{p}" in text for p in compiled.params)
 
 
-# Known gap: the comment-themes model matches text with DuckDB's list and regex functions
-# (strip_accents, list literals); it is not yet written portably. Nothing else may join it.
-DUCKDB_ONLY = ("models.voice.sql",)
-
-
 def _problems(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if ": models." in line or ": metrics." in line]
 
 
 def test_check_engine_spark_passes_on_the_shipped_catalogue():
     done = run_cli("check", "--config", CONFIG, "--engine", "spark")
-    others = [p for p in _problems(done.stderr) if not any(k in p for k in DUCKDB_ONLY)]
-    assert others == [], done.stderr
-    assert any("models.voice.sql" in p for p in _problems(done.stderr)), (
-        "the gap is closed: drop it"
-    )
+    assert done.returncode == 0, done.stderr
+    assert _problems(done.stderr) == []
+    assert "every model and metric transpiles to spark SQL" in done.stdout
 
 
 def test_check_engine_spark_names_the_line_of_a_duckdb_only_model(tmp_path):
@@ -129,7 +122,7 @@ def test_check_engine_spark_names_the_line_of_a_duckdb_only_model(tmp_path):
     assert done.returncode == 1
     assert f"{config}:{hours}: models.contacts.sql: uses the function to_hours()" in done.stderr
     assert f"{config}:{carrier}: models.lines.sql: passes the row value" in done.stderr
-    assert len([p for p in _problems(done.stderr) if not any(k in p for k in DUCKDB_ONLY)]) == 2
+    assert len(_problems(done.stderr)) == 2
     assert "Traceback" not in done.stderr
     # the same catalogue is fine for DuckDB itself
     assert run_cli("check", "--config", config, "--engine", "duckdb").returncode == 0

@@ -37,22 +37,6 @@ METRICS = list(CATALOG.metrics)
 ROWS_METRICS = ["otif", "fill_rate", "fcr", "revenue", "aht_sec"]
 
 
-def _models_of(name: str) -> set[str]:
-    return {CATALOG.metric(b).model for b in CATALOG.base_metrics(name)}
-
-
-# A known gap: the comment-themes model matches text with DuckDB's list and accent functions and
-# does not run on Spark yet. Strict: once it does, these turn red until the mark is dropped.
-SPARK_METRICS = [
-    pytest.param(
-        m, marks=pytest.mark.xfail(strict=True, reason="the themes model is DuckDB-only for now")
-    )
-    if "voice" in _models_of(m)
-    else m
-    for m in METRICS
-]
-
-
 # --------------------------------------------------------------------------- the data sets
 
 
@@ -165,7 +149,7 @@ def test_duckdb_over_the_lake_equals_the_warehouse(name, data, fixture_stores, s
 
 @pytest.mark.spark
 @pytest.mark.parametrize("data", ["fixture", "sample"])
-@pytest.mark.parametrize("name", SPARK_METRICS)
+@pytest.mark.parametrize("name", METRICS)
 def test_spark_equals_duckdb(name, data, spark_engines, fixture_stores, sample_stores):
     """Spark computes every model from the lake's canonical tables; DuckDB over the same lake
     (reading its stored models, for the sample) and the warehouse file agree with it."""

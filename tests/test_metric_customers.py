@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
+import duckdb
 import pytest
+from polars.testing import assert_frame_equal
 
+from connectors.lake import Lake, load_lake, require_version
 from metrics.catalog import load_catalog
-from metrics.customers import customer_signals, customer_timeline, customers_at_risk
+from metrics.customers import _num, customer_signals, customer_timeline, customers_at_risk
 from metrics.errors import MetricsError
-from tests.metric_support import CONFIG, build_fixture_warehouse, cursor
+from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, cursor
+from tests.test_engines import spark  # noqa: F401  (the test session's one SparkSession)
 
 AS_OF = dt.date(2026, 3, 15)
 CATALOG = load_catalog(CONFIG)
@@ -44,6 +49,42 @@ def test_customer_timeline(db):
         "O10": "broken: in_transit",
     }
     assert "still waiting" in t["outcome"].to_list()
+
+
+def test_customer_timeline_says_what_each_event_was(db):
+    t = customer_timeline(cursor(db), CATALOG, "C2", as_of=AS_OF)
+    what = dict(zip(t["reference"], t["what"], strict=True))
+    assert what["O3"] == "1 line(s), 4 units via edi"  # orders.csv: O3, one line of 4
+    assert what["S3"] == "order O3 line 1: 6 units by Slow"
+    assert what["K4"] == "orders queue, reason where_is_my_order"
+    assert what["R2"] == "delivery: CSAT 2 NPS 3 CES -"  # no CES answer
+
+
+def test_a_quantity_reads_as_python_g_would():
+    rows = duckdb.sql(f"SELECT {_num('x')} FROM (VALUES (4.0), (2.5), (0.0)) v(x)").fetchall()
+    assert [r[0] for r in rows] == ["4", "2.5", "0"]
+
+
+@pytest.mark.spark
+def test_customers_alike_on_spark(tmp_path, spark):  # noqa: F811
+    """Signals and every customer's timeline, on Spark and on DuckDB over the same lake."""
+    from connectors.spark_engine import SparkEngine
+
+    shutil.copytree(FIXTURE, tmp_path / "extracts")
+    load_lake(tmp_path / "lake", [tmp_path / "extracts"], progress=False)
+    on_spark = SparkEngine(spark, require_version(tmp_path / "lake"))
+    on_duckdb = Lake(tmp_path / "lake").engine()
+    signals = customer_signals(on_duckdb, CATALOG, as_of=AS_OF).sort("customer_id")
+    assert signals.height == 3
+    assert_frame_equal(
+        customer_signals(on_spark, CATALOG, as_of=AS_OF).sort("customer_id"),
+        signals,
+        check_dtypes=False,
+    )
+    for cid in signals["customer_id"]:
+        timeline = customer_timeline(on_duckdb, CATALOG, cid, as_of=AS_OF)
+        assert timeline.height > 0
+        assert_frame_equal(customer_timeline(on_spark, CATALOG, cid, as_of=AS_OF), timeline)
 
 
 def test_unknown_customer_is_a_plain_error(db):

@@ -172,8 +172,8 @@ def test_a_pattern_with_accents_matches_comments_with_or_without_them(tmp_path):
     from metrics.themes import expand_themes
 
     sql = expand_themes(
-        "SELECT t, themes_of(x) AS got FROM (SELECT t, ' ' || regexp_replace(lower("
-        "strip_accents(t)), '[^\\pL\\pN]+', ' ', 'g') || ' ' AS x"
+        "SELECT t, themes_of(x) AS got FROM (SELECT t, ' ' || regexp_replace(translate("
+        "lower(t), $fold_from, $fold_to), '[^\\p{L}\\p{N}]+', ' ', 'g') || ' ' AS x"
         " FROM (VALUES ('COLIS ABIME'), ('un colis abîmé'), ('colis')) v(t))",
         cat.spec.themes,
     )
@@ -187,6 +187,10 @@ BAD = [
     ("patterns: [late,", "patterns: ['/(late/',", "is not a valid regular expression"),
     ("patterns: [late,", "patterns: ['/(?<!not )late/',", "look-around and back-references"),
     ("patterns: [late,", "patterns: ['/x*/',", "matches empty text"),
+    ("patterns: [late,", "patterns: ['/\\blate\\b/',", "word boundaries (\\b) differ"),
+    ("patterns: [late,", "patterns: ['/[[:alpha:]]ate/',", "POSIX classes"),
+    ("patterns: [late,", "patterns: ['/lat++e/',", "possessive quantifiers"),
+    ("patterns: [late,", "patterns: ['/(?P<x>late)/',", "named groups differ"),
     ("patterns: [late,", "patterns: ['/LATE/',", "write a regular expression in lower case"),
     ("patterns: [late,", "patterns: ['', late,", "an empty pattern"),
     ("patterns: [late,", "patterns: [la*te,", "'*' may only end a word"),
