@@ -9,7 +9,6 @@ tests share the test session's one SparkSession (local mode).
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from pathlib import Path
 
@@ -45,28 +44,6 @@ pytestmark = pytest.mark.spark
 CATALOG = load_catalog(CONFIG)
 DATA = ("fixture", "sample")
 
-# A known gap: the comment-themes model matches text with DuckDB's list and accent functions and
-# does not run on Spark yet. Until it does, the Spark lakes compared below are written without it
-# (the other models' fingerprints do not depend on it) and what needs it is marked xfail, strict:
-# once Spark computes it, those turn red until GAPS and the marks are dropped.
-GAPS = ("voice",)
-WITHOUT_GAPS = dataclasses.replace(
-    CATALOG, models={n: m for n, m in CATALOG.models.items() if n not in GAPS}
-)
-_GAP = pytest.mark.xfail(strict=True, reason="the themes model is DuckDB-only for now")
-
-
-def _models_behind(metric: str) -> set[str]:
-    return {m for b in CATALOG.models_of(metric) for m in CATALOG.model_order([b])}
-
-
-def _param(name: str, models: set[str]) -> object:
-    return pytest.param(name, marks=_GAP) if models & set(GAPS) else name
-
-
-MODEL_PARAMS = [_param(m, set(CATALOG.model_order([m]))) for m in CATALOG.models]
-METRIC_PARAMS = [_param(m, _models_behind(m)) for m in CATALOG.metrics]
-
 
 @pytest.fixture(scope="session")
 def stores(tmp_path_factory, spark) -> dict[str, dict[str, Path]]:  # noqa: F811
@@ -86,32 +63,13 @@ def stores(tmp_path_factory, spark) -> dict[str, dict[str, Path]]:  # noqa: F811
                 paths,
                 sources=sources,
                 progress=False,
-                models=spark_models(spark, WITHOUT_GAPS),
+                models=spark_models(spark, CATALOG),
             )
         else:
             shutil.copytree(duck, on_spark)
-            rebuild_models(on_spark, spark_models(spark, WITHOUT_GAPS))
+            rebuild_models(on_spark, spark_models(spark, CATALOG))
         out[data] = {"db": db, "duck": duck, "spark": on_spark}
     return out
-
-
-@pytest.fixture(scope="session")
-def whole_spark_lakes(stores, spark) -> dict[str, Path]:  # noqa: F811
-    """The DuckDB lakes with every model of the catalogue rebuilt by Spark (fails on a gap)."""
-    out = {}
-    for data in DATA:
-        lake = stores[data]["duck"].parent / "whole"
-        shutil.copytree(stores[data]["duck"], lake)
-        rebuild_models(lake, spark_models(spark, CATALOG))
-        out[data] = lake
-    return out
-
-
-def _spark_lake(models: set[str], stores, data: str, request) -> Path:
-    """The Spark-written lake holding ``models`` (the whole one for what a gap holds)."""
-    if models & set(GAPS):
-        return request.getfixturevalue("whole_spark_lakes")[data]
-    return stores[data]["spark"]
 
 
 # --------------------------------------------------------------------------- the files
@@ -126,11 +84,11 @@ def _stored(lake: Path, table: str) -> pl.DataFrame:
 
 
 @pytest.mark.parametrize("data", DATA)
-@pytest.mark.parametrize("model", MODEL_PARAMS)
-def test_spark_writes_the_model_duckdb_writes(model, data, stores, request):
+@pytest.mark.parametrize("model", list(CATALOG.models))
+def test_spark_writes_the_model_duckdb_writes(model, data, stores):
     expected = _stored(stores[data]["duck"], model)
     assert expected.height > 0
-    written = _stored(_spark_lake({model}, stores, data, request), model)
+    written = _stored(stores[data]["spark"], model)
     assert written.schema == expected.schema  # same columns, same types
     assert_frame_equal(written, expected, rel_tol=1e-12)
 
@@ -140,7 +98,7 @@ def test_the_bookkeeping_table_is_the_one_duckdb_writes(data, stores):
     written = _stored(stores[data]["spark"], "materialized")
     expected = _stored(stores[data]["duck"], "materialized")
     assert written.schema == expected.schema
-    assert_frame_equal(written, expected.filter(pl.col("model").is_in(list(WITHOUT_GAPS.models))))
+    assert_frame_equal(written, expected)
 
 
 # --------------------------------------------------------------------------- the numbers
@@ -159,10 +117,10 @@ QUERIES = (Query(metrics=()), Query(metrics=(), by=("region",), grain="week"))
 
 
 @pytest.mark.parametrize("data", DATA)
-@pytest.mark.parametrize("name", METRIC_PARAMS)
-def test_metrics_from_spark_written_models_equal_the_warehouse(name, data, stores, request):
+@pytest.mark.parametrize("name", list(CATALOG.metrics))
+def test_metrics_from_spark_written_models_equal_the_warehouse(name, data, stores):
     """The dashboard's path over a lake: DuckDB reads the stored models Spark wrote."""
-    lake = _spark_lake(_models_behind(name), stores, data, request)
+    lake = stores[data]["spark"]
     dashboard, warehouse = Lake(lake).engine(), Warehouse(stores[data]["db"]).engine()
     (as_of,) = Lake(lake).cursor().execute("SELECT max(as_of) FROM models.materialized").fetchone()
     assert as_of == default_as_of(dashboard)  # the as-of of the queries below
