@@ -87,37 +87,60 @@ def _deliver(
     sending = [
         alerts[p.key] for p in planned if p.send and p.key in alerts and p.state != "recovered"
     ]
-    records = _records(cur, catalog, sending, spec.settings.max_records)
+    records = _Records(cur, catalog, sending, spec.settings.max_records)
     outcomes = []
     for p in planned:
         if not p.send:
             continue
-        notice = Notice(p.state, p.alert, f"{root}/{p.alert['link']}", records.get(p.key))
         rule = spec.rules.get(p.rule)
+        channels = rule.channels if rule else ["email"]
+        # Records are read only for a notice some channel may still take (one that failed
+        # this run is not tried again).
+        live = any(c not in deliverer.dead for c in channels)
+        csv = records.get(p.key) if live else None
+        notice = Notice(p.state, p.alert, f"{root}/{p.alert['link']}", csv)
         recipients = tuple(p.alert["recipients"])
-        for channel in rule.channels if rule else ["email"]:
+        for channel in channels:
             d = deliverer.deliver(notice, channel, recipients)
             outcomes.append(Outcome(p.key, d.channel, d.recipients, d.ok, d.detail))
     return outcomes
 
 
-def _records(cur, catalog: Catalog, alerts: list[Alert], limit: int) -> dict[str, str]:
-    """The CSV of each alert's records, by alert key; alerts alike are read in one statement
-    (and each alone if that fails: an alert whose records cannot be read goes without)."""
-    alike: dict[tuple[str, bool], list[Alert]] = {}
-    for alert in alerts:
-        alike.setdefault((alert.records.metrics[0], alert.failing), []).append(alert)
-    out: dict[str, str] = {}
-    for (metric, failing), group in alike.items():
+class _Records:
+    """The CSV of each alert's records, read on first asking for the alerts alike (same metric,
+    same side) in one statement, and each alone if that fails: an alert whose records cannot
+    be read goes without."""
+
+    def __init__(self, cur, catalog: Catalog, alerts: list[Alert], limit: int) -> None:
+        self.cur, self.catalog, self.limit = cur, catalog, limit
+        self.alike: dict[tuple[str, bool], list[Alert]] = {}
+        for alert in alerts:
+            self.alike.setdefault((alert.records.metrics[0], alert.failing), []).append(alert)
+        self.group = {a.key: g for g, members in self.alike.items() for a in members}
+        self.read: dict[str, str | None] = {}
+
+    def get(self, key: str) -> str | None:
+        if key in self.group and key not in self.read:
+            self._read(self.group[key])
+        return self.read.get(key)
+
+    def _read(self, group: tuple[str, bool]) -> None:
+        (metric, failing), members = group, self.alike[group]
         try:
             frames = fetch_rows_each(
-                cur, catalog, metric, [a.records for a in group], failing=failing, limit=limit
+                self.cur,
+                self.catalog,
+                metric,
+                [a.records for a in members],
+                failing=failing,
+                limit=self.limit,
             )
         except MetricsError:
-            frames = [_alone(cur, catalog, metric, a, limit) for a in group]
-        read = [(a, f) for a, f in zip(group, frames, strict=True) if f is not None]
-        out |= dict(zip((a.key for a, _ in read), frames_csv([f for _, f in read]), strict=True))
-    return out
+            frames = [_alone(self.cur, self.catalog, metric, a, self.limit) for a in members]
+        self.read |= {a.key: None for a in members}
+        done = [(a, f) for a, f in zip(members, frames, strict=True) if f is not None]
+        texts = frames_csv([f for _, f in done])
+        self.read |= {a.key: text for (a, _), text in zip(done, texts, strict=True)}
 
 
 def _alone(cur, catalog: Catalog, metric: str, alert: Alert, limit: int) -> pl.DataFrame | None:
