@@ -239,10 +239,12 @@ def report(results: list[dict], runs: int) -> str:
         ),
         "",
         (
-            "*Validated load* is everything a load does to the data: read, type and check every row, "
-            "write the rejects, upsert, checkpoint and the atomic swap. *Models* is the rebuild of the "
-            "stored metric models that `northstar load` then runs inside the same swap, so that the "
-            "dashboard reads small tables; *end to end* is the whole command."
+            "*Validated load* is the whole command but the models: read, type and check every row, "
+            "write the rejects, upsert, checkpoint and the atomic swap, and also the process start "
+            "and the alert run that follows the load (config/alerts.yaml; no mail server here, so "
+            "delivery fails at once). *Models* is the rebuild of the stored metric models that "
+            "`northstar load` runs inside the same swap, so that the dashboard reads small tables; "
+            "*end to end* is the whole command."
         ),
         "",
         "| order lines | CSV size | plain read_csv (s) | validated load (s) | ratio | + models (s) | end to end (s) | ratio | peak RSS (GiB) | rejects = planted |",
