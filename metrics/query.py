@@ -147,9 +147,8 @@ def fetch_rows_each(
     batches: dict[tuple[Query, str], list[int]] = {}
     for i, q in enumerate(queries):
         validate_query(catalog, q.replace(metrics=(metric,)))
-        single = [dim for dim, values in q.where if len(values) == 1]
-        if len(q.where) == 1 and single:
-            batches.setdefault((q.replace(where=()), single[0]), []).append(i)
+        if len(q.where) == 1 and len(q.where[0][1]) == 1:  # one filter, one value
+            batches.setdefault((q.replace(where=()), q.where[0][0]), []).append(i)
         else:
             batches[(q, "")] = [i]
     out: list[pl.DataFrame | None] = [None] * len(queries)
