@@ -202,22 +202,34 @@ def _hand_vs_engine(db: Path, runs: int) -> list[tuple[str, float, float, float]
     return rows
 
 
-def _other_as_of(db: Path, runs: int) -> tuple[float, float]:
-    """Seconds for OTHER_AS_OF four weeks before the default as-of, and for the hand-written
-    OTIF by week at that as-of (the baseline, same run)."""
+def _other_as_of(db: Path, runs: int) -> tuple[float, float, float, float]:
+    """Seconds for OTHER_AS_OF four weeks before the default as-of: the first question (the
+    stored models moved there, on a new connection), the next one at that as-of, the models
+    computed live, and the hand-written OTIF by week at that as-of (the baseline, same run)."""
     from connectors.warehouse import Warehouse
     from metrics.catalog import load_catalog
     from metrics.query import default_as_of, execute, run_query, stored_models
-    from metrics.sqlgen import Compiled, used_params
+    from metrics.sqlgen import Compiled, compile_query, used_params
 
     catalog = load_catalog(ROOT / "config/metrics.yaml")
+    first, warm = [], []
+    for _ in range(runs):
+        wh = Warehouse(db)
+        as_of = default_as_of(wh.cursor()) - dt.timedelta(days=OTHER_AS_OF_DAYS_BACK)
+        assert not stored_models(wh.cursor(), catalog, as_of)
+        q = _query(OTHER_AS_OF, as_of)
+        first.append(_timed(lambda q=q, wh=wh: run_query(wh.cursor(), catalog, q), 1))
+        warm.append(_timed(lambda q=q, wh=wh: run_query(wh.cursor(), catalog, q), 1))
+        wh.close()
     wh = Warehouse(db)
-    as_of = default_as_of(wh.cursor()) - dt.timedelta(days=OTHER_AS_OF_DAYS_BACK)
-    assert not stored_models(wh.cursor(), catalog, as_of)
-    q = _query(OTHER_AS_OF, as_of)
+    live = compile_query(catalog, q, as_of)  # every model computed from the canonical tables
     hand = Compiled(HAND_OTIF_BY_WEEK, used_params(HAND_OTIF_BY_WEEK, {"as_of": as_of}))
-    engine = _timed(lambda: run_query(wh.cursor(), catalog, q), runs)
-    return engine, _timed(lambda: execute(wh.cursor(), hand), runs)
+    return (
+        median(first),
+        median(warm),
+        _timed(lambda: execute(wh.cursor(), live), runs),
+        _timed(lambda: execute(wh.cursor(), hand), runs),
+    )
 
 
 def main() -> None:
@@ -247,19 +259,25 @@ def main() -> None:
     asof_md = [
         "",
         (
-            f"A query for another as-of ({OTHER_AS_OF_DAYS_BACK} days before the stored models'), so "
-            f"the models are computed live: {', '.join(OTHER_AS_OF['metrics'])} by region and week, "
-            "13 weeks; baseline: the hand-written OTIF by week at that as-of, same run. "
-            "Aim: within 3 s at 10M lines."
+            f"A query for another as-of ({OTHER_AS_OF_DAYS_BACK} days before the stored models'): "
+            f"{', '.join(OTHER_AS_OF['metrics'])} by region and week, 13 weeks. The first question "
+            "at that as-of moves the stored models there (metrics/moved_models.py) on a new "
+            "connection; the next question at that as-of reads the moved models; *live* computes "
+            "every model from the canonical tables (before the move existed). Baseline: the "
+            "hand-written OTIF by week at that as-of, same run. Aim: within 3 s at 10M lines."
         ),
         "",
-        "| order lines | engine, live models (s) | hand-written OTIF by week (s) | ratio |",
-        "|---:|---:|---:|---:|",
+        "| order lines | first question (s) | next question (s) | models live (s) "
+        "| hand-written OTIF by week (s) | first / hand | live / hand |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for lines in [int(x) for x in args.lines.split(",")]:
         db = warehouse(lines)
-        engine, hand = _other_as_of(db, args.runs)
-        asof_md.append(f"| {lines:,} | {engine:.3f} | {hand:.3f} | {engine / hand:.2f} |")
+        first, warm, live, hand = _other_as_of(db, args.runs)
+        asof_md.append(
+            f"| {lines:,} | {first:.3f} | {warm:.3f} | {live:.3f} | {hand:.3f} "
+            f"| {first / hand:.2f} | {live / hand:.2f} |"
+        )
         print(asof_md[-1], flush=True)
         for page in PAGES:
             cold, warm = _cold_warm(db, page, args.runs)

@@ -9,7 +9,7 @@ import polars as pl
 from metrics.catalog import Catalog
 from metrics.engine import Engine
 from metrics.errors import MetricsError
-from metrics.query import CUSTOMER_DIMS, execute, resolve_as_of, stored_models
+from metrics.query import CUSTOMER_DIMS, execute, model_sources, resolve_as_of
 from metrics.spec import AtRisk
 from metrics.sqlgen import Compiled, filter_conditions, model_ctes, settings_params, used_params
 
@@ -17,7 +17,7 @@ from metrics.sqlgen import Compiled, filter_conditions, model_ctes, settings_par
 def _over_models(
     cur, catalog: Catalog, models: list[str], body: str, as_of: dt.date, extra: dict[str, object]
 ) -> pl.DataFrame:
-    sql = f"{model_ctes(catalog, models, stored_models(cur, catalog, as_of))},\n{body}"
+    sql = f"{model_ctes(catalog, models, model_sources(cur, catalog, as_of, models))},\n{body}"
     return execute(
         cur, Compiled(sql, used_params(sql, {**settings_params(catalog, as_of), **extra}))
     )

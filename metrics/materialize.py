@@ -91,9 +91,15 @@ def refresh_models(con: Engine, catalog: Catalog, as_of: dt.date | None) -> list
     return built
 
 
-def stored_model_select(catalog: Catalog, name: str, inputs: dict[str, str]) -> str:
-    """The model's SELECT: dependencies read from their stored tables, ``inputs`` standing in for tables."""
-    ctes = {d: f"SELECT * FROM {SCHEMA}.{d}" for d in catalog.models[name].deps} | inputs
+def stored_model_select(
+    catalog: Catalog,
+    name: str,
+    inputs: dict[str, str],
+    source: Callable[[str], str] = lambda model: f"{SCHEMA}.{model}",
+) -> str:
+    """The model's SELECT: dependencies read from their stored tables (or ``source(dep)``),
+    ``inputs`` standing in for tables."""
+    ctes = {d: f"SELECT * FROM {source(d)}" for d in catalog.models[name].deps} | inputs
     prefix = (
         ("WITH " + ", ".join(f"{n} AS ({sql})" for n, sql in ctes.items()) + "\n") if ctes else ""
     )

@@ -19,9 +19,10 @@ from metrics.catalog import Catalog, did_you_mean
 from metrics.engine import Compiled, Engine, execute
 from metrics.errors import MetricsError
 from metrics.materialize import read_materialized
+from metrics.moved_models import moved_models
 from metrics.periods import last_complete_period, period_start, same_period_years, shift_period
 from metrics.spec import DerivedMetric
-from metrics.sqlgen import GRAINS, TAG, Query, compile_query, compile_rows
+from metrics.sqlgen import GRAINS, TAG, Query, Stored, compile_query, compile_rows
 from metrics.targets import (
     DerivedTarget,
     TargetPart,
@@ -103,10 +104,21 @@ def stored_models(cur: Engine, catalog: Catalog, as_of: dt.date) -> frozenset[st
     return stored.usable(catalog, as_of) if stored else frozenset()
 
 
+def model_sources(cur: Engine, catalog: Catalog, as_of: dt.date, wanted: list[str]) -> Stored:
+    """Where the ``wanted`` models are read from at ``as_of``: the stored tables built for it,
+    else the stored models moved to it (metrics/moved_models.py), else nowhere (computed live)."""
+    return stored_models(cur, catalog, as_of) or moved_models(cur, catalog, as_of, wanted)
+
+
+def _models_of(catalog: Catalog, metrics: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(m for name in metrics for m in catalog.models_of(name)))
+
+
 def run_query(cur: Engine, catalog: Catalog, q: Query) -> QueryResult:
     validate_query(catalog, q)
     as_of = resolve_as_of(cur, q.as_of)
-    compiled = compile_query(catalog, q, as_of, stored_models(cur, catalog, as_of))
+    stored = model_sources(cur, catalog, as_of, _models_of(catalog, q.metrics))
+    compiled = compile_query(catalog, q, as_of, stored)
     return QueryResult(q.replace(as_of=as_of), as_of, execute(cur, compiled), compiled.sql)
 
 
@@ -124,7 +136,7 @@ def fetch_rows(
     if limit is not None and limit < 0:
         raise MetricsError("--limit must be 0 or more")
     as_of = resolve_as_of(cur, q.as_of)
-    stored = stored_models(cur, catalog, as_of)
+    stored = model_sources(cur, catalog, as_of, catalog.models_of(metric))
     return execute(
         cur, compile_rows(catalog, metric, q, as_of, failing=failing, limit=limit, stored=stored)
     )
@@ -187,7 +199,7 @@ def _fetch_batch(
     values = tuple(dict.fromkeys(q.where[0][1][0] for _, q in members))
     q = base.replace(where=((dim, values),))
     as_of = resolve_as_of(cur, q.as_of)
-    stored = stored_models(cur, catalog, as_of)
+    stored = model_sources(cur, catalog, as_of, catalog.models_of(metric))
     compiled = compile_rows(
         catalog, metric, q, as_of, failing=failing, limit=limit, stored=stored, tag=dim
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -26,6 +27,10 @@ from metrics.targets import base_target
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 STORED_SCHEMA = "models"  # where a load materialises the models (see materialize.py)
+
+# Models read from a table instead of computed live: their names (the stored tables), or each
+# name with the relation that holds it (metrics/moved_models.py).
+Stored = Collection[str] | Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -62,13 +67,16 @@ def settings_params(catalog: Catalog, as_of: dt.date) -> dict[str, object]:
     }
 
 
-def model_ctes(catalog: Catalog, models: list[str], stored: frozenset[str] = frozenset()) -> str:
+def model_ctes(catalog: Catalog, models: list[str], stored: Stored = frozenset()) -> str:
     """A WITH clause defining the models: read from their stored table, or computed live."""
+    relation = (
+        stored if isinstance(stored, Mapping) else {n: f"{STORED_SCHEMA}.{n}" for n in stored}
+    )
     parts = [
-        f"{name} AS (SELECT * FROM {STORED_SCHEMA}.{name})"
-        if name in stored
+        f"{name} AS (SELECT * FROM {relation[name]})"
+        if name in relation
         else f"{name} AS (\n{catalog.model_sql(name).strip()}\n)"
-        for name in catalog.model_order(models, stop_at=stored)
+        for name in catalog.model_order(models, stop_at=frozenset(relation))
     ]
     return "WITH " + ",\n".join(parts)
 
@@ -206,7 +214,7 @@ def filter_conditions(
 
 
 def compile_query(
-    catalog: Catalog, q: Query, as_of: dt.date, stored: frozenset[str] = frozenset()
+    catalog: Catalog, q: Query, as_of: dt.date, stored: Stored = frozenset()
 ) -> Compiled:
     """One statement answering ``q``; names in ``q`` must already be validated."""
     params = settings_params(catalog, as_of)
@@ -253,7 +261,7 @@ def compile_rows(
     *,
     failing: bool,
     limit: int | None,
-    stored: frozenset[str] = frozenset(),
+    stored: Stored = frozenset(),
     tag: str | None = None,
 ) -> Compiled:
     """The records behind a metric value: its model's rows that count in it. With ``tag`` (a

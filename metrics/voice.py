@@ -15,9 +15,9 @@ from metrics.periods import shift_period
 from metrics.query import (
     execute,
     fetch_rows,
+    model_sources,
     resolve_as_of,
     run_query,
-    stored_models,
     validate_query,
 )
 from metrics.sqlgen import (
@@ -132,7 +132,7 @@ def verbatims(cur: Engine, catalog: Catalog, q: Query, *, limit: int = 5) -> pl.
     params: dict[str, object] = {**settings_params(catalog, as_of), "limit": limit}
     conds = ["order_otif = 'missed'", "nps <= 6", "commented"]
     conds += query_conditions(q, "response_date", params)  # the range, filters and scope
-    sql = f"""{model_ctes(catalog, [VOICE_MODEL], stored_models(cur, catalog, as_of))}
+    sql = f"""{model_ctes(catalog, [VOICE_MODEL], model_sources(cur, catalog, as_of, [VOICE_MODEL]))}
 SELECT v.response_date, v.customer_id, c.name AS customer, v.about_order AS order_id,
        v.order_due_date, v.miss_reason, v.nps, v.comment, v.themes
 FROM (SELECT * FROM {VOICE_MODEL} WHERE {" AND ".join(conds)}) v
