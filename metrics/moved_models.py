@@ -36,6 +36,9 @@ KEEP = 4  # as-ofs kept there; moving to one more drops the others
 
 _CHANGES_REF = re.compile(rf"\b{CHANGES_SCHEMA}\.(\w+)\b")
 _STORED_REF = re.compile(rf"\b{STORED_SCHEMA}\.(\w+)\b")
+_OWN_PARTS = re.compile(
+    rf"SELECT \* FROM {STORED_SCHEMA}\.(\w+) WHERE (\w+) IN \(SELECT v FROM {CHANGES_SCHEMA}\.t_(\w+)\)"
+)
 _LOCK = threading.Lock()  # one move at a time, so two threads never build the same tables
 
 
@@ -76,6 +79,15 @@ def _move(engine, catalog, stored, as_of, key, rules, chosen, moved, have) -> No
 
     def local(sql: str) -> str:
         """A rule's SQL on the moved tables: no changed rows, earlier models moved."""
+
+        def own(m: re.Match) -> str:  # a moved model's rows of its own touched partitions
+            model, column, part = m.groups()  # are its recomputed ones
+            rule = rules.get(model)
+            if part != model or rule is None or column != rule.column:
+                return m.group(0)
+            return f"SELECT * FROM {_name(key, f'p_{model}')}"
+
+        sql = _OWN_PARTS.sub(own, sql)
         sql = _CHANGES_REF.sub(lambda m: _name(key, m.group(1)), sql)
         return _STORED_REF.sub(lambda m: _relation(key, m.group(1), rules[m.group(1)]), sql)
 
