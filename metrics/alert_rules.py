@@ -91,10 +91,21 @@ def evaluate(
     """Every alert that fires as of ``as_of`` (default: the data's), within the row ``scope``."""
     as_of = resolve_as_of(cur, as_of)
     managers = _portfolio_managers(cur)
+    counted: dict[tuple, pl.DataFrame] = {}  # customer counts, once per window and filter
     alerts: list[Alert] = []
     for name, rule in spec.rules.items():
         if rule.kind == "customer":
-            alerts += _customer_alerts(cur, catalog, spec, name, rule, as_of, scope)
+            key = (rule.days, rule.baseline_windows, rule.filters + scope)
+            if key not in counted:
+                counted[key] = window_counts(
+                    cur,
+                    catalog,
+                    as_of=as_of,
+                    days=rule.days,
+                    baseline_windows=rule.baseline_windows,
+                    filters=rule.filters + scope,
+                )
+            alerts += _customer_alerts(catalog, spec, name, rule, as_of, scope, counted[key])
         else:
             alerts += _metric_alerts(cur, catalog, spec, name, rule, as_of, scope, managers)
     return alerts
@@ -231,15 +242,9 @@ def _metric_link(rule: Rule, dims: dict, period: dt.date) -> str:
     return "explore?" + urlencode(params)
 
 
-def _customer_alerts(cur, catalog, spec, name, rule: Rule, as_of, scope) -> list[Alert]:
-    counts = window_counts(
-        cur,
-        catalog,
-        as_of=as_of,
-        days=rule.days,
-        baseline_windows=rule.baseline_windows,
-        filters=rule.filters + scope,
-    )
+def _customer_alerts(
+    catalog, spec, name, rule: Rule, as_of, scope, counts: pl.DataFrame
+) -> list[Alert]:
     start = as_of - dt.timedelta(days=rule.days - 1)
     records_metric, failing = TRIGGER_RECORDS[rule.trigger]
     out = []

@@ -88,12 +88,13 @@ def _deliver(
         alerts[p.key] for p in planned if p.send and p.key in alerts and p.state != "recovered"
     ]
     records = _Records(cur, catalog, sending, spec.settings.max_records)
+    for channel in {c for p in planned if p.send for c in _channels(spec, p)}:
+        deliverer.check(channel)  # records are not read for a channel that cannot send
     outcomes = []
     for p in planned:
         if not p.send:
             continue
-        rule = spec.rules.get(p.rule)
-        channels = rule.channels if rule else ["email"]
+        channels = _channels(spec, p)
         # Records are read only for a notice some channel may still take (one that failed
         # this run is not tried again).
         live = any(c not in deliverer.dead for c in channels)
@@ -104,6 +105,11 @@ def _deliver(
             d = deliverer.deliver(notice, channel, recipients)
             outcomes.append(Outcome(p.key, d.channel, d.recipients, d.ok, d.detail))
     return outcomes
+
+
+def _channels(spec: AlertsFile, p: Planned) -> list[str]:
+    rule = spec.rules.get(p.rule)
+    return rule.channels if rule else ["email"]
 
 
 class _Records:

@@ -47,6 +47,17 @@ class Deliverer:
             self.dead[channel] = detail
         return Delivery(channel, recipients, ok, detail)
 
+    def check(self, channel: str) -> None:
+        """Mark the channel dead, before anything is prepared for it, when its configuration
+        lacks what it needs (no SMTP server, a webhook without its URL)."""
+        try:
+            if channel == "email":
+                email.smtp_url(self.channels.email)
+            elif channel in self.channels.webhooks:
+                webhook.url_of(channel, self.channels.webhooks[channel])
+        except NotConfigured as exc:
+            self.dead[channel] = str(exc)
+
     def _send(self, notice: Notice, channel: str, recipients: tuple[str, ...]) -> str:
         if channel == "email":
             cfg = self.channels.email

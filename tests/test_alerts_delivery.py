@@ -219,6 +219,29 @@ def test_a_dead_smtp_server_is_reported_and_the_load_lands(tmp_path):
     assert listed and {e["outcome"] for e in listed} == {"failed"}
 
 
+def test_a_channel_without_its_server_is_not_attempted(tmp_path):
+    """No SMTP server configured: no notice is prepared for email (its records are not read),
+    each is reported as not attempted, and the load lands."""
+    config = _project(tmp_path, (ROOT / "config" / "alerts.yaml").read_text())
+    done = _cli(
+        "load",
+        SAMPLE,
+        "--db",
+        tmp_path / "wh.duckdb",
+        "--config",
+        config,
+        "--sources",
+        SAMPLE / "sources.yaml",
+        env={"NORTHSTAR_SMTP_URL": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "loaded into" in done.stdout and "0 delivered, 32 failed" in done.stdout
+    assert (
+        "warning: email delivery failed for 32 alert(s): not attempted: no SMTP server: "
+        "set NORTHSTAR_SMTP_URL" in done.stderr
+    )
+
+
 RECOVERY_RULES = """
 rules:
   broken:
