@@ -8,6 +8,7 @@ as-of holds, and every metric must answer as the live models answer.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 
 import pytest
@@ -99,6 +100,19 @@ def test_cursors_share_a_move_and_few_as_ofs_are_kept(wh, stored_as_of):
     result = run_query(wh.cursor(), CATALOG, q)
     live = execute(wh.cursor(), compile_query(CATALOG, q, as_of))
     assert _same(result.frame.rows()) == _same(live.rows())
+
+
+def test_threads_asking_at_once_get_one_move_and_the_same_answer(wh, stored_as_of):
+    as_of = stored_as_of - dt.timedelta(days=33)
+    q = Query(metrics=("otif", "fcr", "csat"), by=("region",), grain="week", as_of=as_of)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: run_query(wh.cursor(), CATALOG, q).frame, range(4)))
+    live = execute(wh.cursor(), compile_query(CATALOG, q, as_of))
+    assert all(_same(a.rows()) == _same(live.rows()) for a in answers)
+    made = _moved_tables(wh)
+    assert any(t.startswith(f"m{as_of:%Y%m%d}_") for t in made)
+    run_query(wh.cursor(), CATALOG, q)  # the move is whole: a later question adds nothing
+    assert _moved_tables(wh) == made
 
 
 def test_models_are_computed_live_when_their_sql_has_no_rule(wh, stored_as_of, tmp_path):
