@@ -106,6 +106,10 @@ class DuckDBEngine:
         except duckdb.Error as exc:
             raise MetricsError(f"the query failed: {_first_line(exc)}") from exc
 
+    def fork(self) -> DuckDBEngine:
+        """Another engine on the same database, for statements run at the same time."""
+        return DuckDBEngine(self.con.cursor())
+
     def close(self) -> None:
         self.con.close()
 

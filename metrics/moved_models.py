@@ -20,6 +20,7 @@ nothing is moved and the query computes the models live.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import hashlib
 import re
@@ -27,12 +28,14 @@ import threading
 
 from metrics.catalog import Catalog
 from metrics.engine import Compiled, Engine, as_engine, execute
+from metrics.errors import MetricsError
 from metrics.materialize import Materialized, read_materialized, stored_model_select
 from metrics.model_changes import CHANGES_SCHEMA, Rule, rule_for
 from metrics.sqlgen import STORED_SCHEMA, settings_params, used_params
 
 MOVED = "moved"  # the attached in-memory database that holds the moved partitions
 KEEP = 4  # as-ofs kept there; moving to one more drops the others
+WORKERS = 2  # statements of a move run at once (those that need no table the other makes)
 
 _CHANGES_REF = re.compile(rf"\b{CHANGES_SCHEMA}\.(\w+)\b")
 _STORED_REF = re.compile(rf"\b{STORED_SCHEMA}\.(\w+)\b")
@@ -94,21 +97,21 @@ def _move(engine, catalog, stored, as_of, key, rules, chosen, moved, have) -> No
     lo, hi = sorted((as_of, stored.as_of))
     window = settings_params(catalog, hi) | {"old_as_of": lo}
     at_x = settings_params(catalog, as_of)
+    tasks: dict[str, tuple[set[str], str, dict[str, object]]] = {}  # table -> needs, SQL, params
     for table in sorted({t for n in chosen for t in _tables(rules[n]) if not t.startswith("t_")}):
-        if _name(key, table) not in have:  # stands in for the load's changed rows: none
-            _run(engine, f"CREATE TABLE {_name(key, table)} AS FROM main.{table} LIMIT 0", {})
+        # stands in for the load's changed rows: none
+        tasks[table] = (set(), f"CREATE TABLE {_name(key, table)} AS FROM main.{table} LIMIT 0", {})
     for name in catalog.model_order(sorted(chosen)):
         rule = rules[name]
         if name not in chosen or rule is None:
             continue  # a dependency of a chosen model that no rule reads
         touched = _name(key, f"t_{name}")
-        if touched not in have:
-            sql = (
-                f"CREATE TABLE {touched} AS SELECT DISTINCT v"
-                f" FROM ({local(rule.touched)}) AS t(v) WHERE v IS NOT NULL"
-            )
-            _run(engine, sql, window)
-        if name not in moved or _name(key, f"p_{name}") in have:
+        sql = (
+            f"CREATE TABLE {touched} AS SELECT DISTINCT v"
+            f" FROM ({local(rule.touched)}) AS t(v) WHERE v IS NOT NULL"
+        )
+        tasks[f"t_{name}"] = (set(_tables(rule)), sql, window)
+        if name not in moved:
             continue
         inputs = {table: local(select) for table, select in rule.inputs.items()}
         source = lambda dep: _relation(key, dep, rules[dep])  # noqa: E731
@@ -117,7 +120,33 @@ def _move(engine, catalog, stored, as_of, key, rules, chosen, moved, have) -> No
             f"CREATE TABLE {_name(key, f'p_{name}')} AS SELECT * FROM (\n{select}\n)"
             f" WHERE {rule.column} IN (SELECT v FROM {touched})"
         )
-        _run(engine, sql, at_x)
+        deps = catalog.models[name].deps
+        needs = {f"t_{name}", *_CHANGES_REF.findall(" ".join(rule.inputs.values()))}
+        tasks[f"p_{name}"] = (needs | {f"{k}_{d}" for d in deps for k in "tp"}, sql, at_x)
+    _run_graph(engine, {t: v for t, v in tasks.items() if _name(key, t) not in have})
+
+
+def _run_graph(engine: Engine, tasks: dict[str, tuple[set[str], str, dict[str, object]]]) -> None:
+    """Run each statement once the tables it needs are made, two at a time on cursors of their
+    own (one after the other on an engine that cannot fork)."""
+    fork = getattr(engine, "fork", None)
+    done: set[str] = set()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS if fork else 1) as pool:
+        running: dict[concurrent.futures.Future, str] = {}
+        while len(done) < len(tasks):
+            for name, (needs, sql, params) in tasks.items():
+                ready = all(n in done or n not in tasks for n in needs)
+                if ready and name not in done and name not in running.values():
+                    runner = fork() if fork else engine
+                    running[pool.submit(_run, runner, sql, params)] = name
+            if not running:
+                raise MetricsError(f"cannot order the statements of a move: {sorted(tasks)}")
+            finished, _ = concurrent.futures.wait(
+                running, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in finished:
+                future.result()  # a failure stops the move (what was made stays, and is whole)
+                done.add(running.pop(future))
 
 
 def _key(stored: Materialized, as_of: dt.date) -> str:
