@@ -278,7 +278,8 @@ def report(results: list[dict], runs: int) -> str:
     lines += [
         "",
         (
-            "Aim: validated load within 2x of the plain read and peak < 4 GiB at 10M lines. "
+            "Aims, at 1M and 10M lines: the whole `northstar load` (end to end) within 2x of the "
+            "plain read, the model rebuild under half the validated load, peak < 4 GiB. "
             "Run: `python benchmarks/bench_load.py`."
         ),
     ]
