@@ -15,7 +15,8 @@ warehouse connection (``moved``), shared by its cursors: the first question
 at an as-of pays for the move, the next ones read it. A few as-ofs are kept;
 a new warehouse file comes with a new connection and none. Without a rule
 for a model (its SQL was changed in metrics.yaml), or on another engine,
-nothing is moved and the query computes the models live.
+nothing is moved and the query computes the models live; so it does when a
+move fails (out of memory, say).
 """
 
 from __future__ import annotations
@@ -71,9 +72,12 @@ def moved_models(
         chosen |= refs
     key = _key(stored, as_of)
     with _LOCK:
-        _run(engine, f"ATTACH IF NOT EXISTS ':memory:' AS {MOVED} (READ_WRITE)", {})
-        have = _forget_others(engine, key)
-        _move(engine, catalog, stored, as_of, key, rules, chosen, set(moved), have)
+        try:
+            _run(engine, f"ATTACH IF NOT EXISTS ':memory:' AS {MOVED} (READ_WRITE)", {})
+            have = _forget_others(engine, key)
+            _move(engine, catalog, stored, as_of, key, rules, chosen, set(moved), have)
+        except MetricsError:  # moving is a shortcut: without it the models are computed live
+            return {}
     return {n: _relation(key, n, rules[n]) for n in moved}
 
 

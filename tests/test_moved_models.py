@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import shutil
 
+import duckdb
 import pytest
 
 from connectors.demo import build_demo
@@ -122,3 +124,20 @@ def test_models_are_computed_live_when_their_sql_has_no_rule(wh, stored_as_of, t
     assert moved_models(wh.cursor(), edited, as_of, ["responses"]) == {}
     result = run_query(wh.cursor(), edited, Query(metrics=("csat",), as_of=as_of))
     assert f"{MOVED}." not in result.sql and "models." not in result.sql
+
+
+def test_a_move_that_fails_leaves_the_question_to_the_live_models(wh, stored_as_of, tmp_path):
+    """Moving is a shortcut: when it cannot be made (here the name it writes to is a read-only
+    database), the question is answered from the live models, not refused."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(wh.path, copy)
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    mine = Warehouse(copy)
+    mine.cursor().execute(f"ATTACH '{other}' AS {MOVED} (READ_ONLY)")
+    as_of = stored_as_of - dt.timedelta(days=9)
+    q = Query(metrics=("otif", "fcr"), by=("region",), grain="week", as_of=as_of)
+    result = run_query(mine.cursor(), CATALOG, q)
+    assert f"{MOVED}." not in result.sql
+    live = execute(mine.cursor(), compile_query(CATALOG, q, as_of))
+    assert _same(result.frame.rows()) == _same(live.rows())
