@@ -30,7 +30,7 @@ import threading
 from metrics.catalog import Catalog
 from metrics.engine import Compiled, Engine, as_engine, execute
 from metrics.errors import MetricsError
-from metrics.materialize import Materialized, read_materialized, stored_model_select
+from metrics.materialize import Materialized, stored_model_select
 from metrics.model_changes import CHANGES_SCHEMA, Rule, rule_for
 from metrics.sqlgen import STORED_SCHEMA, settings_params, used_params
 
@@ -47,16 +47,15 @@ _LOCK = threading.Lock()  # one move at a time, so two threads never build the s
 
 
 def moved_models(
-    cur: Engine | object, catalog: Catalog, as_of: dt.date, wanted: list[str]
+    cur: Engine | object, catalog: Catalog, stored: Materialized, as_of: dt.date, wanted: list[str]
 ) -> dict[str, str]:
-    """Model -> relation (a parenthesised SELECT) holding the stored model moved to ``as_of``,
+    """Model -> relation (a parenthesised SELECT) holding the ``stored`` models moved to ``as_of``,
     for the ``wanted`` models and their dependencies; {} when the stored models cannot be moved
     (none, stale, a model without its rule, not DuckDB)."""
     engine = as_engine(cur)
     if engine.dialect != "duckdb":
         return {}
-    stored = read_materialized(engine)
-    if stored is None or set(stored.usable(catalog, stored.as_of)) != set(catalog.models):
+    if set(stored.usable(catalog, stored.as_of)) != set(catalog.models):
         return {}
     rules = {n: rule_for(catalog, n) for n in catalog.models}
     moved = catalog.model_order(wanted)

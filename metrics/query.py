@@ -107,7 +107,10 @@ def stored_models(cur: Engine, catalog: Catalog, as_of: dt.date) -> frozenset[st
 def model_sources(cur: Engine, catalog: Catalog, as_of: dt.date, wanted: list[str]) -> Stored:
     """Where the ``wanted`` models are read from at ``as_of``: the stored tables built for it,
     else the stored models moved to it (metrics/moved_models.py), else nowhere (computed live)."""
-    return stored_models(cur, catalog, as_of) or moved_models(cur, catalog, as_of, wanted)
+    stored = read_materialized(cur)
+    if stored is None:
+        return frozenset()
+    return stored.usable(catalog, as_of) or moved_models(cur, catalog, stored, as_of, wanted)
 
 
 def _models_of(catalog: Catalog, metrics: Iterable[str]) -> list[str]:

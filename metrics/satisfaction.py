@@ -42,7 +42,8 @@ def satisfaction_by_otif(cur: Engine, catalog: Catalog, q: Query, as_of: dt.date
             raise MetricsError(f"responses cannot be limited to a scope by '{dim}'")
     conds += filter_conditions(where + q.scope, params, alias="r.")
     where = f"WHERE {' AND '.join(conds)}" if conds else ""
-    sql = f"""{model_ctes(catalog, ["responses", "customer_orders"], model_sources(cur, catalog, as_of, ["responses", "customer_orders"]))}
+    models = ["responses", "customer_orders"]
+    sql = f"""{model_ctes(catalog, models, model_sources(cur, catalog, as_of, models))}
 SELECT o.otif, count(*) AS responses,
        avg(CASE WHEN r.csat >= 4 THEN 1.0 ELSE 0.0 END) FILTER (WHERE r.csat IS NOT NULL) AS csat,
        count(r.csat) AS csat_n,
