@@ -96,13 +96,20 @@ def stored_model_select(
     name: str,
     inputs: dict[str, str],
     source: Callable[[str], str] = lambda model: f"{SCHEMA}.{model}",
+    *,
+    inputs_first: bool = False,
 ) -> str:
     """The model's SELECT: dependencies read from their stored tables (or ``source(dep)``),
-    ``inputs`` standing in for tables."""
-    ctes = {d: f"SELECT * FROM {source(d)}" for d in catalog.models[name].deps} | inputs
-    prefix = (
-        ("WITH " + ", ".join(f"{n} AS ({sql})" for n, sql in ctes.items()) + "\n") if ctes else ""
-    )
+    ``inputs`` standing in for tables.
+
+    ``inputs_first`` (DuckDB only) has each input computed before the model joins
+    it. Inputs restricted to a few partitions then cut the base tables down first;
+    inline, DuckDB may join a whole table (10M shipments) and restrict it after.
+    """
+    how = " MATERIALIZED" if inputs_first else ""
+    ctes = {d: f"{d} AS (SELECT * FROM {source(d)})" for d in catalog.models[name].deps}
+    ctes |= {n: f"{n} AS{how} ({sql})" for n, sql in inputs.items()}
+    prefix = f"WITH {', '.join(ctes.values())}\n" if ctes else ""
     return f"{prefix}SELECT * FROM (\n{catalog.model_sql(name)}\n)"
 
 
@@ -154,7 +161,7 @@ def refresh_changed(con: Engine, catalog: Catalog, as_of: dt.date | None) -> lis
             continue
         _run(con, f"DELETE FROM {SCHEMA}.{name} WHERE {rule.column} IN (SELECT v FROM {touched})")
         sql = (
-            f"INSERT INTO {SCHEMA}.{name} SELECT * FROM (\n{stored_model_select(catalog, name, rule.inputs)}\n)"
+            f"INSERT INTO {SCHEMA}.{name} SELECT * FROM (\n{stored_model_select(catalog, name, rule.inputs, inputs_first=True)}\n)"
             f" WHERE {rule.column} IN (SELECT v FROM {touched})"
         )
         _run(con, sql, **used_params(sql, params))

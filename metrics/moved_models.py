@@ -118,7 +118,7 @@ def _move(engine, catalog, stored, as_of, key, rules, chosen, moved, have) -> No
             continue
         inputs = {table: local(select) for table, select in rule.inputs.items()}
         source = lambda dep: _relation(key, dep, rules[dep])  # noqa: E731
-        select = stored_model_select(catalog, name, inputs, source=source)
+        select = stored_model_select(catalog, name, inputs, source=source, inputs_first=True)
         sql = (
             f"CREATE TABLE {_name(key, f'p_{name}')} AS SELECT * FROM (\n{select}\n)"
             f" WHERE {rule.column} IN (SELECT v FROM {touched})"
