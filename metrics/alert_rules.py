@@ -18,6 +18,7 @@ import polars as pl
 from metrics.alert_spec import AlertsFile, Rule
 from metrics.catalog import Catalog
 from metrics.customer_triggers import window_counts
+from metrics.customers import customer_ids
 from metrics.directory import email_for
 from metrics.engine import Engine
 from metrics.periods import last_complete_period, period_end, shift_period
@@ -91,11 +92,13 @@ def evaluate(
     """Every alert that fires as of ``as_of`` (default: the data's), within the row ``scope``."""
     as_of = resolve_as_of(cur, as_of)
     managers = _portfolio_managers(cur)
-    counted: dict[tuple, pl.DataFrame] = {}  # customer counts, once per window and filter
+    # Customer counts, once per window for every customer in scope: a customer's counts do not
+    # depend on which other customers are counted, so a rule's filter only picks its customers.
+    counted: dict[tuple, pl.DataFrame] = {}
     alerts: list[Alert] = []
     for name, rule in spec.rules.items():
         if rule.kind == "customer":
-            key = (rule.days, rule.baseline_windows, rule.filters + scope)
+            key = (rule.days, rule.baseline_windows)
             if key not in counted:
                 counted[key] = window_counts(
                     cur,
@@ -103,9 +106,12 @@ def evaluate(
                     as_of=as_of,
                     days=rule.days,
                     baseline_windows=rule.baseline_windows,
-                    filters=rule.filters + scope,
+                    filters=scope,
                 )
-            alerts += _customer_alerts(catalog, spec, name, rule, as_of, scope, counted[key])
+            counts = counted[key]
+            if rule.filters:
+                counts = counts.join(customer_ids(cur, rule.filters), on="customer_id", how="semi")
+            alerts += _customer_alerts(catalog, spec, name, rule, as_of, scope, counts)
         else:
             alerts += _metric_alerts(cur, catalog, spec, name, rule, as_of, scope, managers)
     return alerts

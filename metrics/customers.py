@@ -257,6 +257,13 @@ _RESPONSE_WHAT = _text(
 )  # fmt: skip
 
 
+def customer_ids(cur: Engine, where: Filters) -> pl.DataFrame:
+    """The ids (``customer_id``) of the customers ``where`` selects."""
+    params: dict[str, object] = {}
+    sql = f"SELECT customer_id FROM customers cu WHERE {_customer_filter(where, params)}"
+    return execute(cur, Compiled(sql, params))
+
+
 def customer_dimension_values(cur: Engine, dim: str, *, scope: Filters = ()) -> list[str]:
     """Distinct values of a customers column (region, segment, portfolio ...) among the
     customers of the viewer's ``scope``, sorted."""

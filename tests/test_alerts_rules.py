@@ -92,6 +92,29 @@ def test_key_account_otif_below_its_own_target(tmp_path, db, catalog):
     assert got == {"A": (0.4, 0.9), "B": (0.0, 0.9), "D": (0.0, 0.9)}
 
 
+def test_a_rules_filter_picks_its_customers_from_counts_shared_with_other_rules(
+    tmp_path, db, catalog
+):
+    rules = (
+        "  everyone:\n    kind: customer\n    trigger: broken_promises\n    count: 4\n"
+        "    days: 28\n"
+        "  north:\n    kind: customer\n    trigger: key_account_otif\n"
+        "    where: {region: North}\n    days: 28\n    min_orders: 5\n"
+        "  south:\n    kind: customer\n    trigger: broken_promises\n    count: 4\n"
+        "    where: {region: South}\n    days: 28\n"
+    )
+    got = _alerts(tmp_path, db, catalog, rules)
+    by_rule = {
+        r: _by_customer(a for a in got if a.rule == r) for r in ("everyone", "north", "south")
+    }
+    # one count of the 28 days for all three: the filters pick A, B (North) and C, D, E (South)
+    assert by_rule == {
+        "everyone": {"B": (5, 4), "C": (4, 4), "D": (5, 4)},
+        "north": {"A": (0.4, 0.9), "B": (0.0, 0.9)},  # D (0/5) is in the South
+        "south": {"C": (4, 4), "D": (5, 4)},  # B (5 broken) is in the North
+    }
+
+
 def test_off_target_per_region_for_the_last_complete_week(tmp_path, db, catalog):
     rule = "  r:\n    kind: off_target\n    metric: otif\n    grain: week\n    by: [region]\n"
     # as of Sun 15 Mar the week of 9 Mar is complete: North 2 kept of 10, South 5 of 14
