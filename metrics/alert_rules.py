@@ -92,23 +92,17 @@ def evaluate(
     """Every alert that fires as of ``as_of`` (default: the data's), within the row ``scope``."""
     as_of = resolve_as_of(cur, as_of)
     managers = _portfolio_managers(cur)
-    # Customer counts, once per window for every customer in scope: a customer's counts do not
-    # depend on which other customers are counted, so a rule's filter only picks its customers.
-    counted: dict[tuple, pl.DataFrame] = {}
+    # Customer counts of every window, in one pass, for every customer in scope: a customer's
+    # counts do not depend on which other customers are counted, so a rule's filter only picks
+    # its customers.
+    windows = [(r.days, r.baseline_windows) for r in spec.rules.values() if r.kind == "customer"]
+    counted = (
+        window_counts(cur, catalog, as_of=as_of, windows=windows, filters=scope) if windows else {}
+    )
     alerts: list[Alert] = []
     for name, rule in spec.rules.items():
         if rule.kind == "customer":
-            key = (rule.days, rule.baseline_windows)
-            if key not in counted:
-                counted[key] = window_counts(
-                    cur,
-                    catalog,
-                    as_of=as_of,
-                    days=rule.days,
-                    baseline_windows=rule.baseline_windows,
-                    filters=scope,
-                )
-            counts = counted[key]
+            counts = counted[(rule.days, rule.baseline_windows)]
             if rule.filters:
                 counts = counts.join(customer_ids(cur, rule.filters), on="customer_id", how="semi")
             alerts += _customer_alerts(catalog, spec, name, rule, as_of, scope, counts)

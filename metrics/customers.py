@@ -36,32 +36,73 @@ def _customer_filter(filters: Filters, params: dict) -> str:
     return " AND ".join(filter_conditions(filters, params, alias="cu.", prefix="c")) or "true"
 
 
+# The at-risk counts of every customer, for several windows at once: window i is the last
+# $window_days_i days (contacts: against the $baseline_windows_i windows just before), its
+# columns suffixed _i; $widest is the longest window.
 _SIGNALS_SQL = """
-    win AS (SELECT customer_id, count(*) AS orders, count(*) FILTER (WHERE NOT otif) AS broken_promises
-            FROM customer_orders WHERE due_date > $as_of - $window_days::INTEGER GROUP BY 1),
+    win AS (SELECT customer_id, {win}
+            FROM customer_orders WHERE due_date > $as_of - $widest::INTEGER GROUP BY 1),
     rev AS (SELECT customer_id, sum(qty_ordered * unit_price) AS revenue_at_risk
             FROM lines WHERE due_date > $as_of - $revenue_days::INTEGER GROUP BY 1),
-    det AS (SELECT r.customer_id, count(*) AS detractor_answers
+    det AS (SELECT r.customer_id, {det}
             FROM responses r JOIN customer_orders o ON o.order_id = r.order_id AND NOT o.otif
-            WHERE r.nps <= 6 AND r.response_date > $as_of - $window_days::INTEGER GROUP BY 1),
-    recent_contacts AS (SELECT customer_id,
-                   count(*) FILTER (WHERE contact_date > $as_of - $window_days::INTEGER) AS contacts,
-                   count(*) FILTER (WHERE contact_date <= $as_of - $window_days::INTEGER
-                       AND contact_date > $as_of - $window_days::INTEGER * ($baseline_windows::INTEGER + 1))
-                     / $baseline_windows::DOUBLE AS usual_contacts
+            WHERE r.nps <= 6 AND r.response_date > $as_of - $widest::INTEGER GROUP BY 1),
+    recent_contacts AS (SELECT customer_id, {contacts}
             FROM contacts WHERE customer_id IS NOT NULL GROUP BY 1)
     SELECT cu.customer_id, cu.name, cu.segment, cu.region, cu.portfolio, cu.portfolio_manager,
-           coalesce(rev.revenue_at_risk, 0) AS revenue_at_risk,
-           coalesce(w.orders, 0) AS orders, coalesce(w.broken_promises, 0) AS broken_promises,
-           (w.orders - w.broken_promises) / w.orders AS otif,
-           coalesce(det.detractor_answers, 0) AS detractor_answers,
-           coalesce(rc.contacts, 0) AS contacts, coalesce(rc.usual_contacts, 0) AS usual_contacts
+           coalesce(rev.revenue_at_risk, 0) AS revenue_at_risk, {counts}
     FROM customers cu
     LEFT JOIN win w USING (customer_id)
     LEFT JOIN rev USING (customer_id)
     LEFT JOIN det USING (customer_id)
     LEFT JOIN recent_contacts rc USING (customer_id)
     WHERE ({where})"""
+_WINDOW_SQL = {  # one window's part of each clause of _SIGNALS_SQL
+    "win": """count(*) FILTER (WHERE due_date > $as_of - $window_days_{i}::INTEGER) AS orders_{i},
+           count(*) FILTER (WHERE due_date > $as_of - $window_days_{i}::INTEGER AND NOT otif)
+             AS broken_promises_{i}""",
+    "det": """count(*) FILTER (WHERE r.response_date > $as_of - $window_days_{i}::INTEGER)
+             AS detractor_answers_{i}""",
+    "contacts": """count(*) FILTER (WHERE contact_date > $as_of - $window_days_{i}::INTEGER) AS contacts_{i},
+           count(*) FILTER (WHERE contact_date <= $as_of - $window_days_{i}::INTEGER
+               AND contact_date > $as_of - $window_days_{i}::INTEGER * ($baseline_windows_{i}::INTEGER + 1))
+             / $baseline_windows_{i}::DOUBLE AS usual_contacts_{i}""",
+    "counts": """coalesce(w.orders_{i}, 0) AS orders_{i},
+           coalesce(w.broken_promises_{i}, 0) AS broken_promises_{i},
+           (w.orders_{i} - w.broken_promises_{i}) / NULLIF(w.orders_{i}, 0) AS otif_{i},
+           coalesce(det.detractor_answers_{i}, 0) AS detractor_answers_{i},
+           coalesce(rc.contacts_{i}, 0) AS contacts_{i},
+           coalesce(rc.usual_contacts_{i}, 0) AS usual_contacts_{i}""",
+}
+_CUSTOMER = ("customer_id", "name", "segment", "region", "portfolio", "portfolio_manager")
+_CUSTOMER += ("revenue_at_risk",)
+COUNTS = ("orders", "broken_promises", "otif", "detractor_answers", "contacts", "usual_contacts")
+Window = tuple[int, int]  # (days, baseline windows)
+
+
+def signal_counts(
+    cur: Engine, catalog: Catalog, *, as_of: dt.date, windows: list[Window], where: Filters
+) -> list[pl.DataFrame]:
+    """For each window, every customer ``where`` selects with its revenue at risk and the at-risk
+    counts over the window's days (``COUNTS``): one pass over the models for all windows."""
+    params: dict[str, object] = {
+        "revenue_days": catalog.spec.at_risk.revenue_days,
+        "widest": max(days for days, _ in windows),
+    }
+    for i, (days, baseline) in enumerate(windows):
+        params |= {f"window_days_{i}": days, f"baseline_windows_{i}": baseline}
+    parts = {
+        k: ",\n           ".join(sql.format(i=i) for i in range(len(windows)))
+        for k, sql in _WINDOW_SQL.items()
+    }
+    body = _SIGNALS_SQL.format(where=_customer_filter(where, params), **parts)
+    frame = _over_models(
+        cur, catalog, ["lines", "customer_orders", "responses", "contacts"], body, as_of, params
+    )
+    return [
+        frame.select(*_CUSTOMER, *(pl.col(f"{c}_{i}").alias(c) for c in COUNTS))
+        for i in range(len(windows))
+    ]
 
 
 def customer_signals(
@@ -76,16 +117,8 @@ def customer_signals(
     that fired (``reasons``, their number ``signals``), ``at_risk`` and its revenue at risk."""
     rule = catalog.spec.at_risk
     as_of = resolve_as_of(cur, as_of)
-    surge = rule.contact_surge
-    params: dict[str, object] = {
-        "window_days": rule.window_days,
-        "revenue_days": rule.revenue_days,
-        "baseline_windows": surge.baseline_windows if surge else 1,
-    }
-    body = _SIGNALS_SQL.format(where=_customer_filter(where + scope, params))
-    frame = _over_models(
-        cur, catalog, ["lines", "customer_orders", "responses", "contacts"], body, as_of, params
-    )
+    window = (rule.window_days, rule.contact_surge.baseline_windows if rule.contact_surge else 1)
+    [frame] = signal_counts(cur, catalog, as_of=as_of, windows=[window], where=where + scope)
     fired = [(expr, text) for expr, text in _signal_exprs(rule) if expr is not None]
     reasons = pl.concat_list([pl.when(e).then(t) for e, t in fired]).list.drop_nulls()
     return frame.with_columns(reasons=reasons).with_columns(
