@@ -74,8 +74,10 @@ _WINDOW_SQL = {  # one window's part of each clause of _SIGNALS_SQL
            coalesce(rc.contacts_{i}, 0) AS contacts_{i},
            coalesce(rc.usual_contacts_{i}, 0) AS usual_contacts_{i}""",
 }
-_CUSTOMER = ("customer_id", "name", "segment", "region", "portfolio", "portfolio_manager")
-_CUSTOMER += ("revenue_at_risk",)
+_CUSTOMER = (  # the columns before a window's counts
+    *("customer_id", "name", "segment", "region", "portfolio", "portfolio_manager"),
+    "revenue_at_risk",
+)
 COUNTS = ("orders", "broken_promises", "otif", "detractor_answers", "contacts", "usual_contacts")
 Window = tuple[int, int]  # (days, baseline windows)
 
