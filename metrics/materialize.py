@@ -160,8 +160,9 @@ def refresh_changed(con: Engine, catalog: Catalog, as_of: dt.date | None) -> lis
             _build(con, catalog, name, as_of)
             continue
         _run(con, f"DELETE FROM {SCHEMA}.{name} WHERE {rule.column} IN (SELECT v FROM {touched})")
+        select = stored_model_select(catalog, name, rule.inputs, inputs_first=True)
         sql = (
-            f"INSERT INTO {SCHEMA}.{name} SELECT * FROM (\n{stored_model_select(catalog, name, rule.inputs, inputs_first=True)}\n)"
+            f"INSERT INTO {SCHEMA}.{name} SELECT * FROM (\n{select}\n)"
             f" WHERE {rule.column} IN (SELECT v FROM {touched})"
         )
         _run(con, sql, **used_params(sql, params))

@@ -55,6 +55,11 @@ def _live_model(cur, name: str, as_of: dt.date) -> list[tuple]:
     return execute(cur, Compiled(sql, used_params(sql, settings_params(CATALOG, as_of)))).rows()
 
 
+def _moved(cur, catalog, as_of, models):
+    """``moved_models`` of the warehouse's stored models, read from ``cur``."""
+    return moved_models(cur, catalog, read_materialized(cur), as_of, models)
+
+
 def _moved_tables(wh) -> set[str]:
     rows = wh.cursor().sql(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = $db", params={"db": MOVED}
@@ -67,7 +72,7 @@ def _moved_tables(wh) -> set[str]:
 def test_a_moved_model_holds_the_rows_of_the_live_one(wh, stored_as_of, model, days):
     as_of = stored_as_of + dt.timedelta(days=days)
     cur = wh.cursor()
-    relation = moved_models(cur, CATALOG, read_materialized(cur), as_of, [model])[model]
+    relation = _moved(cur, CATALOG, as_of, [model])[model]
     moved = cur.sql(f"SELECT * FROM {relation}").fetchall()
     live = _live_model(cur, model, as_of)
     assert _same(moved) == _same(live)
@@ -90,20 +95,12 @@ def test_every_metric_answers_as_the_live_models_do(wh, stored_as_of, metric, da
 
 def test_cursors_share_a_move_and_few_as_ofs_are_kept(wh, stored_as_of):
     as_of = stored_as_of - dt.timedelta(days=20)
-    moved_models(wh.cursor(), CATALOG, read_materialized(wh.cursor()), as_of, ["contacts"])
+    _moved(wh.cursor(), CATALOG, as_of, ["contacts"])
     before = _moved_tables(wh)
-    moved_models(
-        wh.cursor(), CATALOG, read_materialized(wh.cursor()), as_of, ["contacts"]
-    )  # another cursor: nothing to do
+    _moved(wh.cursor(), CATALOG, as_of, ["contacts"])  # another cursor: nothing to do
     assert _moved_tables(wh) == before
     for n in range(KEEP + 1):
-        moved_models(
-            wh.cursor(),
-            CATALOG,
-            read_materialized(wh.cursor()),
-            as_of - dt.timedelta(days=n + 1),
-            ["responses"],
-        )
+        _moved(wh.cursor(), CATALOG, as_of - dt.timedelta(days=n + 1), ["responses"])
     kept = {t.split("_")[0] for t in _moved_tables(wh)}
     assert len(kept) <= KEEP  # the oldest moves were let go
     q = Query(metrics=("fcr",), grain="week", as_of=as_of)  # and come back when asked again
@@ -129,10 +126,7 @@ def test_models_are_computed_live_when_their_sql_has_no_rule(wh, stored_as_of, t
     where = "WHERE CAST(r.responded_at AS DATE) <= $as_of"
     edited = catalog_with(tmp_path, {where: where + " AND r.csat IS NOT NULL"})
     as_of = stored_as_of - dt.timedelta(days=7)
-    assert (
-        moved_models(wh.cursor(), edited, read_materialized(wh.cursor()), as_of, ["responses"])
-        == {}
-    )
+    assert _moved(wh.cursor(), edited, as_of, ["responses"]) == {}
     result = run_query(wh.cursor(), edited, Query(metrics=("csat",), as_of=as_of))
     assert f"{MOVED}." not in result.sql and "models." not in result.sql
 
