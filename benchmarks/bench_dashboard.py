@@ -136,8 +136,8 @@ def with_stored_models(db: Path) -> Path:
 
 
 def materialised(db: Path) -> bool:
-    from connectors.warehouse import Warehouse
     from metrics.materialize import read_materialized
+    from store.warehouse import Warehouse
 
     cur = Warehouse(db).cursor()
     try:
@@ -147,8 +147,8 @@ def materialised(db: Path) -> bool:
 
 
 def regions(db: Path) -> list[str]:
-    from connectors.warehouse import Warehouse
     from metrics.customers import customer_dimension_values
+    from store.warehouse import Warehouse
 
     return customer_dimension_values(Warehouse(db).cursor(), "region")
 

@@ -111,7 +111,7 @@ import json, sys, time, datetime as dt
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 from benchmarks.bench_engine import run_page
-from connectors.warehouse import Warehouse
+from store.warehouse import Warehouse
 from metrics.catalog import load_catalog
 catalog = load_catalog({config!r})
 wh = Warehouse({db!r})
@@ -179,10 +179,10 @@ def _timed(fn, runs: int) -> float:
 
 
 def _hand_vs_engine(db: Path, runs: int) -> list[tuple[str, float, float, float]]:
-    from connectors.warehouse import Warehouse
     from metrics.catalog import load_catalog
     from metrics.query import default_as_of, execute, run_query
     from metrics.sqlgen import Compiled, Query, compile_query, used_params
+    from store.warehouse import Warehouse
 
     catalog = load_catalog(ROOT / "config/metrics.yaml")
     wh = Warehouse(db)
@@ -206,10 +206,10 @@ def _other_as_of(db: Path, runs: int) -> tuple[float, float, float, float]:
     """Seconds for OTHER_AS_OF four weeks before the default as-of: the first question (the
     stored models moved there, on a new connection), the next one at that as-of, the models
     computed live, and the hand-written OTIF by week at that as-of (the baseline, same run)."""
-    from connectors.warehouse import Warehouse
     from metrics.catalog import load_catalog
     from metrics.query import default_as_of, execute, run_query, stored_models
     from metrics.sqlgen import Compiled, compile_query, used_params
+    from store.warehouse import Warehouse
 
     catalog = load_catalog(ROOT / "config/metrics.yaml")
     first, warm = [], []

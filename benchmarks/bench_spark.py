@@ -27,11 +27,11 @@ import duckdb
 
 from benchmarks.datasets import DATA, extracts
 from benchmarks.report import median, write_section
-from connectors.lake import LakeVersion, create_views, current_version
-from connectors.warehouse import DuckDBEngine
 from metrics.catalog import load_catalog
 from metrics.query import fetch_rows, run_query
 from metrics.sqlgen import Query
+from store.lake import LakeVersion, create_views, current_version
+from store.warehouse import DuckDBEngine
 
 CATALOG = load_catalog(ROOT / "config" / "metrics.yaml")
 LARGE = 5_000_000  # from this size on, fewer runs (--large-runs)
@@ -109,7 +109,7 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [int(x) for x in args.lines.split(",")]
 
-    from connectors.spark_engine import SparkEngine, spark_session
+    from store.spark_engine import SparkEngine, spark_session
 
     t0 = time.perf_counter()
     session = spark_session()

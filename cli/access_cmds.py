@@ -13,12 +13,12 @@ from cli.errors import handle_errors
 from cli.metric_cmds import _where
 from cli.options import config_option, db_option
 from cli.output import FORMATS, emit
-from connectors import audit, kiosk
-from connectors.errors import ConnectorError
-from connectors.state import StateStore
 from metrics.access import policy_path, viewer_as
 from metrics.catalog import load_catalog
 from metrics.errors import MetricsError
+from state import audit, kiosk
+from state.store import StateStore
+from store.errors import StoreError
 
 
 @click.command("access")
@@ -119,9 +119,7 @@ def kiosk_list(fmt: str, db: Path) -> None:
 def kiosk_revoke(link_id: str, db: Path) -> None:
     """Revoke a link: the screen showing it opens nothing from its next refresh."""
     if not kiosk.revoke(StateStore.beside(db), link_id):
-        raise ConnectorError(
-            f"no open kiosk link '{link_id}' (see 'northstar kiosk list' for the ids)"
-        )
+        raise StoreError(f"no open kiosk link '{link_id}' (see 'northstar kiosk list' for the ids)")
     click.echo(f"revoked kiosk link {link_id}")
 
 

@@ -12,9 +12,9 @@ import polars as pl
 from cli.errors import handle_errors
 from cli.options import config_option, db_option, lake_option
 from cli.output import emit
-from connectors.errors import ConnectorError
 from metrics.alert_spec import alerts_path
 from metrics.errors import MetricsError
+from store.errors import StoreError
 
 
 def alerts_option(fn):
@@ -105,8 +105,8 @@ def _print_failures(run) -> None:
 @handle_errors
 def alerts_list(limit, fmt, db):
     """Alert history: fired, ongoing, recovered; sent to whom, when, how, with what outcome."""
-    from connectors.alert_state import history
-    from connectors.state import StateStore
+    from state.alert_state import history
+    from state.store import StateStore
 
     events = history(StateStore.beside(db), limit=limit)
     rows = []
@@ -142,7 +142,7 @@ def after_load(db: Path, config_path: Path, lake: Path | None = None) -> None:
         return
     try:
         run = run_alerts(db, config_path, rules, lake=lake)
-    except (MetricsError, ConnectorError) as exc:
+    except (MetricsError, StoreError) as exc:
         click.echo(f"warning: alerts not evaluated (the load itself is done): {exc}", err=True)
         return
     click.echo(run.summary())

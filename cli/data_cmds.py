@@ -20,10 +20,10 @@ from cli.options import (
     models_engine_option,
     sources_option,
 )
-from connectors.csv_safe import safe_row
-from connectors.errors import ConnectorError
 from connectors.load import LoadReport
 from metrics import home
+from present.csv_safe import safe_row
+from store.errors import StoreError
 
 
 def _shown(file: str) -> str:
@@ -116,7 +116,7 @@ def load(
         )
     _warn_without_config(config_path)
     if lake is not None:
-        from connectors.lake import load_lake
+        from connectors.lake_load import load_lake
 
         _no_db_with_lake()
         models = _model_writer(engine, config_path) if engine != "duckdb" else None
@@ -149,8 +149,8 @@ def load(
 def _model_writer(engine: str, config_path: Path):
     """What computes a lake's stored models on ``engine``: checked (metrics.yaml valid, the
     engine started) before anything is read or written."""
-    from connectors.lake_models import model_writer
     from metrics.catalog import load_catalog
+    from store.lake_models import model_writer
 
     return model_writer(engine, load_catalog(config_path), config_path)
 
@@ -174,7 +174,7 @@ def models_rebuild(lake: Path | None, engine: str, config_path: Path) -> None:
     """
     import time
 
-    from connectors.lake import Lake, rebuild_models, require_version
+    from store.lake import Lake, rebuild_models, require_version
 
     if lake is None:
         raise click.UsageError(
@@ -268,7 +268,7 @@ def rejects(
 ) -> None:
     """List rejected rows (or, with --warnings, rows kept with a warning): file, row, rule, value."""
     from connectors.validate import RULES
-    from connectors.warehouse import Warehouse
+    from store.warehouse import Warehouse
 
     if as_user:
         _may_see_rejects(as_user, config_path)
@@ -276,16 +276,16 @@ def rejects(
     if rule is not None and rule not in RULES:
         close = difflib.get_close_matches(rule, RULES, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"rules: {', '.join(RULES)}"
-        raise ConnectorError(f"unknown rule {rule!r}; {hint}")
+        raise StoreError(f"unknown rule {rule!r}; {hint}")
     if lake is not None:
-        from connectors.lake import Lake
+        from store.lake import Lake
 
         wh = Lake(lake)
     else:
         wh = Warehouse(db)
     listed = "warnings" if warned else "rejects"
     if listed not in wh.tables():
-        raise ConnectorError(
+        raise StoreError(
             f"{lake or db} has no {listed} table: load files with 'northstar load PATH' first"
         )
     where, params = [], []

@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from connectors.errors import ConnectorError
 from metrics.errors import MetricsError
+from store.errors import StoreError
 
 
 def handle_errors(fn):
@@ -18,7 +18,7 @@ def handle_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ConnectorError, MetricsError) as exc:
+        except (StoreError, MetricsError) as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 raise
             click.echo(f"error: {exc}", err=True)

@@ -18,9 +18,6 @@ from cli.options import (
     sources_option,
 )
 from cli.output import FORMATS, emit
-from connectors.engine_config import engines_path, load_engines
-from connectors.engines import open_engine
-from connectors.warehouse import Warehouse
 from metrics.access import load_policy, policy_path, viewer_as
 from metrics.catalog import Catalog, load_catalog
 from metrics.engine import Compiled
@@ -29,6 +26,9 @@ from metrics.portability import ENGINES, engine_problems
 from metrics.query import fetch_rows, run_query
 from metrics.sqlgen import GRAINS, Query, compile_query
 from metrics.targets import base_target
+from store.engine_config import engines_path, load_engines
+from store.engines import open_engine
+from store.warehouse import Warehouse
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:

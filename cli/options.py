@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from connectors.warehouse import default_db_path
 from metrics import home
+from store.warehouse import default_db_path
 
 _FOUND = (
     "found from $NORTHSTAR_HOME, else the nearest config/ at or above the current "

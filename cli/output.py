@@ -11,7 +11,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from connectors.csv_safe import frame_csv
+from present.csv_safe import frame_csv
 
 FORMATS = ("table", "csv", "json")
 

@@ -13,22 +13,22 @@ from cli.errors import handle_errors
 from cli.metric_cmds import _date, _where
 from cli.options import as_option, config_option, db_option
 from cli.output import FORMATS, emit
-from connectors.action_log import Action, add_action, list_actions, mark_done
-from connectors.errors import ConnectorError
-from connectors.state import StateStore
-from connectors.warehouse import Warehouse
 from metrics import clock
 from metrics.access import policy_path, viewer_as
 from metrics.catalog import load_catalog
 from metrics.query import validate_query
 from metrics.sqlgen import Query
+from state.action_log import Action, add_action, list_actions, mark_done
+from state.store import StateStore
+from store.errors import StoreError
+from store.warehouse import Warehouse
 
 
 def _write(path: Path, content: bytes) -> None:
     """All or nothing: a temporary file beside ``path``, swapped in whole."""
     folder = path.absolute().parent
     if not folder.is_dir():
-        raise ConnectorError(f"cannot write {path}: the folder {folder} does not exist")
+        raise StoreError(f"cannot write {path}: the folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -36,7 +36,7 @@ def _write(path: Path, content: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise ConnectorError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 @click.command("review")
@@ -117,7 +117,7 @@ def actions_cmd(ctx, fmt, db):
     if ctx.invoked_subcommand is None:
         frame = _frame(list_actions(StateStore.beside(db)))
         if fmt == "csv":  # no cell may run as a formula in a spreadsheet
-            from ui.format import csv_text
+            from present.format import csv_text
 
             click.echo(csv_text(frame), nl=False)
         else:

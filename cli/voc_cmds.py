@@ -7,11 +7,11 @@ import click
 from cli.errors import handle_errors
 from cli.metric_cmds import _date, _where
 from cli.options import config_option, db_option
-from connectors.warehouse import Warehouse
 from metrics.catalog import load_catalog
 from metrics.sqlgen import Query
 from metrics.theme_suggest import as_yaml, suggest
 from metrics.voice import other_comments
+from store.warehouse import Warehouse
 
 
 @click.group("voc")

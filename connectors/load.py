@@ -22,8 +22,6 @@ and the accepted records are numbered around those lines (one line per record).
 from __future__ import annotations
 
 import concurrent.futures
-import errno
-import fcntl
 import glob
 import hashlib
 import os
@@ -38,7 +36,6 @@ from pathlib import Path
 import duckdb
 
 from connectors.errors import ConnectorError
-from connectors.progress import LoadProgress
 from connectors.readers import (
     SUFFIXES,
     EmptyFile,
@@ -47,10 +44,13 @@ from connectors.readers import (
     quote_ident,
     time_limit,
 )
-from connectors.schema import RECENCY_COLUMN, SQL_TYPES, TABLES, Table
 from connectors.sources import Sources, TableSource, default_mapping, load_sources
 from connectors.validate import Checked, check_file, key_rule_list, key_rules
-from connectors.warehouse import connect, plain_os_error, writable_folder
+from metrics.model_changes import CHANGES_SCHEMA
+from metrics.schema import RECENCY_COLUMN, SQL_TYPES, TABLES, Table
+from store.files import WriteLock, fsync, remove
+from store.progress import LoadProgress
+from store.warehouse import connect, plain_os_error, writable_folder
 
 # A step run on the new warehouse before the swap; returns a note for the user, or None.
 Finalize = Callable[[duckdb.DuckDBPyConnection], "str | None"]
@@ -58,10 +58,6 @@ Finalize = Callable[[duckdb.DuckDBPyConnection], "str | None"]
 # DuckDB's memory for a load; beyond it, intermediate data spills to disk.
 # 3 GB keeps a 10M-line load (and its model rebuild) under 4 GiB of RSS.
 LOAD_MEMORY = os.environ.get("NORTHSTAR_LOAD_MEMORY", "3GB")
-
-# Where a load into a warehouse with data records the rows it replaces and writes,
-# for the model refresh before the swap; dropped before the swap.
-CHANGES_SCHEMA = "changes"
 
 
 @dataclass(frozen=True)
@@ -392,70 +388,14 @@ def _end_changes(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DROP SCHEMA IF EXISTS {CHANGES_SCHEMA} CASCADE")
 
 
-# --------------------------------------------------------------------------- lock and swap
-
-
-class _Lock:
-    """Exclusive lock on ``<db>.lock``: a second load waits (up to ``timeout`` seconds)."""
-
-    def __init__(self, db: Path, timeout: float, progress: LoadProgress) -> None:
-        self.path = db.with_name(db.name + ".lock")
-        self.timeout, self.progress = timeout, progress
-
-    def __enter__(self) -> _Lock:
-        try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise ConnectorError(
-                f"cannot write beside the warehouse ({self.path}): {plain_os_error(exc)}"
-            ) from None
-        deadline, told = time.monotonic() + self.timeout, False
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-            if time.monotonic() > deadline:
-                os.close(self.fd)
-                raise ConnectorError(
-                    f"another load is still writing {self.path.with_suffix('')}; "
-                    f"gave up after {self.timeout:.0f}s — try again when it finishes"
-                )
-            if not told:
-                self.progress.message(
-                    f"waiting for another load of {self.path.with_suffix('')} to finish…"
-                )
-                told = True
-            time.sleep(0.1)
-
-    def __exit__(self, *exc) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
-
-
-def _remove(path: str | Path) -> None:
-    p = Path(path)
-    if p.is_dir():
-        shutil.rmtree(p, ignore_errors=True)
-    else:
-        p.unlink(missing_ok=True)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+# --------------------------------------------------------------------------- swap
 
 
 def _prepare_tmp(db: Path, tmp: Path, fresh: bool) -> str | None:
     """Copy the warehouse to ``tmp``; a write-ahead log beside it is folded in, or, when it
     belongs to another file (a stale one), left out. Returns a note about the log, if any."""
     for stale in glob.glob(glob.escape(str(db)) + ".tmp-*"):  # left by a crashed load
-        _remove(stale)
+        remove(stale)
     wal = db.with_name(db.name + ".wal")
     if fresh or not db.exists():
         return "removed a stale write-ahead log beside the warehouse" if wal.exists() else None
@@ -507,7 +447,7 @@ def load_paths(
     with (
         concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool,
         LoadProgress(len(planned), enabled=progress) as bar,
-        _Lock(db, lock_timeout, bar),
+        WriteLock(db, lock_timeout, bar),
     ):
         hashes = [pool.submit(_sha256, item.path) for item in planned]  # hashed while DuckDB reads
         tmp = db.with_name(f"{db.name}.tmp-{os.getpid()}")
@@ -529,14 +469,14 @@ def load_paths(
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
-            _fsync(tmp)
+            fsync(tmp)
             os.replace(tmp, db)
             if (
                 wal_note
             ):  # its content is in the new file (or it was stale): it must not be replayed
                 db.with_name(db.name + ".wal").unlink(missing_ok=True)
                 note = "; ".join(n for n in (wal_note, note) if n)
-            _fsync(db.parent)
+            fsync(db.parent)
         except OSError as exc:
             raise ConnectorError(
                 f"cannot write the new warehouse beside {db}: {plain_os_error(exc)}; "
@@ -549,7 +489,7 @@ def load_paths(
             ) from None
         finally:
             for leftover in glob.glob(glob.escape(str(tmp)) + "*"):
-                _remove(leftover)
+                remove(leftover)
     return LoadReport(
         db.as_posix(), tuple(reports), time.perf_counter() - started, finalize_seconds, note
     )

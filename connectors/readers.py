@@ -29,6 +29,7 @@ import duckdb
 
 from connectors.errors import ConnectorError
 from connectors.sources import Recency, TableSource
+from store.warehouse import quote_ident
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 _HEAD_BYTES = 1 << 20  # what is read to find the header, the dialect and the encoding
@@ -38,10 +39,6 @@ _MAX_LINE = 8 << 20  # DuckDB's limit per CSV line; longer lines are malformed r
 
 class EmptyFile(ConnectorError):
     """A file with no header and no rows: reported and skipped, the rest of the load goes on."""
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)

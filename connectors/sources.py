@@ -19,9 +19,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.errors import ConnectorError
-from connectors.schema import TABLES
 from metrics.errors import ConfigError
 from metrics.located_yaml import LocatedYaml, did_you_mean, parse_located
+from metrics.schema import TABLES
 
 # An ISO date anywhere in a file's name is its extract date, unless sources.yaml says otherwise.
 DEFAULT_RECENCY_PATTERN = r"(\d{4}-\d{2}-\d{2})"

@@ -24,10 +24,11 @@ from pathlib import Path
 import duckdb
 
 from connectors.errors import ConnectorError
-from connectors.readers import Source, quote_ident
-from connectors.schema import RECENCY_COLUMN, REFERENCES, SQL_TYPES, Column, Table
+from connectors.readers import Source
 from connectors.sources import Policy, TableSource
 from metrics.clock import today
+from metrics.schema import RECENCY_COLUMN, REFERENCES, SQL_TYPES, Column, Table
+from store.warehouse import quote_ident
 
 RULES = (
     "missing_value",

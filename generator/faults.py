@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from connectors.schema import TABLES
 from generator.layouts import TableFile
 from generator.story import PORTFOLIOS
+from metrics.schema import TABLES
 
 Row = dict[str, str | int | None]
 

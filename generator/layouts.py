@@ -12,7 +12,7 @@ from typing import Literal
 
 import polars as pl
 
-from connectors.schema import TABLES
+from metrics.schema import TABLES
 
 Layout = Literal["canonical", "export"]
 ISO = "%Y-%m-%d"

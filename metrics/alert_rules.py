@@ -3,7 +3,7 @@
 Pure evaluation over the query API (``run_details``, ``read_signal``, the customer counts):
 each firing is a frozen ``Alert`` naming its rule, scope, period, value, target, the accountable
 person and their address. Only complete periods are judged, never a partial one. Delivery and
-alert state live elsewhere (``notify``, ``connectors.alert_state``).
+alert state live elsewhere (``notify``, ``state.alert_state``).
 """
 
 from __future__ import annotations

@@ -18,11 +18,11 @@ import pydantic
 import sqlglot
 from sqlglot import exp
 
-from connectors.schema import TABLE_NAMES
 from metrics.engine import SOURCE_DIALECT
 from metrics.errors import ConfigError, MetricsError
 from metrics.located_yaml import KeyPath, LocatedYaml, did_you_mean, read_located
 from metrics.pydantic_messages import describe_error
+from metrics.schema import TABLE_NAMES
 from metrics.spec import (
     AtRisk,
     DerivedMetric,

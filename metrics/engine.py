@@ -17,7 +17,7 @@ that returns no rows). It raises ``MetricsError`` with a plain message, never
 the driver's exception; a missing table or column is ``MissingObject``.
 
 The DuckDB engine lives with the warehouse connection
-(``connectors.warehouse.DuckDBEngine``; ``Warehouse.engine()``). Every query
+(``store.warehouse.DuckDBEngine``; ``Warehouse.engine()``). Every query
 function in metrics/ takes the engine as its first argument; a bare DuckDB
 connection or cursor is accepted there too and wrapped (``as_engine``), so
 callers that hold a cursor need not change.
@@ -80,7 +80,7 @@ def as_engine(runner: object) -> Engine:
     """An engine as is; a DuckDB connection or cursor wrapped in the warehouse's DuckDB engine."""
     if isinstance(runner, Engine):
         return runner
-    from connectors.warehouse import DuckDBEngine  # the one module that knows DuckDB
+    from store.warehouse import DuckDBEngine  # the one module that knows DuckDB
 
     return DuckDBEngine(runner)  # type: ignore[arg-type]
 

@@ -21,10 +21,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from connectors.load import CHANGES_SCHEMA
 from metrics.catalog import DIALECT, Catalog, parse_sql
 from metrics.sqlgen import STORED_SCHEMA
 
+# Where a load into a warehouse with data records the rows it replaces and writes,
+# for the model refresh before the swap; dropped before the swap.
+CHANGES_SCHEMA = "changes"
 C = CHANGES_SCHEMA
 
 

@@ -12,11 +12,6 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.alert_state import Outcome, Planned, plan, settle
-from connectors.csv_safe import frames_csv
-from connectors.lake import Lake
-from connectors.state import StateStore
-from connectors.warehouse import Warehouse
 from metrics.alert_rules import Alert, evaluate
 from metrics.alert_spec import AlertsFile, load_alert_rules
 from metrics.catalog import Catalog, load_catalog
@@ -24,6 +19,11 @@ from metrics.errors import MetricsError
 from metrics.query import fetch_rows, fetch_rows_each
 from notify.channels import Deliverer
 from notify.messages import Notice, base_url
+from present.csv_safe import frames_csv
+from state.alert_state import Outcome, Planned, plan, settle
+from state.store import StateStore
+from store.lake import Lake
+from store.warehouse import Warehouse
 
 
 @dataclass(frozen=True)

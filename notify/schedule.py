@@ -15,16 +15,16 @@ from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
 
-from connectors import schedule_state
-from connectors.alert_state import DDL as ALERT_DDL
-from connectors.state import StateStore
-from connectors.warehouse import Warehouse
 from metrics.alert_spec import AlertsFile, EmailChannel
 from metrics.catalog import load_catalog
 from metrics.errors import MetricsError
 from metrics.subscription_spec import Subscription, SubscriptionsFile
 from notify import email
 from notify.channels import with_retries
+from state import schedule_state
+from state.alert_state import DDL as ALERT_DDL
+from state.store import StateStore
+from store.warehouse import Warehouse
 
 
 @dataclass(frozen=True)

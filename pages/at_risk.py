@@ -3,8 +3,8 @@ per portfolio (the promise's owner) or per site (the dispatch)."""
 
 import streamlit as st
 
+from present import format as fmt
 from ui import access, page, promises
-from ui import format as fmt
 from ui.guard import guarded
 
 page.header(

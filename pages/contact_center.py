@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from present import format as fmt
 from ui import contact_center as cc
 from ui import data, page, portfolios, review, tiles, voice
-from ui import format as fmt
 from ui.guard import guarded
 
 page.header(

@@ -6,8 +6,8 @@ Reached from any table's customer link, or by URL: ``account?customer_id=C100069
 import polars as pl
 import streamlit as st
 
+from present import format as fmt
 from ui import charts, customer_data, data, page, portfolios, review, tiles, voice
-from ui import format as fmt
 from ui.guard import guarded
 
 page.header(

@@ -3,8 +3,8 @@
 import polars as pl
 import streamlit as st
 
+from present import format as fmt
 from ui import catalogue, data, page
-from ui import format as fmt
 from ui.guard import guarded
 
 page.header(

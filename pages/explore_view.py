@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from present import format as fmt
 from ui import access, customer_data, data, explore, page, prefetch, tiles
-from ui import format as fmt
 from ui.guard import guarded
 
 page.header(

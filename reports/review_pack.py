@@ -13,7 +13,7 @@ json``); ``state`` the state file holding the action log. ``Pack.pdf`` (bytes), 
 (str) and ``Pack.period_label`` ('Week 46 · 9–15 Nov 2026').
 
 Numbers come from the same queries as the review pages (``reports.review_data``), charts from
-the same Altair builders (``ui.chart_builders``), rendered server-side by vl-convert.
+the same Altair builders (``present.chart_builders``), rendered server-side by vl-convert.
 """
 
 from __future__ import annotations
@@ -26,17 +26,17 @@ from typing import Any
 
 import duckdb
 
-from connectors.action_log import list_actions
-from connectors.state import StateStore
 from metrics import clock
 from metrics.catalog import Catalog
 from metrics.errors import MetricsError
 from metrics.periods import last_complete_period
 from metrics.query import resolve_as_of
+from present import format as fmt
 from reports import review_sections as sections
 from reports.document import Document, to_html, to_pdf
 from reports.review_data import Filters, gather
-from ui import format as fmt
+from state.action_log import list_actions
+from state.store import StateStore
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
 

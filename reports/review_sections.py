@@ -11,14 +11,14 @@ import altair as alt
 import duckdb
 import polars as pl
 
-from connectors.action_log import Action
 from metrics.action_effect import action_effect
 from metrics.catalog import Catalog
 from metrics.promises import WHY, at_risk_counts, horizon
+from present import chart_builders as charts
+from present import format as fmt
 from reports.document import Chart, Section, Table
 from reports.review_data import OUTCOMES, SCORE_METRICS, ReviewData
-from ui import chart_builders as charts
-from ui import format as fmt
+from state.action_log import Action
 
 AT_RISK_ROWS = 25  # lines listed in the pack (the worklist page has them all)
 SIGNAL_WORDS = {

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.schema import SQL_TYPES, TABLES
+from metrics.schema import SQL_TYPES, TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 START = "2025-11-03"  # first order date, a Monday
@@ -185,12 +185,12 @@ def demo_warehouse(path: Path | str) -> Path:
     path = Path(path)
     try:
         from connectors.demo import build_demo
-        from connectors.errors import ConnectorError
+        from store.errors import StoreError
     except ImportError:
         return build_warehouse(path)
     try:
         build_demo(path)
-    except ConnectorError:  # sample data not (yet) loadable: fall back to the synthetic warehouse
+    except StoreError:  # sample data not (yet) loadable: fall back to the synthetic warehouse
         return build_warehouse(path)
     return path
 

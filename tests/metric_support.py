@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from connectors.load import load_paths
-from connectors.warehouse import Warehouse
 from metrics.catalog import load_catalog
+from store.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "metrics"

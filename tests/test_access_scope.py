@@ -11,8 +11,6 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from connectors import audit, kiosk
-from connectors.state import StateStore
 from metrics.access import AccessError, load_policy, parse_policy, viewer_as
 from metrics.catalog import load_catalog
 from metrics.customers import customer_dimension_values, customer_signals, customer_timeline
@@ -21,6 +19,8 @@ from metrics.located_yaml import parse_located
 from metrics.query import fetch_rows, run_query
 from metrics.satisfaction import satisfaction_by_otif
 from metrics.sqlgen import Query
+from state import audit, kiosk
+from state.store import StateStore
 from tests.conftest import run_cli
 from tests.metric_support import CONFIG, cursor
 

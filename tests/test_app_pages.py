@@ -15,15 +15,15 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from connectors.errors import ConnectorError
-from connectors.warehouse import Warehouse
 from metrics import contributors, customers, funnel, pairs, periods, satisfaction, signals
 from metrics.catalog import load_catalog
 from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query, compile_query
+from present import format as fmt
+from store.errors import StoreError
+from store.warehouse import Warehouse
 from tests.browser_support import build_warehouse, demo_warehouse
 from ui import charts, data, explore, prefetch, warmup
-from ui import format as fmt
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
@@ -102,7 +102,7 @@ def test_page_explains_a_missing_warehouse(page, tmp_path, monkeypatch):
     missing = tmp_path / "nowhere.duckdb"
 
     def unavailable(path, **kw):
-        raise ConnectorError("sample data unavailable in this test")
+        raise StoreError("sample data unavailable in this test")
 
     monkeypatch.setattr("connectors.demo.build_demo", unavailable)
     at = run_page(page, missing)

@@ -14,12 +14,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from connectors.action_log import add_action, list_actions
-from connectors.state import StateStore
-from connectors.warehouse import Warehouse
 from metrics.catalog import load_catalog
 from metrics.promises import promises_at_risk
 from metrics.sqlgen import Query
+from state.action_log import add_action, list_actions
+from state.store import StateStore
+from store.warehouse import Warehouse
 from tests.browser_support import demo_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,15 +13,15 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from connectors.errors import ConnectorError
-from connectors.warehouse import Warehouse
 from metrics import customers, funnel, periods
 from metrics.catalog import load_catalog
 from metrics.customers import customer_timeline, customers_at_risk
 from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query
+from present import format as fmt
+from store.errors import StoreError
+from store.warehouse import Warehouse
 from tests.test_app_pages import APP, CONFIG, demo_db, empty_db, fresh_caches, texts  # noqa: F401
-from ui import format as fmt
 from ui import wall_chart
 
 SCREENS = ["pages/wall.py", "pages/portfolios.py", "pages/contact_center.py", "pages/customer.py"]
@@ -88,7 +88,7 @@ def test_screen_runs_on_an_empty_warehouse(page, empty_db):
 @pytest.mark.parametrize("page", SCREENS)
 def test_screen_explains_a_missing_warehouse(page, tmp_path, monkeypatch):
     def unavailable(path, **kw):
-        raise ConnectorError("sample data unavailable in this test")
+        raise StoreError("sample data unavailable in this test")
 
     monkeypatch.setattr("connectors.demo.build_demo", unavailable)
     at = run_page(page, tmp_path / "nowhere.duckdb")

@@ -106,9 +106,9 @@ def test_a_link_to_a_page_is_the_first_visit_of_a_new_server(page, warehouse):
 
 
 def test_north_star_shows_the_otif_the_cli_computes(page, app_url, warehouse):
-    from connectors.warehouse import Warehouse
     from metrics.periods import last_complete_period, period_end
     from metrics.query import default_as_of
+    from store.warehouse import Warehouse
 
     cur = Warehouse(warehouse).cursor()
     start = last_complete_period(default_as_of(cur), "week")
@@ -159,9 +159,9 @@ def test_clicking_a_row_narrows_the_records(page, app_url):
 
 
 def test_a_new_period_type_reviews_its_last_complete_period(page, app_url, warehouse):
-    from connectors.warehouse import Warehouse
     from metrics.periods import last_complete_period
     from metrics.query import default_as_of
+    from store.warehouse import Warehouse
 
     cur = Warehouse(warehouse).cursor()
     month = last_complete_period(default_as_of(cur), "month")

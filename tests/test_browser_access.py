@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors import audit, kiosk
-from connectors.state import StateStore
+from state import audit, kiosk
+from state.store import StateStore
 from tests.browser_support import EXCEPTION, ROOT, free_port, start_server, stop_server, wait_ready
 from tests.conftest import query
 from tests.test_browser import SHOTS

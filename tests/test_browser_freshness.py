@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlparse
 import duckdb
 import pytest
 
-from connectors.warehouse import Warehouse
 from metrics.query import default_as_of
+from store.warehouse import Warehouse
 from tests.browser_support import (
     EXCEPTION,
     ROOT,

@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlparse
 
 import pytest
 
-from connectors.csv_safe import FORMULA_START
+from present.csv_safe import FORMULA_START
 from tests.browser_support import EXCEPTION, free_port, start_server, stop_server, wait_ready
 from tests.conftest import run_cli
 from tests.hostile_extracts import CALC, HYPERLINK, IMG, LINK, write_hostile_extracts

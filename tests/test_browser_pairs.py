@@ -29,12 +29,12 @@ def open_page(page, url: str) -> None:
 
 def last_week_pairs(warehouse) -> dict[str, tuple[float, float]]:
     """Each paired metric's value and target over the last complete week, from the engine."""
-    from connectors.warehouse import Warehouse
     from metrics import pairs
     from metrics.catalog import load_catalog
     from metrics.periods import last_complete_period
     from metrics.query import default_as_of, run_details
     from metrics.sqlgen import Query
+    from store.warehouse import Warehouse
 
     cur = Warehouse(warehouse).cursor()
     catalog = load_catalog("config/metrics.yaml")
@@ -46,7 +46,7 @@ def last_week_pairs(warehouse) -> dict[str, tuple[float, float]]:
 
 
 def test_the_fill_rate_and_otif_pair_is_flagged_by_default(page, app_url, warehouse):
-    from ui import format as fmt
+    from present import format as fmt
 
     values = last_week_pairs(warehouse)
     fill, otif = values["fill_rate"], values["otif"]

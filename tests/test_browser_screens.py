@@ -35,9 +35,9 @@ def open_page(page, url: str) -> None:
 
 
 def first_customer(db: Path) -> str:
-    from connectors.warehouse import Warehouse
     from metrics.catalog import load_catalog
     from metrics.customers import customers_at_risk
+    from store.warehouse import Warehouse
 
     cur = Warehouse(db).cursor()
     try:
@@ -47,8 +47,8 @@ def first_customer(db: Path) -> str:
 
 
 def as_of(db: Path) -> dt.date:
-    from connectors.warehouse import Warehouse
     from metrics.query import default_as_of
+    from store.warehouse import Warehouse
 
     cur = Warehouse(db).cursor()
     try:

@@ -7,9 +7,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from connectors.errors import ConnectorError
 from connectors.load import load_paths
 from connectors.sources import check_sources, load_sources, parse_sources
+from store.errors import StoreError
 from tests.conftest import query, write_csv
 
 CALL_COLS = ["call_id", "started_at", "wait_sec", "abandoned"]
@@ -76,7 +76,7 @@ def test_xlsx_first_sheet_and_mapped_sheet(tmp_path: Path, db: Path) -> None:
     ]
     assert _reject_rows(db) == [(3, "bad_integer")]
     # without the mapping the first sheet is read, and it lacks the columns
-    with pytest.raises(ConnectorError, match="response_id is missing"):
+    with pytest.raises(StoreError, match="response_id is missing"):
         load_paths(tmp_path / "other.duckdb", [f], progress=False)
 
 
@@ -145,7 +145,7 @@ SOURCE_ERRORS = [
 
 @pytest.mark.parametrize("data, words", SOURCE_ERRORS)
 def test_invalid_sources_are_explained(data: dict, words: str) -> None:
-    with pytest.raises(ConnectorError) as err:
+    with pytest.raises(StoreError) as err:
         parse_sources(data, Path("."))
     assert words in str(err.value)
 
@@ -194,9 +194,9 @@ def test_every_check_query_keeps_file_order(tmp_path: Path, fmt: str, mapping: s
     import duckdb
 
     from connectors.readers import open_source
-    from connectors.schema import TABLES
     from connectors.sources import TableSource
     from connectors.validate import check_file, plan_is_ordered
+    from metrics.schema import TABLES
 
     con = duckdb.connect()
     for table in TABLES.values():

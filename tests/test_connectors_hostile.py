@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from connectors.errors import ConnectorError
 from connectors.load import load_paths
 from connectors.sources import check_sources
-from connectors.warehouse import Warehouse
+from store.errors import StoreError
+from store.warehouse import Warehouse
 from tests.conftest import query, run_cli
 
 TODAY = "2026-11-16"
@@ -239,7 +239,7 @@ def test_hostile_file(tmp_path: Path, monkeypatch, name, files, sources, expecte
     paths, src = _write(tmp_path, files, sources)
     db = tmp_path / "wh.duckdb"
     if isinstance(expected, str):
-        with pytest.raises(ConnectorError, match=expected):
+        with pytest.raises(StoreError, match=expected):
             load_paths(db, paths, sources=src, progress=False)
         assert not db.exists() and not list(tmp_path.glob("wh.duckdb.tmp-*"))
         return
@@ -334,7 +334,7 @@ def test_a_stale_wal_is_told_plainly_and_cleared_by_a_load(tmp_path: Path) -> No
     )
     subprocess.run(["python", "-c", code], check=False)
     os.replace(tmp_path / "other.duckdb.wal", tmp_path / "wh.duckdb.wal")
-    with pytest.raises(ConnectorError, match="write-ahead log wh.duckdb.wal .* intact"):
+    with pytest.raises(StoreError, match="write-ahead log wh.duckdb.wal .* intact"):
         Warehouse(db).tables()
     r = run_cli("load", "--db", db, calls)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
@@ -406,7 +406,7 @@ def test_a_file_over_its_time_limit_is_stopped_plainly(tmp_path: Path) -> None:
     calls.write_text(CALLS + "".join(f"K{i},C1,2026-03-01 10:00:00\n" for i in range(300_000)))
     src = tmp_path / "sources.yaml"
     src.write_text("file_time_limit: 0.01\n")
-    with pytest.raises(ConnectorError, match=r"stopped after 0.01 s, the time limit for one file"):
+    with pytest.raises(StoreError, match=r"stopped after 0.01 s, the time limit for one file"):
         load_paths(tmp_path / "wh.duckdb", [calls], sources=src, progress=False)
     assert not (tmp_path / "wh.duckdb").exists()
 

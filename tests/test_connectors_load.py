@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.errors import ConnectorError
 from connectors.load import load_paths
+from store.errors import StoreError
 from tests.conftest import REPO, query, run_cli, write_csv
 
 COLS = ["order_id", "line_id", "customer_id", "sku", "order_date", "requested_date", "qty_ordered"]
@@ -79,7 +79,7 @@ def test_strict_refuses_the_whole_load_when_a_row_is_rejected(tmp_path: Path, db
     load_paths(db, [_orders(tmp_path / "orders_1.csv", [("SO1", "1", "4")])], progress=False)
     before = _snapshot(db)
     b = _orders(tmp_path / "new" / "orders_2.csv", [("SO2", "1", "1"), ("SO3", "1", "-2")])
-    with pytest.raises(ConnectorError, match=r"--strict: 1 row\(s\) rejected; nothing was loaded"):
+    with pytest.raises(StoreError, match=r"--strict: 1 row\(s\) rejected; nothing was loaded"):
         load_paths(db, [b], strict=True, progress=False)
     assert _snapshot(db) == before
     assert not list(tmp_path.glob("wh.duckdb.tmp-*"))
@@ -133,7 +133,7 @@ def test_a_load_killed_midway_leaves_the_previous_warehouse(tmp_path: Path, db: 
 
 READER = """
 import sys, time
-from connectors.warehouse import Warehouse
+from store.warehouse import Warehouse
 wh = Warehouse(sys.argv[1])
 deadline = time.monotonic() + 60
 while time.monotonic() < deadline:
@@ -172,7 +172,7 @@ def test_a_second_load_waits_for_the_lock_then_gives_up(tmp_path: Path, db: Path
     fd = os.open(db.with_name(db.name + ".lock"), os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
-        with pytest.raises(ConnectorError, match="another load is still writing"):
+        with pytest.raises(StoreError, match="another load is still writing"):
             load_paths(db, [f], progress=False, lock_timeout=0.3)
     finally:
         os.close(fd)

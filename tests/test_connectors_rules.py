@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.errors import ConnectorError
 from connectors.load import load_paths
+from store.errors import StoreError
 from tests.conftest import query, write_csv
 
 ORDER_COLS = [
@@ -237,7 +237,7 @@ def test_refusal_names_the_file_missing_columns_found_columns_and_closest_header
     tmp_path: Path, db: Path
 ) -> None:
     f = write_csv(tmp_path / "orders.csv", ["Order No"] + ORDER_COLS[1:], [GOOD])
-    with pytest.raises(ConnectorError) as err:
+    with pytest.raises(StoreError) as err:
         load_paths(db, [f], progress=False)
     msg = str(err.value)
     assert str(f.resolve()) in msg
@@ -259,7 +259,7 @@ def test_unknown_table_or_format_is_refused(
 ) -> None:
     f = tmp_path / name
     f.write_text("a,b\n1,2\n")
-    with pytest.raises(ConnectorError, match=words):
+    with pytest.raises(StoreError, match=words):
         load_paths(db, [f], progress=False)
 
 
@@ -268,7 +268,7 @@ def test_a_refused_file_cancels_the_whole_load(tmp_path: Path, db: Path) -> None
     load_paths(db, [tmp_path / "orders.csv"], progress=False)
     write_csv(tmp_path / "x" / "orders_new.csv", ORDER_COLS, [_row(order_id="SO9")])
     write_csv(tmp_path / "x" / "shipments.csv", ["shipment_id"], [["SH1"]])
-    with pytest.raises(ConnectorError, match="shipments needs column"):
+    with pytest.raises(StoreError, match="shipments needs column"):
         load_paths(db, [tmp_path / "x"], progress=False)
     assert query(db, "SELECT order_id FROM orders") == [("SO1",)]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.csv_safe import FORMULA_START
+from present.csv_safe import FORMULA_START
 from tests.conftest import REPO, run_cli
 from tests.hostile_extracts import CALC, HYPERLINK, write_hostile_extracts
 
@@ -90,7 +90,7 @@ def test_customer_names_are_quoted_in_any_csv_frame():
     """The Explore records export adds customer names: the same neutraliser, on a frame."""
     import polars as pl
 
-    from connectors.csv_safe import frame_csv
+    from present.csv_safe import frame_csv
 
     frame = pl.DataFrame({"customer_name": [HYPERLINK, "Plain Co"], "nps": [-100.0, 20.0]})
     back = list(csv.reader(io.StringIO(frame_csv(frame))))
@@ -101,7 +101,7 @@ def test_frames_quoted_together_equal_frames_quoted_alone():
     """Alert attachments quote many frames in one pass: each as if quoted alone."""
     import polars as pl
 
-    from connectors.csv_safe import frame_csv, frames_csv
+    from present.csv_safe import frame_csv, frames_csv
 
     alike = [
         pl.DataFrame({"comment": [HYPERLINK, "fine"], "nps": [-100, 20]}),

@@ -11,12 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.warehouse import DuckDBEngine, Warehouse
 from metrics.catalog import load_catalog
 from metrics.engine import Compiled, Engine, MissingObject, execute
 from metrics.errors import ConfigError, MetricsError
 from metrics.query import run_query
 from metrics.sqlgen import Query, compile_query
+from store.warehouse import DuckDBEngine, Warehouse
 from tests.conftest import run_cli
 from tests.metric_support import CONFIG, ROOT, build_fixture_warehouse
 

@@ -20,14 +20,15 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from connectors.demo import SAMPLE_DATA, SAMPLE_SOURCES
-from connectors.errors import ConnectorError
-from connectors.lake import POINTER, Lake, current_version, load_lake
+from connectors.lake_load import load_lake
 from connectors.load import load_paths
-from connectors.warehouse import Warehouse
 from metrics.catalog import load_catalog
 from metrics.materialize import refresher
 from metrics.query import fetch_rows, run_query
 from metrics.sqlgen import Query
+from store.errors import StoreError
+from store.lake import POINTER, Lake, current_version
+from store.warehouse import Warehouse
 from tests.conftest import run_cli, write_csv
 from tests.metric_support import CONFIG, FIXTURE
 from tests.test_metric_values import AS_OF, EXPECTED
@@ -92,15 +93,15 @@ def spark():
         if os.environ.get("CI"):
             pytest.fail(f"{missing}; CI must run the Spark tests")
         pytest.skip(missing)
-    from connectors.spark_engine import spark_session
+    from store.spark_engine import spark_session
 
     return spark_session()
 
 
 @pytest.fixture(scope="session")
 def spark_engines(spark, fixture_stores, sample_stores) -> dict:
-    from connectors.lake import require_version
-    from connectors.spark_engine import SparkEngine
+    from store.lake import require_version
+    from store.spark_engine import SparkEngine
 
     return {
         "fixture": SparkEngine(spark, require_version(fixture_stores[1])),
@@ -243,7 +244,7 @@ def test_a_refused_load_leaves_the_lake_as_it_was(tmp_path):
         ],
         [["X1", "1", "C1", "S1", "not a date", "2026-03-01", "1"]],
     )
-    with pytest.raises(ConnectorError, match="--strict"):
+    with pytest.raises(StoreError, match="--strict"):
         load_lake(lake, [bad], strict=True, progress=False)
     assert (lake / POINTER).read_text() == pointer
     assert sorted(p.name for p in lake.iterdir()) == sorted([POINTER, pointer.strip()])

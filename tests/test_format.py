@@ -1,4 +1,4 @@
-"""Numbers and labels for people: hand-written expectations for ui.format's helpers."""
+"""Numbers and labels for people: hand-written expectations for present.format's helpers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from metrics.catalog import load_catalog
-from ui import format as fmt
+from present import format as fmt
 
 
 @pytest.mark.parametrize(

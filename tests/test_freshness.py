@@ -11,12 +11,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from connectors.health import Staleness, staleness
-from connectors.warehouse import Warehouse
 from metrics.catalog import parse_catalog
 from metrics.errors import ConfigError
 from metrics.located_yaml import parse_located
 from metrics.query import default_as_of
+from store.health import Staleness, staleness
+from store.warehouse import Warehouse
 from tests.browser_support import demo_warehouse
 from tests.metric_support import CONFIG
 

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from connectors.schema import TABLES
 from generator.faults import KEY, kinds
 from generator.figures import story_figures
 from generator.layouts import ERP_HEADERS, LAYOUTS, sources_yaml
 from generator.run import Options, generate
+from metrics.schema import TABLES
 
 REPO = Path(__file__).resolve().parents[1]
 N = 20_000

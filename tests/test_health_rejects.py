@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from connectors.health import reject_reasons
 from connectors.load import load_paths
-from connectors.warehouse import Warehouse
+from store.health import reject_reasons
+from store.warehouse import Warehouse
 from tests.conftest import write_csv
 
 HEADER = ["order_id", "line_id", "customer_id", "sku", "order_date", "requested_date",

@@ -12,14 +12,15 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from connectors.demo import SAMPLE_DATA, SAMPLE_SOURCES
-from connectors.engine_config import spark_settings
-from connectors.errors import ConnectorError
-from connectors.lake import POINTER, Lake, current_version, load_lake, rebuild_models
-from connectors.lake_models import duckdb_models
-from connectors.spark_engine import _conf
+from connectors.lake_load import load_lake
 from metrics.catalog import load_catalog
 from metrics.errors import ConfigError
 from metrics.materialize import refresher
+from store.engine_config import spark_settings
+from store.errors import StoreError
+from store.lake import POINTER, Lake, current_version, rebuild_models
+from store.lake_models import duckdb_models
+from store.spark_engine import _conf
 from tests.conftest import run_cli
 from tests.metric_support import CONFIG, FIXTURE, ROOT
 from tests.test_alerts_delivery import _cli, smtp  # noqa: F401  (a real SMTP server)
@@ -214,12 +215,12 @@ def test_the_file_points_spark_at_a_cluster_and_the_environment_overrides_it(tmp
     assert (remote.where, remote.master) == ("sc://connect:15002", None)
     assert "spark.ui.enabled" not in _conf(remote)  # the server has its own driver and UI
     monkeypatch.setenv("NORTHSTAR_SPARK_MASTER", "local[2]")
-    with pytest.raises(ConnectorError, match="both set: set one"):
+    with pytest.raises(StoreError, match="both set: set one"):
         spark_settings(config)
     monkeypatch.delenv("NORTHSTAR_SPARK_REMOTE")
     assert spark_settings(config).where == "local[2]"
     monkeypatch.setenv("NORTHSTAR_SPARK_MASTER", "spark:/head")
-    with pytest.raises(ConnectorError, match=r"\$NORTHSTAR_SPARK_MASTER: 'spark:/head' is not"):
+    with pytest.raises(StoreError, match=r"\$NORTHSTAR_SPARK_MASTER: 'spark:/head' is not"):
         spark_settings(config)
     monkeypatch.delenv("NORTHSTAR_SPARK_MASTER")
     assert spark_settings(tmp_path / "elsewhere" / "metrics.yaml").where == "local[*]"  # no file

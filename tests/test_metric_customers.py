@@ -9,10 +9,11 @@ import duckdb
 import pytest
 from polars.testing import assert_frame_equal
 
-from connectors.lake import Lake, load_lake, require_version
+from connectors.lake_load import load_lake
 from metrics.catalog import load_catalog
 from metrics.customers import _num, customer_signals, customer_timeline, customers_at_risk
 from metrics.errors import MetricsError
+from store.lake import Lake, require_version
 from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, cursor
 from tests.test_engines import spark  # noqa: F401  (the test session's one SparkSession)
 
@@ -68,7 +69,7 @@ def test_a_quantity_reads_as_python_g_would():
 @pytest.mark.spark
 def test_customers_alike_on_spark(tmp_path, spark):  # noqa: F811
     """Signals and every customer's timeline, on Spark and on DuckDB over the same lake."""
-    from connectors.spark_engine import SparkEngine
+    from store.spark_engine import SparkEngine
 
     shutil.copytree(FIXTURE, tmp_path / "extracts")
     load_lake(tmp_path / "lake", [tmp_path / "extracts"], progress=False)

@@ -7,9 +7,9 @@ import datetime as dt
 import duckdb
 import pytest
 
-from connectors.schema import SQL_TYPES, TABLES
 from metrics.catalog import load_catalog
 from metrics.query import run_details
+from metrics.schema import SQL_TYPES, TABLES
 from metrics.sqlgen import Query
 from metrics.targets import status, target_for
 from tests.metric_support import CONFIG, build_fixture_warehouse, cursor

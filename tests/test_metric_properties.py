@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.schema import SQL_TYPES, TABLES
 from metrics.catalog import load_catalog
 from metrics.query import run_query
+from metrics.schema import SQL_TYPES, TABLES
 from metrics.sqlgen import Query
 from tests.metric_support import CONFIG
 

@@ -16,12 +16,12 @@ import duckdb
 import pytest
 
 from connectors.demo import build_demo
-from connectors.warehouse import Warehouse
 from metrics.catalog import load_catalog
 from metrics.materialize import read_materialized, refresher
 from metrics.moved_models import KEEP, MOVED, moved_models
 from metrics.query import default_as_of, execute, run_query, stored_models
 from metrics.sqlgen import Compiled, Query, compile_query, model_ctes, settings_params, used_params
+from store.warehouse import Warehouse
 from tests.metric_support import CONFIG, catalog_with
 
 CATALOG = load_catalog(CONFIG)

@@ -11,9 +11,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from present.format import escape_markdown as plain
 from tests.conftest import write_csv
 from tests.metric_support import FIXTURE, build_fixture_warehouse
-from ui.format import escape_markdown as plain
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL = "[x](https://evil.example)"

@@ -11,17 +11,17 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from connectors.warehouse import Warehouse
 from metrics import periods
 from metrics.catalog import load_catalog
 from metrics.query import run_details
 from metrics.sqlgen import Query
+from present import format as fmt
+from store.warehouse import Warehouse
 from tests import test_app_pages
 from tests.test_app_pages import CONFIG, ROOT
 from tests.test_app_screens import as_of, engine, run_page, some_customer
 from ui import contact_center as cc
 from ui import customer_data, explore, portfolios
-from ui import format as fmt
 from ui.filters import View
 
 demo_db = test_app_pages.demo_db  # the shared fixtures: the demo warehouse, fresh caches

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlparse
 import polars as pl
 
 from metrics.catalog import load_catalog
+from present import format as fmt
 from ui import charts, review
-from ui import format as fmt
 from ui.filters import View
 
 CATALOG = load_catalog("config/metrics.yaml")

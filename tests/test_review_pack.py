@@ -16,8 +16,8 @@ import pytest
 from metrics.catalog import load_catalog
 from metrics.query import run_details
 from metrics.sqlgen import Query
+from present import format as fmt
 from tests.metric_support import CONFIG, ROOT, cursor
-from ui import format as fmt
 
 WEEK, MONDAY, SUNDAY = "2026-W45", dt.date(2026, 11, 2), dt.date(2026, 11, 8)
 

@@ -18,7 +18,13 @@ import yaml
 from polars.testing import assert_frame_equal
 
 from connectors.demo import SAMPLE_DATA, SAMPLE_SOURCES
-from connectors.lake import (
+from connectors.load import load_paths
+from metrics.as_of import default_as_of
+from metrics.catalog import load_catalog
+from metrics.materialize import refresher
+from metrics.query import run_query, stored_models
+from metrics.sqlgen import Query
+from store.lake import (
     MODELS,
     POINTER,
     Lake,
@@ -27,14 +33,8 @@ from connectors.lake import (
     parquet_glob,
     rebuild_models,
 )
-from connectors.lake_models import spark_models
-from connectors.load import load_paths
-from connectors.warehouse import Warehouse
-from metrics.as_of import default_as_of
-from metrics.catalog import load_catalog
-from metrics.materialize import refresher
-from metrics.query import run_query, stored_models
-from metrics.sqlgen import Query
+from store.lake_models import spark_models
+from store.warehouse import Warehouse
 from tests.conftest import run_cli, write_csv
 from tests.metric_support import CONFIG, FIXTURE
 from tests.test_engines import spark  # noqa: F401  (the session's one SparkSession)

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from connectors.lake import Lake, load_lake, require_version
+from connectors.lake_load import load_lake
 from connectors.load import load_paths
-from connectors.warehouse import Warehouse
 from metrics.catalog import load_catalog
 from metrics.query import fetch_rows
 from metrics.sqlgen import Query
 from metrics.themes import FOLD_FROM, FOLD_TO, normalise
+from store.lake import Lake, require_version
+from store.warehouse import Warehouse
 from tests.metric_support import CONFIG, FIXTURE
 from tests.test_engines import spark  # noqa: F401  (the test session's one SparkSession)
 from tests.test_voice_themes import LABELLED
@@ -95,7 +96,7 @@ def test_hostile_comments_get_the_themes_a_person_reads(stores):
 
 @pytest.mark.spark
 def test_every_comment_gets_the_same_themes_on_every_engine(stores, spark):  # noqa: F811
-    from connectors.spark_engine import SparkEngine
+    from store.spark_engine import SparkEngine
 
     db, lake = stores
     on_spark = _themes(SparkEngine(spark, require_version(lake)))

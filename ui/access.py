@@ -20,10 +20,6 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from connectors import audit, kiosk
-from connectors.errors import ConnectorError
-from connectors.state import StateStore
-from connectors.warehouse import default_db_path
 from metrics.access import (
     OPEN,
     AccessError,
@@ -34,14 +30,18 @@ from metrics.access import (
     policy_path,
 )
 from metrics.errors import ConfigError
+from present.format import escape_markdown
+from state import audit, kiosk
+from state.store import StateStore
+from store.errors import StoreError
+from store.warehouse import default_db_path
 from ui import data
-from ui.format import escape_markdown
 from ui.guard import show_config_error
 
 log = logging.getLogger("northstar.ui")
 _VIEWER = "_northstar_viewer"
 _KIOSK = "_northstar_kiosk_token"
-STATE_ERRORS = (ConnectorError, sqlite3.Error)  # the state file missing, locked or damaged
+STATE_ERRORS = (StoreError, sqlite3.Error)  # the state file missing, locked or damaged
 
 
 def auth_configured() -> bool:

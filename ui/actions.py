@@ -10,15 +10,15 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from connectors.action_log import Action, add_action, list_actions, mark_done
-from connectors.errors import ConnectorError
-from connectors.state import StateStore
 from metrics import clock
 from metrics.action_effect import action_effect
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
+from present import format as fmt
+from state.action_log import Action, add_action, list_actions, mark_done
+from state.store import StateStore
+from store.errors import StoreError
 from ui import access, data
-from ui import format as fmt
 from ui.filters import View
 
 Where = tuple[tuple[str, tuple[str, ...]], ...]
@@ -151,7 +151,7 @@ def _add_form(src: data.Source, catalog: Catalog, view: View) -> None:
                     decided=clock.today(),
                     scope=view.where if scoped else (),
                 )
-            except ConnectorError as exc:
+            except StoreError as exc:
                 st.error(str(exc))
             else:
                 st.toast(f"Recorded action #{a.id}")

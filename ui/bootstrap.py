@@ -7,8 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from connectors.errors import ConnectorError
-from connectors.warehouse import default_db_path
+from store.errors import StoreError
+from store.warehouse import default_db_path
 
 
 @st.cache_resource(show_spinner=False)
@@ -23,7 +23,7 @@ def _build_demo(path: str) -> str | None:
 
     try:
         build_demo(Path(path), finalize=refresher(config_path()))
-    except (ConnectorError, OSError) as exc:
+    except (StoreError, OSError) as exc:
         return str(exc)
     return None
 

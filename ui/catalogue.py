@@ -11,8 +11,8 @@ import streamlit as st
 from metrics.catalog import Catalog
 from metrics.spec import DerivedMetric, Target
 from metrics.sqlgen import Query, compile_query
+from present import format as fmt
 from ui import data
-from ui import format as fmt
 from ui.guard import WAREHOUSE_ERRORS
 
 SQL_STYLE = (  # the compiled SQL as a plain monospace block, long lines wrapped

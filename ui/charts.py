@@ -1,6 +1,6 @@
 """Drawing Altair charts in Streamlit: each builder's Vega-Lite spec built once per structure.
 
-The builders themselves live in ``ui.chart_builders`` (no Streamlit there, so the review pack
+The builders themselves live in ``present.chart_builders`` (no Streamlit there, so the review pack
 renders the same charts server-side); they are re-exported here for the pages.
 
 Frames arrive aggregated (hundreds of rows at most): Streamlit ships every row
@@ -26,7 +26,7 @@ import polars as pl
 import streamlit as st
 from pydantic import BaseModel
 
-from ui.chart_builders import (  # noqa: F401 (re-exported for the pages)
+from present.chart_builders import (  # noqa: F401 (re-exported for the pages)
     AXIS_ROOM,
     BAR_ROW,
     BLUE,

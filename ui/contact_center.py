@@ -18,8 +18,8 @@ import streamlit as st
 from metrics import periods
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
+from present import format as fmt
 from ui import charts, data
-from ui import format as fmt
 from ui.filters import View
 from ui.portfolios import Scores
 

@@ -14,8 +14,8 @@ import streamlit as st
 
 from metrics.catalog import Catalog
 from metrics.customers import customer_signals, customer_timeline, customers_at_risk, rule_text
+from present import format as fmt
 from ui import data
-from ui import format as fmt
 
 Where = tuple[tuple[str, tuple[str, ...]], ...]
 

@@ -20,10 +20,6 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from connectors import health
-from connectors.errors import ConnectorError
-from connectors.lake import Lake
-from connectors.warehouse import Warehouse, default_db_path
 from metrics import clock, home
 from metrics.access import AccessError
 from metrics.catalog import Catalog, load_catalog
@@ -35,6 +31,10 @@ from metrics.query import default_as_of, fetch_rows, run_details, run_query
 from metrics.satisfaction import satisfaction_by_otif
 from metrics.spec import Settings
 from metrics.sqlgen import Query
+from store import health
+from store.errors import StoreError
+from store.lake import Lake
+from store.warehouse import Warehouse, default_db_path
 
 
 def gather(*jobs: Callable[[], object]) -> list:
@@ -103,15 +103,15 @@ def catalog() -> Catalog:
 
 
 def source() -> Source:
-    """The current warehouse and config; raises ConnectorError when there is no warehouse file."""
+    """The current warehouse and config; raises StoreError when there is no warehouse file."""
     db = lake_path() or default_db_path()
     version = _warehouse(str(db)).version
     if version is None and lake_path():
-        raise ConnectorError(
+        raise StoreError(
             f"There is no lake at {db}. Run `northstar load --lake {db} PATH` to write one."
         )
     if version is None:
-        raise ConnectorError(
+        raise StoreError(
             f"There is no warehouse at {db}. Run `northstar demo` or "
             f"`northstar load PATH --db {db}` to build one."
         )

@@ -19,8 +19,8 @@ from metrics.catalog import Catalog, did_you_mean
 from metrics.customers import CUSTOMER_DIMS
 from metrics.spec import MetricBase
 from metrics.sqlgen import Query
+from present import format as fmt
 from ui import charts, customer_data
-from ui import format as fmt
 from ui.filters import View
 
 EVERY = ("total", "day", "week", "month", "quarter")

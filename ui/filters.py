@@ -20,8 +20,8 @@ from metrics.periods import (
     shift_period,
 )
 from metrics.sqlgen import Query
+from present import format as fmt
 from ui import data
-from ui import format as fmt
 from ui.guard import WAREHOUSE_ERRORS
 
 GRAINS = ("week", "month", "quarter")

@@ -10,14 +10,14 @@ from contextlib import contextmanager
 import duckdb
 import streamlit as st
 
-from connectors.errors import ConnectorError
 from metrics.access import AccessError
 from metrics.errors import ConfigError, MetricsError
-from ui.format import escape_markdown, plural
+from present.format import escape_markdown, plural
+from store.errors import StoreError
 
 log = logging.getLogger("northstar.ui")
 WAREHOUSE_ERRORS = (
-    ConnectorError,
+    StoreError,
     MetricsError,
     duckdb.Error,
 )  # a missing, empty or unreadable warehouse
@@ -45,7 +45,7 @@ def guarded() -> Iterator[None]:
         show_config_error(err)
     except NoData as err:
         st.info(str(err))
-    except ConnectorError as err:
+    except StoreError as err:
         st.error(f"**The warehouse cannot be read.** {escape_markdown(str(err))}")
     except AccessError as err:
         st.warning(

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from metrics.catalog import Catalog
+from present.format import escape_markdown
 from ui import data, filters
-from ui.format import escape_markdown
 from ui.guard import WAREHOUSE_ERRORS, NoData
 
 

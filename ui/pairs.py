@@ -14,8 +14,8 @@ import streamlit as st
 from metrics import pairs
 from metrics.catalog import Catalog, Pair
 from metrics.spec import MetricBase
+from present import format as fmt
 from ui import charts, data, explore
-from ui import format as fmt
 from ui.filters import View
 
 NONE = explore.NONE

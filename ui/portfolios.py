@@ -18,7 +18,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.catalog import Catalog
-from ui import format as fmt
+from present import format as fmt
 
 SCORE_METRICS = (
     "revenue",

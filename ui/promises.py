@@ -11,8 +11,8 @@ import streamlit as st
 from metrics.catalog import Catalog
 from metrics.promises import WHY, at_risk_counts, horizon, promises_at_risk
 from metrics.sqlgen import Query
+from present import format as fmt
 from ui import customer_data, data
-from ui import format as fmt
 from ui.filters import View
 
 PAGE = "at-risk"  # the worklist's address, relative to any page

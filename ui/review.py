@@ -15,8 +15,8 @@ from metrics.catalog import Catalog
 from metrics.periods import period_end
 from metrics.signals import Reading, period_reading
 from metrics.spec import MetricBase
+from present import format as fmt
 from ui import data, tiles
-from ui import format as fmt
 from ui.filters import View
 
 OUTCOMES = ("csat", "nps", "fcr", "contacts_per_100_orders")  # customer outcomes beside OTIF

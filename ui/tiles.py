@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from metrics.spec import MetricBase
-from ui import format as fmt
+from present import format as fmt
 
 COMPARE_TEXT = {"prev": "vs last {grain}", "ly": "vs a year ago"}
 

@@ -22,8 +22,8 @@ from metrics.voice import (
     theme_table,
     verbatims,
 )
+from present import format as fmt
 from ui import customer_data, data
-from ui import format as fmt
 from ui.filters import View
 
 VERBATIMS = 5

@@ -4,7 +4,7 @@ The wall is read from across a room: big type, light on dark, no widgets. Its
 tiles are plain HTML (``st.html``, no script) whose every outside value is
 escaped; their sizes are in ``--u``, one hundredth of the height of the
 largest 16:9 box the screen holds, so the same wall fills a 1366x768 screen and
-a 3840x2160 one. Its chart (``ui.wall_chart``) is scaled to its column by CSS.
+a 3840x2160 one. Its chart (``present.wall_chart``) is scaled to its column by CSS.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from connectors import health
 from metrics import periods
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
-from ui import data, wall_chart
-from ui import format as fmt
+from present import format as fmt
+from present import wall_chart
+from store import health
+from ui import data
 
 REFRESH = (300, 30, 3600)  # seconds between re-draws: default, min, max
 RELOAD_HOURS = (6.0, 0.5, 72.0)  # hours between full page reloads: default, min, max

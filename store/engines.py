@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.errors import ConnectorError
+from store.errors import StoreError
 
 ENGINES = ("duckdb", "spark")
 
@@ -16,21 +16,21 @@ def open_engine(
     lake's current version, or Spark over the lake (where Spark runs: config/engines.yaml
     beside ``config_path``, default the project's, and the environment)."""
     if engine not in ENGINES:
-        raise ConnectorError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+        raise StoreError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if engine == "spark":
         if lake is None:
-            raise ConnectorError(
+            raise StoreError(
                 "--engine spark reads a lake: pass --lake DIR (write one with "
                 "'northstar load --lake DIR PATH...')"
             )
-        from connectors.engine_config import spark_settings
-        from connectors.spark_engine import SparkEngine
+        from store.engine_config import spark_settings
+        from store.spark_engine import SparkEngine
 
         return SparkEngine.for_lake(lake, spark_settings(config_path))
     if lake is not None:
-        from connectors.lake import Lake
+        from store.lake import Lake
 
         return Lake(lake).engine()
-    from connectors.warehouse import Warehouse
+    from store.warehouse import Warehouse
 
     return Warehouse(db).engine()

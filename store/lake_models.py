@@ -1,6 +1,6 @@
 """The stored metric models of a lake version, computed by DuckDB or by Spark.
 
-A ``ModelWriter`` (connectors/lake.py) writes them into a version being built,
+A ``ModelWriter`` (store/lake.py) writes them into a version being built,
 from its Parquet tables, before it is published. Either engine writes what a
 DuckDB load writes (metrics/materialize.py): one Parquet folder per model under
 ``models/``, each model's SQL from the catalogue run at the data's as-of with
@@ -22,9 +22,15 @@ import shutil
 import uuid
 from pathlib import Path
 
-from connectors.engines import ENGINES
-from connectors.errors import ConnectorError
-from connectors.lake import (
+from metrics.as_of import default_as_of
+from metrics.catalog import Catalog
+from metrics.engine import Compiled
+from metrics.errors import MetricsError
+from metrics.materialize import fingerprint, refresh_models, stored_model_select
+from metrics.sqlgen import settings_params, used_params
+from store.engines import ENGINES
+from store.errors import StoreError
+from store.lake import (
     MODELS,
     LakeVersion,
     ModelWriter,
@@ -32,13 +38,7 @@ from connectors.lake import (
     export_models,
     model_table,
 )
-from connectors.warehouse import connect
-from metrics.as_of import default_as_of
-from metrics.catalog import Catalog
-from metrics.engine import Compiled
-from metrics.errors import MetricsError
-from metrics.materialize import fingerprint, refresh_models, stored_model_select
-from metrics.sqlgen import settings_params, used_params
+from store.warehouse import connect
 
 
 def model_writer(engine: str, catalog: Catalog, config_path: Path) -> ModelWriter:
@@ -47,9 +47,9 @@ def model_writer(engine: str, catalog: Catalog, config_path: Path) -> ModelWrite
     if engine == "duckdb":
         return duckdb_models(catalog)
     if engine != "spark":
-        raise ConnectorError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
-    from connectors.engine_config import spark_settings
-    from connectors.spark_engine import spark_session
+        raise StoreError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    from store.engine_config import spark_settings
+    from store.spark_engine import spark_session
 
     return spark_models(spark_session(spark_settings(config_path)), catalog)
 
@@ -75,10 +75,10 @@ def duckdb_models(catalog: Catalog) -> ModelWriter:
 
 
 def spark_models(session, catalog: Catalog) -> ModelWriter:
-    """The models computed by Spark (``session``, see connectors.spark_engine.spark_session)."""
+    """The models computed by Spark (``session``, see store.spark_engine.spark_session)."""
 
     def write(version: LakeVersion) -> dict[str, dict]:
-        from connectors.spark_engine import SparkEngine
+        from store.spark_engine import SparkEngine
 
         engine = SparkEngine(session, version)
         # Timestamps as DuckDB writes them (Spark's default, INT96, is a legacy encoding).
@@ -125,7 +125,7 @@ def _save(frame, version: LakeVersion, name: str) -> None:
     """``frame`` written by Spark as the Parquet files of ``models/<name>`` in ``version``."""
     from pyspark.errors import PySparkException
 
-    from connectors.spark_engine import spark_error
+    from store.spark_engine import spark_error
 
     try:
         frame.write.parquet((version.folder / MODELS / name).as_posix())

@@ -9,8 +9,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from connectors.errors import ConnectorError
-from connectors.state import StateStore
+from state.store import StateStore
+from store.errors import StoreError
 
 DDL = """
 CREATE TABLE IF NOT EXISTS action_log (
@@ -90,9 +90,9 @@ def add_action(
     ``decided``. Names (metric, scope dimensions) are the caller's to validate."""
     what, owner = " ".join(what.split()), " ".join(owner.split())
     if not what or not owner:
-        raise ConnectorError("an action needs a text (what) and an owner (who); one is empty")
+        raise StoreError("an action needs a text (what) and an owner (who); one is empty")
     if due < decided:
-        raise ConnectorError(f"the due date {due} is before the decision date {decided}")
+        raise StoreError(f"the due date {due} is before the decision date {decided}")
     body = json.dumps({d: list(v) for d, v in scope})
     with store.session(DDL) as con:
         cur = con.execute(
@@ -109,7 +109,7 @@ def mark_done(store: StateStore, action_id: int, on: dt.date) -> Action:
     with store.session(DDL) as con:
         found = con.execute("SELECT id FROM action_log WHERE id = ?", (action_id,)).fetchone()
         if found is None:
-            raise ConnectorError(f"there is no action {action_id}; `northstar actions` lists them")
+            raise StoreError(f"there is no action {action_id}; `northstar actions` lists them")
         con.execute(
             "UPDATE action_log SET done = coalesce(done, ?) WHERE id = ?",
             (on.isoformat(), action_id),

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from connectors.errors import ConnectorError
-from connectors.warehouse import default_db_path, plain_os_error
+from store.errors import StoreError
+from store.warehouse import default_db_path, plain_os_error
 
 STATE_SUFFIX = ".state.sqlite"
 
@@ -49,14 +49,14 @@ class StateStore:
         ``ddl`` (the caller's CREATE TABLE IF NOT EXISTS statements) applied first."""
         folder = self.path.absolute().parent
         if not folder.is_dir():
-            raise ConnectorError(
+            raise StoreError(
                 f"cannot keep state in {self.path}: the folder {folder} does not exist;"
                 " create it, or set NORTHSTAR_STATE to a file in a writable folder"
             )
         try:
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
-            raise ConnectorError(f"cannot open the state file {self.path}: {exc}") from exc
+            raise StoreError(f"cannot open the state file {self.path}: {exc}") from exc
         try:
             con.row_factory = sqlite3.Row
             con.execute("PRAGMA journal_mode=WAL")
@@ -71,7 +71,7 @@ class StateStore:
                 raise
             con.execute("COMMIT")
         except sqlite3.DatabaseError as exc:  # locked, read-only, full, or not a database
-            raise ConnectorError(
+            raise StoreError(
                 f"cannot write the state file {self.path}: {plain_os_error(exc)}"
             ) from exc
         finally:

@@ -1,6 +1,6 @@
 """The audit trail: who signed in, viewed which page with which filters, downloaded what.
 
-Kept in the state file (``connectors.state``), which a load never replaces. Entries are only
+Kept in the state file (``state.store``), which a load never replaces. Entries are only
 ever added; ``northstar audit`` reads them.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from connectors.state import StateStore
+from state.store import StateStore
 
 DDL = """
 CREATE TABLE IF NOT EXISTS audit_events (

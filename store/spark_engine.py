@@ -4,7 +4,7 @@ One SparkSession per process (``spark_session``): local mode (``local[*]``)
 unless config/engines.yaml or the environment (``$NORTHSTAR_SPARK_MASTER``,
 ``$NORTHSTAR_SPARK_REMOTE``) names a cluster master (``spark://host:7077``,
 ``yarn``...) or a Spark Connect server (``sc://host:15002``); see
-connectors/engine_config.py. ``SparkEngine`` registers a temporary
+store/engine_config.py. ``SparkEngine`` registers a temporary
 view per table of the lake's current version and runs each compiled statement
 rendered in Spark SQL, its values bound by name (``spark.sql(text, args=...)``),
 the result read into Polars through Arrow.
@@ -25,11 +25,11 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.engine_config import DEFAULT_MASTER, SparkSettings, spark_settings
-from connectors.errors import ConnectorError
-from connectors.lake import LakeVersion, require_version
 from metrics.engine import Compiled, MissingObject
 from metrics.errors import MetricsError
+from store.engine_config import DEFAULT_MASTER, SparkSettings, spark_settings
+from store.errors import StoreError
+from store.lake import LakeVersion, require_version
 
 INSTALL_HINT = "install it with pip install -e '.[spark]' and a Java 17 runtime"
 _SESSION_LOCK = threading.Lock()
@@ -37,17 +37,17 @@ _SESSION_LOCK = threading.Lock()
 
 def spark_session(settings: SparkSettings | None = None):
     """The process's SparkSession, created on first use from ``settings`` (default: the
-    project's config/engines.yaml and the environment, see connectors.engine_config)."""
+    project's config/engines.yaml and the environment, see store.engine_config)."""
     try:
         from pyspark.errors import PySparkException
         from pyspark.sql import SparkSession
     except ImportError:
-        raise ConnectorError(
+        raise StoreError(
             f"the Spark engine needs PySpark, which is not installed; {INSTALL_HINT}"
         ) from None
     settings = settings or spark_settings()
     if not settings.remote and not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        raise ConnectorError(
+        raise StoreError(
             f"the Spark engine needs Java, which was not found (no java on the "
             f"PATH and no $JAVA_HOME); {INSTALL_HINT}"
         )
@@ -64,7 +64,7 @@ def spark_session(settings: SparkSettings | None = None):
             session = builder.getOrCreate()
         except (RuntimeError, OSError, PySparkException) as exc:  # no JVM, or no cluster
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConnectorError(
+            raise StoreError(
                 f"cannot start Spark ({settings.where}): {first}; {INSTALL_HINT}"
             ) from None
     if not settings.remote:

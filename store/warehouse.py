@@ -16,14 +16,19 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from connectors.errors import ConnectorError
 from metrics.engine import Compiled, MissingObject
 from metrics.errors import MetricsError
+from store.errors import StoreError
 
 DEFAULT_DB = "northstar.duckdb"
 
 # No extension is fetched at run time: the machine may be offline.
 _CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+
+def quote_ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def default_db_path() -> Path:
@@ -51,7 +56,7 @@ def writable_folder(db: Path) -> None:
     """Refuse plainly a warehouse path whose folder is missing or not a folder."""
     folder = Path(db).absolute().parent
     if not folder.is_dir():
-        raise ConnectorError(
+        raise StoreError(
             f"cannot create the warehouse {db}: the folder {folder} does not exist; "
             "create it first, or choose another --db"
         )
@@ -64,18 +69,18 @@ def connect(path: Path | str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:  # locked, corrupt, a stale log, or another DuckDB version
         text = str(exc)
         if "WAL" in text and ("does not match" in text or "replaying" in text):
-            raise ConnectorError(
+            raise StoreError(
                 f"cannot open the warehouse {path}: the write-ahead log {Path(path).name}.wal beside it "
                 "was left by a program that stopped while writing an older version of the file; the "
                 "warehouse itself is intact. Run 'northstar load' (any file) to clear it, or delete "
                 "the .wal file"
             ) from exc
         if "lock" in text.lower():
-            raise ConnectorError(
+            raise StoreError(
                 f"cannot open the warehouse {path}: another program has it open for "
                 "writing; close it and try again"
             ) from exc
-        raise ConnectorError(f"cannot open the warehouse {path}: {plain_os_error(exc)}") from exc
+        raise StoreError(f"cannot open the warehouse {path}: {plain_os_error(exc)}") from exc
 
 
 def file_version(path: Path) -> str | None:
@@ -143,7 +148,7 @@ class Warehouse:
         with self._lock:
             current = self.version
             if current is None:
-                raise ConnectorError(
+                raise StoreError(
                     f"no warehouse at {self.path}: run 'northstar demo' or 'northstar load PATH' first"
                 )
             if self._con is None or current != self._version:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
-from connectors.errors import ConnectorError
 from metrics.located_config import read_config
 from metrics.spec import Strict
+from store.errors import StoreError
 
 FILE_NAME = "engines.yaml"
 MASTER_ENV = "NORTHSTAR_SPARK_MASTER"
@@ -127,13 +127,13 @@ def spark_settings(config_path: Path | None = None) -> SparkSettings:
     settings = load_engines(path).spark if path.is_file() else SparkSettings()
     master, remote = os.environ.get(MASTER_ENV), os.environ.get(REMOTE_ENV)
     if master and remote:
-        raise ConnectorError(
+        raise StoreError(
             f"${MASTER_ENV} and ${REMOTE_ENV} are both set: set one (a cluster's master, or "
             "a Spark Connect server)"
         )
     problem = (master and master_problem(master)) or (remote and remote_problem(remote))
     if problem:
-        raise ConnectorError(f"${MASTER_ENV if master else REMOTE_ENV}: {problem}")
+        raise StoreError(f"${MASTER_ENV if master else REMOTE_ENV}: {problem}")
     if master or remote:
         settings = settings.model_copy(update={"master": master or None, "remote": remote or None})
     return settings

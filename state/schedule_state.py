@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from connectors.state import StateStore
+from state.store import StateStore
 
 DDL = """
 CREATE TABLE IF NOT EXISTS schedule_send (

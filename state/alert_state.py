@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from connectors.state import StateStore
+from state.store import StateStore
 
 DDL = """
 CREATE TABLE IF NOT EXISTS alert_open (

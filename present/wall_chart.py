@@ -11,7 +11,7 @@ import polars as pl
 
 from metrics.catalog import Catalog
 from metrics.spec import Metric
-from ui import format as fmt
+from present import format as fmt
 
 WIDTH = 1320  # design pixels: the chart column on a 1920x1080 screen
 ROW_HEIGHT = 150  # plot height of one metric row

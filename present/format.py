@@ -10,9 +10,9 @@ from typing import Any
 
 import polars as pl
 
-from connectors.csv_safe import frame_csv as csv_text  # noqa: F401 (re-exported for pages)
 from metrics.query import label_missing, no_value_label  # noqa: F401 (re-exported for pages)
 from metrics.spec import MetricBase, SimpleMetric
+from present.csv_safe import frame_csv as csv_text  # noqa: F401 (re-exported for pages)
 
 CURRENCY = os.environ.get("NORTHSTAR_CURRENCY", "€")
 STATUS_ICON = {

@@ -14,7 +14,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from connectors.state import StateStore
+from state.store import StateStore
 
 DDL = """
 CREATE TABLE IF NOT EXISTS kiosk_secret (k INTEGER PRIMARY KEY CHECK (k = 1), secret TEXT NOT NULL);

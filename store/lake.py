@@ -29,20 +29,17 @@ import json
 import os
 import shutil
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
-from connectors.errors import ConnectorError
-from connectors.load import Finalize, LoadReport, _fsync, _Lock, load_paths
-from connectors.progress import LoadProgress
-from connectors.readers import quote_ident
-from connectors.schema import TABLES, Table
-from connectors.sources import Sources
-from connectors.warehouse import _CONFIG, DuckDBEngine, connect, plain_os_error
+from metrics.schema import TABLES, Table
+from store.errors import StoreError
+from store.files import WriteLock, fsync
+from store.progress import LoadProgress
+from store.warehouse import _CONFIG, DuckDBEngine, connect, plain_os_error, quote_ident
 
 POINTER = "_current"
 MANIFEST = "manifest.json"
@@ -84,12 +81,12 @@ def current_version(lake: Path) -> LakeVersion | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ConnectorError(f"cannot read the lake {lake}: {plain_os_error(exc)}") from None
+        raise StoreError(f"cannot read the lake {lake}: {plain_os_error(exc)}") from None
     folder = lake / name
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
-        raise ConnectorError(
+        raise StoreError(
             f"the lake {lake} is damaged: its pointer {POINTER} names version {name!r}, whose "
             f"{MANIFEST} cannot be read ({exc}); load again to publish a whole version"
         ) from None
@@ -99,7 +96,7 @@ def current_version(lake: Path) -> LakeVersion | None:
 def require_version(lake: Path) -> LakeVersion:
     version = current_version(lake)
     if version is None:
-        raise ConnectorError(
+        raise StoreError(
             f"no lake at {lake}: write one with 'northstar load --lake {lake} PATH...' first"
         )
     return version
@@ -129,7 +126,7 @@ def _copy(con: duckdb.DuckDBPyConnection, select: str, target: Path, partition: 
         )
 
 
-def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict:
+def export_tables(con: duckdb.DuckDBPyConnection, folder: Path) -> dict:
     """Every table of the warehouse ``con`` as Parquet under ``folder``; the manifest."""
     tables: dict[str, dict] = {}
     for t in TABLES.values():
@@ -169,7 +166,7 @@ def model_table(name: str) -> str:
     return f"{MODELS}.{name}"
 
 
-def _seed(db: Path, version: LakeVersion | None) -> None:
+def seed_warehouse(db: Path, version: LakeVersion | None) -> None:
     """A private warehouse holding the current version's tables (nothing for a fresh lake)."""
     if version is None:
         return
@@ -188,21 +185,21 @@ def _seed(db: Path, version: LakeVersion | None) -> None:
         con.close()
 
 
-def _publish(lake: Path, built: Path, manifest: dict) -> str:
+def publish(lake: Path, built: Path, manifest: dict) -> str:
     """Move the built version into place and point ``_current`` at it: one atomic step."""
     (built / MANIFEST).write_text(json.dumps(manifest, indent=1))
     name = f"v{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
     os.rename(built, lake / name)
     pointer = lake / f".{POINTER}.tmp-{os.getpid()}"
     pointer.write_text(name + "\n")
-    _fsync(pointer)
-    _fsync(lake)
+    fsync(pointer)
+    fsync(lake)
     os.replace(pointer, lake / POINTER)
-    _fsync(lake)
+    fsync(lake)
     return name
 
 
-def _prune(lake: Path, current: str) -> None:
+def prune(lake: Path, current: str) -> None:
     """Remove the versions older than the ``KEEP_VERSIONS`` before ``current``, and leftovers
     of crashed loads (called under the lock)."""
     versions = sorted(p.name for p in lake.iterdir() if p.is_dir() and p.name.startswith("v"))
@@ -214,93 +211,24 @@ def _prune(lake: Path, current: str) -> None:
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
-def _lake_folder(lake: Path | str) -> Path:
+def lake_folder(lake: Path | str) -> Path:
     """``lake`` as an absolute folder, created if new; a plain error for a file or no parent."""
     lake = Path(lake).absolute()
     if lake.exists() and not lake.is_dir():
-        raise ConnectorError(
+        raise StoreError(
             f"--lake {lake} is a file; a lake is a folder (new, or one "
             "written by 'northstar load --lake')"
         )
     if not lake.parent.is_dir():
-        raise ConnectorError(
+        raise StoreError(
             f"cannot create the lake {lake}: the folder {lake.parent} does not "
             "exist; create it first, or choose another --lake"
         )
     try:
         lake.mkdir(exist_ok=True)
     except OSError as exc:
-        raise ConnectorError(f"cannot create the lake {lake}: {plain_os_error(exc)}") from None
+        raise StoreError(f"cannot create the lake {lake}: {plain_os_error(exc)}") from None
     return lake
-
-
-def load_lake(
-    lake: Path | str,
-    paths: list[Path | str],
-    *,
-    sources: Sources | Path | str | None = None,
-    strict: bool = False,
-    progress: bool = True,
-    finalize: Finalize | None = None,
-    models: ModelWriter | None = None,
-    lock_timeout: float = 600.0,
-) -> LoadReport:
-    """Load files into the lake at ``lake`` exactly as ``load_paths`` loads a warehouse, then
-    publish the result as a new version; all or nothing (see the module docstring).
-
-    With ``models``, the stored models are not those of the load's warehouse (``finalize``
-    may still run): ``models`` writes them into the new version, from its Parquet tables,
-    before it is published (e.g. computed by Spark, see connectors/lake_models.py)."""
-    lake = _lake_folder(lake)
-    with _Lock(lake, lock_timeout, LoadProgress(0, enabled=False)):
-        previous = current_version(lake)
-        _prune(lake, previous.name if previous else "")
-        tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        staging, built = lake / f".staging-{tag}", lake / f".build-{tag}"
-        try:
-            staging.mkdir()
-            db = staging / "work.duckdb"
-            _seed(db, previous)
-            manifest: dict = {}
-
-            def step(con: duckdb.DuckDBPyConnection) -> str | None:
-                note = finalize(con) if finalize is not None else None
-                if models is not None:  # they come from ``models``, not from this warehouse
-                    con.execute(f"DROP SCHEMA IF EXISTS {MODELS} CASCADE")
-                built.mkdir()
-                manifest.update(_export(con, built))
-                return note
-
-            report = load_paths(
-                db,
-                paths,
-                sources=sources,
-                strict=strict,
-                progress=progress,
-                lock_timeout=lock_timeout,
-                finalize=step,
-            )
-            if manifest:  # else nothing was new: the current version stays
-                if models is not None:
-                    started = time.perf_counter()
-                    manifest["tables"] |= models(LakeVersion(built, manifest))
-                    took = time.perf_counter() - started
-                    report = dataclasses.replace(
-                        report, seconds=report.seconds + took, finalize_seconds=took
-                    )
-                _prune(lake, _publish(lake, built, manifest))
-        except OSError as exc:
-            raise ConnectorError(
-                f"cannot write the lake {lake}: {plain_os_error(exc)}; nothing was changed"
-            ) from None
-        except duckdb.Error as exc:
-            raise ConnectorError(
-                f"cannot write the lake {lake}: {plain_os_error(exc)}; nothing was changed"
-            ) from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.rmtree(built, ignore_errors=True)
-    return dataclasses.replace(report, db=lake.as_posix())
 
 
 def rebuild_models(
@@ -310,9 +238,9 @@ def rebuild_models(
     links, or copies where links cannot be made) with stored models written anew by
     ``models``; all or nothing. Returns the new version."""
     lake = Path(lake).absolute()
-    with _Lock(lake, lock_timeout, LoadProgress(0, enabled=False)):
+    with WriteLock(lake, lock_timeout, LoadProgress(0, enabled=False)):
         current = require_version(lake)
-        _prune(lake, current.name)
+        prune(lake, current.name)
         built = lake / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             built.mkdir()
@@ -323,10 +251,10 @@ def rebuild_models(
                 )
             manifest = {**current.manifest, "tables": dict(kept)}
             manifest["tables"] |= models(LakeVersion(built, manifest))
-            name = _publish(lake, built, manifest)
-            _prune(lake, name)
+            name = publish(lake, built, manifest)
+            prune(lake, name)
         except (OSError, duckdb.Error) as exc:
-            raise ConnectorError(
+            raise StoreError(
                 f"cannot write the lake {lake}: {plain_os_error(exc)}; nothing was changed"
             ) from None
         finally:

@@ -23,7 +23,7 @@ import polars as pl
 
 from metrics.periods import period_start
 from metrics.spec import MetricBase
-from ui import format as fmt
+from present import format as fmt
 
 STATUS_SCALE = alt.Scale(  # "none": a value without a target
     domain=["green", "amber", "red", "none"],
