@@ -120,6 +120,7 @@ def with_stored_models(db: Path) -> Path:
     from metrics.catalog import load_catalog
     from metrics.materialize import refresh_models
     from metrics.query import default_as_of
+    from store.warehouse import DuckDBEngine
 
     stored = db.with_name(db.stem + "-stored.duckdb")
     if stored.exists() and materialised(stored):
@@ -127,8 +128,9 @@ def with_stored_models(db: Path) -> Path:
     shutil.copyfile(db, stored)
     con = duckdb.connect(str(stored))
     try:
+        engine = DuckDBEngine(con)
         refresh_models(
-            con, load_catalog(ROOT / "config" / "metrics.yaml"), default_as_of(con.cursor())
+            engine, load_catalog(ROOT / "config" / "metrics.yaml"), default_as_of(engine.fork())
         )
     finally:
         con.close()
@@ -139,18 +141,18 @@ def materialised(db: Path) -> bool:
     from metrics.materialize import read_materialized
     from store.warehouse import Warehouse
 
-    cur = Warehouse(db).cursor()
+    engine = Warehouse(db).engine()
     try:
-        return read_materialized(cur) is not None
+        return read_materialized(engine) is not None
     finally:
-        cur.close()
+        engine.close()
 
 
 def regions(db: Path) -> list[str]:
     from metrics.customers import customer_dimension_values
     from store.warehouse import Warehouse
 
-    return customer_dimension_values(Warehouse(db).cursor(), "region")
+    return customer_dimension_values(Warehouse(db).engine(), "region")
 
 
 def open_timed(browser, url: str, errors: list[str], context=None) -> tuple[float, object]:

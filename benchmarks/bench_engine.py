@@ -141,17 +141,18 @@ def _query(spec: dict, as_of: dt.date):
 
 
 def run_page(wh, catalog, page: str) -> None:
-    from metrics.query import default_as_of, fetch_rows, run_details, run_query
+    from metrics.details import run_details
+    from metrics.query import default_as_of, fetch_rows, run_query
 
-    as_of = default_as_of(wh.cursor())
+    as_of = default_as_of(wh.engine())
     for kind, spec in PAGES[page]:
         q = _query(spec, as_of)
         if kind == "details":
-            run_details(wh.cursor(), catalog, q)
+            run_details(wh.engine(), catalog, q)
         elif kind == "query":
-            run_query(wh.cursor(), catalog, q)
+            run_query(wh.engine(), catalog, q)
         else:
-            fetch_rows(wh.cursor(), catalog, spec["metric"], q, failing=True, limit=1000)
+            fetch_rows(wh.engine(), catalog, spec["metric"], q, failing=True, limit=1000)
 
 
 def _cold_warm(db: Path, page: str, runs: int) -> tuple[float, float]:
@@ -186,18 +187,18 @@ def _hand_vs_engine(db: Path, runs: int) -> list[tuple[str, float, float, float]
 
     catalog = load_catalog(ROOT / "config/metrics.yaml")
     wh = Warehouse(db)
-    as_of = default_as_of(wh.cursor())
+    as_of = default_as_of(wh.engine())
     rows = []
     for label, (sql, spec) in HAND.items():
         q = Query(as_of=as_of, **spec)
         hand = Compiled(sql, used_params(sql, {"as_of": as_of}))
         live = compile_query(catalog, q, as_of)  # models computed from the canonical tables
-        check_hand = execute(wh.cursor(), hand)
-        check_engine = run_query(wh.cursor(), catalog, q).values()
+        check_hand = execute(wh.engine(), hand)
+        check_engine = run_query(wh.engine(), catalog, q).values()
         assert check_hand.shape[0] == check_engine.shape[0], label
-        t_hand = _timed(lambda hand=hand: execute(wh.cursor(), hand), runs)
-        t_live = _timed(lambda live=live: execute(wh.cursor(), live), runs)
-        t_engine = _timed(lambda q=q: run_query(wh.cursor(), catalog, q), runs)
+        t_hand = _timed(lambda hand=hand: execute(wh.engine(), hand), runs)
+        t_live = _timed(lambda live=live: execute(wh.engine(), live), runs)
+        t_engine = _timed(lambda q=q: run_query(wh.engine(), catalog, q), runs)
         rows.append((label, t_hand, t_live, t_engine))
     return rows
 
@@ -215,11 +216,11 @@ def _other_as_of(db: Path, runs: int) -> tuple[float, float, float, float]:
     first, warm = [], []
     for _ in range(runs):
         wh = Warehouse(db)
-        as_of = default_as_of(wh.cursor()) - dt.timedelta(days=OTHER_AS_OF_DAYS_BACK)
-        assert not stored_models(wh.cursor(), catalog, as_of)
+        as_of = default_as_of(wh.engine()) - dt.timedelta(days=OTHER_AS_OF_DAYS_BACK)
+        assert not stored_models(wh.engine(), catalog, as_of)
         q = _query(OTHER_AS_OF, as_of)
-        first.append(_timed(lambda q=q, wh=wh: run_query(wh.cursor(), catalog, q), 1))
-        warm.append(_timed(lambda q=q, wh=wh: run_query(wh.cursor(), catalog, q), 1))
+        first.append(_timed(lambda q=q, wh=wh: run_query(wh.engine(), catalog, q), 1))
+        warm.append(_timed(lambda q=q, wh=wh: run_query(wh.engine(), catalog, q), 1))
         wh.close()
     wh = Warehouse(db)
     live = compile_query(catalog, q, as_of)  # every model computed from the canonical tables
@@ -227,8 +228,8 @@ def _other_as_of(db: Path, runs: int) -> tuple[float, float, float, float]:
     return (
         median(first),
         median(warm),
-        _timed(lambda: execute(wh.cursor(), live), runs),
-        _timed(lambda: execute(wh.cursor(), hand), runs),
+        _timed(lambda: execute(wh.engine(), live), runs),
+        _timed(lambda: execute(wh.engine(), hand), runs),
     )
 
 

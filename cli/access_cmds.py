@@ -16,6 +16,7 @@ from cli.output import FORMATS, emit
 from metrics.access import policy_path, viewer_as
 from metrics.catalog import load_catalog
 from metrics.errors import MetricsError
+from present.safe_text import plain_text
 from state import audit, kiosk
 from state.store import StateStore
 from store.errors import StoreError
@@ -90,7 +91,7 @@ def kiosk_create(scope: tuple[str, ...], label: str, db: Path, config_path: Path
             raise MetricsError(f"--scope {dim}= names no value; write e.g. {dim}=A,B")
     link_id, token = kiosk.create(StateStore.beside(db), scope=parsed, label=label)
     base = (os.environ.get("NORTHSTAR_BASE_URL") or "http://localhost:8501").rstrip("/")
-    click.echo(f"kiosk link {link_id} ({label}): {_scope_text(parsed)}")
+    click.echo(plain_text(f"kiosk link {link_id} ({label}): {_scope_text(parsed)}"))
     click.echo(f"{base}/?kiosk={token}&embed=true")
     click.echo(f"revoke it with: northstar kiosk revoke {link_id}", err=True)
 

@@ -4,6 +4,7 @@ after a load."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import click
@@ -14,6 +15,8 @@ from cli.options import config_option, db_option, lake_option
 from cli.output import emit
 from metrics.alert_spec import alerts_path
 from metrics.errors import MetricsError
+from state.store import StateStore
+from store.engines import open_engine
 from store.errors import StoreError
 
 
@@ -43,10 +46,8 @@ def alerts_group() -> None:
 def alerts_run(dry_run, fmt, alerts_file, db, lake, config_path):
     """Evaluate the alert rules now and deliver the alerts that are due. With --lake, over the
     lake's current version (the alerts' history stays beside the warehouse file)."""
-    from notify.alerting import run_alerts
-
     rules = alerts_file or alerts_path(config_path)
-    run = run_alerts(db, config_path, rules, dry_run=dry_run, lake=lake)
+    run = _run(db, lake, config_path, rules, dry_run=dry_run)
     sent: dict[str, list[dict]] = {}
     for o in run.outcomes:
         sent.setdefault(o.key, []).append({"channel": o.channel, "ok": o.ok, "detail": o.detail})
@@ -63,6 +64,14 @@ def alerts_run(dry_run, fmt, alerts_file, db, lake, config_path):
         emit(_table(rows), "table")
     click.echo(run.summary())
     _print_failures(run)
+
+
+def _run(db: Path, lake: Path | None, config_path: Path, rules: Path, *, dry_run: bool = False):
+    """The alert run over the warehouse ``db`` or the ``lake``; the state beside ``db``."""
+    from notify.alerting import run_alerts
+
+    connect = partial(open_engine, db, lake, config_path=config_path)
+    return run_alerts(connect, StateStore.beside(db), config_path, rules, dry_run=dry_run)
 
 
 def _table(rows: list[dict]) -> pl.DataFrame:
@@ -106,7 +115,6 @@ def _print_failures(run) -> None:
 def alerts_list(limit, fmt, db):
     """Alert history: fired, ongoing, recovered; sent to whom, when, how, with what outcome."""
     from state.alert_state import history
-    from state.store import StateStore
 
     events = history(StateStore.beside(db), limit=limit)
     rows = []
@@ -135,13 +143,11 @@ def alerts_list(limit, fmt, db):
 def after_load(db: Path, config_path: Path, lake: Path | None = None) -> None:
     """Evaluate and deliver the alerts once a load has landed (into the warehouse ``db``, or
     the ``lake``); report, never fail the load."""
-    from notify.alerting import run_alerts
-
     rules = alerts_path(config_path)
     if not rules.is_file():
         return
     try:
-        run = run_alerts(db, config_path, rules, lake=lake)
+        run = _run(db, lake, config_path, rules)
     except (MetricsError, StoreError) as exc:
         click.echo(f"warning: alerts not evaluated (the load itself is done): {exc}", err=True)
         return

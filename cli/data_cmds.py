@@ -174,7 +174,10 @@ def models_rebuild(lake: Path | None, engine: str, config_path: Path) -> None:
     """
     import time
 
-    from store.lake import Lake, rebuild_models, require_version
+    from metrics.engine import Compiled
+    from store.engines import open_engine
+    from store.lake import rebuild_models, require_version
+    from store.warehouse import default_db_path
 
     if lake is None:
         raise click.UsageError(
@@ -184,13 +187,10 @@ def models_rebuild(lake: Path | None, engine: str, config_path: Path) -> None:
     started = time.perf_counter()
     require_version(lake)  # before anything starts: no lake there says how to write one
     version = rebuild_models(lake, _model_writer(engine, config_path))
-    wh = Lake(lake)
-    try:
-        n, as_of = (
-            wh.cursor().execute("SELECT count(*), max(as_of) FROM models.materialized").fetchone()
-        )
-    finally:
-        wh.close()
+    stored = open_engine(default_db_path(), lake).run(
+        Compiled("SELECT count(*) AS n, max(as_of) AS as_of FROM models.materialized")
+    )
+    n, as_of = stored.row(0)
     when = f" for the data's as-of {as_of}" if as_of else " (the lake holds no dated rows)"
     click.echo(
         f"{n} stored model(s) computed by {engine}{when}; published as {version.name} in "
@@ -268,7 +268,9 @@ def rejects(
 ) -> None:
     """List rejected rows (or, with --warnings, rows kept with a warning): file, row, rule, value."""
     from connectors.validate import RULES
-    from store.warehouse import Warehouse
+    from metrics.engine import Compiled
+    from store.engines import open_engine
+    from store.health import tables
 
     if as_user:
         _may_see_rejects(as_user, config_path)
@@ -277,35 +279,25 @@ def rejects(
         close = difflib.get_close_matches(rule, RULES, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"rules: {', '.join(RULES)}"
         raise StoreError(f"unknown rule {rule!r}; {hint}")
-    if lake is not None:
-        from store.lake import Lake
-
-        wh = Lake(lake)
-    else:
-        wh = Warehouse(db)
+    engine = open_engine(db, lake, config_path=config_path)
     listed = "warnings" if warned else "rejects"
-    if listed not in wh.tables():
+    if listed not in tables(engine):
         raise StoreError(
             f"{lake or db} has no {listed} table: load files with 'northstar load PATH' first"
         )
-    where, params = [], []
+    where, params = [], {"limit": limit}
     if file is not None:
-        where.append("(file = ? OR ends_with(file, ?))")
-        params += [Path(file).absolute().as_posix(), "/" + file.lstrip("./")]
+        where.append("(file = $path OR ends_with(file, $tail))")
+        params |= {"path": Path(file).absolute().as_posix(), "tail": "/" + file.lstrip("./")}
     if rule is not None:
-        where.append("rule = ?")
-        params.append(rule)
+        where.append("rule = $rule")
+        params["rule"] = rule
     cols = ", ".join(f'"{c}"' for c in _REJECT_COLUMNS)
     sql = (
         f"SELECT {cols} FROM {listed} {'WHERE ' + ' AND '.join(where) if where else ''} "
-        f'ORDER BY file, "row" LIMIT ?'
+        f'ORDER BY file, "row" LIMIT $limit'
     )
-    cur = wh.cursor()
-    try:
-        rows = cur.execute(sql, params + [limit]).fetchall()
-    finally:
-        cur.close()
-        wh.close()
+    rows = engine.run(Compiled(sql, params)).rows()
     records = [dict(zip(_REJECT_COLUMNS, r)) for r in rows]
     if fmt == "json":
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))

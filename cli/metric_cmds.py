@@ -28,7 +28,6 @@ from metrics.sqlgen import GRAINS, Query, compile_query
 from metrics.targets import base_target
 from store.engine_config import engines_path, load_engines
 from store.engines import open_engine
-from store.warehouse import Warehouse
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -337,7 +336,7 @@ def check_cmd(config_path, sources_path, db, engine):
 
 
 def _compile_all(catalog, db: Path) -> list[str]:
-    engine = Warehouse(db).engine()
+    engine = open_engine(db, None)
     problems = []
     for name in catalog.metrics:
         compiled = compile_query(catalog, Query(metrics=(name,)), dt.date.today())

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from present.csv_safe import frame_csv
+from present.safe_text import terminal_text
 
 FORMATS = ("table", "csv", "json")
 
@@ -37,9 +38,9 @@ def emit(frame: pl.DataFrame, fmt: str, *, single: bool = False) -> None:
     else:
         table = Table(show_edge=False, header_style="bold")
         for name, dtype in frame.schema.items():
-            table.add_column(name, justify="right" if dtype.is_numeric() else "left")
-        for row in frame.iter_rows():
-            table.add_row(*(_cell(v) for v in row))
+            table.add_column(terminal_text(name), justify="right" if dtype.is_numeric() else "left")
+        for row in frame.iter_rows():  # every cell as text: no markup, no escape sequence
+            table.add_row(*(terminal_text(_cell(v)) for v in row))
         Console(width=max(120, 14 * len(frame.columns)), soft_wrap=True).print(table)
 
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from cli.errors import handle_errors
 from cli.metric_cmds import _date, _where
-from cli.options import as_option, config_option, db_option
+from cli.options import as_option, config_option, db_option, lake_option
 from cli.output import FORMATS, emit
 from metrics import clock
 from metrics.access import policy_path, viewer_as
@@ -20,8 +20,8 @@ from metrics.query import validate_query
 from metrics.sqlgen import Query
 from state.action_log import Action, add_action, list_actions, mark_done
 from state.store import StateStore
+from store.engines import open_engine
 from store.errors import StoreError
-from store.warehouse import Warehouse
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -46,9 +46,10 @@ def _write(path: Path, content: bytes) -> None:
 @click.option("--where", multiple=True, help="Filter DIM=V[,V...]; repeatable.")
 @as_option
 @db_option
+@lake_option
 @config_option
 @handle_errors
-def review_cmd(period, pdf_path, html_path, where, as_user, db, config_path):
+def review_cmd(period, pdf_path, html_path, where, as_user, db, lake, config_path):
     """The weekly review pack as an A4 landscape PDF (and/or HTML)."""
     if not pdf_path and not html_path:
         raise click.UsageError("say where to write the pack: --pdf PATH and/or --html PATH")
@@ -62,7 +63,7 @@ def review_cmd(period, pdf_path, html_path, where, as_user, db, config_path):
         validate_query(catalog, Query(metrics=("otif",), where=filters))
     scope = viewer_as(policy_path(config_path), catalog, as_user).scope if as_user else ()
     pack = build_pack(
-        Warehouse(db).cursor(),
+        open_engine(db, lake, config_path=config_path),
         catalog,
         period=period,
         where=filters,

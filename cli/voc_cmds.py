@@ -6,12 +6,12 @@ import click
 
 from cli.errors import handle_errors
 from cli.metric_cmds import _date, _where
-from cli.options import config_option, db_option
+from cli.options import config_option, db_option, lake_option
 from metrics.catalog import load_catalog
 from metrics.sqlgen import Query
 from metrics.theme_suggest import as_yaml, suggest
 from metrics.voice import other_comments
-from store.warehouse import Warehouse
+from store.engines import open_engine
 
 
 @click.group("voc")
@@ -31,9 +31,10 @@ def voc() -> None:
 @click.option("--to", "date_to", help="Last response date (inclusive).")
 @click.option("--where", multiple=True, help="Filter DIM=V[,V...]; repeatable.")
 @db_option
+@lake_option
 @config_option
 @handle_errors
-def suggest_cmd(n_themes, examples, everyone, date_from, date_to, where, db, config_path):
+def suggest_cmd(n_themes, examples, everyone, date_from, date_to, where, db, lake, config_path):
     """Propose candidate themes from the comments no theme matches ("other"): top terms and
     example comments per candidate, as YAML to paste under 'themes:' in metrics.yaml."""
     catalog = load_catalog(config_path)
@@ -43,7 +44,8 @@ def suggest_cmd(n_themes, examples, everyone, date_from, date_to, where, db, con
         date_to=_date(date_to, "--to"),
         where=_where(where),
     )
-    comments = other_comments(Warehouse(db).cursor(), catalog, q, unhappy=not everyone)
+    engine = open_engine(db, lake, config_path=config_path)
+    comments = other_comments(engine, catalog, q, unhappy=not everyone)
     candidates = suggest(comments, themes=n_themes, examples=examples)
     if not candidates:
         who = "" if everyone else " from unsatisfied customers (try --everyone)"

@@ -33,7 +33,7 @@ from store.lake import (
     seed_warehouse,
 )
 from store.progress import LoadProgress
-from store.warehouse import plain_os_error
+from store.warehouse import DuckDBEngine, plain_os_error
 
 
 def load_lake(
@@ -65,12 +65,12 @@ def load_lake(
             seed_warehouse(db, previous)
             manifest: dict = {}
 
-            def step(con: duckdb.DuckDBPyConnection) -> str | None:
-                note = finalize(con) if finalize is not None else None
+            def step(engine: DuckDBEngine) -> str | None:
+                note = finalize(engine) if finalize is not None else None
                 if models is not None:  # they come from ``models``, not from this warehouse
-                    con.execute(f"DROP SCHEMA IF EXISTS {MODELS} CASCADE")
+                    engine.con.execute(f"DROP SCHEMA IF EXISTS {MODELS} CASCADE")
                 built.mkdir()
-                manifest.update(export_tables(con, built))
+                manifest.update(export_tables(engine.con, built))
                 return note
 
             report = load_paths(

@@ -8,26 +8,23 @@ in schema order (required, then type, then range/allowed values), then the
 row rules (surveys need a score; qty_damaged <= qty_shipped). ``_chk.rowid``
 is the record's position in the file (DuckDB keeps insertion order).
 
-``key_rules`` then adds the rules that need other rows, into ``_kr``:
-duplicate_key (within the file, the earlier row wins), second_portfolio
-(customers, within one load) and unknown_order_line (shipments).
+Headers are matched to columns in connectors/columns.py; the rules that need
+other rows follow in connectors/key_rules.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from connectors.errors import ConnectorError
-from connectors.readers import Source
+from connectors.columns import find_header, resolve_columns
+from connectors.readers import Source, file_recency
 from connectors.sources import Policy, TableSource
 from metrics.clock import today
-from metrics.schema import RECENCY_COLUMN, REFERENCES, SQL_TYPES, Column, Table
+from metrics.schema import RECENCY_COLUMN, SQL_TYPES, Column, Table
 from store.warehouse import quote_ident
 
 RULES = (
@@ -59,8 +56,6 @@ _BAD_TYPE = {
     "bool": "bad_bool",
 }
 _TRUE, _FALSE = ("true", "1", "yes", "y", "t"), ("false", "0", "no", "n", "f")
-# Rule numbers of the rules that need other rows (see key_rules).
-K_DUPLICATE, K_PORTFOLIO, K_UNKNOWN_LINE, K_SUPERSEDED, K_REFERENCE = 1001, 1002, 1003, 1004, 1005
 # A time zone or offset at the end of a timestamp: Z, +05:00, -08, CET, Europe/Paris.
 _ZONE = (
     r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]*)?)? ?(Z|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z_/+-]*)"
@@ -86,79 +81,6 @@ class Checked:
     rules: list[Rule] = field(default_factory=list)
     query: str = ""  # the check query and its parameters
     params: list = field(default_factory=list)
-
-
-def _norm(s: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", s.lower())
-
-
-def _closest(name: str, headers: list[str]) -> str | None:
-    by_norm = {_norm(h): h for h in headers}
-    hit = difflib.get_close_matches(_norm(name), list(by_norm), n=1, cutoff=0.4)
-    return by_norm[hit[0]] if hit else None
-
-
-def _find(header: str, headers: list[str]) -> str | None:
-    want = header.strip()
-    exact = [h for h in headers if h.strip() == want]
-    if exact:
-        return exact[0]
-    folded = [h for h in headers if h.strip().lower() == want.lower()]
-    return folded[0] if folded else None
-
-
-def resolve_columns(
-    table: Table,
-    headers: list[str],
-    mapping: TableSource | None,
-    file: Path,
-    *,
-    source: Source | None = None,
-) -> tuple[dict[str, str | None], list[str]]:
-    """Canonical column -> header, and the extra headers; refuse a file lacking a required column."""
-    mapped = mapping.columns if mapping else {}
-    columns: dict[str, str | None] = {}
-    for col in table.column_names:
-        found = _find(mapped[col], headers) if col in mapped else None
-        columns[col] = found or _find(col, headers)
-    missing = [c for c in table.required if columns[c] is None]
-    if missing:
-        used = set(columns.values())
-        free = [h for h in headers if h not in used]
-        hints = []
-        for c in missing:
-            close = _closest(mapped.get(c, c), free)
-            hints.append(
-                f"{c} is missing; closest header: {close!r}"
-                if close
-                else f"{c} is missing; no similar header"
-            )
-        example = ", ".join(f'{c}: "{_closest(c, free) or "Header in file"}"' for c in missing)
-        sheets = ""
-        if source is not None and source.xlsx:
-            others = [s for s in source.sheets if s != source.sheet]
-            sheets = (
-                f"\n  this read sheet {source.sheet!r}"
-                + (" (empty)" if not headers else "")
-                + (
-                    f"; the workbook also has {', '.join(map(repr, others))}: if the data is "
-                    f"there, set sheet: in sources.yaml, e.g. tables: {{{table.name}: "
-                    f"{{sheet: {others[0]!r}}}}}"
-                    if others
-                    else ""
-                )
-            )
-        raise ConnectorError(
-            f"{file}: refused: {table.name} needs column(s) {', '.join(missing)} which the file lacks.\n"
-            f"  columns found: {', '.join(map(repr, headers)) or '(none)'}\n  "
-            + "\n  ".join(hints)
-            + f"\n  map them in sources.yaml: tables: {{{table.name}: {{columns: {{{example}}}}}}}"
-            + sheets
-        )
-    canon = {c.lower() for c in table.column_names}
-    used = {h for h in columns.values() if h is not None}
-    extras = [h for h in headers if h not in used and h.strip() and h.strip().lower() not in canon]
-    return columns, extras
 
 
 def _lit(s: str) -> str:
@@ -263,7 +185,7 @@ def check_file(
     """Read, cast and check every row of the file into the table ``_chk``.
 
     ``persistent`` builds it in the database rather than as a temp table, so
-    that it can become the canonical table itself (see ``load._upsert``).
+    that it can become the canonical table itself (see ``upsert._upsert``).
     ``recency`` is the file's extract time (see ``readers.file_recency``): each
     row gets it in ``_extract_at``, unless the mapping names a column for it.
 
@@ -274,8 +196,6 @@ def check_file(
     ``CASE x WHEN ...`` forms. ``plan_is_ordered`` checks it (a test runs it
     on every table, format and mapping).
     """
-    from connectors.readers import file_recency
-
     columns, extra_headers = resolve_columns(table, source.headers, mapping, file, source=source)
     policy = mapping.policy if mapping else Policy()
     out_params: list = []
@@ -443,7 +363,7 @@ def _recency_expr(
 ) -> str:
     """Each row's extract time: the mapped column's date (when it has one), else the file's."""
     column = mapping.recency.column if mapping else None
-    header = _find(column, source.headers) if column else None
+    header = find_header(column, source.headers) if column else None
     if header is None:
         params.append(recency)
         return f"CAST(? AS TIMESTAMP) AS {RECENCY_COLUMN}"
@@ -458,151 +378,3 @@ def plan_is_ordered(con: duckdb.DuckDBPyConnection, checked: Checked) -> bool:
     """True when the check query's plan has no join (so rowid keeps the file's order)."""
     plan = con.execute(f"EXPLAIN {checked.query}", checked.params).fetchall()
     return not any("Join" in row[1] or "JOIN" in row[1] for row in plan)
-
-
-def key_rules(
-    con: duckdb.DuckDBPyConnection, checked: Checked, mapping: TableSource | None = None
-) -> int:
-    """Rules that need other rows, into temp table ``_kr(rid, k, val)``; first rule wins.
-
-    A later row of the file with an earlier row's key is a duplicate_key, except
-    for customers, where it is a second_portfolio when its portfolio differs.
-    Duplicates are found by hashing the key first (cheap on millions of rows),
-    then compared exactly among the few candidates. Then: rows whose key the
-    warehouse holds from a newer extract (superseded), and references to rows
-    that do not exist (unknown_reference; a warning in ``_warn`` when the
-    mapping says ``references: warn``). Returns how many rows of the warehouse
-    the file's good rows replace (same key, an extract as old or older).
-    """
-    table = checked.table
-    keys = [quote_ident(k) for k in table.key]
-    key_list = ", ".join(keys)
-    portfolio = table.name == "customers"
-    first_portfolio = (
-        "first_value(portfolio) OVER (PARTITION BY customer_id ORDER BY rowid)"
-        if portfolio
-        else "NULL"
-    )
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _kr AS
-        WITH dup_h AS (SELECT hash({key_list}) AS h FROM _chk WHERE _k IS NULL GROUP BY 1 HAVING count(*) > 1),
-             c AS (SELECT rowid AS rid, {key_list}, {"portfolio" if portfolio else "NULL AS portfolio"},
-                          row_number() OVER (PARTITION BY {key_list} ORDER BY rowid) AS n,
-                          {first_portfolio} AS first_portfolio
-                   FROM _chk WHERE _k IS NULL AND hash({key_list}) IN (SELECT h FROM dup_h))
-        SELECT rid,
-               CASE WHEN {"portfolio IS DISTINCT FROM first_portfolio" if portfolio else "false"}
-                    THEN {K_PORTFOLIO} ELSE {K_DUPLICATE} END AS k,
-               CASE WHEN {"portfolio IS DISTINCT FROM first_portfolio" if portfolio else "false"}
-                    THEN portfolio ELSE concat_ws(',', {key_list}) END AS val
-        FROM c WHERE n > 1
-    """)
-    if portfolio:  # against customers loaded from earlier files of this load
-        con.execute(
-            """
-            INSERT INTO _kr
-            SELECT c.rowid, ?, c.portfolio FROM _chk c JOIN _load_portfolio p USING (customer_id)
-            WHERE c._k IS NULL AND c.portfolio IS DISTINCT FROM p.portfolio
-              AND c.rowid NOT IN (SELECT rid FROM _kr)
-        """,
-            [K_PORTFOLIO],
-        )
-    if table.name == "shipments":
-        con.execute(
-            """
-            INSERT INTO _kr
-            SELECT c.rowid, ?, concat_ws(',', c.order_id, c.line_id) FROM _chk c
-            WHERE c._k IS NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
-              AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = c.order_id AND o.line_id = c.line_id)
-        """,
-            [K_UNKNOWN_LINE],
-        )
-    replaced = _superseded(con, table, keys)
-    _references(con, table, warn=mapping is not None and mapping.references == "warn")
-    return replaced
-
-
-def _superseded(con: duckdb.DuckDBPyConnection, table: Table, keys: list[str]) -> int:
-    """Rows the warehouse holds from a newer extract are not applied; count the others replaced."""
-    has = con.execute(
-        "SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
-        [table.name, RECENCY_COLUMN],
-    ).fetchone()
-    if not has or con.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is None:
-        return 0
-    on = " AND ".join(f"t.{k} = c.{k}" for k in keys)
-    r = RECENCY_COLUMN
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _sup AS
-        SELECT c.rowid AS rid, concat_ws(',', {", ".join(f"c.{k}" for k in keys)}) AS val,
-               max(t.{r}) > c.{r} AS newer, strftime(max(t.{r}), '%Y-%m-%d %H:%M') AS held
-        FROM _chk c JOIN {table.name} t ON {on}
-        WHERE c._k IS NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
-        GROUP BY c.rowid, c.{r}, {", ".join(f"c.{k}" for k in keys)}
-    """)
-    con.execute(
-        "INSERT INTO _kr SELECT rid, ?, val || ' (held from the extract of ' || held || ')' "
-        "FROM _sup WHERE newer",
-        [K_SUPERSEDED],
-    )
-    (replaced,) = con.execute("SELECT count(*) FROM _sup WHERE NOT newer").fetchone()
-    con.execute("DROP TABLE _sup")
-    return int(replaced)
-
-
-def _references(con: duckdb.DuckDBPyConnection, table: Table, *, warn: bool) -> None:
-    """unknown_reference: into ``_kr`` (rejected), or ``_warn`` (kept) when configured so."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _warn (rid BIGINT, k INTEGER, val VARCHAR)")
-    for column, other, other_col in REFERENCES.get(table.name, ()):
-        # A table still empty cannot be judged against: its references are kept with a warning.
-        empty = con.execute(f"SELECT 1 FROM {other} LIMIT 1").fetchone() is None
-        target = "_warn" if warn or empty else "_kr"
-        c, o = quote_ident(column), quote_ident(other_col)
-        con.execute(
-            f"""
-            INSERT INTO {target}
-            SELECT c.rowid, ?, ? || '=' || c.{c} FROM _chk c
-            WHERE c._k IS NULL AND c.{c} IS NOT NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
-              AND c.rowid NOT IN (SELECT rid FROM {target})
-              AND NOT EXISTS (SELECT 1 FROM {other} x WHERE x.{o} = c.{c})
-        """,
-            [K_REFERENCE, column],
-        )
-
-
-def key_rule_list(table: Table) -> list[Rule]:
-    keys = ", ".join(table.key)
-    refs = ", ".join(f"{c} in {o}" for c, o, _ in REFERENCES.get(table.name, ())) or "-"
-    return [
-        Rule(
-            K_DUPLICATE,
-            "duplicate_key",
-            ",".join(table.key),
-            f"duplicate key ({keys}): an earlier row of this file has the same key",
-        ),
-        Rule(
-            K_PORTFOLIO,
-            "second_portfolio",
-            "portfolio",
-            "customer_id already has another portfolio in this load (one owner per customer)",
-        ),
-        Rule(
-            K_UNKNOWN_LINE,
-            "unknown_order_line",
-            "order_id,line_id",
-            "no order line with this (order_id, line_id) in the warehouse or this load",
-        ),
-        Rule(
-            K_SUPERSEDED,
-            "superseded",
-            ",".join(table.key),
-            "not applied: the warehouse holds this key from a newer extract",
-        ),
-        Rule(
-            K_REFERENCE,
-            "unknown_reference",
-            None,
-            f"refers to a row the warehouse does not have ({refs}); sources.yaml "
-            f"references: warn keeps such rows with a warning",
-        ),
-    ]

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from generator.story import EFFECTS as E
+from store.warehouse import in_memory
 
 _VIEWS = """
 create view o as select order_id, line_id, customer_id, site,
@@ -116,7 +115,7 @@ _FIGURES = {
 
 def story_figures(folder: Path) -> dict[str, float | str]:
     """Every figure of the story, by name, from a canonical bad-share-0 generation."""
-    con = duckdb.connect(config={"autoinstall_known_extensions": "false"})
+    con = in_memory()
     try:
         params = {"d": Path(folder).as_posix(), "pushed": E.pushed_since.isoformat()}
         con.execute(_VIEWS.format(**params))

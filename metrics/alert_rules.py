@@ -19,10 +19,11 @@ from metrics.alert_spec import AlertsFile, Rule
 from metrics.catalog import Catalog
 from metrics.customer_triggers import window_counts
 from metrics.customers import customer_ids
+from metrics.details import run_details
 from metrics.directory import email_for
 from metrics.engine import Engine
 from metrics.periods import last_complete_period, period_end, shift_period
-from metrics.query import execute, resolve_as_of, run_details
+from metrics.query import execute, resolve_as_of
 from metrics.signals import read_signal
 from metrics.sqlgen import Compiled, Query
 from metrics.targets import target_for

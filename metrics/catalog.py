@@ -6,7 +6,6 @@ every problem at once, each with file, line, key path and a "did you mean".
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
@@ -15,14 +14,11 @@ from functools import cached_property
 from pathlib import Path
 
 import pydantic
-import sqlglot
-from sqlglot import exp
 
-from metrics.engine import SOURCE_DIALECT
+from metrics.catalog_checks import ModelInfo, check_metrics, check_models, declared_names
 from metrics.errors import ConfigError, MetricsError
 from metrics.located_yaml import KeyPath, LocatedYaml, did_you_mean, read_located
 from metrics.pydantic_messages import describe_error
-from metrics.schema import TABLE_NAMES
 from metrics.spec import (
     AtRisk,
     DerivedMetric,
@@ -31,11 +27,10 @@ from metrics.spec import (
     MetricsFile,
     MissReasons,
     Model,
-    RatioMetric,
     Settings,
-    SimpleMetric,
     Theme,
 )
+from metrics.sql_parse import formula_refs
 from metrics.themes import (
     OTHER,
     VOICE_MODEL,
@@ -44,26 +39,6 @@ from metrics.themes import (
     theme_metrics,
     theme_params,
 )
-
-DIALECT = SOURCE_DIALECT
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse_cached(text: str) -> exp.Expression:
-    return sqlglot.parse_one(text, read=DIALECT)
-
-
-def parse_sql(text: str) -> exp.Expression:
-    """Parse DuckDB SQL (a private copy: callers may transform it)."""
-    return _parse_cached(text).copy()
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    name: str
-    spec: Model
-    columns: tuple[str, ...]  # output columns, as the SELECT names them
-    deps: tuple[str, ...]  # other models its SQL reads
 
 
 @dataclass(frozen=True)
@@ -178,10 +153,6 @@ class Catalog:
         return ordered
 
 
-def formula_refs(formula: str) -> list[str]:
-    return list(dict.fromkeys(c.name for c in parse_sql(formula).find_all(exp.Column)))
-
-
 def load_catalog(path: Path | str) -> Catalog:
     return parse_catalog(read_located(Path(path)))
 
@@ -193,8 +164,8 @@ def parse_catalog(doc: LocatedYaml) -> Catalog:
     problems: list[str] = []
     spec = _validate_sections(doc, problems)
     spec = _with_theme_metrics(spec, doc, problems)
-    models = _check_models(spec, doc, problems)
-    _check_metrics(spec, models, doc, problems)
+    models = check_models(spec, doc, problems)
+    check_metrics(spec, models, doc, problems)
     if problems:
         raise ConfigError(problems)
     return Catalog(spec, models, doc.source)
@@ -267,13 +238,13 @@ def _with_theme_metrics(spec: MetricsFile, doc: LocatedYaml, problems: list[str]
             f"{doc.where(('themes', OTHER))}: '{OTHER}' is the theme of comments no pattern"
             " matches; name this theme otherwise"
         )
-    if VOICE_MODEL not in _declared(doc, "models"):
+    if VOICE_MODEL not in declared_names(doc, "models"):
         problems.append(
             f"{doc.where(('themes',))}: themes are counted by the model '{VOICE_MODEL}', which"
             " 'models' lacks"
         )
     generated = theme_metrics(spec.themes)
-    for name in sorted(set(generated) & _declared(doc, "metrics")):
+    for name in sorted(set(generated) & declared_names(doc, "metrics")):
         theme = name.removeprefix(metric_name(""))
         problems.append(
             f"{doc.where(('metrics', name))}: '{name}' is the share metric of the theme"
@@ -290,193 +261,3 @@ def _validated(kind, body, at: KeyPath, doc: LocatedYaml, problems: list[str]):
             describe_error({**e, "loc": at + tuple(e["loc"])}, doc) for e in err.errors()
         )
         return None
-
-
-def _check_models(spec: MetricsFile, doc: LocatedYaml, problems: list[str]) -> dict[str, ModelInfo]:
-    infos: dict[str, ModelInfo] = {}
-    for name, model in spec.models.items():
-        at: KeyPath = ("models", name)
-        if name in TABLE_NAMES:
-            problems.append(
-                f"{doc.where(at)}: a model cannot be named like the table '{name}'; rename it"
-            )
-            continue
-        try:
-            tree = parse_sql(model.sql)
-        except sqlglot.errors.ParseError as exc:
-            problems.append(f"{doc.where(at + ('sql',))}: SQL does not parse: {_first_error(exc)}")
-            continue
-        if not isinstance(tree, exp.Query):
-            problems.append(f"{doc.where(at + ('sql',))}: must be a SELECT")
-            continue
-        inner = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-        reads = {t.name for t in tree.find_all(exp.Table)} - inner
-        deps = tuple(sorted(r for r in reads if r in spec.models and r != name))
-        unknown = sorted(r for r in reads if r not in spec.models and r not in TABLE_NAMES)
-        for r in unknown:
-            problems.append(
-                f"{doc.where(at + ('sql',))}: reads unknown table or model '{r}'"
-                f"{did_you_mean(r, [*TABLE_NAMES, *spec.models])}"
-            )
-        columns = tuple(tree.named_selects)
-        for key, cols in (
-            ("key", model.key),
-            ("dimensions", model.dimensions),
-            ("date", [model.date]),
-        ):
-            for i, col in enumerate(cols):
-                if "*" not in columns and col not in columns:
-                    problems.append(
-                        f"{doc.where(at + (key,))}: '{col}' is not a column of the model's SELECT"
-                        f"{did_you_mean(col, columns)}"
-                    )
-                if key == "dimensions" and col not in spec.dimensions:
-                    problems.append(
-                        f"{doc.where(at + (key, i))}: dimension '{col}' is not declared under"
-                        f" 'dimensions'{did_you_mean(col, spec.dimensions)}"
-                    )
-        infos[name] = ModelInfo(name, model, columns, deps)
-    _check_cycles({n: set(i.deps) for n, i in infos.items()}, "models", "model", doc, problems)
-    return infos
-
-
-def _check_metrics(
-    spec: MetricsFile, models: dict[str, ModelInfo], doc: LocatedYaml, problems: list[str]
-) -> None:
-    graph: dict[str, set[str]] = {}
-    for name, m in spec.metrics.items():
-        at: KeyPath = ("metrics", name)
-        for i, c in enumerate(m.counterparts):
-            if c.metric not in _declared(doc, "metrics") | set(spec.metrics):
-                problems.append(
-                    f"{doc.where(at + ('counterparts', i, 'metric'))}: unknown metric"
-                    f" '{c.metric}'{did_you_mean(c.metric, spec.metrics)}"
-                )
-        if isinstance(m, DerivedMetric):
-            graph[name] = _check_formula(m, at, spec, doc, problems)
-            continue
-        if m.model not in _declared(doc, "models"):
-            problems.append(
-                f"{doc.where(at + ('model',))}: unknown model '{m.model}'"
-                f"{did_you_mean(m.model, spec.models)}"
-            )
-            continue
-        info = models.get(m.model)
-        if info is None:
-            continue
-        for path, text in _expressions(m):
-            _check_expression(text, at + path, info, doc, problems)
-        for i, col in enumerate(m.drill_columns):
-            if "*" not in info.columns and col not in info.columns:
-                problems.append(
-                    f"{doc.where(at + ('drill_columns', i))}: '{col}' is not a column of model"
-                    f" '{m.model}'{did_you_mean(col, info.columns)}"
-                )
-    _check_cycles(graph, "metrics", "metric", doc, problems)
-
-
-def _expressions(m: SimpleMetric | RatioMetric):
-    if isinstance(m, SimpleMetric):
-        yield ("expr",), m.expr
-        yield ("filter",), m.filter
-    else:
-        for part in ("numerator", "denominator"):
-            agg = getattr(m, part)
-            yield (part, "expr"), agg.expr
-            yield (part, "filter"), agg.filter
-
-
-def _check_expression(
-    text: str | None, at: KeyPath, info: ModelInfo, doc: LocatedYaml, problems: list[str]
-) -> None:
-    if not text:
-        return
-    try:
-        tree = parse_sql(text)
-    except sqlglot.errors.ParseError as exc:
-        problems.append(f"{doc.where(at)}: SQL does not parse: {_first_error(exc)}")
-        return
-    if tree.find(exp.Select, exp.Subquery) is not None:
-        problems.append(
-            f"{doc.where(at)}: must be an expression over the model's columns, not a query"
-        )
-    if "*" in info.columns:
-        return
-    for col in tree.find_all(exp.Column):
-        if col.name not in info.columns:
-            problems.append(
-                f"{doc.where(at)}: unknown column '{col.name}' in model '{info.name}'"
-                f"{did_you_mean(col.name, info.columns)}"
-            )
-
-
-def _check_formula(
-    m: DerivedMetric, at: KeyPath, spec: MetricsFile, doc: LocatedYaml, problems: list[str]
-) -> set[str]:
-    try:
-        tree = parse_sql(m.formula)
-    except sqlglot.errors.ParseError as exc:
-        problems.append(
-            f"{doc.where(at + ('formula',))}: formula does not parse: {_first_error(exc)}"
-        )
-        return set()
-    allowed = (
-        exp.Column,
-        exp.Identifier,
-        exp.Literal,
-        exp.Paren,
-        exp.Neg,
-        exp.Add,
-        exp.Sub,
-        exp.Mul,
-        exp.Div,
-    )
-    for node in tree.walk():
-        if not isinstance(node, allowed):
-            problems.append(
-                f"{doc.where(at + ('formula',))}: only + - * / ( ) numbers and metric names"
-                f" are allowed, not {node.sql(DIALECT)!r}"
-            )
-            return set()
-    refs = set(formula_refs(m.formula))
-    declared = _declared(doc, "metrics") | set(spec.metrics)
-    for r in sorted(refs - declared):
-        problems.append(
-            f"{doc.where(at + ('formula',))}: unknown metric '{r}'{did_you_mean(r, declared)}"
-        )
-    return refs & declared
-
-
-def _declared(doc: LocatedYaml, section: str) -> set[str]:
-    """Names the file declares in a section, valid or not (so a broken entry is not 'unknown')."""
-    entries = doc.data.get(section)
-    return {str(k) for k in entries} if isinstance(entries, dict) else set()
-
-
-def _check_cycles(
-    graph: dict[str, set[str]], section: str, kind: str, doc: LocatedYaml, problems: list[str]
-) -> None:
-    state: dict[str, int] = {}
-
-    def visit(n: str, trail: list[str]) -> None:
-        state[n] = 1
-        for d in sorted(graph.get(n, ())):
-            if state.get(d) == 1:
-                cycle = " -> ".join(trail[trail.index(d) :] + [d]) if d in trail else f"{n} -> {d}"
-                problems.append(
-                    f"{doc.where((section, n))}: {kind}s refer to each other in a cycle: {cycle}"
-                )
-            elif d in graph and not state.get(d):
-                visit(d, trail + [d])
-        state[n] = 2
-
-    for n in graph:
-        if not state.get(n):
-            visit(n, [n])
-
-
-def _first_error(exc: sqlglot.errors.ParseError) -> str:
-    if exc.errors:
-        e = exc.errors[0]
-        return f"{e.get('description')} near '{e.get('highlight', '')}'"
-    return str(exc).splitlines()[0]

@@ -16,11 +16,14 @@ result fully into a Polars frame and returns it (an empty frame for a statement
 that returns no rows). It raises ``MetricsError`` with a plain message, never
 the driver's exception; a missing table or column is ``MissingObject``.
 
-The DuckDB engine lives with the warehouse connection
-(``store.warehouse.DuckDBEngine``; ``Warehouse.engine()``). Every query
-function in metrics/ takes the engine as its first argument; a bare DuckDB
-connection or cursor is accepted there too and wrapped (``as_engine``), so
-callers that hold a cursor need not change.
+Values cross the seam in one set of types: a decimal column comes back as
+``Float64`` on every engine (``plain_types``), so the same query gives the same
+column types, and JSON, on each.
+
+The engines live in store/ (``store.engines.open_engine`` opens one; the DuckDB
+engine is ``store.warehouse.DuckDBEngine``). Every query function in metrics/
+takes an engine as its first argument, and nothing else: a bare DuckDB
+connection or cursor is refused (``as_engine``).
 """
 
 from __future__ import annotations
@@ -77,14 +80,21 @@ def transpile(sql: str, dialect: str) -> str:
 
 
 def as_engine(runner: object) -> Engine:
-    """An engine as is; a DuckDB connection or cursor wrapped in the warehouse's DuckDB engine."""
+    """``runner`` if it is an engine; anything else (a bare DuckDB cursor...) is refused."""
     if isinstance(runner, Engine):
         return runner
-    from store.warehouse import DuckDBEngine  # the one module that knows DuckDB
+    raise TypeError(
+        f"the metric core runs on an Engine (store.engines.open_engine, Warehouse.engine()), "
+        f"not on a {type(runner).__name__}"
+    )
 
-    return DuckDBEngine(runner)  # type: ignore[arg-type]
 
-
-def execute(runner: Engine | object, compiled: Compiled) -> pl.DataFrame:
+def execute(engine: Engine, compiled: Compiled) -> pl.DataFrame:
     """The one place a compiled statement runs; the result is read fully before returning."""
-    return as_engine(runner).run(compiled)
+    return as_engine(engine).run(compiled)
+
+
+def plain_types(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its decimal columns as Float64: what every engine's ``run`` returns."""
+    decimals = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)]
+    return frame.with_columns(pl.col(decimals).cast(pl.Float64)) if decimals else frame

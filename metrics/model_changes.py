@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from metrics.catalog import DIALECT, Catalog, parse_sql
+from metrics.catalog import Catalog
+from metrics.sql_parse import DIALECT, parse_sql
 from metrics.sqlgen import STORED_SCHEMA
 
 # Where a load into a warehouse with data records the rows it replaces and writes,

@@ -18,11 +18,12 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-from metrics.catalog import Catalog, parse_sql
+from metrics.catalog import Catalog
 from metrics.engine import SOURCE_DIALECT, transpile
 from metrics.errors import MetricsError
 from metrics.located_yaml import KeyPath, LocatedYaml, read_located
 from metrics.spec import DerivedMetric, SimpleMetric
+from metrics.sql_parse import parse_sql
 from metrics.sqlgen import Query, compile_query, compile_rows
 
 ENGINES = ("duckdb", "spark")  # engines and their sqlglot dialects share a name

@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from metrics.theme_patterns import check_pattern
+
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=63)]
 Family = Literal["north_star", "customer", "department"]
 Direction = Literal["up", "down"]
@@ -254,8 +256,6 @@ class Theme(Strict):
     @field_validator("patterns")
     @classmethod
     def _patterns(cls, patterns: list[str]) -> list[str]:
-        from metrics.themes import check_pattern  # the pattern rules live with the matcher
-
         problems = [p for p in (check_pattern(x) for x in patterns) if p]
         if problems:
             raise ValueError("; ".join(problems))

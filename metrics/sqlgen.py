@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from metrics.catalog import DIALECT, Catalog, parse_sql
+from metrics.catalog import Catalog
 from metrics.engine import Compiled
 from metrics.spec import Aggregate, RatioMetric, SimpleMetric
+from metrics.sql_parse import DIALECT, parse_sql
 from metrics.targets import base_target
 
 GRAINS = ("day", "week", "month", "quarter", "year")

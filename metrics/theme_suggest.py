@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from metrics.themes import normalise
+from metrics.theme_patterns import normalise
 
 MIN_COMMENTS = 10  # fewer "other" comments than this say too little to group
 # What is left of "don't", "wasn't" ... once punctuation is a space.

@@ -1,29 +1,33 @@
-"""One alert run: evaluate the rules, decide what is new, ongoing or recovered, deliver, record.
+"""One alert run: evaluate the rules, decide what is new, ongoing or recovered, claim what to
+send, send it, and record each delivery as it happens (``state.alert_state``).
 
 Used by ``northstar alerts run`` and after every ``northstar load``. Delivery problems are
-returned in the run's outcome, never raised.
+returned in the run's outcome, never raised: one message that cannot go fails alone, a channel
+that is down fails its notices for this run, and the next run sends what was not delivered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from metrics import alert_lifecycle
+from metrics.alert_lifecycle import Outcome, Planned, Send
 from metrics.alert_rules import Alert, evaluate
 from metrics.alert_spec import AlertsFile, load_alert_rules
 from metrics.catalog import Catalog, load_catalog
+from metrics.engine import Engine
 from metrics.errors import MetricsError
 from metrics.query import fetch_rows, fetch_rows_each
 from notify.channels import Deliverer
 from notify.messages import Notice, base_url
 from present.csv_safe import frames_csv
-from state.alert_state import Outcome, Planned, plan, settle
+from state.alert_state import claim, record
 from state.store import StateStore
-from store.lake import Lake
-from store.warehouse import Warehouse
 
 
 @dataclass(frozen=True)
@@ -45,71 +49,65 @@ class AlertRun:
 
 
 def run_alerts(
-    db: Path,
+    connect: Callable[[], Engine],
+    state: StateStore,
     config_path: Path,
     alerts_file: Path,
     *,
     dry_run: bool = False,
     now: dt.datetime | None = None,
-    lake: Path | None = None,
 ) -> AlertRun:
-    """Evaluate over the warehouse ``db`` or, given, the ``lake`` (its history stays in the
-    state file beside ``db`` either way, where the dashboard keeps it)."""
+    """Evaluate on the engine ``connect`` opens (over the warehouse file or a lake) once the
+    rules are read; the alerts' state and history are kept in ``state`` (the file beside the
+    warehouse, where the dashboard keeps it)."""
     now = now or dt.datetime.now(dt.UTC)
     catalog = load_catalog(config_path)
     spec = load_alert_rules(alerts_file, catalog)
-    wh = Lake(lake) if lake is not None else Warehouse(db)
+    engine = connect()
     try:
-        cur = wh.cursor()
-        alerts = {a.key: a for a in evaluate(cur, catalog, spec)}
-        planned = plan(
-            StateStore.beside(db),
-            {k: a.as_json() for k, a in alerts.items()},
-            renotify={n: r.renotify for n, r in spec.rules.items()},
-            recovery={n: r.notify_recovery for n, r in spec.rules.items()},
-            now=now,
-            claim=not dry_run,
+        alerts = {a.key: a for a in evaluate(engine, catalog, spec)}
+        firing = {k: a.as_json() for k, a in alerts.items()}
+        planned, sends = claim(
+            state,
+            lambda before: alert_lifecycle.plan(before, firing, spec.rules, now),
+            now,
+            write=not dry_run,
         )
         if dry_run:
             return AlertRun(tuple(planned), (), True)
-        outcomes = _deliver(cur, catalog, spec, planned, alerts)
+        outcomes = _deliver(engine, catalog, spec, sends, alerts, state, now)
     finally:
-        wh.close()
-    settle(StateStore.beside(db), planned, outcomes, now)
+        engine.close()
     return AlertRun(tuple(planned), tuple(outcomes), False)
 
 
 def _deliver(
-    cur, catalog: Catalog, spec: AlertsFile, planned: list[Planned], alerts: dict[str, Alert]
+    engine: Engine,
+    catalog: Catalog,
+    spec: AlertsFile,
+    sends: list[Send],
+    alerts: dict[str, Alert],
+    state: StateStore,
+    now: dt.datetime,
 ) -> list[Outcome]:
+    """Send each claimed notice and record it at once (a run killed later has lost nothing it
+    delivered). The records go with e-mail, read only for a channel still up."""
     deliverer = Deliverer(spec.channels, retries=spec.settings.retries)
     root = base_url(spec.settings.base_url)
-    sending = [
-        alerts[p.key] for p in planned if p.send and p.key in alerts and p.state != "recovered"
-    ]
-    records = _Records(cur, catalog, sending, spec.settings.max_records)
-    for channel in {c for p in planned if p.send for c in _channels(spec, p)}:
+    firing = {s.key: alerts[s.key] for s in sends if s.state != "recovered" and s.key in alerts}
+    records = _Records(engine, catalog, list(firing.values()), spec.settings.max_records)
+    for channel in {s.channel for s in sends}:
         deliverer.check(channel)  # records are not read for a channel that cannot send
     outcomes = []
-    for p in planned:
-        if not p.send:
-            continue
-        channels = _channels(spec, p)
-        # Records are read only for a notice some channel may still take (one that failed
-        # this run is not tried again).
-        live = any(c not in deliverer.dead for c in channels)
-        csv = records.get(p.key) if live else None
-        notice = Notice(p.state, p.alert, f"{root}/{p.alert['link']}", csv)
-        recipients = tuple(p.alert["recipients"])
-        for channel in channels:
-            d = deliverer.deliver(notice, channel, recipients)
-            outcomes.append(Outcome(p.key, d.channel, d.recipients, d.ok, d.detail))
+    for s in sends:
+        live = s.channel == "email" and s.channel not in deliverer.dead
+        csv = records.get(s.key) if live else None
+        notice = Notice(s.state, s.alert, f"{root}/{s.alert['link']}", csv)
+        d = deliverer.deliver(notice, s.channel, tuple(s.alert["recipients"]))
+        outcome = Outcome(s.key, d.channel, d.recipients, d.status, d.detail)
+        record(state, s, outcome, now)
+        outcomes.append(outcome)
     return outcomes
-
-
-def _channels(spec: AlertsFile, p: Planned) -> list[str]:
-    rule = spec.rules.get(p.rule)
-    return rule.channels if rule else ["email"]
 
 
 class _Records:
@@ -117,8 +115,8 @@ class _Records:
     same side) in one statement, and each alone if that fails: an alert whose records cannot
     be read goes without."""
 
-    def __init__(self, cur, catalog: Catalog, alerts: list[Alert], limit: int) -> None:
-        self.cur, self.catalog, self.limit = cur, catalog, limit
+    def __init__(self, engine: Engine, catalog: Catalog, alerts: list[Alert], limit: int) -> None:
+        self.engine, self.catalog, self.limit = engine, catalog, limit
         self.alike: dict[tuple[str, bool], list[Alert]] = {}
         for alert in alerts:
             self.alike.setdefault((alert.records.metrics[0], alert.failing), []).append(alert)
@@ -134,7 +132,7 @@ class _Records:
         (metric, failing), members = group, self.alike[group]
         try:
             frames = fetch_rows_each(
-                self.cur,
+                self.engine,
                 self.catalog,
                 metric,
                 [a.records for a in members],
@@ -142,15 +140,19 @@ class _Records:
                 limit=self.limit,
             )
         except MetricsError:
-            frames = [_alone(self.cur, self.catalog, metric, a, self.limit) for a in members]
+            frames = [_alone(self.engine, self.catalog, metric, a, self.limit) for a in members]
         self.read |= {a.key: None for a in members}
         done = [(a, f) for a, f in zip(members, frames, strict=True) if f is not None]
         texts = frames_csv([f for _, f in done])
         self.read |= {a.key: text for (a, _), text in zip(done, texts, strict=True)}
 
 
-def _alone(cur, catalog: Catalog, metric: str, alert: Alert, limit: int) -> pl.DataFrame | None:
+def _alone(
+    engine: Engine, catalog: Catalog, metric: str, alert: Alert, limit: int
+) -> pl.DataFrame | None:
     try:
-        return fetch_rows(cur, catalog, metric, alert.records, failing=alert.failing, limit=limit)
+        return fetch_rows(
+            engine, catalog, metric, alert.records, failing=alert.failing, limit=limit
+        )
     except MetricsError:
         return None

@@ -1,8 +1,12 @@
 """Deliver notices through the configured channels, retrying a failing one a few times.
 
-A delivery never raises: its outcome (ok, or why not) is returned for the caller to report.
-A channel that failed every attempt is not tried again in the same run (its later notices are
-reported as not attempted), so a dead server costs seconds, not minutes.
+A delivery never raises: its outcome is returned for the caller to report and record. It is
+*sent*; *partly sent* (some recipients refused it: done, as sending it again would repeat it
+to the others); *rejected* (the channel refused this message: a refused recipient, a payload
+the service will not take; the channel stays open for the next one); or *failed* (the channel
+did: a server down, no address configured). A channel that failed every attempt is not tried
+again in the same run (its later notices fail as not attempted), so a dead server costs
+seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 
 from metrics.alert_spec import Channels
 from notify import email, webhook
-from notify.email import NotConfigured
+from notify.email import NotConfigured, PartlyDelivered, Rejected
 from notify.messages import Notice
 
 BACKOFF_SECONDS = 0.5  # doubled after each failed attempt
@@ -27,8 +31,8 @@ BACKOFF_SECONDS = 0.5  # doubled after each failed attempt
 class Delivery:
     channel: str
     recipients: tuple[str, ...]
-    ok: bool
-    detail: str  # where it went, or why it failed
+    status: str  # sent | partly sent | rejected | failed
+    detail: str  # where it went, or why not
 
 
 @dataclass
@@ -39,18 +43,24 @@ class Deliverer:
 
     def deliver(self, notice: Notice, channel: str, recipients: tuple[str, ...]) -> Delivery:
         if channel in self.dead:
-            return Delivery(channel, recipients, False, f"not attempted: {self.dead[channel]}")
+            return Delivery(channel, recipients, "failed", f"not attempted: {self.dead[channel]}")
         if channel == "email" and not recipients:
-            return Delivery(channel, recipients, False, "no recipient address")
-        ok, detail = with_retries(lambda: self._send(notice, channel, recipients), self.retries)
-        if not ok:
+            return Delivery(channel, recipients, "rejected", "no recipient address")
+        try:
+            send = self._sender(notice, channel, recipients)
+        except ValueError as exc:  # a message the e-mail library will not build
+            return Delivery(channel, recipients, "rejected", f"cannot be built: {exc}")
+        status, detail = with_retries(send, self.retries)
+        if status == "failed":
             self.dead[channel] = detail
-        return Delivery(channel, recipients, ok, detail)
+        return Delivery(channel, recipients, status, detail)
 
     def check(self, channel: str) -> None:
         """Mark the channel dead, before anything is prepared for it, when its configuration
-        lacks what it needs (no SMTP server, a webhook without its URL)."""
+        lacks what it needs (no SMTP server, a webhook without its URL, no such channel)."""
         try:
+            if channel not in self.channels.names():
+                raise NotConfigured(f"no channel '{channel}' in alerts.yaml")
             if channel == "email":
                 email.smtp_url(self.channels.email)
             elif channel in self.channels.webhooks:
@@ -58,31 +68,41 @@ class Deliverer:
         except NotConfigured as exc:
             self.dead[channel] = str(exc)
 
-    def _send(self, notice: Notice, channel: str, recipients: tuple[str, ...]) -> str:
+    def _sender(
+        self, notice: Notice, channel: str, recipients: tuple[str, ...]
+    ) -> Callable[[], str]:
+        """The sending of one message, built first (once, whatever the retries)."""
         if channel == "email":
             cfg = self.channels.email
-            return email.send(cfg, email.message(notice, sender=cfg.sender, to=recipients))
+            msg = email.message(notice, sender=cfg.sender, to=recipients)
+            return lambda: email.send(cfg, msg)
         if channel == "file":
-            return _write_line(self.channels.file.path, notice, recipients)
+            return lambda: _write_line(self.channels.file.path, notice, recipients)
         cfg = self.channels.webhooks[channel]
-        return webhook.post(webhook.url_of(channel, cfg), webhook.body(notice, cfg.format))
+        payload = webhook.body(notice, cfg.format)
+        return lambda: webhook.post(webhook.url_of(channel, cfg), payload)
 
 
-def with_retries(send: Callable[[], str], attempts: int) -> tuple[bool, str]:
-    """(True, where it went) or (False, why not), after up to ``attempts`` tries."""
+def with_retries(send: Callable[[], str], attempts: int) -> tuple[str, str]:
+    """(status, where it went or why not), after up to ``attempts`` tries; a message the channel
+    refuses is not tried again."""
     wait = BACKOFF_SECONDS
     for attempt in range(1, attempts + 1):
         try:
-            return True, send()
+            return "sent", send()
         except NotConfigured as exc:
-            return False, str(exc)
+            return "failed", str(exc)
+        except PartlyDelivered as exc:
+            return "partly sent", str(exc)
+        except Rejected as exc:
+            return "rejected", str(exc)
         except (OSError, HTTPException, ValueError) as exc:  # smtplib, urllib, sockets
             detail = f"{type(exc).__name__}: {exc}"
             if attempt == attempts:
-                return False, f"failed after {attempt} attempt(s): {detail}"
+                return "failed", f"failed after {attempt} attempt(s): {detail}"
             time.sleep(wait)
             wait *= 2
-    return False, "not attempted"
+    return "failed", "not attempted"
 
 
 def _write_line(path: str, notice: Notice, recipients: tuple[str, ...]) -> str:

@@ -1,10 +1,14 @@
-"""What an alert says: subject, plain text, HTML (every outside value escaped) and its link."""
+"""What an alert says: subject, plain text, HTML (every outside value escaped) and its link.
+Values from the data come as plain one-line text (``present.safe_text``); each channel escapes
+them for its own format."""
 
 from __future__ import annotations
 
 import html
 import os
 from dataclasses import dataclass
+
+from present.safe_text import plain_text
 
 DEFAULT_BASE_URL = "http://localhost:8501"
 
@@ -19,13 +23,17 @@ class Notice:
     @property
     def subject(self) -> str:
         tag = {"new": "Alert", "ongoing": "Still firing", "recovered": "Recovered"}[self.state]
-        return f"[North Star] {tag}: {self.alert['summary']}"[:200]
+        return f"[North Star] {tag}: {self.summary}"[:200]
+
+    @property
+    def summary(self) -> str:
+        return plain_text(self.alert["summary"])
 
     def lines(self) -> list[tuple[str, str]]:
         a = self.alert
         scope = ", ".join(f"{k} = {v}" for k, v in a["scope"].items()) or "everything"
         period = a["period"] + ("" if a["period_end"] == a["period"] else f" to {a['period_end']}")
-        return [
+        lines = [
             ("Rule", a["rule"]),
             ("Metric", a["metric"] or ""),
             ("Scope", scope),
@@ -34,15 +42,16 @@ class Notice:
             ("Target", _plain(a["target"])),
             ("Accountable", a["owner"]),
         ]
+        return [(k, plain_text(v)) for k, v in lines]
 
     def text(self) -> str:
-        head = "This alert no longer fires." if self.state == "recovered" else self.alert["summary"]
+        head = "This alert no longer fires." if self.state == "recovered" else self.summary
         body = "\n".join(f"{k}: {v}" for k, v in self.lines())
         return f"{head}\n\n{body}\n\nOpen: {self.url}\n"
 
     def html(self) -> str:
         esc = html.escape
-        head = "This alert no longer fires." if self.state == "recovered" else self.alert["summary"]
+        head = "This alert no longer fires." if self.state == "recovered" else self.summary
         rows = "".join(
             f"<tr><th align='left'>{esc(k)}</th><td>{esc(str(v))}</td></tr>"
             for k, v in self.lines()

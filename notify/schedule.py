@@ -2,13 +2,15 @@
 
 ``run_due`` sends every subscription whose latest scheduled time (cron, in the file's time
 zone) lies within the catch-up window and has not been sent (for cron); ``serve`` keeps doing
-it with APScheduler. Sends are claimed in the state file first, so both are safe to run twice.
+it with APScheduler. Sends are claimed in the state file first, so both are safe to run twice,
+and recorded once done: a send a killed run left claimed is taken up again once its lease has
+run out (``state.schedule_state``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,14 +19,14 @@ from apscheduler.triggers.cron import CronTrigger
 
 from metrics.alert_spec import AlertsFile, EmailChannel
 from metrics.catalog import load_catalog
+from metrics.engine import Engine
 from metrics.errors import MetricsError
 from metrics.subscription_spec import Subscription, SubscriptionsFile
 from notify import email
 from notify.channels import with_retries
-from state import schedule_state
-from state.alert_state import DDL as ALERT_DDL
+from present.safe_text import header_value
+from state import alert_state, schedule_state
 from state.store import StateStore
-from store.warehouse import Warehouse
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ def latest_due(sub: Subscription, spec: SubscriptionsFile, now: dt.datetime) -> 
 
 
 def run_due(
-    db: Path,
+    connect: Callable[[], Engine],
+    store: StateStore,
     config_path: Path,
     spec: SubscriptionsFile,
     channels: AlertsFile,
@@ -59,8 +62,9 @@ def run_due(
     now: dt.datetime | None = None,
     only: str | None = None,
 ) -> list[Sent]:
+    """Send what is due; ``connect`` opens the engine a pack is made on (per send, so a long
+    running server reads the newest load), ``store`` is the state file."""
     now = now or dt.datetime.now(dt.UTC)
-    store = StateStore.beside(db)
     out = []
     for name, sub in spec.subscriptions.items():
         if only is not None and name != only:
@@ -68,7 +72,7 @@ def run_due(
         due = latest_due(sub, spec, now)
         if due is None or not schedule_state.claim(store, name, due, now):
             continue
-        ok, detail = _send(db, config_path, sub, channels, store)
+        ok, detail = _send(connect, config_path, sub, channels, store)
         schedule_state.record(store, name, due, ok=ok, detail=detail)
         out.append(Sent(name, due, ok, detail))
     return out
@@ -85,15 +89,19 @@ def recipient_scope(config_path: Path, catalog, email: str):
 
 
 def _send(
-    db: Path, config_path: Path, sub: Subscription, channels: AlertsFile, store: StateStore
+    connect: Callable[[], Engine],
+    config_path: Path,
+    sub: Subscription,
+    channels: AlertsFile,
+    store: StateStore,
 ) -> tuple[bool, str]:
     from reports.review_pack import build_pack  # the pack's heavy imports only when sending
 
-    wh = Warehouse(db)
+    engine = connect()
     try:
         catalog = load_catalog(config_path)
         pack = build_pack(
-            wh.cursor(),
+            engine,
             catalog,
             where=sub.filters,
             scope=recipient_scope(config_path, catalog, sub.email),
@@ -103,7 +111,7 @@ def _send(
     except MetricsError as exc:
         return False, f"the pack could not be made: {exc}"
     finally:
-        wh.close()
+        engine.close()
     body, suffix = (pack.pdf, "pdf") if sub.format == "pdf" else (pack.html.encode(), "html")
     filename = f"north-star-review-{pack.start:%G-W%V}.{suffix}"
     if sub.channel == "folder":
@@ -115,16 +123,19 @@ def _send(
             return False, f"cannot write {folder / filename}: {exc}"
         return True, str(folder / filename)
     msg = _message(channels.channels.email, sub, pack.period_label, filename, body, suffix)
-    return with_retries(lambda: email.send(channels.channels.email, msg), channels.settings.retries)
+    status, detail = with_retries(
+        lambda: email.send(channels.channels.email, msg), channels.settings.retries
+    )
+    return status == "sent", detail
 
 
 def _message(
     cfg: EmailChannel, sub: Subscription, label: str, filename: str, body: bytes, suffix: str
 ) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = f"[North Star] Weekly review · {label}"
-    msg["From"] = cfg.sender
-    msg["To"] = sub.email
+    msg["Subject"] = header_value(f"[North Star] Weekly review · {label}")
+    msg["From"] = header_value(cfg.sender)
+    msg["To"] = header_value(sub.email)
     msg.set_content(f"The North Star weekly review, {label}, is attached.\n")
     kind = ("application", "pdf") if suffix == "pdf" else ("text", "html")
     msg.add_attachment(body, maintype=kind[0], subtype=kind[1], filename=filename)
@@ -133,8 +144,7 @@ def _message(
 
 def _open_alerts(store: StateStore, sub: Subscription) -> list[dict]:
     """The alerts firing now that this recipient receives (all of them for an unscoped one)."""
-    rows = store.read("SELECT alert FROM alert_open ORDER BY rule, key", ddl=ALERT_DDL)
-    alerts = [json.loads(r["alert"]) for r in rows]
+    alerts = alert_state.firing(store)
     if not sub.scope:
         return alerts
     return [a for a in alerts if sub.email in a["recipients"]]

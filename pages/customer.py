@@ -7,7 +7,9 @@ import polars as pl
 import streamlit as st
 
 from present import format as fmt
-from ui import charts, customer_data, data, page, portfolios, review, tiles, voice
+from present.explore_charts import over_time
+from present.trend_charts import trend
+from ui import customer_data, data, page, portfolios, review, tiles, voice
 from ui.guard import guarded
 
 page.header(
@@ -65,9 +67,9 @@ with guarded():
             st.markdown(f"**{cat.metric(name).label} by month**{note}")
             if frame.height:
                 chart = (
-                    charts.trend(frame, cat.metric(name))
+                    trend(frame, cat.metric(name))
                     if name == "otif"
-                    else charts.over_time(frame, cat.metric(name), None, height=220)
+                    else over_time(frame, cat.metric(name), None, height=220)
                 )
                 st.altair_chart(chart, width="stretch")
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from present import format as fmt
-from ui import access, customer_data, data, explore, page, prefetch, tiles
+from ui import access, customer_data, data, explore, explore_tables, page, prefetch, tiles
 from ui.guard import guarded
 
 page.header(
@@ -80,7 +80,7 @@ with guarded():
             f"Chart shows the {explore.CHART_LIMIT} largest of {frame.height} values; "
             "the table has all."
         )
-    shown, config = explore.table(frame, metric, cat)
+    shown, config = explore_tables.table(frame, metric, cat)
     table_event = st.dataframe(
         shown,
         column_config=config,
@@ -94,8 +94,8 @@ with guarded():
     )
     st.download_button(
         "Aggregate as CSV",
-        explore.aggregate_csv(frame, m, dim),
-        file_name=explore.export_name(metric, view, kind="aggregate", dim=dim, every=every),
+        explore_tables.aggregate_csv(frame, m, dim),
+        file_name=explore_tables.export_name(metric, view, kind="aggregate", dim=dim, every=every),
         icon=":material/download:",
         mime="text/csv",
         on_click=access.record_download,
@@ -125,11 +125,11 @@ with guarded():
     fetched = data.rows(
         ctx.src, metric, explore.records_query(agg_q, dim, pick), failing=failing, limit=1000
     )
-    records = explore.named_records(
+    records = explore_tables.named_records(
         explore.narrow_records(fetched, dim, pick),
         customer_data.directory(ctx.src, view.as_of),
     )
-    shown_records, records_config = explore.records_table(records)
+    shown_records, records_config = explore_tables.records_table(records)
     with st.container(key="explore_records"):  # a listing may scroll sideways, its ids pinned
         st.dataframe(
             shown_records,
@@ -151,7 +151,7 @@ with guarded():
     st.download_button(
         "Records as CSV",
         fmt.csv_text(records),
-        file_name=explore.export_name(
+        file_name=explore_tables.export_name(
             metric, view, kind="records", dim=dim, pick=pick, failing=failing
         ),
         mime="text/csv",

@@ -4,6 +4,7 @@ monthly or quarterly as the period filter says)."""
 import polars as pl
 import streamlit as st
 
+from present import miss_charts, trend_charts
 from ui import actions, charts, data, page, prefetch, promises, review, tiles, voice
 from ui.guard import guarded
 
@@ -44,7 +45,9 @@ with guarded():
             f"**OTIF, last {trend.height} {grain}s** · dashed = target · pale line = last year · "
             "dot colour = status · ▲ = partial · ◆ = a decision of the action log"
         )
-        charts.draw(charts.trend, trend, otif, grain=grain, actions=actions.marks(logged, "otif"))
+        charts.draw(
+            trend_charts.trend, trend, otif, grain=grain, actions=actions.marks(logged, "otif")
+        )
 
     st.subheader("Customer outcomes")
     for col, name in zip(st.columns(len(OUTCOMES)), OUTCOMES):
@@ -58,7 +61,7 @@ with guarded():
     with funnel_col:
         st.subheader("The promise funnel")
         st.caption(review.funnel_sentence(funnel, grain))
-        charts.draw(charts.waterfall, funnel)
+        charts.draw(miss_charts.waterfall, funnel)
         st.caption(
             "Counts **orders**: an order misses when any of its lines does, and takes the reason "
             "of its first failing line. Pale = misses still open."
@@ -73,7 +76,7 @@ with guarded():
     st.markdown(review.mix_caption(mix, grain))
     if not mix.is_empty():
         labels = tuple(r.label for r in cat.miss_reasons)
-        charts.draw(charts.reason_mix, mix, labels, grain=grain, height=200)
+        charts.draw(miss_charts.reason_mix, mix, labels, grain=grain, height=200)
 
     st.divider()
     st.subheader("Where we broke the promise")
@@ -88,7 +91,7 @@ with guarded():
             frame = linked[dim]
             st.markdown(f"**{title}**" + (" · no missed lines" if frame.is_empty() else ""))
             if not frame.is_empty():
-                charts.draw(charts.contributors, frame, title)
+                charts.draw(miss_charts.contributors, frame, title)
 
     st.divider()
     st.subheader("Promises at risk")

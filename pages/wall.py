@@ -7,7 +7,7 @@ reloads the whole page every ``reload`` hours.
 
 import streamlit as st
 
-from ui import page, wall
+from ui import page, wall, wall_board
 from ui.guard import guarded
 
 setup = wall.settings()
@@ -23,7 +23,7 @@ def board() -> None:
     with guarded():
         ctx = page.context()
         cat = ctx.catalog
-        b = wall.board(ctx.src, cat, ctx.view.as_of, ctx.view.where, setup.by)
+        b = wall_board.board(ctx.src, cat, ctx.view.as_of, ctx.view.where, setup.by)
         with top:
             wall.title_bar(b)
         left, right = st.columns([1.2, 2.8])
@@ -32,7 +32,7 @@ def board() -> None:
             wall.causes_tile(b)
         with right:
             wall.multiples(b, cat, setup.by)
-        for col, name in zip(st.columns(len(wall.OUTCOMES)), wall.OUTCOMES):
+        for col, name in zip(st.columns(len(wall_board.OUTCOMES)), wall_board.OUTCOMES):
             with col:
                 wall.outcome_tile(cat, b, name)
 

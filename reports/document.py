@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import altair as alt
 import vl_convert as vlc
 
 
@@ -28,6 +29,14 @@ class Chart:
     spec: dict[str, Any]
     width: int  # px the spec is drawn at
     height: int
+
+
+def altair_chart(chart: alt.TopLevelMixin, width: int, height: int) -> Chart:
+    """An Altair chart drawn ``width`` px wide, unthemed, in the document's font on white."""
+    with alt.theme.enable("none"):
+        spec = chart.properties(width=width).to_dict()
+    spec.setdefault("config", {}).update({"font": "DejaVu Sans", "background": "white"})
+    return Chart(spec, width, height)
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import polars as pl
 
 from metrics import pairs
 from metrics.catalog import Catalog
+from metrics.details import run_details
+from metrics.engine import Engine
 from metrics.funnel import promise_funnel
 from metrics.periods import period_end, period_start, shift_period
 from metrics.promises import promises_at_risk
-from metrics.query import run_details
 from metrics.signals import Reading, period_reading
 from metrics.sqlgen import Query
 
@@ -55,7 +55,7 @@ def _reading(history: pl.DataFrame, head: dict | None, start: dt.date, direction
 
 
 def gather(
-    cur: duckdb.DuckDBPyConnection,
+    engine: Engine,
     catalog: Catalog,
     *,
     start: dt.date,
@@ -68,19 +68,19 @@ def gather(
     end = period_end(start, "week")
     to = min(end, as_of)
     base = {"where": where, "scope": scope, "as_of": as_of, "date_to": to}
-    details = run_details(cur, catalog, _trend_query(("otif", *OUTCOMES), start, TREND, **base))
+    details = run_details(engine, catalog, _trend_query(("otif", *OUTCOMES), start, TREND, **base))
     trend = details.filter(pl.col("metric") == "otif").sort("period")
     head_rows = trend.filter(pl.col("period") == start)
     head = head_rows.row(0, named=True) if head_rows.height else None
     history = run_details(
-        cur, catalog, _trend_query(("otif",), start, HISTORY, **base), compare=False
+        engine, catalog, _trend_query(("otif",), start, HISTORY, **base), compare=False
     )
     period_q = Query(metrics=("measured_orders",), date_from=start, **base)
     pair_details = run_details(
-        cur, catalog, period_q.replace(metrics=pairs.pair_metrics(catalog)), compare=False
+        engine, catalog, period_q.replace(metrics=pairs.pair_metrics(catalog)), compare=False
     )
     board = run_details(
-        cur,
+        engine,
         catalog,
         period_q.replace(metrics=SCORE_METRICS, by=("portfolio", "portfolio_manager")),
         compare=False,
@@ -94,10 +94,10 @@ def gather(
         head=head,
         outcomes=details.filter(pl.col("period") == start),
         reading=_reading(history, head, start, catalog.metric("otif").direction),
-        funnel=promise_funnel(cur, catalog, period_q),
+        funnel=promise_funnel(engine, catalog, period_q),
         pairs=pairs.pair_rows(pair_details, catalog) if pair_details.height else pl.DataFrame(),
         scoreboard=board,
         at_risk=promises_at_risk(
-            cur, catalog, Query(metrics=(), where=where, scope=scope, as_of=as_of)
+            engine, catalog, Query(metrics=(), where=where, scope=scope, as_of=as_of)
         ),
     )

@@ -2,7 +2,7 @@
 
 Entry point (signature kept stable for scheduled sends)::
 
-    build_pack(cur, catalog, *, period: str | None = None, scope=(), where=(),
+    build_pack(engine, catalog, *, period: str | None = None, scope=(), where=(),
                alerts=(), state: StateStore | None = None,
                today: date | None = None) -> Pack
 
@@ -13,7 +13,7 @@ json``); ``state`` the state file holding the action log. ``Pack.pdf`` (bytes), 
 (str) and ``Pack.period_label`` ('Week 46 · 9–15 Nov 2026').
 
 Numbers come from the same queries as the review pages (``reports.review_data``), charts from
-the same Altair builders (``present.chart_builders``), rendered server-side by vl-convert.
+the same Altair builders (``present.*_charts``), rendered server-side by vl-convert.
 """
 
 from __future__ import annotations
@@ -24,15 +24,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from metrics import clock
 from metrics.catalog import Catalog
+from metrics.engine import Engine
 from metrics.errors import MetricsError
 from metrics.periods import last_complete_period
 from metrics.query import resolve_as_of
 from present import format as fmt
-from reports import review_sections as sections
+from reports import review_actions, review_promises, review_scores
 from reports.document import Document, to_html, to_pdf
 from reports.review_data import Filters, gather
 from state.action_log import list_actions
@@ -63,7 +62,7 @@ def parse_period(text: str) -> dt.date:
 
 
 def build_pack(
-    cur: duckdb.DuckDBPyConnection,
+    engine: Engine,
     catalog: Catalog,
     *,
     period: str | None = None,
@@ -74,7 +73,7 @@ def build_pack(
     today: dt.date | None = None,
 ) -> Pack:
     """The review pack of one week, as the recipient with ``scope`` sees it."""
-    as_of = resolve_as_of(cur, None)
+    as_of = resolve_as_of(engine, None)
     start = parse_period(period) if period else last_complete_period(as_of, "week")
     if start > as_of:
         raise MetricsError(
@@ -83,7 +82,7 @@ def build_pack(
         )
     today = today or clock.today()
     actions = [a for a in (list_actions(state) if state else []) if a.applies_to(where + scope)]
-    data = gather(cur, catalog, start=start, as_of=as_of, where=where, scope=scope)
+    data = gather(engine, catalog, start=start, as_of=as_of, where=where, scope=scope)
     label = fmt.period_label(data.start, data.end, "week")
     if data.end > as_of:
         label += f" (partial: data to {as_of:%d %b})"
@@ -92,15 +91,15 @@ def build_pack(
         title=f"North Star weekly review · {label}",
         subtitle=f"Data as of {as_of:%a %d %b %Y} · {who} · made {today:%d %b %Y}",
         sections=(
-            sections.north_star(data, catalog, actions),
-            sections.outcomes(data, catalog),
-            sections.funnel(data),
-            sections.causes(data),
-            sections.pairs(data, catalog),
-            sections.scoreboard(data, catalog),
-            sections.at_risk(data, catalog),
-            sections.alerts(alerts),
-            sections.action_log(cur, catalog, actions, data, today, scope),
+            review_scores.north_star(data, catalog, actions),
+            review_scores.outcomes(data, catalog),
+            review_promises.funnel(data),
+            review_promises.causes(data),
+            review_scores.pairs(data, catalog),
+            review_scores.scoreboard(data, catalog),
+            review_promises.at_risk(data, catalog),
+            review_actions.alerts(alerts),
+            review_actions.action_log(engine, catalog, actions, data, today, scope),
         ),
     )
     return Pack(pdf=to_pdf(doc), html=to_html(doc), period_label=label, start=data.start)

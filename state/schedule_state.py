@@ -1,14 +1,16 @@
 """Scheduled sends in the state file: one row per subscription and due time.
 
-``claim`` inserts the row before sending (or takes over a failed one), in one transaction, so
-two runs (cron and a server, or cron twice) never send the same pack for the same time twice.
+``claim`` inserts the row before sending (or takes over a failed one, or one a run has held
+for longer than the lease: that run was killed mid-send), in one transaction, so two runs (cron
+and a server, or cron twice) never send the same pack for the same time twice, and an
+interrupted send is taken up by the next run; ``record`` writes the outcome once it is known.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from state.store import StateStore
+from state.store import LEASE, StateStore, stamp
 
 DDL = """
 CREATE TABLE IF NOT EXISTS schedule_send (
@@ -17,18 +19,15 @@ CREATE TABLE IF NOT EXISTS schedule_send (
 """
 
 
-def _stamp(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
 def claim(store: StateStore, subscription: str, due_at: dt.datetime, now: dt.datetime) -> bool:
     """True when this run is the one to send ``subscription`` for ``due_at``."""
     with store.session(DDL) as con:
         cur = con.execute(
             "INSERT INTO schedule_send VALUES (?, ?, ?, 'sending', NULL)"
             " ON CONFLICT (subscription, due_at) DO UPDATE SET claimed_at = excluded.claimed_at,"
-            " outcome = 'sending' WHERE outcome = 'failed'",
-            (subscription, _stamp(due_at), _stamp(now)),
+            " outcome = 'sending' WHERE outcome = 'failed'"
+            " OR (outcome = 'sending' AND claimed_at <= ?)",
+            (subscription, stamp(due_at), stamp(now), stamp(now - LEASE)),
         )
         return cur.rowcount == 1
 
@@ -39,7 +38,7 @@ def record(
     with store.session(DDL) as con:
         con.execute(
             "UPDATE schedule_send SET outcome = ?, detail = ? WHERE subscription = ? AND due_at = ?",
-            ("sent" if ok else "failed", detail, subscription, _stamp(due_at)),
+            ("sent" if ok else "failed", detail, subscription, stamp(due_at)),
         )
 
 

@@ -1,10 +1,16 @@
-"""Which engine answers a query: DuckDB over the warehouse file or over a lake, or Spark."""
+"""Which engine answers a query: DuckDB over the warehouse file or over a lake, or Spark.
+
+``open_engine`` is the one door to a store: the dashboard, the pack, the scheduler, alerts
+and every command open their engine through it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from store.errors import StoreError
+from store.lake import Lake
+from store.warehouse import Warehouse
 
 ENGINES = ("duckdb", "spark")
 
@@ -27,10 +33,10 @@ def open_engine(
         from store.spark_engine import SparkEngine
 
         return SparkEngine.for_lake(lake, spark_settings(config_path))
-    if lake is not None:
-        from store.lake import Lake
+    return open_store(db, lake).engine()
 
-        return Lake(lake).engine()
-    from store.warehouse import Warehouse
 
-    return Warehouse(db).engine()
+def open_store(db: Path, lake: Path | None) -> Warehouse | Lake:
+    """The store DuckDB reads: the lake when given, else the warehouse file. Held open, it
+    lends engines on its newest data (``engine()``) and says which that is (``version``)."""
+    return Lake(lake) if lake is not None else Warehouse(db)

@@ -1,16 +1,19 @@
-"""Warehouse health: staleness against today, freshness per extract, the load log and rejects."""
+"""Warehouse health: staleness against today, freshness per extract, the load log and rejects.
+
+Read through the engine seam, so the same questions work over a warehouse file or a lake."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-import duckdb
 import polars as pl
 
+from metrics.engine import Compiled, Engine
 
-def _read(cur: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pl.DataFrame:
-    return cur.sql(sql, params=params).pl()
+
+def _read(engine: Engine, sql: str, params: dict | None = None) -> pl.DataFrame:
+    return engine.run(Compiled(sql, params or {}))
 
 
 _LATEST = {  # the newest business date each extract holds
@@ -48,15 +51,14 @@ def staleness(as_of: dt.date, today: dt.date, days: int) -> Staleness:
     return Staleness(as_of, today, max((today - as_of).days, 0), days)
 
 
-def _tables(cur: duckdb.DuckDBPyConnection) -> set[str]:
-    return set(_read(cur, "SELECT table_name FROM information_schema.tables")["table_name"])
+def tables(engine: Engine) -> set[str]:
+    """The tables (and views) ``engine`` reads."""
+    return set(_read(engine, "SELECT table_name FROM information_schema.tables")["table_name"])
 
 
-def freshness(
-    cur: duckdb.DuckDBPyConnection, as_of: dt.date | None, *, stale_days: int = 7
-) -> pl.DataFrame:
+def freshness(engine: Engine, as_of: dt.date | None, *, stale_days: int = 7) -> pl.DataFrame:
     """Per extract: rows, newest date, days behind as-of, stale flag and when it was last loaded."""
-    present = _tables(cur)
+    present = tables(engine)
     parts = [
         f"SELECT '{t}' AS extract, count(*) AS rows, {expr} AS latest FROM {t}"
         for t, expr in _LATEST.items()
@@ -73,21 +75,21 @@ def freshness(
                 "last_loaded": pl.Datetime,
             }
         )
-    frame = _read(cur, " UNION ALL ".join(parts))
+    frame = _read(engine, " UNION ALL ".join(parts))
     behind = (pl.lit(as_of) - pl.col("latest")).dt.total_days() if as_of else pl.lit(None, pl.Int64)
     frame = frame.with_columns(days_behind=behind).with_columns(
         stale=pl.col("latest").is_null() | (pl.col("days_behind") > stale_days)
     )
-    loads = load_log(cur)
+    loads = load_log(engine)
     if loads.is_empty():
         return frame.with_columns(last_loaded=pl.lit(None, dtype=pl.Datetime))
     last = loads.group_by("table").agg(pl.col("loaded_at").max().alias("last_loaded"))
     return frame.join(last, left_on="extract", right_on="table", how="left")
 
 
-def load_log(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def load_log(engine: Engine) -> pl.DataFrame:
     """Every file load: rows read, loaded and rejected, newest first (empty if never loaded)."""
-    if "loads" not in _tables(cur):
+    if "loads" not in tables(engine):
         return pl.DataFrame(
             schema={
                 "file": pl.String,
@@ -100,7 +102,7 @@ def load_log(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             }
         )
     return _read(
-        cur,
+        engine,
         (
             'SELECT file, "table", rows_read, rows_loaded, rows_rejected, loaded_at, file_mtime'
             " FROM loads ORDER BY loaded_at DESC, file"
@@ -108,9 +110,9 @@ def load_log(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
-def reject_reasons(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def reject_reasons(engine: Engine) -> pl.DataFrame:
     """Rejected rows counted by file, table, rule and column."""
-    if "rejects" not in _tables(cur):
+    if "rejects" not in tables(engine):
         return pl.DataFrame(
             schema={
                 "file": pl.String,
@@ -122,7 +124,7 @@ def reject_reasons(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             }
         )
     return _read(
-        cur,
+        engine,
         (
             'SELECT file, "table", rule, "column", count(*) AS rows, any_value(message) AS example'
             ' FROM rejects GROUP BY file, "table", rule, "column" ORDER BY rows DESC, file, rule'
@@ -130,11 +132,11 @@ def reject_reasons(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
-def rejected_rows(cur: duckdb.DuckDBPyConnection, *, limit: int = 500) -> pl.DataFrame:
-    if "rejects" not in _tables(cur):
+def rejected_rows(engine: Engine, *, limit: int = 500) -> pl.DataFrame:
+    if "rejects" not in tables(engine):
         return pl.DataFrame()
     return _read(
-        cur,
+        engine,
         (
             'SELECT file, "row", "table", rule, "column", value, message, raw FROM rejects'
             ' ORDER BY file, "row" LIMIT $limit'

@@ -39,7 +39,7 @@ from metrics.schema import TABLES, Table
 from store.errors import StoreError
 from store.files import WriteLock, fsync
 from store.progress import LoadProgress
-from store.warehouse import _CONFIG, DuckDBEngine, connect, plain_os_error, quote_ident
+from store.warehouse import DuckDBEngine, connect, in_memory, plain_os_error, quote_ident
 
 POINTER = "_current"
 MANIFEST = "manifest.json"
@@ -317,10 +317,18 @@ class Lake:
             if self._con is None or version.name != self._version:
                 if self._con is not None:
                     self._con.close()
-                self._con = duckdb.connect(config=dict(_CONFIG))
-                create_views(self._con, version)
+                self._con = self._open(version)
                 self._version = version.name
             return self._con.cursor()
+
+    def _open(self, version: LakeVersion) -> duckdb.DuckDBPyConnection:
+        con = in_memory()
+        try:
+            create_views(con, version)
+        except duckdb.Error as exc:  # a damaged or missing Parquet file
+            con.close()
+            raise StoreError(f"cannot read the lake {self.path}: {plain_os_error(exc)}") from exc
+        return con
 
     def engine(self) -> DuckDBEngine:
         """The metric engine over a cursor of its own (see ``cursor``)."""

@@ -38,7 +38,7 @@ from store.lake import (
     export_models,
     model_table,
 )
-from store.warehouse import connect
+from store.warehouse import DuckDBEngine, connect
 
 
 def model_writer(engine: str, catalog: Catalog, config_path: Path) -> ModelWriter:
@@ -64,7 +64,8 @@ def duckdb_models(catalog: Catalog) -> ModelWriter:
             con = connect(work / "work.duckdb", read_only=False)
             try:
                 create_views(con, version)
-                refresh_models(con, catalog, default_as_of(con))
+                engine = DuckDBEngine(con)
+                refresh_models(engine, catalog, default_as_of(engine))
                 return export_models(con, version.folder)
             finally:
                 con.close()

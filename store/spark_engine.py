@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from metrics.engine import Compiled, MissingObject
+from metrics.engine import Compiled, MissingObject, plain_types
 from metrics.errors import MetricsError
 from store.engine_config import DEFAULT_MASTER, SparkSettings, spark_settings
 from store.errors import StoreError
@@ -164,7 +164,7 @@ class SparkEngine:
 
         frame = self.frame(compiled)
         try:
-            return pl.from_arrow(frame.toArrow())
+            return plain_types(pl.from_arrow(frame.toArrow()))  # Spark's decimals as floats
         except PySparkException as exc:  # Spark Connect analyses only now
             raise spark_error(exc) from exc
 

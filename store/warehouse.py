@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from metrics.engine import Compiled, MissingObject
+from metrics.engine import Compiled, MissingObject, plain_types
 from metrics.errors import MetricsError
 from store.errors import StoreError
 
@@ -83,6 +83,11 @@ def connect(path: Path | str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"cannot open the warehouse {path}: {plain_os_error(exc)}") from exc
 
 
+def in_memory() -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB database with the project's settings (nothing fetched)."""
+    return duckdb.connect(config=dict(_CONFIG))
+
+
 def file_version(path: Path) -> str | None:
     """A stamp that changes whenever a load swaps in a new warehouse file."""
     try:
@@ -102,7 +107,7 @@ class DuckDBEngine:
     def run(self, compiled: Compiled) -> pl.DataFrame:
         try:
             result = self.con.sql(compiled.render(self.dialect), params=compiled.params)
-            return result.pl() if result is not None else pl.DataFrame()
+            return plain_types(result.pl()) if result is not None else pl.DataFrame()
         except duckdb.CatalogException as exc:
             raise MissingObject(
                 f"the warehouse lacks something a metric needs: {_first_line(exc)}"

@@ -1,9 +1,9 @@
-"""Shared fixtures: write extract files, run the CLI as a subprocess, query a warehouse."""
+"""Shared fixtures: write extract files, run the CLI (in-process), query a warehouse."""
 
 from __future__ import annotations
 
 import os
-import subprocess
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,8 +18,13 @@ from tests.browser_support import (
     start_server,
     stop_server,
 )
+from tests.cli_support import run_cli  # noqa: F401 (tests import it from here)
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The servers and pages under test warm no caches in the background (a test of warming turns
+# it on): background queries would compete with the tests for the machine's two cores.
+os.environ.setdefault("NORTHSTAR_WARM", "off")
 
 
 def write_csv(
@@ -40,21 +45,6 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
-def run_cli(
-    *args: str | Path, cwd: Path | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("NORTHSTAR_DB", None)
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *map(str, args)],
-        cwd=cwd or REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "wh.duckdb"
@@ -73,9 +63,48 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+@pytest.fixture(autouse=True, scope="module")
+def streamlit_caches_per_module():
+    """Each test module starts with empty Streamlit caches; within a module, pages share them
+    (they are keyed on the warehouse version and the config, as on a server)."""
+    yield
+    if "streamlit" in sys.modules:
+        import streamlit as st
+
+        st.cache_data.clear()
+        st.cache_resource.clear()
+
+
+# ---- the bundled sample, loaded once per session ------------------------------------------
+# Each user gets a copy in a folder of its own (the state file beside a warehouse is its own).
+
+
 @pytest.fixture(scope="session")
-def warehouse(tmp_path_factory) -> Path:
-    return demo_warehouse(tmp_path_factory.mktemp("browser") / "demo.duckdb")
+def demo_build(tmp_path_factory) -> Path:
+    return demo_warehouse(tmp_path_factory.mktemp("demo-build") / "demo.duckdb")
+
+
+def copy_warehouse(src: Path, folder: Path, name: str = "demo.duckdb") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(src, folder / name))
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_build, tmp_path_factory) -> Path:
+    """The sample warehouse for tests that only read it (AppTest pages, queries)."""
+    return copy_warehouse(demo_build, tmp_path_factory.mktemp("wh"))
+
+
+@pytest.fixture
+def demo_copy(demo_build, tmp_path) -> Path:
+    """A copy of the sample warehouse of this test's own, to write to."""
+    return copy_warehouse(demo_build, tmp_path / "wh")
+
+
+@pytest.fixture(scope="session")
+def warehouse(demo_build, tmp_path_factory) -> Path:
+    """The sample warehouse the session's app server serves."""
+    return copy_warehouse(demo_build, tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture(scope="session")
@@ -94,11 +123,3 @@ def browser(chromium_path):
         b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield b
         b.close()
-
-
-def pytest_collection_modifyitems(items):
-    """Browser tests may retry twice: page layout timing on a busy machine, not logic.
-    A real defect fails every attempt."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=2))

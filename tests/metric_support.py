@@ -34,5 +34,6 @@ def catalog_with(tmp: Path, text_replacements: dict[str, str]):
     return load_catalog(path)
 
 
-def cursor(db: Path):
-    return Warehouse(db).cursor()
+def engine(db: Path):
+    """The metric engine over the warehouse file ``db``."""
+    return Warehouse(db).engine()

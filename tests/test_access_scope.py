@@ -22,7 +22,7 @@ from metrics.sqlgen import Query
 from state import audit, kiosk
 from state.store import StateStore
 from tests.conftest import run_cli
-from tests.metric_support import CONFIG, cursor
+from tests.metric_support import CONFIG, engine
 
 POLICY = CONFIG.with_name("access.yaml")
 PM = "helena.brandt@northstar.example"
@@ -42,7 +42,7 @@ def policy(catalog):
 
 @pytest.fixture(scope="module")
 def cur(warehouse):
-    return cursor(warehouse)
+    return engine(warehouse)
 
 
 def _values(cur, catalog, q: Query) -> pl.DataFrame:

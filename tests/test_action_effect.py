@@ -12,7 +12,7 @@ import pytest
 
 from metrics.action_effect import action_effect
 from metrics.catalog import load_catalog
-from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, cursor
+from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, engine
 
 DECIDED = dt.date(2026, 3, 4)
 
@@ -22,7 +22,7 @@ def cur(tmp_path_factory):
     db = build_fixture_warehouse(
         tmp_path_factory.mktemp("effect"), FIXTURE.parent / "action_effect"
     )
-    c = cursor(db)
+    c = engine(db)
     yield c
     c.close()
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 from email import policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -18,6 +15,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.cli_support import run_cli
 from tests.metric_support import ROOT
 from tests.test_at_risk import extracts
 
@@ -75,17 +73,8 @@ def _project(tmp: Path, alerts_text: str) -> Path:
     return config / "metrics.yaml"
 
 
-def _cli(*args, env: dict[str, str]) -> subprocess.CompletedProcess:
-    full = {**os.environ, "PYTHONPATH": str(ROOT), **env}
-    full.pop("NORTHSTAR_DB", None)
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=full,
-    )
+def _cli(*args, env: dict[str, str]):
+    return run_cli(*args, cwd=Path.cwd(), env=env)
 
 
 def _sample_alerts() -> str:

@@ -18,7 +18,7 @@ from metrics.alert_rules import _customer_fires, _fires, _may_fire, evaluate
 from metrics.alert_spec import Rule, load_alert_rules
 from metrics.directory import email_for
 from metrics.errors import ConfigError
-from tests.metric_support import build_fixture_warehouse, catalog_with, cursor
+from tests.metric_support import build_fixture_warehouse, catalog_with, engine
 from tests.test_at_risk import AS_OF, extracts
 
 ANN = ("ann@northstar.example",)
@@ -40,7 +40,7 @@ def _alerts(tmp_path, db, catalog, rules: str, as_of=AS_OF):
     path = tmp_path / "alerts.yaml"
     path.write_text("rules:\n" + rules)
     spec = load_alert_rules(path, catalog)
-    return evaluate(cursor(db), catalog, spec, as_of=as_of)
+    return evaluate(engine(db), catalog, spec, as_of=as_of)
 
 
 def _by_customer(alerts) -> dict[str, tuple]:

@@ -22,7 +22,7 @@ from metrics.sqlgen import Query, compile_query
 from present import format as fmt
 from store.errors import StoreError
 from store.warehouse import Warehouse
-from tests.browser_support import build_warehouse, demo_warehouse
+from tests.browser_support import build_warehouse
 from ui import charts, data, explore, prefetch, warmup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,11 +37,6 @@ PAGES = [
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
-    return demo_warehouse(tmp_path_factory.mktemp("wh") / "demo.duckdb")
-
-
-@pytest.fixture(scope="session")
 def empty_db(tmp_path_factory) -> Path:
     return build_warehouse(tmp_path_factory.mktemp("wh") / "empty.duckdb", empty=True)
 
@@ -52,11 +47,7 @@ def fresh_caches(monkeypatch):
     monkeypatch.setenv("NORTHSTAR_DB", "")  # run_page sets it; monkeypatch restores it afterwards
     monkeypatch.delenv("NORTHSTAR_CONFIG", raising=False)
     monkeypatch.setattr(charts, "VALIDATE", True)  # every chart a page draws meets the schema
-    st.cache_data.clear()
-    st.cache_resource.clear()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def run_page(page: str, db: Path, params: dict[str, str | list[str]] | None = None) -> AppTest:
@@ -74,7 +65,7 @@ def texts(elements) -> str:
 
 
 def last_week(db: Path) -> tuple[dt.date, dt.date]:
-    as_of = default_as_of(Warehouse(db).cursor())
+    as_of = default_as_of(Warehouse(db).engine())
     start = periods.last_complete_period(as_of, "week")
     return start, periods.period_end(start, "week")
 
@@ -127,7 +118,7 @@ def test_page_lists_the_problems_of_a_broken_config(page, demo_db, tmp_path, mon
 
 def test_catalogue_shows_the_sql_each_metric_compiles_to(demo_db):
     at = run_page("pages/data_and_definitions.py", demo_db)
-    as_of = default_as_of(Warehouse(demo_db).cursor())
+    as_of = default_as_of(Warehouse(demo_db).engine())
     cat = load_catalog(CONFIG)
     first = next(iter(cat.metrics))
 
@@ -144,10 +135,46 @@ def test_catalogue_shows_the_sql_each_metric_compiles_to(demo_db):
 # ---- the server warms its caches when it starts --------------------------------------------
 
 
-def test_warm_up_fills_the_caches_the_first_page_view_reads(demo_db, monkeypatch):
+@pytest.fixture
+def empty_caches():
+    """Caches emptied first: what a test of warming finds cached, the warm-up put there."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_warming_is_off_when_the_setting_says_so(demo_db, monkeypatch):
+    monkeypatch.setenv("NORTHSTAR_DB", str(demo_db))
+    started = []
+    monkeypatch.setattr(prefetch, "start", lambda *args: started.append(args))
+    src = data.source()
+    view = warmup.default_view(data.as_of(src))
+    for off in ("off", "0", "false", "no", " OFF "):
+        monkeypatch.setenv("NORTHSTAR_WARM", off)
+        assert warmup.start() is None
+        prefetch.other_pages(src, view)
+    assert started == []
+    monkeypatch.setenv("NORTHSTAR_WARM", "on")
+    prefetch.other_pages(src, view)
+    assert started == [(src, view)]
+
+
+def test_a_warming_thread_is_a_daemon_that_stops_between_queries(monkeypatch):
+    ran = threading.Event()
+    thread = prefetch.background(ran.set, name="northstar-test")
+    thread.join(10)
+    assert ran.is_set() and thread.daemon  # it never holds the server's exit
+    stop = threading.Event()
+    monkeypatch.setattr(prefetch, "_STOP", stop)
+    done = []
+    jobs = [lambda: done.append(1), stop.set, lambda: done.append(3)]
+    prefetch._run(jobs)
+    assert done == [1]  # told to stop, it ends before the next query
+
+
+def test_warm_up_fills_the_caches_the_first_page_view_reads(demo_db, monkeypatch, empty_caches):
     monkeypatch.setenv("NORTHSTAR_DB", str(demo_db))
     done = warmup.warm()
-    as_of = default_as_of(Warehouse(demo_db).cursor())
+    as_of = default_as_of(Warehouse(demo_db).engine())
     assert done["as_of"] == as_of and done["view"].start == last_week(demo_db)[0]
 
     def computed_again(*args, **kwargs):
@@ -165,11 +192,11 @@ def test_warm_up_fills_the_caches_the_first_page_view_reads(demo_db, monkeypatch
 
 
 def test_warm_up_fills_the_review_and_pairs_of_each_single_filter_value(
-    demo_db, monkeypatch, caplog
+    demo_db, monkeypatch, caplog, empty_caches
 ):
     monkeypatch.setenv("NORTHSTAR_DB", str(demo_db))
     warmup.warm()
-    cur = Warehouse(demo_db).cursor()
+    cur = Warehouse(demo_db).engine()
     picks = {
         d: customers.customer_dimension_values(cur, d) for d in ("region", "segment", "portfolio")
     }
@@ -223,7 +250,7 @@ def test_a_new_load_after_the_warm_up_is_shown(tmp_path, monkeypatch):
     start, end = last_week(newer)
     wh = Warehouse(newer)
     expected = run_query(
-        wh.cursor(), load_catalog(CONFIG), Query(("otif",), date_from=start, date_to=end)
+        wh.engine(), load_catalog(CONFIG), Query(("otif",), date_from=start, date_to=end)
     ).values()["otif"][0]
     wh.close()
     os.replace(newer, live)  # what a load does: swap in a new file
@@ -247,7 +274,7 @@ def test_headline_otif_equals_the_query_api(demo_db):
     start, end = last_week(demo_db)
     catalog = load_catalog(CONFIG)
     expected = run_query(
-        Warehouse(demo_db).cursor(), catalog, Query(("otif",), date_from=start, date_to=end)
+        Warehouse(demo_db).engine(), catalog, Query(("otif",), date_from=start, date_to=end)
     )
     at = run_page(PAGES[0], demo_db)
     headline = at.metric[0]
@@ -255,16 +282,16 @@ def test_headline_otif_equals_the_query_api(demo_db):
     assert headline.value == fmt.value(expected.values()["otif"][0], "percent")
     outcomes = {m.label.split("] ", 1)[-1].split(" :")[0]: m.value for m in at.metric}
     csat = run_query(
-        Warehouse(demo_db).cursor(), catalog, Query(("csat",), date_from=start, date_to=end)
+        Warehouse(demo_db).engine(), catalog, Query(("csat",), date_from=start, date_to=end)
     )
     assert outcomes["CSAT"] == fmt.value(csat.values()["csat"][0], "percent")
 
 
 def test_filters_from_the_url_reach_the_numbers(demo_db):
     start, end = last_week(demo_db)
-    region = customers.customer_dimension_values(Warehouse(demo_db).cursor(), "region")[0]
+    region = customers.customer_dimension_values(Warehouse(demo_db).engine(), "region")[0]
     q = Query(("otif",), date_from=start, date_to=end, where=(("region", (region,)),))
-    expected = run_query(Warehouse(demo_db).cursor(), load_catalog(CONFIG), q).values()["otif"][0]
+    expected = run_query(Warehouse(demo_db).engine(), load_catalog(CONFIG), q).values()["otif"][0]
     at = run_page(PAGES[0], demo_db, {"region": [region]})
     assert at.metric[0].value == fmt.value(expected, "percent")
     assert f"region: {region}" in texts(at.caption)
@@ -273,7 +300,7 @@ def test_filters_from_the_url_reach_the_numbers(demo_db):
 def test_month_period_from_the_url(demo_db):
     at = run_page(PAGES[0], demo_db, {"grain": "month"})
     assert not at.exception
-    as_of = default_as_of(Warehouse(demo_db).cursor())
+    as_of = default_as_of(Warehouse(demo_db).engine())
     month = periods.last_complete_period(as_of, "month")
     assert f"{month:%B %Y}" in texts(at.caption)
 
@@ -379,7 +406,7 @@ def test_xmr_needs_history():
 
 def test_funnel_runs_from_all_orders_due_down_to_otif(demo_db):
     start, end = last_week(demo_db)
-    cur, catalog = Warehouse(demo_db).cursor(), load_catalog(CONFIG)
+    cur, catalog = Warehouse(demo_db).engine(), load_catalog(CONFIG)
     q = Query(("measured_orders",), date_from=start, date_to=end)
     steps = funnel.promise_funnel(cur, catalog, q)
     otif = run_query(cur, catalog, q.replace(metrics=("otif",))).values()["otif"][0]
@@ -391,7 +418,7 @@ def test_funnel_runs_from_all_orders_due_down_to_otif(demo_db):
 
 def test_contributors_and_satisfaction_add_up(demo_db):
     start, end = last_week(demo_db)
-    cur, catalog = Warehouse(demo_db).cursor(), load_catalog(CONFIG)
+    cur, catalog = Warehouse(demo_db).engine(), load_catalog(CONFIG)
     q = Query(("otif_line",), date_from=start, date_to=end)
     lines = run_query(cur, catalog, q).frame
     missed = int(lines["otif_line__den"][0] - lines["otif_line__num"][0])

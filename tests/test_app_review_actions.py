@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from metrics.catalog import load_catalog
@@ -20,15 +19,15 @@ from metrics.sqlgen import Query
 from state.action_log import add_action, list_actions
 from state.store import StateStore
 from store.warehouse import Warehouse
-from tests.browser_support import demo_warehouse
+from tests.conftest import copy_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    return demo_warehouse(tmp_path_factory.mktemp("wh") / "demo.duckdb")
+def demo_db(demo_build, tmp_path_factory) -> Path:
+    return copy_warehouse(demo_build, tmp_path_factory.mktemp("wh"))
 
 
 @pytest.fixture(autouse=True)
@@ -36,11 +35,7 @@ def fresh(monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("NORTHSTAR_CONFIG", raising=False)
     monkeypatch.delenv("NORTHSTAR_STATE", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def run(page: str | None, db: Path) -> AppTest:
@@ -95,7 +90,7 @@ def test_action_added_from_the_form(demo_db):
 
 
 def test_at_risk_worklist_matches_the_engine(demo_db):
-    cur = Warehouse(demo_db).cursor()
+    cur = Warehouse(demo_db).engine()
     expected = promises_at_risk(cur, load_catalog(ROOT / "config" / "metrics.yaml"), Query(()))
     at = run("pages/at_risk.py", demo_db)
     assert not at.exception

@@ -19,10 +19,10 @@ from metrics.customers import customer_timeline, customers_at_risk
 from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query
 from present import format as fmt
+from present import wall_chart
 from store.errors import StoreError
 from store.warehouse import Warehouse
-from tests.test_app_pages import APP, CONFIG, demo_db, empty_db, fresh_caches, texts  # noqa: F401
-from ui import wall_chart
+from tests.test_app_pages import APP, CONFIG, empty_db, fresh_caches, texts  # noqa: F401
 
 SCREENS = ["pages/wall.py", "pages/portfolios.py", "pages/contact_center.py", "pages/customer.py"]
 
@@ -51,15 +51,15 @@ def tile_value(at: AppTest, metric: str) -> str:
 
 
 def engine(db: Path, q: Query) -> pl.DataFrame:
-    return run_query(Warehouse(db).cursor(), load_catalog(CONFIG), q).values()
+    return run_query(Warehouse(db).engine(), load_catalog(CONFIG), q).values()
 
 
 def as_of(db: Path) -> dt.date:
-    return default_as_of(Warehouse(db).cursor())
+    return default_as_of(Warehouse(db).engine())
 
 
 def some_customer(db: Path) -> str:
-    risk = customers_at_risk(Warehouse(db).cursor(), load_catalog(CONFIG))
+    risk = customers_at_risk(Warehouse(db).engine(), load_catalog(CONFIG))
     return risk["customer_id"][0]
 
 
@@ -127,7 +127,7 @@ def test_wall_otif_and_outcomes_equal_the_query_api(demo_db):
 
 def test_wall_filters_from_the_url_reach_its_numbers(demo_db):
     day = as_of(demo_db)
-    region = customers.customer_dimension_values(Warehouse(demo_db).cursor(), "region")[0]
+    region = customers.customer_dimension_values(Warehouse(demo_db).engine(), "region")[0]
     q = Query(
         ("otif",),
         date_from=periods.period_start(day, "week"),
@@ -152,7 +152,7 @@ def test_wall_lists_the_top_three_miss_reasons_with_owner_and_open_misses(demo_d
     causes = re.search(r'data-testid="wallCauses".*?</ol>.*?</div>', htmls(at), re.DOTALL).group(0)
     reasons = {r.name: r for r in load_catalog(CONFIG).miss_reasons}
     week = funnel.promise_funnel(
-        Warehouse(demo_db).cursor(),
+        Warehouse(demo_db).engine(),
         load_catalog(CONFIG),
         q.replace(by=(), metrics=("measured_orders",)),
     )
@@ -255,7 +255,7 @@ def test_portfolio_scores_equal_the_query_api(demo_db):
         assert board.loc[portfolio, "otif"] == pytest.approx(otif)
         assert board.loc[portfolio, "revenue"] == pytest.approx(revenue)
         assert board.loc[portfolio, "cost_to_serve"] == pytest.approx(cost)
-    risk = customers_at_risk(Warehouse(demo_db).cursor(), load_catalog(CONFIG))
+    risk = customers_at_risk(Warehouse(demo_db).engine(), load_catalog(CONFIG))
     counts = dict(risk.group_by("portfolio").len().iter_rows())
     assert {p: int(board.loc[p, "at_risk"]) for p in counts} == counts
     assert len(board.loc[board.index[0], "otif_trend"]) == 13
@@ -333,7 +333,7 @@ def test_customer_page_shows_the_engine_numbers_and_timeline(demo_db):
     shown = {m.label.split("] ", 1)[-1].split(" :")[0]: m.value for m in at.metric}
     assert shown["OTIF"] == fmt.value(expected["otif"][0], "percent")
     assert shown["Revenue"] == fmt.value(expected["revenue"][0], "money")
-    timeline = customer_timeline(Warehouse(demo_db).cursor(), load_catalog(CONFIG), cid)
+    timeline = customer_timeline(Warehouse(demo_db).engine(), load_catalog(CONFIG), cid)
     assert len(at.dataframe[0].value) == timeline.height
 
 

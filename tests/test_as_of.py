@@ -9,13 +9,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from metrics.catalog import load_catalog
-from metrics.query import default_as_of, run_details, run_query
+from metrics.details import run_details
+from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query
-from tests.metric_support import CONFIG, build_fixture_warehouse, cursor
+from tests.metric_support import CONFIG, build_fixture_warehouse, engine
 from tests.test_freshness import PAGES
 
 CATALOG = load_catalog(CONFIG)
@@ -43,17 +43,17 @@ def today(monkeypatch):
 
 
 def test_a_future_date_does_not_become_the_as_of(db):
-    assert default_as_of(cursor(db)) == dt.date(2026, 3, 16)
-    assert default_as_of(cursor(db), dt.date(2026, 3, 15)) == dt.date(2026, 3, 15)  # a past today
-    assert default_as_of(cursor(db), dt.date(2020, 1, 1)) == dt.date(2020, 1, 1)  # all in future
+    assert default_as_of(engine(db)) == dt.date(2026, 3, 16)
+    assert default_as_of(engine(db), dt.date(2026, 3, 15)) == dt.date(2026, 3, 15)  # a past today
+    assert default_as_of(engine(db), dt.date(2020, 1, 1)) == dt.date(2020, 1, 1)  # all in future
 
 
 def test_queries_ignore_what_is_dated_after_as_of(db):
-    total = run_query(cursor(db), CATALOG, Query(metrics=("contacts",))).values()
+    total = run_query(engine(db), CATALOG, Query(metrics=("contacts",))).values()
     assert total["contacts"].to_list() == [9]  # K1-K9, not K99
-    weekly = run_details(cursor(db), CATALOG, Query(metrics=("contacts", "aht_sec"), grain="week"))
+    weekly = run_details(engine(db), CATALOG, Query(metrics=("contacts", "aht_sec"), grain="week"))
     assert weekly["period"].max() == dt.date(2026, 3, 16)
-    years = run_query(cursor(db), CATALOG, Query(metrics=("contacts",), grain="year", as_of=None))
+    years = run_query(engine(db), CATALOG, Query(metrics=("contacts",), grain="year", as_of=None))
     assert years.values()["period"].to_list() == [dt.date(2026, 1, 1)]
 
 
@@ -62,8 +62,6 @@ def test_every_page_runs_with_a_future_date_in_the_warehouse(page, db, monkeypat
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("NORTHSTAR_DB", str(shutil.copy(db, tmp_path / "wh.duckdb")))
     monkeypatch.delenv("NORTHSTAR_CONFIG", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.run()
     if page != PAGES[0]:
@@ -74,5 +72,3 @@ def test_every_page_runs_with_a_future_date_in_the_warehouse(page, db, monkeypat
     assert "9999" not in shown
     if page != "pages/customer.py":
         assert "Mon 16 Mar 2026" in shown  # the as-of the page states
-    st.cache_data.clear()
-    st.cache_resource.clear()

@@ -24,7 +24,7 @@ import pytest
 from metrics.customers import customer_signals, customers_at_risk, rule_text
 from metrics.errors import ConfigError
 from tests.conftest import write_csv
-from tests.metric_support import build_fixture_warehouse, catalog_with, cursor
+from tests.metric_support import build_fixture_warehouse, catalog_with, engine
 
 AS_OF = dt.date(2026, 3, 31)
 PRICE = {"A": 100, "B": 10, "C": 50, "D": 20, "E": 30}
@@ -195,7 +195,7 @@ def catalog(tmp_path_factory):
 
 
 def test_who_is_at_risk_ranked_by_revenue_at_risk(db, catalog):
-    risk = customers_at_risk(cursor(db), catalog, as_of=AS_OF)
+    risk = customers_at_risk(engine(db), catalog, as_of=AS_OF)
     got = risk.select("customer_id", "revenue_at_risk", "signals").rows()
     # revenue at risk: 5 x 10 x 100, 4 x 10 x 50, 5 x 10 x 10 (A's old order is outside 91 days)
     assert got == [("A", 5000.0, 2), ("C", 2000.0, 2), ("B", 500.0, 2)]
@@ -206,7 +206,7 @@ def test_who_is_at_risk_ranked_by_revenue_at_risk(db, catalog):
 
 
 def test_the_counts_behind_the_signals(db, catalog):
-    every = customer_signals(cursor(db), catalog, as_of=AS_OF).sort("customer_id")
+    every = customer_signals(engine(db), catalog, as_of=AS_OF).sort("customer_id")
     rows = every.select(
         "customer_id",
         "orders",
@@ -228,7 +228,7 @@ def test_the_counts_behind_the_signals(db, catalog):
 
 def test_the_rule_comes_from_the_config(db, tmp_path):
     one = catalog_with(tmp_path, {"  min_signals: 2\n": "  min_signals: 1\n"})
-    assert customers_at_risk(cursor(db), one, as_of=AS_OF)["customer_id"].to_list() == [
+    assert customers_at_risk(engine(db), one, as_of=AS_OF)["customer_id"].to_list() == [
         "A",
         "C",
         "D",
@@ -242,7 +242,7 @@ def test_the_rule_comes_from_the_config(db, tmp_path):
 
 
 def test_filters_narrow_the_list(db, catalog):
-    south = customers_at_risk(cursor(db), catalog, as_of=AS_OF, where=(("region", ("South",)),))
+    south = customers_at_risk(engine(db), catalog, as_of=AS_OF, where=(("region", ("South",)),))
     assert south["customer_id"].to_list() == ["C"]
 
 

@@ -110,7 +110,7 @@ def test_north_star_shows_the_otif_the_cli_computes(page, app_url, warehouse):
     from metrics.query import default_as_of
     from store.warehouse import Warehouse
 
-    cur = Warehouse(warehouse).cursor()
+    cur = Warehouse(warehouse).engine()
     start = last_complete_period(default_as_of(cur), "week")
     cur.close()
     expected = cli_otif(warehouse, start, period_end(start, "week"))
@@ -163,7 +163,7 @@ def test_a_new_period_type_reviews_its_last_complete_period(page, app_url, wareh
     from metrics.query import default_as_of
     from store.warehouse import Warehouse
 
-    cur = Warehouse(warehouse).cursor()
+    cur = Warehouse(warehouse).engine()
     month = last_complete_period(default_as_of(cur), "month")
     cur.close()
     open_page(page, app_url + "/")

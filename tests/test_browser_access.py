@@ -14,7 +14,6 @@ import io
 import json
 import re
 import socket
-import time
 import tomllib
 import urllib.error
 import urllib.request
@@ -45,7 +44,6 @@ TABLES = '[data-testid="stDataFrame"], [data-testid="stDownloadButton"]'
 DIALOG = '[role="dialog"]'  # e.g. Streamlit's "Page not found"
 EVIL = "https://evil.example"
 OWN = "Key Accounts"
-WARMED = "caches warmed"  # what the server prints once its background warm-up is done
 
 # Subjects at the provider and the claims it returns for them.
 USERS = {
@@ -79,16 +77,6 @@ class Site:
     url: str
     state: StateStore
     log: Path
-
-
-def _wait_warmed(proc) -> None:
-    """The server's background warm-up imports what the pages import: wait for it, so the
-    first page view does not race it."""
-    deadline = time.monotonic() + 300
-    while WARMED not in proc.log_path.read_text(errors="replace"):
-        assert time.monotonic() < deadline, "the server did not finish warming up"
-        assert proc.poll() is None, proc.log_path.read_text()[-2000:]
-        time.sleep(0.5)
 
 
 def _put_user(provider: str, sub: str, claims: dict[str, str]) -> None:
@@ -127,7 +115,6 @@ def serve_with_auth(tmp: Path, db: Path, provider: str, state: Path) -> tuple[ob
     )
     env = {"STREAMLIT_SECRETS_FILES": str(secrets), "NORTHSTAR_STATE": str(state)}
     proc = start_server(db, port=port, env=env)
-    _wait_warmed(proc)
     return proc, f"http://127.0.0.1:{port}"
 
 

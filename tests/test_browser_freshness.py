@@ -42,7 +42,7 @@ def stale_app(warehouse, chromium_path, tmp_path_factory):
         [EVIL],
     )
     con.close()
-    as_of = default_as_of(Warehouse(db).cursor(), dt.date(2026, 11, 29))
+    as_of = default_as_of(Warehouse(db).engine(), dt.date(2026, 11, 29))
     today = as_of + dt.timedelta(days=14)
     port = free_port()
     proc = start_server(db, port=port, env={"NORTHSTAR_TODAY": today.isoformat()})

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
@@ -22,7 +21,6 @@ from tests.browser_support import EXCEPTION, free_port, start_server, stop_serve
 from tests.conftest import run_cli
 from tests.hostile_extracts import CALC, HYPERLINK, IMG, LINK, write_hostile_extracts
 from tests.test_browser import drawn
-from ui.warmup import WARMED
 
 pytestmark = pytest.mark.browser
 
@@ -62,11 +60,6 @@ def hostile_app(tmp_path_factory, chromium_path):
     loaded = run_cli("load", write_hostile_extracts(folder / "extracts"), "--db", db)
     assert loaded.returncode == 0, loaded.stderr
     proc = start_server(db, port=(port := free_port()))
-    # The first page view waits for the warm-up: both importing the same modules at once can
-    # leave one with a half-imported module (an app error that has nothing to do with this test).
-    deadline = time.monotonic() + 180
-    while WARMED not in proc.log_path.read_text() and time.monotonic() < deadline:
-        time.sleep(0.5)
     yield f"http://127.0.0.1:{port}"
     stop_server(proc)
 

@@ -31,12 +31,13 @@ def last_week_pairs(warehouse) -> dict[str, tuple[float, float]]:
     """Each paired metric's value and target over the last complete week, from the engine."""
     from metrics import pairs
     from metrics.catalog import load_catalog
+    from metrics.details import run_details
     from metrics.periods import last_complete_period
-    from metrics.query import default_as_of, run_details
+    from metrics.query import default_as_of
     from metrics.sqlgen import Query
     from store.warehouse import Warehouse
 
-    cur = Warehouse(warehouse).cursor()
+    cur = Warehouse(warehouse).engine()
     catalog = load_catalog("config/metrics.yaml")
     as_of = default_as_of(cur)
     start = last_complete_period(as_of, "week")

@@ -39,7 +39,7 @@ def first_customer(db: Path) -> str:
     from metrics.customers import customers_at_risk
     from store.warehouse import Warehouse
 
-    cur = Warehouse(db).cursor()
+    cur = Warehouse(db).engine()
     try:
         return customers_at_risk(cur, load_catalog("config/metrics.yaml"))["customer_id"][0]
     finally:
@@ -50,7 +50,7 @@ def as_of(db: Path) -> dt.date:
     from metrics.query import default_as_of
     from store.warehouse import Warehouse
 
-    cur = Warehouse(db).cursor()
+    cur = Warehouse(db).engine()
     try:
         return default_as_of(cur)
     finally:

@@ -20,6 +20,7 @@ from altair.vegalite.v6.schema import load_schema
 from streamlit.elements.vega_charts import _stabilize_vega_json_spec
 
 from metrics.catalog import load_catalog
+from present import chart_builders, explore_charts, miss_charts, trend_charts
 from ui import charts, warmup
 
 CATALOG = load_catalog(Path(__file__).resolve().parent.parent / "config" / "metrics.yaml")
@@ -131,63 +132,63 @@ FOUR = {"East": 0.97, "West": 0.88, "North": None, "South": 0.91}
 # builder, frame A, frame B (same structure, other values), args, kwargs
 SAME_STRUCTURE = {
     "trend": (
-        charts.trend,
+        trend_charts.trend,
         trend_frame([0.9, 0.96, 0.97]),
         trend_frame([0.8, 0.99, 0.5]),
         (UP,),
         {},
     ),
     "trend-no-target": (
-        charts.trend,
+        trend_charts.trend,
         trend_frame([0.9, 0.96], None),
         trend_frame([0.7, 0.6], None),
         (UP,),
         {"height": 180},
     ),
     "waterfall": (
-        charts.waterfall,
+        miss_charts.waterfall,
         funnel_frame(["Late", "Short"], [0.05, 0.02]),
         funnel_frame(["Late", "Short"], [0.11, 0.07]),
         (),
         {},
     ),
     "contributors": (
-        charts.contributors,
+        miss_charts.contributors,
         drivers_frame([9, 7, 4, 2, 1]),
         drivers_frame([1, 12, 3, 8, 2]),
         ("Carrier",),
         {},
     ),
     "attainment": (
-        charts.attainment,
+        trend_charts.attainment,
         pair_frame([0.9, 0.95, 1.0, 0.97]),
         pair_frame([1.1, 0.7, 0.8, 0.99]),
         (),
         {"height": 170},
     ),
     "by_dimension": (
-        charts.by_dimension,
+        explore_charts.by_dimension,
         regions_frame(FOUR),
         regions_frame({"East": 0.85, "West": 0.99, "North": 0.92, "South": None}),
         (UP, "region"),
         {"picked": None},
     ),
     "by_dimension-picked-down": (
-        charts.by_dimension,
+        explore_charts.by_dimension,
         regions_frame({"East": 0.2, "West": 0.1, None: 0.3}),
         regions_frame({"East": 0.1, "West": 0.3, None: 0.2}),
         (DOWN, "region"),
         {"picked": "West"},
     ),
     "over_time": (
-        charts.over_time,
+        explore_charts.over_time,
         lines_frame([0.9, 0.8, 0.95, 0.85]),
         lines_frame([0.7, 0.99, 0.75, 0.98]),
         (UP, "region"),
         {},
     ),
     "over_time-total": (
-        charts.over_time,
+        explore_charts.over_time,
         lines_frame([0.9, 0.8, 0.95, 0.85]).filter(pl.col("region") == "East").drop("region"),
         lines_frame([0.5, 0.8, 0.6, 0.85]).filter(pl.col("region") == "East").drop("region"),
         (UP, None),
@@ -208,7 +209,7 @@ def counting(builder: Callable) -> tuple[Callable, list[int]]:
         return builder.body(frame, *args, **kwargs)
 
     body.__qualname__ = f"counted_{builder.__name__}"  # the cache tells builders by name
-    return charts.template(prepare=builder.prepare, shape=builder.shape)(body), calls
+    return chart_builders.template(prepare=builder.prepare, shape=builder.shape)(body), calls
 
 
 def content(frame: pl.DataFrame) -> str:
@@ -257,17 +258,17 @@ def test_new_values_refill_the_spec_built_for_the_first_frame(case):
     ("builder", "before", "after", "args", "kwargs", "check"),
     [
         pytest.param(
-            charts.contributors,
+            miss_charts.contributors,
             drivers_frame([9, 7, 4, 2, 1]),
             drivers_frame([3]),
             ("Carrier",),
             {},
             # one bar still gets room for two rows and its axis (a 1-row chart lost its bar)
-            lambda spec: spec["height"] == charts.BAR_ROW * 2 + charts.AXIS_ROOM,
+            lambda spec: spec["height"] == miss_charts.BAR_ROW * 2 + miss_charts.AXIS_ROOM,
             id="contributors-fewer-rows",
         ),
         pytest.param(
-            charts.by_dimension,
+            explore_charts.by_dimension,
             regions_frame(FOUR),
             regions_frame(FOUR, target=None),
             (UP, "region"),
@@ -276,7 +277,7 @@ def test_new_values_refill_the_spec_built_for_the_first_frame(case):
             id="by_dimension-no-target",
         ),
         pytest.param(
-            charts.by_dimension,
+            explore_charts.by_dimension,
             regions_frame(FOUR),
             regions_frame({f"Region {i}": i / 10 for i in range(9)}),
             (UP, "region"),
@@ -285,7 +286,7 @@ def test_new_values_refill_the_spec_built_for_the_first_frame(case):
             id="by_dimension-many-values",
         ),
         pytest.param(
-            charts.waterfall,
+            miss_charts.waterfall,
             funnel_frame(["Late", "Short"], [0.05, 0.02]),
             funnel_frame(["Short", "Damaged", "Late"], [0.03, 0.01, 0.05]),
             (),
@@ -294,7 +295,7 @@ def test_new_values_refill_the_spec_built_for_the_first_frame(case):
             id="waterfall-other-steps",
         ),
         pytest.param(
-            charts.attainment,
+            trend_charts.attainment,
             pair_frame([0.9, 0.95, 1.0, 0.97]),
             pair_frame([0.9, 0.95, 1.0, 0.97], ("Dept cost", "Cust effort")),
             (),
@@ -306,7 +307,7 @@ def test_new_values_refill_the_spec_built_for_the_first_frame(case):
             id="attainment-other-pair",
         ),
         pytest.param(
-            charts.over_time,
+            explore_charts.over_time,
             lines_frame([0.9, 0.8, 0.95, 0.85]).filter(pl.col("region") == "East"),
             lines_frame([0.9, 0.8, 0.95, 0.85], target=None).filter(pl.col("region") == "East"),
             (UP, None),
@@ -330,7 +331,7 @@ def test_a_new_structure_gets_a_new_spec(builder, before, after, args, kwargs, c
 
 
 def test_other_options_get_their_own_spec():
-    counted, calls = counting(charts.by_dimension)
+    counted, calls = counting(explore_charts.by_dimension)
     frame = regions_frame(FOUR)
     plain = charts.spec_for(counted, frame, UP, "region", picked=None)
     picked = charts.spec_for(counted, frame, UP, "region", picked="East")
@@ -351,7 +352,7 @@ def bars_order(spec: dict[str, Any]) -> list[str]:
 
 
 def test_bars_follow_the_values_of_each_frame():
-    counted, calls = counting(charts.by_dimension)
+    counted, calls = counting(explore_charts.by_dimension)
     first = charts.spec_for(counted, regions_frame(FOUR), UP, "region", picked=None)
     # higher is better: best first, no value last
     assert bars_order(first) == ["East", "South", "West", "North"]
@@ -385,20 +386,20 @@ def test_the_selection_keeps_its_name(case):
 
 def test_a_changed_spec_does_not_reach_the_next_draw():
     frame = drivers_frame([9, 7, 4])
-    sent = charts.spec_for(charts.contributors, frame, "Carrier")
+    sent = charts.spec_for(miss_charts.contributors, frame, "Carrier")
     pristine = copy.deepcopy({k: v for k, v in sent.items() if k != "datasets"})
     # what Streamlit does to a single view's legend title, and worse
     sent["encoding"]["color"]["title"] = " "
     sent["datasets"]["other"] = frame
     sent["height"] = 1
 
-    again = charts.spec_for(charts.contributors, frame, "Carrier")
+    again = charts.spec_for(miss_charts.contributors, frame, "Carrier")
     assert {k: v for k, v in again.items() if k != "datasets"} == pristine
     assert list(again["datasets"]) == [charts.TABLE]
 
 
 def test_constant_frames_stay_beside_the_table():
-    spec = charts.spec_for(charts.attainment, pair_frame([0.9, 0.95, 1.0, 0.97]))
+    spec = charts.spec_for(trend_charts.attainment, pair_frame([0.9, 0.95, 1.0, 0.97]))
     names = list(spec["datasets"])
     assert charts.TABLE in names and len(names) == 2
     (rule,) = (spec["datasets"][n] for n in names if n != charts.TABLE)
@@ -435,7 +436,7 @@ def test_a_builder_charting_a_copy_of_its_frame_is_refused():
     def copied(frame: pl.DataFrame):
         return alt.Chart(frame.with_columns(y=pl.col("x") * 2)).mark_point().encode(x="x:Q")
 
-    built = charts.template()(copied)
+    built = chart_builders.template()(copied)
     with pytest.raises(ValueError, match="must chart the frame it is given"):
         charts.spec_for(built, pl.DataFrame({"x": [1, 2]}))
 
@@ -447,7 +448,7 @@ def test_an_invalid_spec_is_caught_while_validating():
         return chart
 
     with pytest.raises(alt.utils.schemapi.SchemaValidationError):
-        charts.spec_for(charts.template()(broken), pl.DataFrame({"x": [1]}))
+        charts.spec_for(chart_builders.template()(broken), pl.DataFrame({"x": [1]}))
 
 
 def test_warmup_converts_a_chart():

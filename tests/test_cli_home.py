@@ -24,10 +24,8 @@ def no_home(monkeypatch):
     monkeypatch.delenv("NORTHSTAR_HOME", raising=False)
 
 
-def northstar(
-    *args: str | Path, cwd: Path, home: Path | None = None
-) -> subprocess.CompletedProcess:
-    """The CLI as a subprocess in ``cwd``, with $NORTHSTAR_HOME set to ``home`` if given."""
+def northstar(*args: str | Path, cwd: Path, home: Path | None = None):
+    """The CLI (in-process) in ``cwd``, with $NORTHSTAR_HOME set to ``home`` if given."""
     with pytest.MonkeyPatch.context() as mp:
         if home is not None:
             mp.setenv("NORTHSTAR_HOME", str(home))
@@ -45,7 +43,15 @@ def project(folder: Path, otif_label: str) -> Path:
     return folder
 
 
-def otif_label(r: subprocess.CompletedProcess) -> str:
+def installed(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
+    """The entry point that installing North Star puts on the PATH, as a real process."""
+    exe = shutil.which("northstar")
+    assert exe, "'pip install -e .' puts the northstar command on the PATH"
+    cmd = [exe, *map(str, args)]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+
+
+def otif_label(r) -> str:
     assert r.returncode == 0, r.stderr
     return {m["name"]: m for m in json.loads(r.stdout)}["otif"]["label"]
 
@@ -66,6 +72,17 @@ def test_query_from_an_unrelated_folder_uses_the_installed_config(tmp_path, db):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == [{"otif": 0.3}]
     assert otif_label(northstar("metrics", "--format", "json", cwd=tmp_path)) == "OTIF (orders)"
+
+
+def test_the_installed_command_answers_and_fails_plainly_from_any_folder(tmp_path, db):
+    r = installed("query", "--metric", "otif", "--as-of", "2026-03-15", "--format", "json",
+                  "--db", db, cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == [{"otif": 0.3}]
+    bad = installed("query", "--metric", "otf", "--db", db, cwd=tmp_path)
+    assert bad.returncode == 1 and "otif" in bad.stderr and "Traceback" not in bad.stderr
+    usage = installed("query", "--grain", "fortnight", cwd=tmp_path)
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
 
 
 def test_northstar_home_names_the_project_folder(tmp_path):

@@ -1,4 +1,4 @@
-"""The metric commands as a user runs them: subprocesses, exit codes, output shapes, messages."""
+"""The metric commands as a user runs them (in-process): exit codes, output shapes, messages."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from metrics.catalog import load_catalog
 from metrics.query import run_query
 from metrics.sqlgen import Query
-from tests.metric_support import CONFIG, ROOT, build_fixture_warehouse, cursor
+from tests.cli_support import run_cli
+from tests.metric_support import CONFIG, build_fixture_warehouse, engine
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +21,8 @@ def db(tmp_path_factory):
     return build_fixture_warehouse(tmp_path_factory.mktemp("cli"))
 
 
-def northstar(*args: str, db=None) -> subprocess.CompletedProcess:
-    env = {**os.environ, **({"NORTHSTAR_DB": str(db)} if db else {})}
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        cwd=ROOT,
-        env=env,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def northstar(*args: str, db=None):
+    return run_cli(*args, env={"NORTHSTAR_DB": str(db) if db else os.environ.get("NORTHSTAR_DB")})
 
 
 def test_json_without_grain_or_by_is_one_object(db):
@@ -117,7 +107,7 @@ def test_cli_equals_the_query_api(db):
         "query", "--metric", "otif,aht_sec,nps", "--by", "segment", "--format", "json", db=db
     )
     api = run_query(
-        cursor(db), load_catalog(CONFIG), Query(metrics=("otif", "aht_sec", "nps"), by=("segment",))
+        engine(db), load_catalog(CONFIG), Query(metrics=("otif", "aht_sec", "nps"), by=("segment",))
     )
     assert json.loads(r.stdout) == api.values().to_dicts()
 

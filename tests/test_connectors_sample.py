@@ -7,19 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.demo import SAMPLE_DATA, SAMPLE_SOURCES, build_demo
+from connectors.demo import SAMPLE_DATA, SAMPLE_SOURCES
 from tests.conftest import query, run_cli
 
 pytestmark = pytest.mark.skipif(
     not (SAMPLE_DATA / "planted_rejects.json").exists(), reason="sample_data/ not generated"
 )
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_demo(db)
-    return db
 
 
 def test_sample_rejects_are_exactly_the_planted_ones(demo_db: Path) -> None:

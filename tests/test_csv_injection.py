@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from present.csv_safe import FORMULA_START
-from tests.conftest import REPO, run_cli
+from tests.conftest import run_cli
 from tests.hostile_extracts import CALC, HYPERLINK, write_hostile_extracts
 
 
@@ -31,16 +28,10 @@ def hostile_db(tmp_path_factory) -> Path:
 
 def csv_of(db: Path, *args: str) -> list[dict[str, str]]:
     """The command's CSV output, parsed; no cell of it may start like a formula."""
-    out = subprocess.run(  # bytes: text mode would turn a carriage return into a newline
-        [sys.executable, "-m", "cli.main", *args, "--db", str(db), "--format", "csv"],
-        check=False,
-        capture_output=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        cwd=REPO,
-        timeout=120,
-    )
+    out = run_cli(*args, "--db", str(db), "--format", "csv")
     assert out.returncode == 0, out.stderr
-    rows = list(csv.reader(io.StringIO(out.stdout.decode(), newline="")))
+    # bytes: decoded as text, a carriage return would turn into a newline
+    rows = list(csv.reader(io.StringIO(out.stdout_bytes.decode(), newline="")))
     for row in rows:
         for cell in row:
             assert not cell.startswith(FORMULA_START) or is_number(cell), (args, cell)

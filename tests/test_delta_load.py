@@ -24,7 +24,7 @@ from metrics.materialize import read_materialized, refresh_changed, refresh_mode
 from metrics.model_changes import rule_for
 from metrics.query import default_as_of, run_query, stored_models
 from metrics.sqlgen import Query
-from tests.metric_support import CONFIG, FIXTURE, catalog_with, cursor
+from tests.metric_support import CONFIG, FIXTURE, catalog_with, engine
 
 CATALOG = load_catalog(CONFIG)
 
@@ -152,7 +152,7 @@ def warehouses(tmp_path_factory) -> dict:
     whole, stepped = tmp / "whole.duckdb", tmp / "stepped.duckdb"
     load_paths(whole, [base, delta], progress=False, finalize=refresher(CONFIG))
     load_paths(stepped, [base], progress=False, finalize=refresher(CONFIG))
-    before = read_materialized(cursor(stepped)).as_of
+    before = read_materialized(engine(stepped)).as_of
     shutil.copyfile(stepped, tmp / "command.duckdb")
     partial: list = []
     refresh = _refreshing(partial)
@@ -175,17 +175,17 @@ def _same_sum(value):
 
 
 def _stored(db: Path, model: str) -> list[tuple]:
-    rows = cursor(db).sql(f"SELECT * FROM models.{model} ORDER BY ALL").fetchall()
+    rows = engine(db).con.sql(f"SELECT * FROM models.{model} ORDER BY ALL").fetchall()
     return [tuple(_same_sum(v) for v in row) for row in rows]
 
 
 def test_the_delta_recomputes_part_of_every_model(warehouses):
     partial = warehouses["partial"][0]
     assert partial is not None and set(partial) == set(CATALOG.models)
-    cur = cursor(warehouses["stepped"])
+    cur = engine(warehouses["stepped"])
     assert read_materialized(cur).as_of > warehouses["before"]  # the delta moved the as-of on
     schemas = {
-        r[0] for r in cur.sql("SELECT schema_name FROM information_schema.schemata").fetchall()
+        r[0] for r in cur.con.sql("SELECT schema_name FROM information_schema.schemata").fetchall()
     }
     assert "changes" not in schemas  # the load's notes are not left in the warehouse
 
@@ -201,7 +201,7 @@ def test_stored_model_equals_a_full_rebuild(warehouses, model):
 def test_every_metric_answers_as_after_a_full_load(warehouses, metric):
     results = []
     for name in ("whole", "stepped"):
-        cur = cursor(warehouses[name])
+        cur = engine(warehouses[name])
         assert stored_models(cur, CATALOG, default_as_of(cur)) == frozenset(CATALOG.models)
         frame = run_query(cur, CATALOG, Query(metrics=(metric,), grain="week")).frame
         results.append([{k: _same_sum(v) for k, v in row.items()} for row in frame.to_dicts()])

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from metrics.catalog import load_catalog
@@ -16,6 +17,7 @@ from metrics.engine import Compiled, Engine, MissingObject, execute
 from metrics.errors import ConfigError, MetricsError
 from metrics.query import run_query
 from metrics.sqlgen import Query, compile_query
+from store.engines import open_engine
 from store.warehouse import DuckDBEngine, Warehouse
 from tests.conftest import run_cli
 from tests.metric_support import CONFIG, ROOT, build_fixture_warehouse
@@ -50,13 +52,23 @@ def test_a_statement_without_rows_gives_an_empty_frame(tmp_path):
     assert execute(engine, Compiled("SELECT n FROM t")).item() == 7
 
 
-def test_an_engine_and_a_bare_cursor_give_the_same_numbers(db):
+def test_the_core_refuses_a_bare_cursor_plainly(db):
     catalog = load_catalog(CONFIG)
     q = Query(("otif", "contacts_per_100_orders"), by=("region",), grain="month")
     through_engine = run_query(Warehouse(db).engine(), catalog, q).values()
-    through_cursor = run_query(Warehouse(db).cursor(), catalog, q).values()
+    through_door = run_query(open_engine(db, None), catalog, q).values()
     assert through_engine.height > 0
-    assert through_engine.equals(through_cursor)
+    assert through_engine.equals(through_door)
+    with pytest.raises(TypeError, match="runs on an Engine .*not on a DuckDBPyConnection"):
+        run_query(Warehouse(db).cursor(), catalog, q)
+
+
+def test_every_engine_returns_decimals_as_floats():
+    frame = DuckDBEngine(duckdb.connect()).run(
+        Compiled("SELECT round(1.234::DECIMAL(10, 3), 2) AS r, 1.5 AS lit, 2 AS n")
+    )
+    assert frame.schema == {"r": pl.Float64, "lit": pl.Float64, "n": pl.Int32}
+    assert frame.row(0) == (1.23, 1.5, 2)
 
 
 AS_OF = dt.date(2026, 3, 15)

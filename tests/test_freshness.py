@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from metrics.catalog import parse_catalog
@@ -17,7 +16,6 @@ from metrics.located_yaml import parse_located
 from metrics.query import default_as_of
 from store.health import Staleness, staleness
 from store.warehouse import Warehouse
-from tests.browser_support import demo_warehouse
 from tests.metric_support import CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,20 +65,11 @@ def test_a_bad_stale_after_days_is_reported_with_its_line(value, says):
 # ---- every page, in AppTest --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    return demo_warehouse(tmp_path_factory.mktemp("fresh") / "demo.duckdb")
-
-
 @pytest.fixture(autouse=True)
 def fresh_caches(monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("NORTHSTAR_CONFIG", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def run_page(page: str, db: Path, monkeypatch, today: dt.date, params=None) -> AppTest:
@@ -104,7 +93,7 @@ def captions(at: AppTest) -> str:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_warns_about_stale_data(page, demo_db, monkeypatch):
-    as_of = default_as_of(Warehouse(demo_db).cursor(), dt.date(2026, 11, 29))
+    as_of = default_as_of(Warehouse(demo_db).engine(), dt.date(2026, 11, 29))
     today = as_of + dt.timedelta(days=14)
     at = run_page(page, demo_db, monkeypatch, today)
     assert not at.exception, at.exception
@@ -118,7 +107,7 @@ def test_every_page_warns_about_stale_data(page, demo_db, monkeypatch):
 def test_fresh_data_gets_no_warning_and_the_limit_comes_from_settings(
     demo_db, monkeypatch, tmp_path
 ):
-    as_of = default_as_of(Warehouse(demo_db).cursor(), dt.date(2026, 11, 29))
+    as_of = default_as_of(Warehouse(demo_db).engine(), dt.date(2026, 11, 29))
     at = run_page(PAGES[0], demo_db, monkeypatch, as_of + dt.timedelta(days=3))
     assert not at.exception and "behind today" not in warnings(at)
     assert "Latest complete week (Week" in captions(at)
@@ -132,7 +121,7 @@ def test_fresh_data_gets_no_warning_and_the_limit_comes_from_settings(
 
 
 def test_a_stale_latest_period_says_it_is_the_latest_in_the_data(demo_db, monkeypatch):
-    as_of = default_as_of(Warehouse(demo_db).cursor(), dt.date(2026, 11, 29))
+    as_of = default_as_of(Warehouse(demo_db).engine(), dt.date(2026, 11, 29))
     at = run_page(PAGES[0], demo_db, monkeypatch, as_of + dt.timedelta(days=14))
     assert "Latest complete week in the data (Week" in captions(at)
     assert os.environ["NORTHSTAR_TODAY"] == (as_of + dt.timedelta(days=14)).isoformat()

@@ -25,7 +25,7 @@ def test_rejects_are_counted_per_file_table_rule_and_column(tmp_path):
     )
     db = tmp_path / "w.duckdb"
     load_paths(db, [tmp_path / "x"], progress=False)
-    got = reject_reasons(Warehouse(db).cursor())
+    got = reject_reasons(Warehouse(db).engine())
     counts = {(r["table"], r["column"]): r["rows"] for r in got.iter_rows(named=True)}
     assert counts == {("orders", "order_date"): 2, ("orders", "qty_ordered"): 1}
     assert got["rows"].to_list() == [2, 1]  # the most rejected first

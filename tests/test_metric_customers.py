@@ -14,7 +14,7 @@ from metrics.catalog import load_catalog
 from metrics.customers import _num, customer_signals, customer_timeline, customers_at_risk
 from metrics.errors import MetricsError
 from store.lake import Lake, require_version
-from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, cursor
+from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, engine
 from tests.test_engines import spark  # noqa: F401  (the test session's one SparkSession)
 
 AS_OF = dt.date(2026, 3, 15)
@@ -28,15 +28,15 @@ def db(tmp_path_factory):
 
 def test_customers_at_risk_on_the_small_fixture(db):
     # the fixture's customers have at most 4 orders and no contact surge: none is at risk
-    assert customers_at_risk(cursor(db), CATALOG, as_of=AS_OF).is_empty()
-    every = customer_signals(cursor(db), CATALOG, as_of=AS_OF)
+    assert customers_at_risk(engine(db), CATALOG, as_of=AS_OF).is_empty()
+    every = customer_signals(engine(db), CATALOG, as_of=AS_OF)
     assert sorted(every["customer_id"].to_list()) == ["C1", "C2", "C3"]
     with pytest.raises(MetricsError, match="cannot be filtered by 'queue'"):
-        customers_at_risk(cursor(db), CATALOG, as_of=AS_OF, where=(("queue", ("x",)),))
+        customers_at_risk(engine(db), CATALOG, as_of=AS_OF, where=(("queue", ("x",)),))
 
 
 def test_customer_timeline(db):
-    t = customer_timeline(cursor(db), CATALOG, "C2", as_of=AS_OF)
+    t = customer_timeline(engine(db), CATALOG, "C2", as_of=AS_OF)
     assert t["date"].to_list() == sorted(t["date"].to_list(), reverse=True)
     kinds = t.group_by("kind").len().sort("kind").rows()
     assert kinds == [("contact", 2), ("order", 4), ("response", 1), ("shipment", 4)]
@@ -53,7 +53,7 @@ def test_customer_timeline(db):
 
 
 def test_customer_timeline_says_what_each_event_was(db):
-    t = customer_timeline(cursor(db), CATALOG, "C2", as_of=AS_OF)
+    t = customer_timeline(engine(db), CATALOG, "C2", as_of=AS_OF)
     what = dict(zip(t["reference"], t["what"], strict=True))
     assert what["O3"] == "1 line(s), 4 units via edi"  # orders.csv: O3, one line of 4
     assert what["S3"] == "order O3 line 1: 6 units by Slow"
@@ -90,4 +90,4 @@ def test_customers_alike_on_spark(tmp_path, spark):  # noqa: F811
 
 def test_unknown_customer_is_a_plain_error(db):
     with pytest.raises(MetricsError, match="no customer 'C9'"):
-        customer_timeline(cursor(db), CATALOG, "C9", as_of=AS_OF)
+        customer_timeline(engine(db), CATALOG, "C9", as_of=AS_OF)

@@ -8,11 +8,12 @@ import duckdb
 import pytest
 
 from metrics.catalog import load_catalog
-from metrics.query import run_details
+from metrics.details import run_details
 from metrics.schema import SQL_TYPES, TABLES
 from metrics.sqlgen import Query
 from metrics.targets import status, target_for
-from tests.metric_support import CONFIG, build_fixture_warehouse, cursor
+from store.warehouse import DuckDBEngine
+from tests.metric_support import CONFIG, build_fixture_warehouse, engine
 
 CATALOG = load_catalog(CONFIG)
 
@@ -51,7 +52,7 @@ def test_weekly_details_compare_with_the_previous_week(db):
     q = Query(
         metrics=("otif",), grain="week", date_from=dt.date(2026, 3, 9), as_of=dt.date(2026, 3, 15)
     )
-    rows = run_details(cursor(db), CATALOG, q).to_dicts()
+    rows = run_details(engine(db), CATALOG, q).to_dicts()
     assert len(rows) == 1
     row = rows[0]
     assert row["period"] == dt.date(2026, 3, 9) and not row["partial"]
@@ -68,7 +69,7 @@ def test_a_partial_period_is_flagged_and_not_compared(db):
     q = Query(
         metrics=("otif",), grain="week", date_from=dt.date(2026, 3, 9), as_of=dt.date(2026, 3, 13)
     )
-    row = run_details(cursor(db), CATALOG, q).to_dicts()[0]
+    row = run_details(engine(db), CATALOG, q).to_dicts()[0]
     assert row["partial"] is True
     assert row["prev_value"] is not None and row["delta_prev"] is None
 
@@ -80,7 +81,7 @@ def test_total_details_compare_a_range_with_the_one_before(db):
         date_to=dt.date(2026, 3, 15),
         as_of=dt.date(2026, 3, 15),
     )
-    row = run_details(cursor(db), CATALOG, q).to_dicts()[0]
+    row = run_details(engine(db), CATALOG, q).to_dicts()[0]
     assert row["value"] == pytest.approx(2 / 7) and row["prev_value"] == pytest.approx(1 / 3)
 
 
@@ -105,7 +106,7 @@ def test_same_week_last_year_is_weekday_aligned():
     q = Query(
         metrics=("otif",), grain="week", date_from=dt.date(2026, 3, 9), as_of=dt.date(2026, 3, 20)
     )
-    row = run_details(con, CATALOG, q).to_dicts()[0]
+    row = run_details(DuckDBEngine(con), CATALOG, q).to_dicts()[0]
     assert last_year.weekday() == this_year.weekday()
     assert row["value"] == 1.0 and row["ly_value"] == 0.0 and row["delta_ly"] == 1.0
 
@@ -113,6 +114,6 @@ def test_same_week_last_year_is_weekday_aligned():
 def test_a_customers_segment_target_applies_to_that_customer(db):
     """C1 is a key account: its OTIF target is the key-account one, by filter or by split."""
     q = Query(metrics=("otif",), where=(("customer_id", ("C1",)),), as_of=dt.date(2026, 3, 15))
-    assert run_details(cursor(db), CATALOG, q)["target"].to_list() == [0.95]
-    split = run_details(cursor(db), CATALOG, q.replace(where=(), by=("customer_id",)))
+    assert run_details(engine(db), CATALOG, q)["target"].to_list() == [0.95]
+    split = run_details(engine(db), CATALOG, q.replace(where=(), by=("customer_id",)))
     assert dict(zip(split["customer_id"], split["target"])) == {"C1": 0.95, "C2": 0.90, "C3": 0.90}

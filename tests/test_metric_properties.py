@@ -13,6 +13,7 @@ from metrics.catalog import load_catalog
 from metrics.query import run_query
 from metrics.schema import SQL_TYPES, TABLES
 from metrics.sqlgen import Query
+from store.warehouse import DuckDBEngine
 from tests.metric_support import CONFIG
 
 DAY0 = dt.date(2026, 1, 1)
@@ -40,7 +41,7 @@ order = st.lists(line, min_size=1, max_size=3)
 call = st.tuples(st.sampled_from(["C1", "C2", "C3", None]), st.integers(0, 40 * 24), st.booleans())
 
 
-def _warehouse(orders, calls, *, bounded: bool = False) -> duckdb.DuckDBPyConnection:
+def _warehouse(orders, calls, *, bounded: bool = False) -> DuckDBEngine:
     """Canonical tables from generated rows; ``bounded``: no line ships more than it ordered."""
     con = duckdb.connect()
     for t in TABLES.values():
@@ -107,7 +108,7 @@ def _warehouse(orders, calls, *, bounded: bool = False) -> duckdb.DuckDBPyConnec
     ]
     if rows:
         con.executemany(f"INSERT INTO calls VALUES ({', '.join('?' * 14)})", rows)
-    return con
+    return DuckDBEngine(con)
 
 
 def _q(**kw) -> Query:

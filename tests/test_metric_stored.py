@@ -11,7 +11,7 @@ from metrics.catalog import load_catalog
 from metrics.materialize import read_materialized, refresher
 from metrics.query import default_as_of, execute, run_query, stored_models
 from metrics.sqlgen import Query, compile_query
-from tests.metric_support import CONFIG, FIXTURE, cursor
+from tests.metric_support import CONFIG, FIXTURE, engine
 
 CATALOG = load_catalog(CONFIG)
 
@@ -26,7 +26,7 @@ def db(tmp_path):
 
 @pytest.mark.parametrize("by", [(), ("region",)])
 def test_stored_models_answer_like_live_ones(db, by):
-    cur = cursor(db)
+    cur = engine(db)
     as_of = default_as_of(cur)
     assert stored_models(cur, CATALOG, as_of) == frozenset(CATALOG.models)
     metrics = tuple(n for n in CATALOG.metrics if set(by) <= set(CATALOG.dimensions_of(n)))
@@ -38,13 +38,13 @@ def test_stored_models_answer_like_live_ones(db, by):
 
 
 def test_another_as_of_computes_models_live(db):
-    cur = cursor(db)
+    cur = engine(db)
     assert stored_models(cur, CATALOG, default_as_of(cur).replace(day=1)) == frozenset()
 
 
 def test_a_load_rebuilds_the_models(db, tmp_path):
     before = (
-        run_query(cursor(db), CATALOG, Query(metrics=("contacts", "aht_sec")))
+        run_query(engine(db), CATALOG, Query(metrics=("contacts", "aht_sec")))
         .values()
         .to_dicts()[0]
     )
@@ -54,7 +54,7 @@ def test_a_load_rebuilds_the_models(db, tmp_path):
     )
     load_paths(db, [extra], progress=False, finalize=refresher(CONFIG))
     after = (
-        run_query(cursor(db), CATALOG, Query(metrics=("contacts", "aht_sec")))
+        run_query(engine(db), CATALOG, Query(metrics=("contacts", "aht_sec")))
         .values()
         .to_dicts()[0]
     )
@@ -67,9 +67,9 @@ def test_an_invalid_config_drops_stored_models_instead_of_leaving_them_stale(db,
     extra = tmp_path / "calls_more.csv"
     extra.write_text("call_id,started_at\nK98,2026-03-10 10:00:00\n")
     report = load_paths(db, [extra], progress=False, finalize=refresher(broken))
-    assert read_materialized(cursor(db)) is None
+    assert read_materialized(engine(db)) is None
     assert (
         "stored metric models not rebuilt" in report.finalize_note
         and "direction" in report.finalize_note
     )
-    assert run_query(cursor(db), CATALOG, Query(metrics=("contacts",))).values().item() == 10
+    assert run_query(engine(db), CATALOG, Query(metrics=("contacts",))).values().item() == 10

@@ -20,7 +20,7 @@ import pytest
 from metrics.catalog import load_catalog
 from metrics.query import default_as_of, fetch_rows, run_query
 from metrics.sqlgen import Query
-from tests.metric_support import CONFIG, build_fixture_warehouse, catalog_with, cursor
+from tests.metric_support import CONFIG, build_fixture_warehouse, catalog_with, engine
 
 AS_OF = dt.date(2026, 3, 15)
 
@@ -86,17 +86,17 @@ def test_every_shipped_metric_has_a_hand_computed_value(catalog):
 
 @pytest.mark.parametrize("metric", sorted(EXPECTED))
 def test_metric_value(db, catalog, metric):
-    got = run_query(cursor(db), catalog, Query(metrics=(metric,), as_of=AS_OF)).values().item()
+    got = run_query(engine(db), catalog, Query(metrics=(metric,), as_of=AS_OF)).values().item()
     assert got == pytest.approx(EXPECTED[metric])
 
 
 def test_default_as_of_is_latest_shipment_contact_or_response_date(db):
-    assert default_as_of(cursor(db)) == dt.date(2026, 3, 16)
+    assert default_as_of(engine(db)) == dt.date(2026, 3, 16)
 
 
 def test_weekly_otif_is_recomputed_per_week(db, catalog):
     res = run_query(
-        cursor(db), catalog, Query(metrics=("otif",), grain="week", as_of=AS_OF)
+        engine(db), catalog, Query(metrics=("otif",), grain="week", as_of=AS_OF)
     ).values()
     assert res.to_dicts() == [
         {"period": dt.date(2026, 3, 2), "otif": pytest.approx(1 / 3)},
@@ -105,7 +105,7 @@ def test_weekly_otif_is_recomputed_per_week(db, catalog):
 
 
 def test_ratio_by_dimension_is_recomputed_not_averaged(db, catalog):
-    res = run_query(cursor(db), catalog, Query(metrics=("otif",), by=("region",), as_of=AS_OF))
+    res = run_query(engine(db), catalog, Query(metrics=("otif",), by=("region",), as_of=AS_OF))
     by_region = {r["region"]: r for r in res.frame.to_dicts()}
     assert by_region["North"]["otif"] == pytest.approx(2 / 6)
     assert by_region["South"]["otif"] == pytest.approx(1 / 4)
@@ -119,7 +119,7 @@ def test_ratio_by_dimension_is_recomputed_not_averaged(db, catalog):
 
 
 def test_miss_reasons_follow_the_spec_order(db, catalog):
-    rows = fetch_rows(cursor(db), catalog, "otif", Query(metrics=(), as_of=AS_OF), failing=True)
+    rows = fetch_rows(engine(db), catalog, "otif", Query(metrics=(), as_of=AS_OF), failing=True)
     reasons = dict(zip(rows["order_id"], rows["miss_reason"]))
     assert reasons == {
         "O2": "late_dispatch",
@@ -136,7 +136,7 @@ def test_miss_reason_counts_by_dimension(db, catalog):
     q = Query(metrics=("measured_orders",), by=("miss_reason",), as_of=AS_OF)
     counts = {
         r["miss_reason"]: r["measured_orders"]
-        for r in run_query(cursor(db), catalog, q).values().to_dicts()
+        for r in run_query(engine(db), catalog, q).values().to_dicts()
     }
     assert counts == {
         None: 3,
@@ -150,19 +150,19 @@ def test_miss_reason_counts_by_dimension(db, catalog):
 
 
 def test_rows_behind_a_value_are_its_denominator(db, catalog):
-    rows = fetch_rows(cursor(db), catalog, "otif", Query(metrics=(), as_of=AS_OF), failing=False)
+    rows = fetch_rows(engine(db), catalog, "otif", Query(metrics=(), as_of=AS_OF), failing=False)
     assert sorted(rows["order_id"]) == sorted(
         ["O1", "O2", "O3", "O4", "O5", "O6", "O7", "O9", "O10", "O12"]
     )
     calls = fetch_rows(
-        cursor(db), catalog, "abandon_rate", Query(metrics=(), as_of=AS_OF), failing=True
+        engine(db), catalog, "abandon_rate", Query(metrics=(), as_of=AS_OF), failing=True
     )
     assert sorted(calls["call_id"]) == ["K4", "K8"]
 
 
 def test_satisfaction_after_contacts_by_queue(db, catalog):
     q = Query(metrics=("csat", "nps"), by=("queue",), as_of=AS_OF)
-    rows = {r["queue"]: r for r in run_query(cursor(db), catalog, q).values().to_dicts()}
+    rows = {r["queue"]: r for r in run_query(engine(db), catalog, q).values().to_dicts()}
     assert rows["tech"]["csat"] == 1.0 and rows["tech"]["nps"] == 0.0  # R3 about K7
     assert rows["orders"]["csat"] is None and rows["orders"]["nps"] == -100.0  # R4 about K2
     assert rows[None]["csat"] == pytest.approx(1 / 2)  # R1, R2 are not about a contact
@@ -176,7 +176,7 @@ def test_filters_and_date_range(db, catalog):
         date_to=dt.date(2026, 3, 10),
         as_of=AS_OF,
     )
-    row = run_query(cursor(db), catalog, q).values().to_dicts()[0]
+    row = run_query(engine(db), catalog, q).values().to_dicts()[0]
     assert row["otif"] == pytest.approx(0.0)  # O4, O5, O10 (O3 is due 03-05)
     assert row["contacts"] == 0  # C2's contacts are dated 03-02
 
@@ -187,26 +187,26 @@ def test_empty_denominator_is_null_not_zero(db, catalog):
         where=(("region", ("Atlantis",)),),
         as_of=AS_OF,
     )
-    row = run_query(cursor(db), catalog, q).values().to_dicts()[0]
+    row = run_query(engine(db), catalog, q).values().to_dicts()[0]
     assert row == {"otif": None, "csat": None, "contacts_per_100_orders": None, "contacts": 0}
 
 
 def test_due_date_setting_switches_to_promised_date(db, tmp_path):
     catalog = catalog_with(tmp_path, {"  due_date: requested ": "  due_date: promised "})
-    got = run_query(cursor(db), catalog, Query(metrics=("otif", "on_time"), as_of=AS_OF)).values()
+    got = run_query(engine(db), catalog, Query(metrics=("otif", "on_time"), as_of=AS_OF)).values()
     assert got.to_dicts() == [{"otif": pytest.approx(4 / 10), "on_time": pytest.approx(5 / 10)}]
 
 
 def test_late_tolerance_setting(db, tmp_path):
     catalog = catalog_with(tmp_path, {"late_tolerance_days: 0": "late_tolerance_days: 2"})
-    got = run_query(cursor(db), catalog, Query(metrics=("otif",), as_of=AS_OF)).values().item()
+    got = run_query(engine(db), catalog, Query(metrics=("otif",), as_of=AS_OF)).values().item()
     assert got == pytest.approx(5 / 10)
 
 
 def test_as_of_moves_the_world(db, catalog):
     """At 03-16, O10's delivery exists (OTIF still fails: it was late); K9 and R5 exist."""
     q = Query(metrics=("contacts", "in_full", "csat"), as_of=dt.date(2026, 3, 16))
-    row = run_query(cursor(db), catalog, q).values().to_dicts()[0]
+    row = run_query(engine(db), catalog, q).values().to_dicts()[0]
     assert row["contacts"] == 9
     assert row["in_full"] == pytest.approx(7 / 10)
     assert row["csat"] == pytest.approx(2 / 4)

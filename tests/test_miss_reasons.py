@@ -28,7 +28,7 @@ from metrics.located_yaml import parse_located
 from metrics.query import fetch_rows, run_query
 from metrics.spec import MISS_REASONS
 from metrics.sqlgen import Query
-from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, catalog_with, cursor
+from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, catalog_with, engine
 
 AS_OF = dt.date(2026, 3, 15)
 SOURCE = FIXTURE.parent / "miss_reasons"
@@ -98,7 +98,7 @@ def catalog():
 
 def line_reasons(db, catalog) -> dict[tuple[str, str], tuple[str | None, bool]]:
     rows = fetch_rows(
-        cursor(db), catalog, "otif_line", Query(metrics=("otif_line",), as_of=AS_OF), limit=100
+        engine(db), catalog, "otif_line", Query(metrics=("otif_line",), as_of=AS_OF), limit=100
     )
     flags = _open_lines(db, catalog)
     return {
@@ -112,7 +112,7 @@ def _open_lines(db, catalog) -> dict[tuple[str, str], bool]:
     out = {}
     for flag in (True, False):
         q = Query(metrics=("otif_line",), where=(("miss_open", (str(flag).lower(),)),), as_of=AS_OF)
-        rows = fetch_rows(cursor(db), catalog, "otif_line", q, limit=100)
+        rows = fetch_rows(engine(db), catalog, "otif_line", q, limit=100)
         out.update({(o, li): flag for o, li in rows.select("order_id", "line_id").iter_rows()})
     return out
 
@@ -122,13 +122,13 @@ def test_each_line_gets_the_first_matching_reason_and_its_open_flag(db, catalog)
 
 
 def test_an_order_takes_the_reason_of_its_first_failing_line_in_numeric_order(db, catalog):
-    rows = fetch_rows(cursor(db), catalog, "otif", Query(metrics=("otif",), as_of=AS_OF), limit=100)
+    rows = fetch_rows(engine(db), catalog, "otif", Query(metrics=("otif",), as_of=AS_OF), limit=100)
     reasons = dict(rows.select("order_id", "miss_reason").iter_rows())
     assert reasons == {o: r for o, (r, _) in ORDERS.items()}
 
 
 def test_the_funnel_counts_orders_and_open_misses_per_reason_with_owners(db, catalog):
-    funnel = promise_funnel(cursor(db), catalog, Query(metrics=("measured_orders",), as_of=AS_OF))
+    funnel = promise_funnel(engine(db), catalog, Query(metrics=("measured_orders",), as_of=AS_OF))
     assert funnel["step"].to_list() == [
         "Orders due",
         "Not shipped",
@@ -162,7 +162,7 @@ def test_the_funnel_counts_orders_and_open_misses_per_reason_with_owners(db, cat
 
 def test_reason_mix_counts_each_period_with_every_reason(db, catalog):
     q = Query(metrics=("measured_orders",), grain="week", as_of=AS_OF)
-    mix = reason_mix(cursor(db), catalog, q)
+    mix = reason_mix(engine(db), catalog, q)
     assert mix["period"].unique().sort().to_list() == [dt.date(2026, 3, 2), dt.date(2026, 3, 9)]
     assert mix.height == 2 * len(MISS_REASONS)
     week2 = mix.filter(
@@ -180,16 +180,16 @@ def test_reason_mix_counts_each_period_with_every_reason(db, catalog):
     week1 = mix.filter(pl.col("period") == dt.date(2026, 3, 2))  # due 5 Mar: A4, A5, A8, A9
     assert week1["open"].sum() == 0 and week1["missed"][0] == 4
     assert week1.filter(pl.col("reason") == "late_transit")["share"].item() == pytest.approx(0.5)
-    assert reason_mix(cursor(db), catalog, q, periods=1)["period"].unique().to_list() == [
+    assert reason_mix(engine(db), catalog, q, periods=1)["period"].unique().to_list() == [
         dt.date(2026, 3, 9)
     ]
 
 
 def test_cost_to_serve_counts_the_freight_of_cancelled_and_zero_quantity_lines(db, catalog):
-    got = run_query(cursor(db), catalog, Query(metrics=("cost_to_serve",), as_of=AS_OF))
+    got = run_query(engine(db), catalog, Query(metrics=("cost_to_serve",), as_of=AS_OF))
     assert got.values().item() == pytest.approx(27 / 13)  # A2-A10: 9, B1: 2, B2: 2, C1: 7 + 2 + 5
     q = Query(metrics=("cost_to_serve",), where=(("customer_id", ("C1",)),), as_of=AS_OF)
-    rows = fetch_rows(cursor(db), catalog, "cost_to_serve", q, limit=100)
+    rows = fetch_rows(engine(db), catalog, "cost_to_serve", q, limit=100)
     assert dict(rows.select("order_id", "freight_cost").iter_rows())["C1"] == 14
 
 

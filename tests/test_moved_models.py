@@ -37,8 +37,8 @@ def wh(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def stored_as_of(wh):
-    as_of = default_as_of(wh.cursor())
-    assert stored_models(wh.cursor(), CATALOG, as_of) == frozenset(CATALOG.models)
+    as_of = default_as_of(wh.engine())
+    assert stored_models(wh.engine(), CATALOG, as_of) == frozenset(CATALOG.models)
     return as_of
 
 
@@ -71,13 +71,13 @@ def _moved_tables(wh) -> set[str]:
 @pytest.mark.parametrize("model", list(CATALOG.models))
 def test_a_moved_model_holds_the_rows_of_the_live_one(wh, stored_as_of, model, days):
     as_of = stored_as_of + dt.timedelta(days=days)
-    cur = wh.cursor()
+    cur = wh.engine()
     relation = _moved(cur, CATALOG, as_of, [model])[model]
-    moved = cur.sql(f"SELECT * FROM {relation}").fetchall()
+    moved = cur.con.sql(f"SELECT * FROM {relation}").fetchall()
     live = _live_model(cur, model, as_of)
     assert _same(moved) == _same(live)
     if days < 0:  # the data goes on after the as-of: what moves is not nothing
-        assert _same(moved) != _same(cur.sql(f"SELECT * FROM models.{model}").fetchall())
+        assert _same(moved) != _same(cur.con.sql(f"SELECT * FROM models.{model}").fetchall())
 
 
 @pytest.mark.parametrize("days", (-3, -45))
@@ -86,7 +86,7 @@ def test_every_metric_answers_as_the_live_models_do(wh, stored_as_of, metric, da
     as_of = stored_as_of + dt.timedelta(days=days)
     by = ("region",) if "region" in CATALOG.dimensions_of(metric) else ()
     q = Query(metrics=(metric,), by=by, grain="week", as_of=as_of)
-    cur = wh.cursor()
+    cur = wh.engine()
     result = run_query(cur, CATALOG, q)
     assert f"{MOVED}." in result.sql  # answered from the moved models, not live
     live = execute(cur, compile_query(CATALOG, q, as_of))
@@ -95,17 +95,17 @@ def test_every_metric_answers_as_the_live_models_do(wh, stored_as_of, metric, da
 
 def test_cursors_share_a_move_and_few_as_ofs_are_kept(wh, stored_as_of):
     as_of = stored_as_of - dt.timedelta(days=20)
-    _moved(wh.cursor(), CATALOG, as_of, ["contacts"])
+    _moved(wh.engine(), CATALOG, as_of, ["contacts"])
     before = _moved_tables(wh)
-    _moved(wh.cursor(), CATALOG, as_of, ["contacts"])  # another cursor: nothing to do
+    _moved(wh.engine(), CATALOG, as_of, ["contacts"])  # another cursor: nothing to do
     assert _moved_tables(wh) == before
     for n in range(KEEP + 1):
-        _moved(wh.cursor(), CATALOG, as_of - dt.timedelta(days=n + 1), ["responses"])
+        _moved(wh.engine(), CATALOG, as_of - dt.timedelta(days=n + 1), ["responses"])
     kept = {t.split("_")[0] for t in _moved_tables(wh)}
     assert len(kept) <= KEEP  # the oldest moves were let go
     q = Query(metrics=("fcr",), grain="week", as_of=as_of)  # and come back when asked again
-    result = run_query(wh.cursor(), CATALOG, q)
-    live = execute(wh.cursor(), compile_query(CATALOG, q, as_of))
+    result = run_query(wh.engine(), CATALOG, q)
+    live = execute(wh.engine(), compile_query(CATALOG, q, as_of))
     assert _same(result.frame.rows()) == _same(live.rows())
 
 
@@ -113,12 +113,12 @@ def test_threads_asking_at_once_get_one_move_and_the_same_answer(wh, stored_as_o
     as_of = stored_as_of - dt.timedelta(days=33)
     q = Query(metrics=("otif", "fcr", "csat"), by=("region",), grain="week", as_of=as_of)
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        answers = list(pool.map(lambda _: run_query(wh.cursor(), CATALOG, q).frame, range(4)))
-    live = execute(wh.cursor(), compile_query(CATALOG, q, as_of))
+        answers = list(pool.map(lambda _: run_query(wh.engine(), CATALOG, q).frame, range(4)))
+    live = execute(wh.engine(), compile_query(CATALOG, q, as_of))
     assert all(_same(a.rows()) == _same(live.rows()) for a in answers)
     made = _moved_tables(wh)
     assert any(t.startswith(f"m{as_of:%Y%m%d}_") for t in made)
-    run_query(wh.cursor(), CATALOG, q)  # the move is whole: a later question adds nothing
+    run_query(wh.engine(), CATALOG, q)  # the move is whole: a later question adds nothing
     assert _moved_tables(wh) == made
 
 
@@ -126,8 +126,8 @@ def test_models_are_computed_live_when_their_sql_has_no_rule(wh, stored_as_of, t
     where = "WHERE CAST(r.responded_at AS DATE) <= $as_of"
     edited = catalog_with(tmp_path, {where: where + " AND r.csat IS NOT NULL"})
     as_of = stored_as_of - dt.timedelta(days=7)
-    assert _moved(wh.cursor(), edited, as_of, ["responses"]) == {}
-    result = run_query(wh.cursor(), edited, Query(metrics=("csat",), as_of=as_of))
+    assert _moved(wh.engine(), edited, as_of, ["responses"]) == {}
+    result = run_query(wh.engine(), edited, Query(metrics=("csat",), as_of=as_of))
     assert f"{MOVED}." not in result.sql and "models." not in result.sql
 
 
@@ -142,7 +142,7 @@ def test_a_move_that_fails_leaves_the_question_to_the_live_models(wh, stored_as_
     mine.cursor().execute(f"ATTACH '{other}' AS {MOVED} (READ_ONLY)")
     as_of = stored_as_of - dt.timedelta(days=9)
     q = Query(metrics=("otif", "fcr"), by=("region",), grain="week", as_of=as_of)
-    result = run_query(mine.cursor(), CATALOG, q)
+    result = run_query(mine.engine(), CATALOG, q)
     assert f"{MOVED}." not in result.sql
-    live = execute(mine.cursor(), compile_query(CATALOG, q, as_of))
+    live = execute(mine.engine(), compile_query(CATALOG, q, as_of))
     assert _same(result.frame.rows()) == _same(live.rows())

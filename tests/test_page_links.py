@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from present.format import escape_markdown as plain
@@ -45,11 +44,7 @@ def app_env(db, monkeypatch):
     monkeypatch.setenv("NORTHSTAR_DB", str(db))
     monkeypatch.setenv("NORTHSTAR_TODAY", TODAY)
     monkeypatch.delenv("NORTHSTAR_CONFIG", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def open_app(**params) -> AppTest:

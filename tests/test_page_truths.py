@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import periods
 from metrics.catalog import load_catalog
-from metrics.query import run_details
+from metrics.details import run_details
 from metrics.sqlgen import Query
 from present import format as fmt
 from store.warehouse import Warehouse
@@ -21,10 +21,10 @@ from tests import test_app_pages
 from tests.test_app_pages import CONFIG, ROOT
 from tests.test_app_screens import as_of, engine, run_page, some_customer
 from ui import contact_center as cc
-from ui import customer_data, explore, portfolios
+from ui import customer_data, explore, explore_tables, portfolios
 from ui.filters import View
 
-demo_db = test_app_pages.demo_db  # the shared fixtures: the demo warehouse, fresh caches
+# the shared fixture: fresh caches (the demo warehouse is conftest.py's)
 fresh_caches = test_app_pages.fresh_caches
 
 
@@ -35,7 +35,7 @@ def week_view(db, where=()) -> View:
 
 
 def details(db, q: Query) -> pl.DataFrame:
-    return run_details(Warehouse(db).cursor(), load_catalog(CONFIG), q)
+    return run_details(Warehouse(db).engine(), load_catalog(CONFIG), q)
 
 
 # ---- Explore ------------------------------------------------------------------------------------
@@ -65,19 +65,22 @@ def test_export_names_carry_metric_period_filters_and_safe_characters(demo_db):
     view = week_view(demo_db, (("region", ("South",)),))
     start = view.start.isoformat()
     assert (
-        explore.export_name("otif", view, kind="aggregate") == f"otif_week_{start}_region-South.csv"
+        explore_tables.export_name("otif", view, kind="aggregate")
+        == f"otif_week_{start}_region-South.csv"
     )
     assert (
-        explore.export_name("otif", view, kind="aggregate", dim="carrier", every="week")
+        explore_tables.export_name("otif", view, kind="aggregate", dim="carrier", every="week")
         == f"otif_week_{start}_region-South_by-carrier_every-week.csv"
     )
     pick = explore.Pick("Rapido Freight", None)
     assert (
-        explore.export_name("otif", view, kind="records", dim="carrier", pick=pick, failing=True)
+        explore_tables.export_name(
+            "otif", view, kind="records", dim="carrier", pick=pick, failing=True
+        )
         == f"otif_week_{start}_region-South_records_carrier-Rapido-Freight_failing.csv"
     )
     odd = week_view(demo_db, (("portfolio", ("../Key Accounts; rm -rf", "A/B")),))
-    name = explore.export_name("otif", odd, kind="aggregate")
+    name = explore_tables.export_name("otif", odd, kind="aggregate")
     assert set(name) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-")
     assert "/" not in name and not name.startswith(".")
 
@@ -88,7 +91,9 @@ def test_aggregate_csv_has_its_comparisons_filled_in_displayed_units(demo_db):
     frame = details(demo_db, explore.aggregate_query(view, "otif", "region", "total")).drop(
         "metric"
     )
-    out = pl.read_csv(io.StringIO(explore.aggregate_csv(frame, cat.metric("otif"), "region")))
+    out = pl.read_csv(
+        io.StringIO(explore_tables.aggregate_csv(frame, cat.metric("otif"), "region"))
+    )
     label = cat.metric("otif").label
     expected = frame.sort("region").row(0, named=True)
     row = out.sort("region").row(0, named=True)

@@ -22,7 +22,7 @@ from metrics.catalog import load_catalog
 from metrics.errors import MetricsError
 from metrics.promises import at_risk_counts, promises_at_risk
 from metrics.sqlgen import Query
-from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, catalog_with, cursor
+from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, catalog_with, engine
 
 AS_OF = dt.date(2026, 3, 15)
 SOURCE = FIXTURE.parent / "promises"
@@ -31,7 +31,7 @@ SOURCE = FIXTURE.parent / "promises"
 @pytest.fixture(scope="module")
 def cur(tmp_path_factory):
     db = build_fixture_warehouse(tmp_path_factory.mktemp("promises"), SOURCE)
-    c = cursor(db)
+    c = engine(db)
     yield c
     c.close()
 

@@ -9,7 +9,8 @@ import polars as pl
 
 from metrics.catalog import load_catalog
 from present import format as fmt
-from ui import charts, review
+from present.chart_builders import tick_labels
+from ui import review
 from ui.filters import View
 
 CATALOG = load_catalog("config/metrics.yaml")
@@ -84,11 +85,11 @@ def test_the_title_follows_the_grain():
 
 def test_ticks_are_one_per_period_and_carry_the_year():
     quarters = [dt.date(2025, 10, 1), dt.date(2026, 1, 1), dt.date(2026, 4, 1)]
-    assert charts._tick_labels(quarters, "quarter") == ["Q4 2025", "Q1 2026", "Q2"]
+    assert tick_labels(quarters, "quarter") == ["Q4 2025", "Q1 2026", "Q2"]
     months = [dt.date(2025, 12, 1), dt.date(2026, 1, 1)]
-    assert charts._tick_labels(months, "month") == ["Dec 2025", "Jan 2026"]
+    assert tick_labels(months, "month") == ["Dec 2025", "Jan 2026"]
     weeks = [dt.date(2026, 11, 2), dt.date(2026, 11, 9)]
-    assert charts._tick_labels(weeks, "week") == ["2 Nov 2026", "9 Nov"]
+    assert tick_labels(weeks, "week") == ["2 Nov 2026", "9 Nov"]
 
 
 def test_the_causes_table_names_owners_open_misses_and_links_with_labels_not_codes():

@@ -6,36 +6,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from metrics.catalog import load_catalog
-from metrics.query import run_details
+from metrics.details import run_details
 from metrics.sqlgen import Query
 from present import format as fmt
-from tests.metric_support import CONFIG, ROOT, cursor
+from tests.cli_support import run_cli
+from tests.metric_support import CONFIG, engine
 
 WEEK, MONDAY, SUNDAY = "2026-W45", dt.date(2026, 11, 2), dt.date(2026, 11, 8)
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
 
 
-def northstar(*args: str, db) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NORTHSTAR_DB": str(db)}
-    env.pop("NORTHSTAR_STATE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        cwd=ROOT,
-        env=env,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def northstar(*args: str, db):
+    return run_cli(*args, env={"NORTHSTAR_DB": str(db), "NORTHSTAR_STATE": None})
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +53,7 @@ def test_pack_carries_the_numbers_of_query(db, tmp_path):
     otif = json.loads(q.stdout)[0]["otif"]
     # the target as the page derives it (the CLI prints values only)
     catalog = load_catalog(CONFIG)
-    head = run_details(cursor(db), catalog, Query(("otif",), date_from=MONDAY, date_to=SUNDAY)).row(
+    head = run_details(engine(db), catalog, Query(("otif",), date_from=MONDAY, date_to=SUNDAY)).row(
         0, named=True
     )
     assert head["value"] == pytest.approx(otif)

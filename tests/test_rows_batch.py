@@ -9,7 +9,7 @@ from metrics.catalog import load_catalog
 from metrics.engine import Compiled, execute
 from metrics.query import fetch_rows, fetch_rows_each
 from metrics.sqlgen import Query
-from tests.metric_support import CONFIG, cursor
+from tests.metric_support import CONFIG, engine
 
 CATALOG = load_catalog(CONFIG)
 PER_CUSTOMER = [
@@ -34,7 +34,7 @@ def _equal(batched, alone) -> None:
 @pytest.mark.parametrize("metric", PER_CUSTOMER)
 @pytest.mark.parametrize("failing", [False, True])
 def test_one_customer_each_reads_like_one_query_each(warehouse, metric, failing):
-    cur = cursor(warehouse)
+    cur = engine(warehouse)
     queries = [
         Query(metrics=(metric,), where=(("customer_id", (c,)),)) for c in _customers(cur, 40)
     ]
@@ -45,7 +45,7 @@ def test_one_customer_each_reads_like_one_query_each(warehouse, metric, failing)
 
 
 def test_mixed_queries_keep_their_order_and_limits(warehouse):
-    cur = cursor(warehouse)
+    cur = engine(warehouse)
     a, b, c = _customers(cur, 3)
     queries = [
         Query(metrics=("otif",), where=(("customer_id", (a,)),)),

@@ -18,6 +18,7 @@ import yaml
 from polars.testing import assert_frame_equal
 
 from connectors.demo import SAMPLE_DATA, SAMPLE_SOURCES
+from connectors.lake_load import load_lake
 from connectors.load import load_paths
 from metrics.as_of import default_as_of
 from metrics.catalog import load_catalog
@@ -29,7 +30,6 @@ from store.lake import (
     POINTER,
     Lake,
     current_version,
-    load_lake,
     parquet_glob,
     rebuild_models,
 )

@@ -8,11 +8,11 @@ import shutil
 import pytest
 
 from metrics.catalog import load_catalog
-from metrics.query import run_details
+from metrics.details import run_details
 from metrics.sqlgen import Query
 from metrics.targets import DerivedTarget, TargetPart, weighted_target
 from tests.conftest import write_csv
-from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, cursor
+from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, engine
 
 CATALOG = load_catalog(CONFIG)
 # Week 9-15 Mar 2026 (as of the 15th), measured orders: key account C1 has O1, O2, O9, O12 (4),
@@ -45,7 +45,7 @@ def db(tmp_path_factory):
 
 
 def _one(db, q: Query) -> dict:
-    rows = run_details(cursor(db), CATALOG, q, compare=False).to_dicts()
+    rows = run_details(engine(db), CATALOG, q, compare=False).to_dicts()
     assert len(rows) == 1
     return rows[0]
 
@@ -60,9 +60,9 @@ def test_the_same_population_gets_the_same_target_by_portfolio_or_by_segment(db)
 
 
 def test_a_split_gives_each_group_the_target_of_its_customers(db):
-    split = run_details(cursor(db), CATALOG, WEEK.replace(by=("portfolio",)), compare=False)
+    split = run_details(engine(db), CATALOG, WEEK.replace(by=("portfolio",)), compare=False)
     assert dict(zip(split["portfolio"], split["target"])) == {"KA": 0.95, "P1": 0.90, "P2": 0.90}
-    segments = run_details(cursor(db), CATALOG, WEEK.replace(by=("segment",)), compare=False)
+    segments = run_details(engine(db), CATALOG, WEEK.replace(by=("segment",)), compare=False)
     assert dict(zip(segments["segment"], segments["target"]))["key account"] == 0.95
 
 
@@ -73,7 +73,7 @@ def test_a_mixed_population_gets_the_volume_weighted_target(db):
         "93.3%: volume-weighted from 95% (segment key account, 4 measured orders)"
         " and 90% (everyone else, 2 measured orders)"
     )
-    by_region = run_details(cursor(db), CATALOG, WEEK.replace(by=("region",)), compare=False)
+    by_region = run_details(engine(db), CATALOG, WEEK.replace(by=("region",)), compare=False)
     assert dict(zip(by_region["region"], by_region["target"])) == pytest.approx(
         {"North": MIXED_NORTH, "South": 0.90}
     )
@@ -88,7 +88,7 @@ def test_a_filter_by_several_values_weighs_each(db):
 
 def test_each_period_of_a_trend_is_weighted_by_its_own_volume(db):
     q = WEEK.replace(grain="week", date_from=dt.date(2026, 3, 2), where=(("region", ("North",)),))
-    rows = {r["period"]: r for r in run_details(cursor(db), CATALOG, q, compare=False).to_dicts()}
+    rows = {r["period"]: r for r in run_details(engine(db), CATALOG, q, compare=False).to_dicts()}
     assert rows[dt.date(2026, 3, 9)]["target"] == pytest.approx(MIXED_NORTH)
 
 

@@ -17,7 +17,7 @@ from connectors.load import load_paths
 from metrics.catalog import load_catalog
 from metrics.query import fetch_rows
 from metrics.sqlgen import Query
-from metrics.themes import FOLD_FROM, FOLD_TO, normalise
+from metrics.theme_patterns import FOLD_FROM, FOLD_TO, normalise
 from store.lake import Lake, require_version
 from store.warehouse import Warehouse
 from tests.metric_support import CONFIG, FIXTURE

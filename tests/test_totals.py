@@ -11,18 +11,17 @@ import json
 import pytest
 
 from metrics.catalog import load_catalog
+from metrics.details import run_details
 from metrics.query import (
     NO_AGENT_LABEL,
     NO_CUSTOMER_LABEL,
     NO_VALUE_LABEL,
     no_value_label,
-    run_details,
     run_query,
 )
 from metrics.sqlgen import Query
-from tests.browser_support import demo_warehouse
 from tests.conftest import run_cli
-from tests.metric_support import CONFIG, build_fixture_warehouse, cursor
+from tests.metric_support import CONFIG, build_fixture_warehouse, engine
 
 CATALOG = load_catalog(CONFIG)
 # 1-15 Mar 2026, as of the 16th. Contacts: C1 (P1) K1-K3, C3 (P1) K7-K8, C2 (P2) K4-K5, and K6
@@ -42,10 +41,10 @@ def db(tmp_path_factory):
 
 
 def test_contacts_without_a_customer_are_their_own_group_and_the_parts_add_up(db):
-    split = run_query(cursor(db), CATALOG, MARCH.replace(by=("portfolio",))).values()
+    split = run_query(engine(db), CATALOG, MARCH.replace(by=("portfolio",))).values()
     rows = {r["portfolio"]: r for r in split.to_dicts()}
     assert {k: r["contacts"] for k, r in rows.items()} == {"P1": 5, "P2": 2, None: 1}
-    total = run_query(cursor(db), CATALOG, MARCH).values().to_dicts()[0]
+    total = run_query(engine(db), CATALOG, MARCH).values().to_dicts()[0]
     assert total["contacts"] == 8 == sum(r["contacts"] for r in rows.values())
     # the ratio is recomputed from its parts in each group; no orders -> null, never 0
     assert rows["P1"]["contacts_per_100_orders"] == pytest.approx(100 * 5 / 6)
@@ -55,7 +54,7 @@ def test_contacts_without_a_customer_are_their_own_group_and_the_parts_add_up(db
 
 
 def test_details_keep_the_group_without_a_value_with_no_sample_and_no_status(db):
-    details = run_details(cursor(db), CATALOG, MARCH.replace(by=("portfolio",)), compare=False)
+    details = run_details(engine(db), CATALOG, MARCH.replace(by=("portfolio",)), compare=False)
     ratio = details.filter(details["metric"] == "contacts_per_100_orders").to_dicts()
     nobody = next(r for r in ratio if r["portfolio"] is None)
     assert nobody["value"] is None and nobody["n"] == 0 and nobody["status"] is None
@@ -68,7 +67,7 @@ def test_people_read_a_label_for_the_group_without_a_value(db):
     assert no_value_label("agent_id") == NO_AGENT_LABEL == "(no agent)"
     assert no_value_label("queue") == NO_VALUE_LABEL == "(none)"
     by_agent = run_query(
-        cursor(db), CATALOG, MARCH.replace(metrics=("contacts",), by=("agent_id",))
+        engine(db), CATALOG, MARCH.replace(metrics=("contacts",), by=("agent_id",))
     )
     shown = dict(zip(*by_agent.for_people().select("agent_id", "contacts").to_dict().values()))
     assert shown == {"A1": 2, "A2": 2, "A3": 2, "(no agent)": 2}  # K4 and K8 were abandoned
@@ -76,11 +75,6 @@ def test_people_read_a_label_for_the_group_without_a_value(db):
 
 
 # ---- the command line on the sample data --------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    return demo_warehouse(tmp_path_factory.mktemp("totals-demo") / "demo.duckdb")
 
 
 def test_cli_contacts_by_portfolio_add_up_to_the_total(demo_db):

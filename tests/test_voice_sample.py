@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -22,13 +20,13 @@ from metrics.periods import last_complete_period, period_end
 from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query
 from metrics.voice import theme_table
-from tests.browser_support import demo_warehouse
-from tests.metric_support import CONFIG, ROOT, cursor
+from tests.cli_support import run_cli
+from tests.metric_support import CONFIG, ROOT, engine
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    return demo_warehouse(tmp_path_factory.mktemp("sample") / "demo.duckdb")
+def sample_db(demo_db) -> Path:
+    return demo_db
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +35,13 @@ def catalog():
 
 
 def _latest_week(db: Path) -> Query:
-    as_of = default_as_of(cursor(db))
+    as_of = default_as_of(engine(db))
     start = last_complete_period(as_of, "week")
     return Query(metrics=(), date_from=start, date_to=period_end(start, "week"), as_of=as_of)
 
 
 def test_late_delivery_is_the_top_theme_after_broken_promises(sample_db, catalog):
-    table, _ = theme_table(cursor(sample_db), catalog, _latest_week(sample_db), "week")
+    table, _ = theme_table(engine(sample_db), catalog, _latest_week(sample_db), "week")
     themes = table.filter(pl.col("theme") != "other")
     assert themes["theme"][0] == "late_delivery"  # most mentions this week after a miss
     usual = themes.sort("usual_missed", descending=True)
@@ -58,14 +56,14 @@ def test_split_deliveries_come_from_the_struggling_site(sample_db, catalog):
     # DC-East ships split from March on: its lines miss as late dispatch, and their customers
     # write about split deliveries far more than customers whose order arrived late in transit.
     q = Query(metrics=("theme_split_delivery",), by=("miss_reason",), as_of=None)
-    frame = run_query(cursor(sample_db), catalog, q).values()
+    frame = run_query(engine(sample_db), catalog, q).values()
     share = dict(zip(frame["miss_reason"], frame["theme_split_delivery"]))
     assert share["late_dispatch"] > 2 * share["late_transit"]
 
 
 def test_repeat_and_rushed_calls_come_from_the_pushed_queue(sample_db, catalog):
     q = Query(metrics=("theme_repeat_contact", "theme_rushed_call"), by=("queue",))
-    frame = run_query(cursor(sample_db), catalog, q).values().filter(pl.col("queue").is_not_null())
+    frame = run_query(engine(sample_db), catalog, q).values().filter(pl.col("queue").is_not_null())
     for metric in ("theme_repeat_contact", "theme_rushed_call"):
         assert frame.sort(metric, descending=True)["queue"][0] == "orders", metric
 
@@ -85,17 +83,8 @@ def test_the_review_shows_the_story(sample_db, monkeypatch):
     st.cache_resource.clear()
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=600,
-        check=False,
-    )
+def _cli(*args: str):
+    return run_cli(*args, env={"NORTHSTAR_DB": os.environ.get("NORTHSTAR_DB")})
 
 
 def test_voc_suggest_on_the_sample_writes_yaml_that_validates(sample_db, tmp_path):
@@ -163,4 +152,4 @@ def test_sample_comments_are_varied():
 
 
 def test_as_of_is_the_sample_story_date(sample_db):
-    assert default_as_of(cursor(sample_db)) == dt.date(2026, 11, 15)
+    assert default_as_of(engine(sample_db)) == dt.date(2026, 11, 15)

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,8 @@ from metrics.catalog import load_catalog
 from metrics.errors import ConfigError
 from metrics.query import fetch_rows, run_query
 from metrics.sqlgen import Query
-from tests.metric_support import CONFIG, FIXTURE, ROOT, catalog_with, cursor
+from tests.cli_support import run_cli
+from tests.metric_support import CONFIG, FIXTURE, catalog_with, engine
 
 AS_OF = dt.date(2026, 3, 15)
 LATE, SPLIT, INCOMPLETE, DAMAGED = "late_delivery", "split_delivery", "incomplete_order", "damaged"
@@ -92,7 +90,7 @@ def catalog():
 
 def _voice_rows(db: Path, catalog) -> dict[str, dict]:
     q = Query(metrics=("commented_responses",), as_of=AS_OF)
-    rows = fetch_rows(cursor(db), catalog, "commented_responses", q, limit=None)
+    rows = fetch_rows(engine(db), catalog, "commented_responses", q, limit=None)
     return {r["response_id"]: r for r in rows.iter_rows(named=True)}
 
 
@@ -110,7 +108,7 @@ def test_each_labelled_comment_gets_the_themes_a_person_reads(voice_db, catalog)
 def test_a_response_without_a_comment_has_no_theme_and_is_not_commented(voice_db, catalog):
     db, _ = voice_db
     q = Query(metrics=("csat",), as_of=AS_OF)
-    frame = run_query(cursor(db), catalog, q).values()
+    frame = run_query(engine(db), catalog, q).values()
     assert frame["csat"].item() is not None  # the two are still responses
     rows = _voice_rows(db, catalog)
     assert "R21" not in rows and "R22" not in rows
@@ -133,13 +131,13 @@ def test_theme_shares_by_order_otif_equal_hand_counts(voice_db, catalog, theme):
     q = Query(metrics=(name,), by=("order_otif",), as_of=AS_OF)
     got = {
         r["order_otif"]: (r[f"{name}__num"], r[f"{name}__den"], r[name])
-        for r in run_query(cursor(db), catalog, q).frame.iter_rows(named=True)
+        for r in run_query(engine(db), catalog, q).frame.iter_rows(named=True)
     }
     for g, (hit, den) in _hand_counts(group, theme).items():
         assert got[g][:2] == (hit, den), (g, theme)
         assert got[g][2] == (pytest.approx(hit / den) if den else None)  # no comment: no share
     q = Query(metrics=(name,), as_of=AS_OF)
-    total = run_query(cursor(db), catalog, q).frame.row(0, named=True)
+    total = run_query(engine(db), catalog, q).frame.row(0, named=True)
     counts = _hand_counts(group, theme).values()
     assert (total[f"{name}__num"], total[f"{name}__den"]) == tuple(map(sum, zip(*counts)))
 
@@ -150,7 +148,7 @@ def test_late_delivery_among_missed_orders_by_hand(voice_db, catalog):
     db, _ = voice_db
     where = (("order_otif", ("missed",)),)
     q = Query(metrics=("theme_late_delivery",), by=("order_otif",), where=where, as_of=AS_OF)
-    row = run_query(cursor(db), catalog, q).frame.row(0, named=True)
+    row = run_query(engine(db), catalog, q).frame.row(0, named=True)
     assert (row["theme_late_delivery__num"], row["theme_late_delivery__den"]) == (2, 8)
     assert row["theme_late_delivery"] == pytest.approx(0.25)
 
@@ -226,11 +224,7 @@ def test_check_reports_a_bad_theme_with_file_and_line(tmp_path):
     text = CONFIG.read_text().replace("patterns: [late,", "patterns: ['/(late/',")
     (tmp_path / "metrics.yaml").write_text(text)
     line = next(i for i, x in enumerate(text.splitlines(), 1) if "'/(late/'" in x)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run(
-        [sys.executable, "-m", "cli.main", "check", "--config", str(tmp_path / "metrics.yaml")],
-        capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
-    )  # fmt: skip
+    run = run_cli("check", "--config", tmp_path / "metrics.yaml", cwd=tmp_path)
     assert run.returncode == 1
     assert f"metrics.yaml:{line}: themes.late_delivery.patterns" in run.stderr
     assert "Traceback" not in run.stderr

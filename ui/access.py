@@ -35,7 +35,7 @@ from state import audit, kiosk
 from state.store import StateStore
 from store.errors import StoreError
 from store.warehouse import default_db_path
-from ui import data
+from ui import config
 from ui.guard import show_config_error
 
 log = logging.getLogger("northstar.ui")
@@ -58,7 +58,7 @@ def store() -> StateStore:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _policy(path: str, stamp: str) -> Policy:
-    return load_policy(path, data.catalog())
+    return load_policy(path, config.catalog())
 
 
 def policy() -> Policy:

@@ -52,10 +52,10 @@ def _effect(
 def _effect_of(
     src: data.Source, metric: str, decided: dt.date, as_of: dt.date, where: Where, scope: Where
 ) -> tuple[str, str]:
-    with data.cursor(src) as cur:
+    with data.engine(src) as eng:
         catalog = data.catalog_of(src)
         e = action_effect(
-            cur, catalog, metric=metric, decided=decided, as_of=as_of, where=where, scope=scope
+            eng, catalog, metric=metric, decided=decided, as_of=as_of, where=where, scope=scope
         )
         form = catalog.metric(metric).format
         return e.verdict, e.text(lambda v: fmt.value(v, form))

@@ -19,7 +19,7 @@ def _build_demo(path: str) -> str | None:
     except ImportError:
         return "the demo builder (connectors.demo) is not installed"
     from metrics.materialize import refresher
-    from ui.data import config_path
+    from ui.config import config_path
 
     try:
         build_demo(Path(path), finalize=refresher(config_path()))

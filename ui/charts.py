@@ -1,7 +1,7 @@
 """Drawing Altair charts in Streamlit: each builder's Vega-Lite spec built once per structure.
 
-The builders themselves live in ``present.chart_builders`` (no Streamlit there, so the review pack
-renders the same charts server-side); they are re-exported here for the pages.
+The builders themselves live in ``present`` (``trend_charts``, ``miss_charts``,
+``explore_charts``; no Streamlit there, so the review pack renders the same charts server-side).
 
 Frames arrive aggregated (hundreds of rows at most): Streamlit ships every row
 to the browser. ``draw`` shows a chart: building an Altair chart and turning it
@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Callable, Hashable
-from contextlib import nullcontext
 from typing import Any
 
 import altair as alt
@@ -26,60 +24,36 @@ import polars as pl
 import streamlit as st
 from pydantic import BaseModel
 
-from present.chart_builders import (  # noqa: F401 (re-exported for the pages)
-    AXIS_ROOM,
-    BAR_ROW,
-    BLUE,
-    GREEN,
-    GREY,
-    LIGHT,
-    LIGHT_TEXT,
-    ORANGE,
-    PALE_RED,
-    REASON_COLORS,
-    RED,
-    STATUS_SCALE,
-    _as_is,
-    _no_shape,
-    _tick,
-    _tick_labels,
-    attainment,
-    by_dimension,
-    contributors,
-    over_time,
-    reason_mix,
-    template,
-    trend,
-    waterfall,
-)
-
-try:  # the lock Streamlit holds while it flips Altair's global theme and data transformer
-    from streamlit.elements.vega_charts import _altair_globals_lock as _ALTAIR_GLOBALS
-except ImportError:  # pragma: no cover - a Streamlit without it
-    _ALTAIR_GLOBALS = threading.Lock()
-
+from present.chart_builders import as_is
 
 # ---- drawing: Vega-Lite skeletons refilled with each frame ------------------------
 
 TABLE = "table"  # the dataset name of the frame a chart is drawn from, the same for every frame
+_PARTS = ("layer", "hconcat", "vconcat", "concat", "spec")  # where a chart holds other charts
 
 
-def _named_data(
-    data: Any, frames: dict[str, Any], table: pl.DataFrame | None = None
-) -> dict[str, str]:
-    """Altair data transformer: ``table`` (recognised by identity, wherever Altair puts it)
-    becomes the dataset TABLE; any other frame a dataset named by its content (as in
-    Streamlit's own conversion, so the browser sees new data under a new name)."""
-    if table is not None and data is table:
-        frames[TABLE] = table
-        return {"name": TABLE}
-    frame = data if isinstance(data, pl.DataFrame) else pl.DataFrame(data)
-    name = "data-" + hashlib.blake2b(frame.write_ipc(None).getvalue(), digest_size=16).hexdigest()
-    frames[name] = frame
-    return {"name": name}
+def _digest(frame: pl.DataFrame) -> str:
+    return hashlib.blake2b(frame.write_ipc(None).getvalue(), digest_size=16).hexdigest()
 
 
-alt.data_transformers.register("northstar_named", _named_data)
+def _name_frames(chart: Any, frames: dict[str, Any], table: pl.DataFrame | None) -> None:
+    """Put each frame ``chart`` and its parts draw in ``frames``, the chart naming it instead:
+    ``table`` (recognised by identity) as TABLE, any other frame by its content (as Streamlit
+    names them, so the browser sees new data under a new name)."""
+    data = getattr(chart, "data", alt.Undefined)
+    if data is not alt.Undefined and not isinstance(data, (dict, str, alt.SchemaBase)):
+        if table is not None and data is table:
+            name = TABLE
+        else:
+            data = data if isinstance(data, pl.DataFrame) else pl.DataFrame(data)
+            name = f"data-{_digest(data)}"
+        frames[name] = data
+        chart.data = alt.NamedData(name=name)
+    for part in _PARTS:
+        inner = getattr(chart, part, alt.Undefined)
+        for sub in inner if isinstance(inner, list) else [inner]:
+            if isinstance(sub, alt.SchemaBase):
+                _name_frames(sub, frames, table)
 
 
 # Checking a spec against the Vega-Lite schema costs ~40 ms a chart on every new structure;
@@ -89,13 +63,18 @@ VALIDATE = False
 
 def to_spec(chart: alt.TopLevelMixin, *, table: pl.DataFrame | None = None) -> dict[str, Any]:
     """The chart as a Vega-Lite spec with its frames under ``datasets`` (as Streamlit converts
-    it); ``table``, if given, is named TABLE."""
+    it); ``table``, if given, is named TABLE.
+
+    Altair's global theme and data transformer are left alone (Streamlit switches them while it
+    converts other charts, in other threads): a copy of the chart names its frames first (so
+    every field needs its type, e.g. ``value:Q``), and the spec is asked for as part of a larger
+    one, without a theme (Altair's default sets a 300 px view Streamlit's layout does not want).
+    """
     frames: dict[str, Any] = {}
-    with _ALTAIR_GLOBALS:
-        # Altair's default theme sets a 300 px view size, which Streamlit's layout does not want.
-        theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()
-        with theme, alt.data_transformers.enable("northstar_named", frames=frames, table=table):
-            spec = chart.to_dict(validate=VALIDATE)
+    named = chart.copy(deep=True)  # the frames themselves are not copied
+    _name_frames(named, frames, table)
+    spec = named.to_dict(validate=VALIDATE, context={"top_level": False, "datasets": frames})
+    spec.setdefault("$schema", alt.SCHEMA_URL)
     spec["datasets"] = frames
     return spec
 
@@ -109,7 +88,7 @@ def _key_part(value: Any) -> Any:
 
 def _content(frame: pl.DataFrame, *_args: Any, **_kwargs: Any) -> str:
     """The shape of a builder not marked with ``template``: all of its frame."""
-    return hashlib.blake2b(frame.write_ipc(None).getvalue(), digest_size=16).hexdigest()
+    return _digest(frame)
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
@@ -140,7 +119,7 @@ def spec_for(
 ) -> dict[str, Any]:
     """The Vega-Lite spec of ``build(frame, *args, **kwargs)``, as ``draw`` sends it: built once
     per builder, options, columns and shape (see ``template``), filled with this frame."""
-    prepared = getattr(build, "prepare", _as_is)(frame, *args, **kwargs)
+    prepared = getattr(build, "prepare", as_is)(frame, *args, **kwargs)
     shape = getattr(build, "shape", _content)(prepared, *args, **kwargs)
     options = repr(
         ([_key_part(a) for a in args], sorted((k, _key_part(v)) for k, v in kwargs.items()))

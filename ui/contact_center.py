@@ -19,7 +19,8 @@ from metrics import periods
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
 from present import format as fmt
-from ui import charts, data
+from present.chart_builders import BLUE, GREY, RED
+from ui import data
 from ui.filters import View
 from ui.portfolios import Scores
 
@@ -169,7 +170,7 @@ def trap_cell(
         x=alt.X("period:T", title=None, axis=alt.Axis(format="%b", tickCount=4, labelFlush=True))
     )
     scale = alt.Scale(domain=domain, zero=False, nice=False) if domain else alt.Scale(zero=False)
-    line = base.mark_line(point=True, color=charts.BLUE).encode(
+    line = base.mark_line(point=True, color=BLUE).encode(
         y=alt.Y(
             "value:Q",
             title=None,
@@ -183,7 +184,7 @@ def trap_cell(
             alt.Tooltip("n:Q", title="Sample", format=","),
         ],
     )
-    target = base.mark_line(strokeDash=[6, 4], color=charts.GREY).encode(y="target:Q")
+    target = base.mark_line(strokeDash=[6, 4], color=GREY).encode(y="target:Q")
     chart = alt.layer(line, target).properties(height=120)
     if title:
         chart = chart.properties(
@@ -233,7 +234,7 @@ def reasons_chart(frame: pl.DataFrame) -> alt.Chart:
             color=alt.Color(
                 "wismo:N",
                 legend=None,
-                scale=alt.Scale(domain=[True, False], range=[charts.RED, charts.GREY]),
+                scale=alt.Scale(domain=[True, False], range=[RED, GREY]),
             ),
             tooltip=[
                 alt.Tooltip("reason:N", title="Reason"),

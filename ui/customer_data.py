@@ -42,8 +42,8 @@ def at_risk(src: data.Source, as_of: dt.date, where: Where = ()) -> pl.DataFrame
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _at_risk(src: data.Source, as_of: dt.date, where: Where, scope: Where) -> pl.DataFrame:
-    with data.cursor(src) as cur:
-        return customers_at_risk(cur, data.catalog_of(src), as_of=as_of, where=where, scope=scope)
+    with data.engine(src) as eng:
+        return customers_at_risk(eng, data.catalog_of(src), as_of=as_of, where=where, scope=scope)
 
 
 def directory(src: data.Source, as_of: dt.date) -> pl.DataFrame:
@@ -53,8 +53,8 @@ def directory(src: data.Source, as_of: dt.date) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _directory(src: data.Source, as_of: dt.date, scope: Where) -> pl.DataFrame:
-    with data.cursor(src) as cur:
-        return customer_signals(cur, data.catalog_of(src), as_of=as_of, scope=scope).sort(
+    with data.engine(src) as eng:
+        return customer_signals(eng, data.catalog_of(src), as_of=as_of, scope=scope).sort(
             "customer_id"
         )
 
@@ -66,8 +66,8 @@ def timeline(src: data.Source, customer_id: str, as_of: dt.date) -> pl.DataFrame
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _timeline(src: data.Source, customer_id: str, as_of: dt.date, scope: Where) -> pl.DataFrame:
-    with data.cursor(src) as cur:
-        return customer_timeline(cur, data.catalog_of(src), customer_id, as_of=as_of, scope=scope)
+    with data.engine(src) as eng:
+        return customer_timeline(eng, data.catalog_of(src), customer_id, as_of=as_of, scope=scope)
 
 
 def link(customer_id: str) -> str:

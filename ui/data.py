@@ -1,9 +1,10 @@
-"""Cached access to the warehouse and the metric engine.
+"""Cached access to the store and the metric engine.
 
-The warehouse is held once per file (``st.cache_resource``); every query result
-is cached (``st.cache_data``) under a ``Source`` that carries the warehouse
-version and the config file's stamp, so a new load or an edited metrics.yaml
-is picked up on the next rerun without a restart.
+The store (``store.engines.open_store``: the warehouse file, or the lake of $NORTHSTAR_LAKE)
+is held once per path (``st.cache_resource``) and lends each query an engine on its newest
+data; every query result is cached (``st.cache_data``) under a ``Source`` that carries the
+data version and the config file's stamp, so a new load or an edited metrics.yaml is picked
+up on the next rerun without a restart.
 """
 
 from __future__ import annotations
@@ -16,61 +17,52 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import streamlit as st
 
-from metrics import clock, home
+from metrics import clock
 from metrics.access import AccessError
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
 from metrics.contributors import miss_contributors
 from metrics.customers import customer_dimension_values
+from metrics.details import run_details
+from metrics.engine import Engine
 from metrics.errors import ConfigError
 from metrics.funnel import promise_funnel, reason_mix
-from metrics.query import default_as_of, fetch_rows, run_details, run_query
+from metrics.query import default_as_of, fetch_rows, run_query
 from metrics.satisfaction import satisfaction_by_otif
 from metrics.spec import Settings
 from metrics.sqlgen import Query
 from store import health
+from store.engines import open_store
 from store.errors import StoreError
 from store.lake import Lake
 from store.warehouse import Warehouse, default_db_path
+from ui import access
+from ui.config import catalog, catalog_at, config_path, stamp
 
 
 def gather(*jobs: Callable[[], object]) -> list:
     """Run independent cached queries at once and return their results in order.
 
-    Each query takes its own cursor and DuckDB releases the GIL while it runs, so
+    Each query takes its own engine and DuckDB releases the GIL while it runs, so
     a page's queries overlap instead of queueing. The first failure is raised
     here, in the page's thread, where ``guarded`` turns it into a message.
     """
     with ThreadPoolExecutor(
         max_workers=max(len(jobs), 1), thread_name_prefix="northstar-query"
     ) as pool:
-        from ui import access
-
         futures = [pool.submit(access.carried(job)) for job in jobs]
         return [f.result() for f in futures]
 
 
-def config_path() -> Path:
-    """``$NORTHSTAR_CONFIG``, else the project folder's metrics.yaml (see ``metrics.home``)."""
-    return Path(os.environ.get("NORTHSTAR_CONFIG") or home.metrics_config())
-
-
-def _stamp(path: Path) -> str:
-    try:
-        st_ = path.stat()
-    except FileNotFoundError:
-        return "missing"
-    return f"{st_.st_mtime_ns}-{st_.st_size}"
-
-
 @dataclass(frozen=True)
 class Source:
-    """What a cached result depends on: warehouse file + version, config file + stamp."""
+    """What a cached result depends on: warehouse file or lake + data version, config file +
+    stamp."""
 
     db: str
+    lake: str | None
     version: str
     config: str
     config_stamp: str
@@ -81,34 +73,24 @@ class Source:
 _KEYS = {Source: repr, Query: repr}
 
 
-@st.cache_resource(show_spinner=False)
-def _warehouse(path: str) -> Warehouse | Lake:
-    return Lake(Path(path)) if lake_path() else Warehouse(Path(path))
-
-
 def lake_path() -> Path | None:
     """The lake the dashboard reads instead of the warehouse file ($NORTHSTAR_LAKE), if any."""
     return Path(os.environ["NORTHSTAR_LAKE"]) if os.environ.get("NORTHSTAR_LAKE") else None
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _catalog(path: str, stamp: str) -> Catalog:
-    return load_catalog(path)
-
-
-def catalog() -> Catalog:
-    """The metric catalogue (raises ConfigError with every problem)."""
-    path = config_path()
-    return _catalog(str(path), _stamp(path))
+@st.cache_resource(show_spinner=False)
+def _store(db: str, lake: str | None) -> Warehouse | Lake:
+    return open_store(Path(db), Path(lake) if lake else None)
 
 
 def source() -> Source:
-    """The current warehouse and config; raises StoreError when there is no warehouse file."""
-    db = lake_path() or default_db_path()
-    version = _warehouse(str(db)).version
-    if version is None and lake_path():
+    """The current store and config; raises StoreError when there is no warehouse file or lake."""
+    db, lake = default_db_path(), lake_path()
+    where = (str(db), str(lake) if lake else None)
+    version = _store(*where).version
+    if version is None and lake:
         raise StoreError(
-            f"There is no lake at {db}. Run `northstar load --lake {db} PATH` to write one."
+            f"There is no lake at {lake}. Run `northstar load --lake {lake} PATH` to write one."
         )
     if version is None:
         raise StoreError(
@@ -116,20 +98,21 @@ def source() -> Source:
             f"`northstar load PATH --db {db}` to build one."
         )
     path = config_path()
-    return Source(str(db), version, str(path), _stamp(path))
+    return Source(*where, version, str(path), stamp(path))
 
 
 @contextmanager
-def cursor(src: Source) -> Iterator[duckdb.DuckDBPyConnection]:
-    cur = _warehouse(src.db).cursor()
+def engine(src: Source) -> Iterator[Engine]:
+    """An engine of its own for one query, on the newest data (a new load closes the old)."""
+    own = _store(src.db, src.lake).engine()
     try:
-        yield cur
+        yield own
     finally:
-        cur.close()
+        own.close()
 
 
 def catalog_of(src: Source) -> Catalog:
-    return _catalog(src.config, src.config_stamp)
+    return catalog_at(src.config, src.config_stamp)
 
 
 def as_of(src: Source) -> dt.date | None:
@@ -139,8 +122,8 @@ def as_of(src: Source) -> dt.date | None:
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def _as_of(src: Source, today: dt.date) -> dt.date | None:
-    with cursor(src) as cur:
-        return default_as_of(cur, today)
+    with engine(src) as eng:
+        return default_as_of(eng, today)
 
 
 def staleness(as_of_day: dt.date) -> health.Staleness:
@@ -158,8 +141,6 @@ def staleness(as_of_day: dt.date) -> health.Staleness:
 
 
 def scoped(src: Source, q: Query, *, company: bool = False) -> Query:
-    from ui import access  # ui.access reads the catalogue through this module
-
     return access.viewer().scoped(catalog_of(src), q, company=company)
 
 
@@ -171,8 +152,8 @@ def details(src: Source, q: Query, compare: bool = True, *, company: bool = Fals
 
 @st.cache_data(show_spinner=False, max_entries=2048, hash_funcs=_KEYS)
 def _details(src: Source, q: Query, compare: bool) -> pl.DataFrame:
-    with cursor(src) as cur:
-        return run_details(cur, catalog_of(src), q, compare=compare)
+    with engine(src) as eng:
+        return run_details(eng, catalog_of(src), q, compare=compare)
 
 
 def values(src: Source, q: Query) -> pl.DataFrame:
@@ -181,8 +162,8 @@ def values(src: Source, q: Query) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=2048, hash_funcs=_KEYS)
 def _values(src: Source, q: Query) -> pl.DataFrame:
-    with cursor(src) as cur:
-        return run_query(cur, catalog_of(src), q).values()
+    with engine(src) as eng:
+        return run_query(eng, catalog_of(src), q).values()
 
 
 def rows(
@@ -193,8 +174,8 @@ def rows(
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=_KEYS)
 def _rows(src: Source, metric: str, q: Query, failing: bool, limit: int) -> pl.DataFrame:
-    with cursor(src) as cur:
-        return fetch_rows(cur, catalog_of(src), metric, q, failing=failing, limit=limit)
+    with engine(src) as eng:
+        return fetch_rows(eng, catalog_of(src), metric, q, failing=failing, limit=limit)
 
 
 def funnel(src: Source, q: Query) -> pl.DataFrame:
@@ -203,8 +184,8 @@ def funnel(src: Source, q: Query) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def _funnel(src: Source, q: Query) -> pl.DataFrame:
-    with cursor(src) as cur:
-        return promise_funnel(cur, catalog_of(src), q)
+    with engine(src) as eng:
+        return promise_funnel(eng, catalog_of(src), q)
 
 
 def reasons_over_time(src: Source, q: Query) -> pl.DataFrame:
@@ -214,8 +195,8 @@ def reasons_over_time(src: Source, q: Query) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def _reasons_over_time(src: Source, q: Query) -> pl.DataFrame:
-    with cursor(src) as cur:
-        return reason_mix(cur, catalog_of(src), q)
+    with engine(src) as eng:
+        return reason_mix(eng, catalog_of(src), q)
 
 
 def contributors(src: Source, q: Query, dims: tuple[str, ...]) -> dict[str, pl.DataFrame]:
@@ -224,8 +205,8 @@ def contributors(src: Source, q: Query, dims: tuple[str, ...]) -> dict[str, pl.D
 
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def _contributors(src: Source, q: Query, dims: tuple[str, ...]) -> dict[str, pl.DataFrame]:
-    with cursor(src) as cur:
-        return miss_contributors(cur, catalog_of(src), q, dims)
+    with engine(src) as eng:
+        return miss_contributors(eng, catalog_of(src), q, dims)
 
 
 def satisfaction(src: Source, q: Query, as_of_day: dt.date) -> pl.DataFrame:
@@ -234,33 +215,29 @@ def satisfaction(src: Source, q: Query, as_of_day: dt.date) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs=_KEYS)
 def _satisfaction(src: Source, q: Query, as_of_day: dt.date) -> pl.DataFrame:
-    with cursor(src) as cur:
-        return satisfaction_by_otif(cur, catalog_of(src), q, as_of_day)
+    with engine(src) as eng:
+        return satisfaction_by_otif(eng, catalog_of(src), q, as_of_day)
 
 
 def dimension_values(src: Source, dim: str) -> list[str]:
     """The values of a customer dimension the viewer may see (for the filters)."""
-    from ui import access
-
     return _dimension_values(src, dim, access.viewer().customer_scope())
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def _dimension_values(src: Source, dim: str, scope: tuple) -> list[str]:
-    with cursor(src) as cur:
-        return customer_dimension_values(cur, dim, scope=scope)
+    with engine(src) as eng:
+        return customer_dimension_values(eng, dim, scope=scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_KEYS)
 def freshness(src: Source, as_of_day: dt.date | None) -> pl.DataFrame:
-    with cursor(src) as cur:
-        return health.freshness(cur, as_of_day)
+    with engine(src) as eng:
+        return health.freshness(eng, as_of_day)
 
 
 def load_log(src: Source) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Loads, reject reasons and rejected rows, for a viewer the policy lets see them."""
-    from ui import access
-
     v = access.viewer()
     if not v.data_health:
         raise AccessError(f"{v.who} may not see the load log and rejected rows")
@@ -269,5 +246,5 @@ def load_log(src: Source) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
 
 @st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_KEYS)
 def _load_log(src: Source) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    with cursor(src) as cur:
-        return health.load_log(cur), health.reject_reasons(cur), health.rejected_rows(cur)
+    with engine(src) as eng:
+        return health.load_log(eng), health.reject_reasons(eng), health.rejected_rows(eng)

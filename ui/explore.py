@@ -1,4 +1,4 @@
-"""Explore's state: the URL-bound choices, the picked bar or row, and table formatting.
+"""Explore's state: the URL-bound choices, the picked bar or row, and the chart.
 
 Choices live in bound widgets (metric, by, every, failing); the picked value
 lives in plain query parameters ``pick`` (dimension value) and ``at`` (period
@@ -8,7 +8,6 @@ start), so a pasted link narrows the records the same way a click does.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,16 +16,17 @@ import streamlit as st
 
 from metrics.catalog import Catalog, did_you_mean
 from metrics.customers import CUSTOMER_DIMS
+from metrics.periods import period_end
 from metrics.spec import MetricBase
 from metrics.sqlgen import Query
 from present import format as fmt
-from ui import charts, customer_data
+from present.explore_charts import by_dimension, over_time
+from ui import charts
 from ui.filters import View
 
 EVERY = ("total", "day", "week", "month", "quarter")
 NONE = "(none)"
 CHART_LIMIT = 40  # bars or lines drawn; the table keeps every row
-CODE_COLUMNS = ("reason", "miss_reason")  # codes shown as words on screen (CSV keeps the codes)
 
 
 @dataclass(frozen=True)
@@ -196,8 +196,6 @@ def records_query(agg: Query, dim: str | None, pick: Pick) -> Query:
     if dim and pick.value is not None and not pick.is_no_value(dim):
         q = q.replace(where=q.where + ((dim, (pick.value,)),))
     if pick.at and agg.grain:
-        from metrics.periods import period_end
-
         q = q.replace(date_from=pick.at, date_to=min(period_end(pick.at, agg.grain), agg.as_of))
     return q
 
@@ -213,105 +211,6 @@ def narrow_records(records: pl.DataFrame, dim: str | None, pick: Pick) -> pl.Dat
     return records
 
 
-def named_records(records: pl.DataFrame, directory: pl.DataFrame) -> pl.DataFrame:
-    """The records with each customer's name beside its id (for the table and the CSV)."""
-    if "customer_id" not in records.columns or "customer_name" in records.columns:
-        return records
-    names = directory.select("customer_id", pl.col("name").alias("customer_name"))
-    at = records.columns.index("customer_id") + 1
-    order = [*records.columns[:at], "customer_name", *records.columns[at:]]
-    return records.join(names, on="customer_id", how="left", maintain_order="left").select(order)
-
-
-def records_table(records: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Records for the screen: customer ids as links to the customer page, dates as dates,
-    empty text as a dash."""
-    config: dict[str, Any] = {
-        c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
-        for c, t in records.schema.items()
-        if t == pl.Date
-    }
-    shown = fmt.dash_nulls(
-        records.drop("customer_id", strict=False).with_columns(
-            pl.col(c).map_elements(fmt.code_label, return_dtype=pl.String)
-            for c in CODE_COLUMNS
-            if c in records.columns and records.schema[c] == pl.String
-        )
-    )
-    if records.width:  # the record's own id stays in view when the table scrolls sideways
-        first = records.columns[0]
-        config.setdefault(first, st.column_config.Column(first, pinned=True))
-    if "customer_id" in records.columns:
-        links = customer_data.with_links(records.select("customer_id"))["customer_id"]
-        shown = shown.with_columns(links)
-        shown = shown.select(records.columns)
-        config["customer_id"] = st.column_config.LinkColumn(
-            "customer_id",
-            display_text=r"customer_id=(.*)$",
-            help="Open the customer's page",
-            pinned=True,
-        )
-        config["customer_name"] = st.column_config.TextColumn("customer_name", pinned=True)
-    return shown, config
-
-
-def export_name(
-    metric: str,
-    view: View,
-    *,
-    kind: str,
-    dim: str | None = None,
-    every: str = "total",
-    pick: Pick | None = None,
-    failing: bool = False,
-) -> str:
-    """A file name saying what the file holds, in safe characters only:
-    'otif_week_2026-11-09_region-South.csv', '..._by-carrier.csv', '..._records_failing.csv'."""
-    parts = [metric, view.grain, view.start.isoformat()]
-    parts += [f"{d}-{'+'.join(values)}" for d, values in view.where]
-    if kind == "aggregate":
-        parts += [f"by-{dim}"] if dim else []
-        parts += [f"every-{every}"] if every != "total" else []
-    else:
-        parts.append("records")
-        if pick is not None and pick.value is not None and dim:
-            parts.append(f"{dim}-{pick.value}")
-        if pick is not None and pick.at:
-            parts.append(f"from-{pick.at.isoformat()}")
-        parts += ["failing"] if failing else []
-    name = "_".join(re.sub(r"[^A-Za-z0-9.+-]+", "-", p).strip("-.") or "none" for p in parts)
-    return name[:180] + ".csv"
-
-
-def aggregate_csv(frame: pl.DataFrame, m: MetricBase, dim: str | None) -> str:
-    """The aggregate as the table shows it: values in displayed units (percent as 0-100), with
-    the previous period, the same period last year, the target and the changes filled in."""
-    form = fmt.display_format(m)
-    scale = 100.0 if form == "percent" else 1.0
-    digits = {"percent": 2, "money": 2, fmt.WHOLE_MONEY: 0}.get(form, 3)
-    unit = {"percent": "%", "duration": "s", "money": fmt.CURRENCY, fmt.WHOLE_MONEY: fmt.CURRENCY}
-    suffix = f" ({unit[form]})" if form in unit else ""
-    change = " (pts)" if form == "percent" else suffix
-
-    def num(col: str) -> pl.Expr:
-        return (pl.col(col) * scale).round(digits)
-
-    keys = [c for c in ("period", dim) if c and c in frame.columns]
-    out = frame.select(
-        *keys,
-        num("value").alias(m.label + suffix),
-        num("prev_value").alias("previous period" + suffix),
-        num("delta_prev").alias("change vs previous" + change),
-        num("ly_value").alias("same period last year" + suffix),
-        num("delta_ly").alias("change vs last year" + change),
-        num("target").alias("target" + suffix),
-        pl.col("status").replace_strict(fmt.STATUS_TEXT, default="no target").alias("status"),
-        pl.col("n").alias("sample (n)"),
-        pl.col("partial").fill_null(False).alias("partial period"),
-    )
-    return fmt.csv_text(out)
-
-
 def draw_chart(
     frame: pl.DataFrame, m: MetricBase, dim: str | None, every: str, pick: Pick, *, key: str
 ):
@@ -319,9 +218,9 @@ def draw_chart(
     chart's selection state, or None (nothing drawn) for a single total."""
     options = {"on_select": "rerun", "selection_mode": "pick", "key": key}
     if every != "total":
-        return charts.draw(charts.over_time, frame, m, dim, **options)
+        return charts.draw(over_time, frame, m, dim, **options)
     if dim:
-        return charts.draw(charts.by_dimension, frame, m, dim, picked=pick.value, **options)
+        return charts.draw(by_dimension, frame, m, dim, picked=pick.value, **options)
     return None
 
 
@@ -333,75 +232,3 @@ def chart_frame(frame: pl.DataFrame, dim: str | None) -> pl.DataFrame:
         frame.group_by(dim).agg(pl.col("n").sum()).sort("n", descending=True).head(CHART_LIMIT)[dim]
     )
     return frame.filter(pl.col(dim).is_in(top.implode()))
-
-
-def table(
-    frame: pl.DataFrame, metric: str, catalog: Catalog
-) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """The aggregate for people: value in its unit beside the previous period, last year and the
-    target, status and sample flag; rows without a value for the split are already labelled."""
-    m = catalog.metric(metric)
-    form = fmt.display_format(m)
-    scale = 100.0 if form == "percent" else 1.0
-    keys = [c for c in frame.columns if c not in _DETAIL_COLUMNS]
-    shown = frame.select(
-        *keys,
-        pl.col("status").replace_strict(fmt.STATUS_TEXT, default="no target").alias("status"),
-        *((pl.col(c) * scale).alias(c) for c in ("value", "prev_value", "ly_value", "target")),
-        pl.col("n"),
-        pl.when(pl.col("significant"))
-        .then(pl.lit(fmt.DASH))
-        .otherwise(pl.lit(f"small: n < {m.min_sample}"))
-        .alias("sample"),
-    )
-    number = {
-        "percent": "%.1f%%",
-        "integer": "%,d",
-        "money": f"{fmt.CURRENCY}%,.2f",
-        fmt.WHOLE_MONEY: f"{fmt.CURRENCY}%,.0f",
-        "score": "%+.0f",
-        "duration": "%,.0f s",
-    }.get(form, "%,.2f")
-    # Widths in pixels: every column fits the page at 1366 px, nothing scrolls sideways.
-    config = {
-        "value": st.column_config.NumberColumn(m.label, format=number, width=110),
-        "prev_value": st.column_config.NumberColumn(
-            "Previous", format=number, width=85, help="The previous period"
-        ),
-        "ly_value": st.column_config.NumberColumn(
-            "Last year", format=number, width=85, help="The same period a year before"
-        ),
-        "target": st.column_config.NumberColumn("Target", format=number, width=70),
-        "n": st.column_config.NumberColumn("Sample", format="%,d", width=70),
-        "status": st.column_config.TextColumn("Status", width=95),
-        "period": st.column_config.DateColumn("Period from", format="YYYY-MM-DD", width=95),
-        "sample": st.column_config.TextColumn("Sample note", width=120),
-    }
-    if frame["significant"].all():  # no small sample: no note column
-        shown = shown.drop("sample")
-    config.update(
-        {
-            k: st.column_config.TextColumn(catalog.spec.dimensions[k].label)
-            for k in keys
-            if k in catalog.spec.dimensions
-        }
-    )
-    return shown, config
-
-
-_DETAIL_COLUMNS = {
-    "metric",
-    "value",
-    "n",
-    "prev_value",
-    "ly_value",
-    "partial",
-    "delta_prev",
-    "rel_prev",
-    "delta_ly",
-    "rel_ly",
-    "target",
-    "target_note",
-    "status",
-    "significant",
-}

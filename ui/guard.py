@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import duckdb
 import streamlit as st
 
 from metrics.access import AccessError
@@ -16,11 +15,7 @@ from present.format import escape_markdown, plural
 from store.errors import StoreError
 
 log = logging.getLogger("northstar.ui")
-WAREHOUSE_ERRORS = (
-    StoreError,
-    MetricsError,
-    duckdb.Error,
-)  # a missing, empty or unreadable warehouse
+WAREHOUSE_ERRORS = (StoreError, MetricsError)  # a missing, empty or unreadable store
 
 
 class NoData(Exception):
@@ -55,8 +50,6 @@ def guarded() -> Iterator[None]:
         )
     except MetricsError as err:
         st.error(f"**The numbers could not be computed.** {escape_markdown(str(err))}")
-    except duckdb.Error as err:
-        st.error(f"**The warehouse query failed.** {escape_markdown(str(err).splitlines()[0])}")
     except Exception:  # last resort: a plain message on the page, the traceback in the server log
         error_id = uuid.uuid4().hex[:8]
         log.exception("page failed (error id %s)", error_id)

@@ -15,6 +15,7 @@ from metrics import pairs
 from metrics.catalog import Catalog, Pair
 from metrics.spec import MetricBase
 from present import format as fmt
+from present import trend_charts
 from ui import charts, data, explore
 from ui.filters import View
 
@@ -129,7 +130,7 @@ def _side(row: dict[str, Any], prefix: str, m: MetricBase, role: str, trend: pl.
         + (f" · :orange[:material/warning: {note}]" if note else "")
     )
     if not trend.is_empty():
-        charts.draw(charts.trend, trend, m, height=130)
+        charts.draw(trend_charts.trend, trend, m, height=130)
 
 
 def card(

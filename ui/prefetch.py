@@ -13,8 +13,10 @@ cursor, as DuckDB requires.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +29,14 @@ from ui.filters import DIMENSIONS, View
 log = logging.getLogger("northstar.ui")
 _QUIET = threading.Condition()
 _visits = 0  # page views running now
+_STOP = threading.Event()  # set at exit: a warming thread stops after its current query
+OFF = ("0", "off", "false", "no")
+
+
+def enabled() -> bool:
+    """Whether the server warms its caches at start and after a page view
+    (``NORTHSTAR_WARM=off`` turns both off, e.g. for tests or a small machine)."""
+    return os.environ.get("NORTHSTAR_WARM", "on").strip().lower() not in OFF
 
 
 @contextmanager
@@ -46,7 +56,7 @@ def visiting() -> Iterator[None]:
 def _after_visitors(patience: float = 10.0) -> None:
     """Wait until no page view runs (at most ``patience`` seconds)."""
     with _QUIET:
-        _QUIET.wait_for(lambda: _visits == 0, timeout=patience)
+        _QUIET.wait_for(lambda: _visits == 0 or _STOP.is_set(), timeout=patience)
 
 
 def default_views(src: data.Source, view: View) -> None:
@@ -76,6 +86,8 @@ def filter_views(src: data.Source, view: View) -> None:
 
 def _run(jobs, *, after_visitors: bool = False) -> None:
     for job in jobs:  # one at a time, leaving the other core to visitors
+        if _STOP.is_set():
+            return
         if after_visitors:
             _after_visitors()
         try:
@@ -93,13 +105,23 @@ def warm_views(src: data.Source, view: View) -> None:
 def start(src: data.Source, view: View) -> threading.Thread:
     """The thread warming ``view`` (unfiltered) and its single-value filters: one per
     warehouse version and view, however many pages ask."""
-    # Not a daemon: at exit Python waits for it, instead of killing DuckDB mid-query
-    # (which aborts the whole process).
-    thread = threading.Thread(
-        target=_warming(warm_views), args=(src, view), name="northstar-prefetch", daemon=False
-    )
+    return background(_warming(warm_views), src, view, name="northstar-prefetch")
+
+
+def background(fn, *args, name: str) -> threading.Thread:
+    """``fn(*args)`` in a daemon thread that stops with its server: at exit it is told to stop
+    and waited for until its current query ends (killing DuckDB mid-query aborts the process)."""
+    thread = threading.Thread(target=fn, args=args, name=name, daemon=True)
     thread.start()
+    atexit.register(_stop, thread)
     return thread
+
+
+def _stop(thread: threading.Thread) -> None:
+    _STOP.set()
+    with _QUIET:
+        _QUIET.notify_all()
+    thread.join(timeout=30)
 
 
 def _warming(fn):
@@ -118,5 +140,5 @@ def other_pages(src: data.Source, view: View) -> None:
     A filtered view starts nothing: background work after every filter change would
     slow the next page the reader opens more than it helps.
     """
-    if not view.where:
+    if not view.where and enabled():
         start(src, view)

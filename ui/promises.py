@@ -22,8 +22,8 @@ NO_VALUE = {"portfolio": "(no portfolio)", "site": "(no site)"}
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs={data.Source: repr, Query: repr})
 def _lines(src: data.Source, q: Query) -> pl.DataFrame:
-    with data.cursor(src) as cur:
-        return promises_at_risk(cur, data.catalog_of(src), q)
+    with data.engine(src) as eng:
+        return promises_at_risk(eng, data.catalog_of(src), q)
 
 
 def at_risk_lines(src: data.Source, view: View) -> pl.DataFrame:

@@ -31,20 +31,20 @@ VERBATIMS = 5
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=data._KEYS)
 def _themes(src: data.Source, q: Query, grain: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    with data.cursor(src) as cur:
-        return theme_table(cur, data.catalog_of(src), q, grain)
+    with data.engine(src) as eng:
+        return theme_table(eng, data.catalog_of(src), q, grain)
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=data._KEYS)
 def _verbatims(src: data.Source, q: Query) -> pl.DataFrame:
-    with data.cursor(src) as cur:
-        return verbatims(cur, data.catalog_of(src), q, limit=VERBATIMS)
+    with data.engine(src) as eng:
+        return verbatims(eng, data.catalog_of(src), q, limit=VERBATIMS)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=data._KEYS)
 def _answer_themes(src: data.Source, q: Query) -> pl.DataFrame:
-    with data.cursor(src) as cur:
-        return response_themes(cur, data.catalog_of(src), q)
+    with data.engine(src) as eng:
+        return response_themes(eng, data.catalog_of(src), q)
 
 
 def labels_of(catalog: Catalog, themes: list[str] | None) -> str:

@@ -1,4 +1,5 @@
-"""The S&OP wall screen: its URL settings, its numbers, and tiles drawn for a TV.
+"""The S&OP wall screen: its URL settings and tiles drawn for a TV (its numbers:
+``ui.wall_board``).
 
 The wall is read from across a room: big type, light on dark, no widgets. Its
 tiles are plain HTML (``st.html``, no script) whose every outside value is
@@ -14,25 +15,24 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-import polars as pl
 import streamlit as st
 
 from metrics import periods
 from metrics.catalog import Catalog
-from metrics.sqlgen import Query
 from present import format as fmt
 from present import wall_chart
-from store import health
-from ui import data
+from ui.wall_board import (
+    MULTIPLES,
+    Board,
+    freshness_text,
+    latest_measured,
+    misses,
+    top_causes,
+    week_row,
+)
 
 REFRESH = (300, 30, 3600)  # seconds between re-draws: default, min, max
 RELOAD_HOURS = (6.0, 0.5, 72.0)  # hours between full page reloads: default, min, max
-WEEKS = 13
-MULTIPLES = {  # the North Star and its drivers, per split (site is known on lines only)
-    "region": ("otif", "on_time", "in_full"),
-    "site": ("otif_line", "fill_rate", "on_time_shipment"),
-}
-OUTCOMES = ("csat", "nps", "fcr", "contacts_per_100_orders")
 SHORT = {
     "otif": "OTIF",
     "on_time": "On time",
@@ -45,7 +45,6 @@ SHORT = {
     "fcr": "FCR (7-day)",
     "contacts_per_100_orders": "Contacts / 100 orders",
 }
-EXTRACTS = ("shipments", "calls", "surveys")  # what the wall's numbers are dated by
 STATUS = {"green": "#4caf50", "amber": "#ffb300", "red": "#ff5252", None: "#9aa4b2"}
 INK, MUTED, PANEL = "#f5f7fa", "#b8c1cc", "#161c24"
 
@@ -89,125 +88,6 @@ def settings() -> Settings:
         notes.append(f"The link's by={by!r} is not one of {', '.join(MULTIPLES)}; showing region.")
         by = "region"
     return Settings(refresh, reload_hours, by, tuple(notes))
-
-
-# ---- numbers ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Board:
-    """Everything the wall shows, computed for one warehouse version."""
-
-    as_of: dt.date
-    week: dt.date  # Monday of the week under review (the one holding as-of)
-    weekly: pl.DataFrame  # run_details by week: OTIF and the outcomes, 13 weeks
-    multiples: pl.DataFrame  # run_details by week and split, 13 weeks
-    causes: pl.DataFrame  # the promise funnel of this week, with owner and open
-    fresh: pl.DataFrame  # per extract: latest date, last loaded
-    age: health.Staleness
-
-
-def week_query(metrics: tuple[str, ...], as_of: dt.date, where, by: tuple[str, ...] = ()) -> Query:
-    week = periods.period_start(as_of, "week")
-    first = periods.shift_period(week, "week", -(WEEKS - 1))
-    return Query(
-        metrics, by=by, grain="week", date_from=first, date_to=as_of, where=where, as_of=as_of
-    )
-
-
-def board(src: data.Source, catalog: Catalog, as_of: dt.date, where, by: str) -> Board:
-    week = periods.period_start(as_of, "week")
-    this_week = Query(("measured_orders",), date_from=week, date_to=as_of, where=where, as_of=as_of)
-    weekly, multiples, funnel, fresh = data.gather(
-        lambda: data.details(src, week_query(("otif", *OUTCOMES), as_of, where), compare=False),
-        lambda: data.details(src, week_query(MULTIPLES[by], as_of, where, (by,)), compare=False),
-        lambda: data.funnel(src, this_week),
-        lambda: data.freshness(src, as_of),
-    )
-    return Board(
-        as_of,
-        week,
-        weekly,
-        readable_weeks(multiples),
-        funnel,
-        fresh,
-        data.staleness(as_of),
-    )
-
-
-def week_row(weekly: pl.DataFrame, metric: str, week: dt.date) -> dict[str, Any] | None:
-    rows = weekly.filter((pl.col("metric") == metric) & (pl.col("period") == week))
-    return rows.row(0, named=True) if rows.height else None
-
-
-def latest_measured(weekly: pl.DataFrame, metric: str, min_sample: int) -> dict[str, Any] | None:
-    """The newest week with a sample big enough to read (FCR waits 7 days), else the newest."""
-    rows = weekly.filter(pl.col("metric") == metric).sort("period", descending=True)
-    sound = rows.filter(pl.col("n") >= min_sample)
-    pick = sound if sound.height else rows.filter(pl.col("value").is_not_null())
-    return pick.row(0, named=True) if pick.height else None
-
-
-def misses(causes: pl.DataFrame) -> pl.DataFrame:
-    """The funnel's miss reasons that broke at least one order."""
-    if causes.is_empty():
-        return causes
-    return causes.filter(pl.col("reason").is_not_null() & (pl.col("orders") > 0))
-
-
-def top_causes(causes: pl.DataFrame, k: int = 3) -> pl.DataFrame:
-    """The ``k`` miss reasons that broke most orders this week, with their share of misses."""
-    missed = misses(causes)
-    if missed.is_empty():
-        return missed
-    total = missed["orders"].sum()
-    return (
-        missed.sort("orders", descending=True, maintain_order=True)
-        .head(k)
-        .with_columns(of_missed=pl.col("orders") / total)
-    )
-
-
-def readable_weeks(multiples: pl.DataFrame, min_sample: int = 30) -> pl.DataFrame:
-    """Drop a partial week whose sample is still too small to read."""
-    if multiples.is_empty():
-        return multiples
-    return multiples.filter(~pl.col("partial") | (pl.col("n") >= min_sample))
-
-
-# ---- freshness ---------------------------------------------------------------------------
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def freshness_text(b: Board) -> tuple[str, bool]:
-    """The one freshness line and whether it warns: as-of against today, then how far each
-    extract reaches ('shipments and calls to 15 Nov, surveys to 14 Nov'), then the last load."""
-    age = b.age
-    parts = []
-    if age.stale:
-        parts.append(
-            f"⚠ Stale data: as of {age.as_of:%a %d %b %Y}, {age.days_behind} days behind today "
-            f"({age.today:%a %d %b}); the wall expects data within {age.limit} days"
-        )
-    else:
-        parts.append(f"Data as of {age.as_of:%a %d %b %Y}")
-    rows = b.fresh.filter(pl.col("extract").is_in(EXTRACTS))
-    reach: dict[str, list[str]] = {}
-    lagging = False
-    for name in EXTRACTS:
-        row = rows.filter(pl.col("extract") == name)
-        latest = row["latest"][0] if row.height else None
-        when = f"{latest:%d %b}" if latest else "nothing loaded"
-        reach.setdefault(when, []).append(name)
-        lagging |= latest is None or (age.as_of - latest).days > age.limit
-    parts.append(", ".join(f"{_and(names)} to {when}" for when, names in reach.items()))
-    loaded = rows["last_loaded"].drop_nulls() if "last_loaded" in rows.columns else []
-    if len(loaded):
-        parts.append(f"loaded {loaded.max():%d %b %H:%M}")
-    return " · ".join(parts).replace("to nothing loaded", "not loaded"), age.stale or lagging
 
 
 # ---- drawing -------------------------------------------------------------------------------

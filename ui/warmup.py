@@ -40,13 +40,13 @@ def _import_pages() -> None:
     import altair as alt
     import pandas  # noqa: F401  (st.dataframe's first call imports it)
     import polars as pl
-    from streamlit import dataframe_util
+    import pyarrow  # noqa: F401  (and pyarrow, to hand a frame to the browser)
 
     from ui import catalogue, charts, explore, pairs, prefetch, review, tiles  # noqa: F401
 
     frame = pl.DataFrame({"x": [1]})
     charts.to_spec(alt.Chart(frame).mark_point().encode(x="x:Q"))
-    dataframe_util.convert_anything_to_arrow_bytes(frame)
+    frame.to_arrow()
 
 
 def warm() -> dict[str, Any]:
@@ -84,11 +84,14 @@ def _warm(done: dict[str, Any]) -> None:
         done["view"] = view
 
 
-def start() -> threading.Thread:
-    # Not a daemon: at exit Python waits for it rather than killing DuckDB mid-query.
-    thread = threading.Thread(target=warm, name="northstar-warmup", daemon=False)
-    thread.start()
-    return thread
+def start() -> threading.Thread | None:
+    """Warm in a daemon thread that stops with the server (none when warming is off)."""
+    from ui import prefetch
+
+    if not prefetch.enabled():
+        log.info("warm-up is off (NORTHSTAR_WARM)")
+        return None
+    return prefetch.background(warm, name="northstar-warmup")
 
 
 def pages_by_navigation() -> None:

@@ -1,0 +1,163 @@
+"""Rules that need other rows, applied after ``check_file``: into the temp table ``_kr``,
+duplicate_key (within the file, the earlier row wins), second_portfolio (customers, within one
+load), unknown_order_line (shipments), superseded and unknown_reference."""
+
+from __future__ import annotations
+
+import duckdb
+
+from connectors.sources import TableSource
+from connectors.validate import Checked, Rule
+from metrics.schema import RECENCY_COLUMN, REFERENCES, Table
+from store.warehouse import quote_ident
+
+# Rule numbers of the rules that need other rows (see key_rules).
+K_DUPLICATE, K_PORTFOLIO, K_UNKNOWN_LINE, K_SUPERSEDED, K_REFERENCE = 1001, 1002, 1003, 1004, 1005
+
+
+def key_rules(
+    con: duckdb.DuckDBPyConnection, checked: Checked, mapping: TableSource | None = None
+) -> int:
+    """Rules that need other rows, into temp table ``_kr(rid, k, val)``; first rule wins.
+
+    A later row of the file with an earlier row's key is a duplicate_key, except
+    for customers, where it is a second_portfolio when its portfolio differs.
+    Duplicates are found by hashing the key first (cheap on millions of rows),
+    then compared exactly among the few candidates. Then: rows whose key the
+    warehouse holds from a newer extract (superseded), and references to rows
+    that do not exist (unknown_reference; a warning in ``_warn`` when the
+    mapping says ``references: warn``). Returns how many rows of the warehouse
+    the file's good rows replace (same key, an extract as old or older).
+    """
+    table = checked.table
+    keys = [quote_ident(k) for k in table.key]
+    key_list = ", ".join(keys)
+    portfolio = table.name == "customers"
+    first_portfolio = (
+        "first_value(portfolio) OVER (PARTITION BY customer_id ORDER BY rowid)"
+        if portfolio
+        else "NULL"
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _kr AS
+        WITH dup_h AS (SELECT hash({key_list}) AS h FROM _chk WHERE _k IS NULL GROUP BY 1 HAVING count(*) > 1),
+             c AS (SELECT rowid AS rid, {key_list}, {"portfolio" if portfolio else "NULL AS portfolio"},
+                          row_number() OVER (PARTITION BY {key_list} ORDER BY rowid) AS n,
+                          {first_portfolio} AS first_portfolio
+                   FROM _chk WHERE _k IS NULL AND hash({key_list}) IN (SELECT h FROM dup_h))
+        SELECT rid,
+               CASE WHEN {"portfolio IS DISTINCT FROM first_portfolio" if portfolio else "false"}
+                    THEN {K_PORTFOLIO} ELSE {K_DUPLICATE} END AS k,
+               CASE WHEN {"portfolio IS DISTINCT FROM first_portfolio" if portfolio else "false"}
+                    THEN portfolio ELSE concat_ws(',', {key_list}) END AS val
+        FROM c WHERE n > 1
+    """)
+    if portfolio:  # against customers loaded from earlier files of this load
+        con.execute(
+            """
+            INSERT INTO _kr
+            SELECT c.rowid, ?, c.portfolio FROM _chk c JOIN _load_portfolio p USING (customer_id)
+            WHERE c._k IS NULL AND c.portfolio IS DISTINCT FROM p.portfolio
+              AND c.rowid NOT IN (SELECT rid FROM _kr)
+        """,
+            [K_PORTFOLIO],
+        )
+    if table.name == "shipments":
+        con.execute(
+            """
+            INSERT INTO _kr
+            SELECT c.rowid, ?, concat_ws(',', c.order_id, c.line_id) FROM _chk c
+            WHERE c._k IS NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
+              AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = c.order_id AND o.line_id = c.line_id)
+        """,
+            [K_UNKNOWN_LINE],
+        )
+    replaced = _superseded(con, table, keys)
+    _references(con, table, warn=mapping is not None and mapping.references == "warn")
+    return replaced
+
+
+def _superseded(con: duckdb.DuckDBPyConnection, table: Table, keys: list[str]) -> int:
+    """Rows the warehouse holds from a newer extract are not applied; count the others replaced."""
+    has = con.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+        [table.name, RECENCY_COLUMN],
+    ).fetchone()
+    if not has or con.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is None:
+        return 0
+    on = " AND ".join(f"t.{k} = c.{k}" for k in keys)
+    r = RECENCY_COLUMN
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _sup AS
+        SELECT c.rowid AS rid, concat_ws(',', {", ".join(f"c.{k}" for k in keys)}) AS val,
+               max(t.{r}) > c.{r} AS newer, strftime(max(t.{r}), '%Y-%m-%d %H:%M') AS held
+        FROM _chk c JOIN {table.name} t ON {on}
+        WHERE c._k IS NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
+        GROUP BY c.rowid, c.{r}, {", ".join(f"c.{k}" for k in keys)}
+    """)
+    con.execute(
+        "INSERT INTO _kr SELECT rid, ?, val || ' (held from the extract of ' || held || ')' "
+        "FROM _sup WHERE newer",
+        [K_SUPERSEDED],
+    )
+    (replaced,) = con.execute("SELECT count(*) FROM _sup WHERE NOT newer").fetchone()
+    con.execute("DROP TABLE _sup")
+    return int(replaced)
+
+
+def _references(con: duckdb.DuckDBPyConnection, table: Table, *, warn: bool) -> None:
+    """unknown_reference: into ``_kr`` (rejected), or ``_warn`` (kept) when configured so."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _warn (rid BIGINT, k INTEGER, val VARCHAR)")
+    for column, other, other_col in REFERENCES.get(table.name, ()):
+        # A table still empty cannot be judged against: its references are kept with a warning.
+        empty = con.execute(f"SELECT 1 FROM {other} LIMIT 1").fetchone() is None
+        target = "_warn" if warn or empty else "_kr"
+        c, o = quote_ident(column), quote_ident(other_col)
+        con.execute(
+            f"""
+            INSERT INTO {target}
+            SELECT c.rowid, ?, ? || '=' || c.{c} FROM _chk c
+            WHERE c._k IS NULL AND c.{c} IS NOT NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
+              AND c.rowid NOT IN (SELECT rid FROM {target})
+              AND NOT EXISTS (SELECT 1 FROM {other} x WHERE x.{o} = c.{c})
+        """,
+            [K_REFERENCE, column],
+        )
+
+
+def key_rule_list(table: Table) -> list[Rule]:
+    keys = ", ".join(table.key)
+    refs = ", ".join(f"{c} in {o}" for c, o, _ in REFERENCES.get(table.name, ())) or "-"
+    return [
+        Rule(
+            K_DUPLICATE,
+            "duplicate_key",
+            ",".join(table.key),
+            f"duplicate key ({keys}): an earlier row of this file has the same key",
+        ),
+        Rule(
+            K_PORTFOLIO,
+            "second_portfolio",
+            "portfolio",
+            "customer_id already has another portfolio in this load (one owner per customer)",
+        ),
+        Rule(
+            K_UNKNOWN_LINE,
+            "unknown_order_line",
+            "order_id,line_id",
+            "no order line with this (order_id, line_id) in the warehouse or this load",
+        ),
+        Rule(
+            K_SUPERSEDED,
+            "superseded",
+            ",".join(table.key),
+            "not applied: the warehouse holds this key from a newer extract",
+        ),
+        Rule(
+            K_REFERENCE,
+            "unknown_reference",
+            None,
+            f"refers to a row the warehouse does not have ({refs}); sources.yaml "
+            f"references: warn keeps such rows with a warning",
+        ),
+    ]

@@ -1,0 +1,195 @@
+"""The pack's sections on where the numbers stand against target: the North Star (OTIF), the
+customer outcomes, the department KPIs beside them and the portfolio scoreboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import polars as pl
+
+from metrics.catalog import Catalog
+from present import format as fmt
+from present import trend_charts
+from reports.document import Section, Table, altair_chart
+from reports.review_data import OUTCOMES, SCORE_METRICS, ReviewData
+from state.action_log import Action
+
+SIGNAL_WORDS = {
+    "off_target_stable": "Off target and stable: the gap is the system, not a bad week; "
+    "waiting will not close it: change the process.",
+    "shift_worse": "Real shift for the worse: find what changed, now.",
+    "shift_better": "Real shift for the better: find what changed and keep it.",
+    "on_target": "On target and stable: no reaction needed on this move alone.",
+    "no_target": "Within the usual range; no target to judge against.",
+    "too_short": "Not enough history for a signal test.",
+}
+
+
+def _status(s: str | None) -> str:
+    return fmt.STATUS_TEXT.get(s, fmt.STATUS_TEXT[None])
+
+
+def north_star(data: ReviewData, catalog: Catalog, actions: Sequence[Action]) -> Section:
+    m = catalog.metric("otif")
+    head = data.head or {}
+    value, target = head.get("value"), head.get("target")
+    lines = [
+        (
+            f"{m.label}: {fmt.value(value, m.format)} against a target of "
+            f"{fmt.value(target, m.format)} ({_status(head.get('status'))}), "
+            f"{int(head.get('n') or 0):,} measured orders. Owner: {m.owner}."
+        ),
+    ]
+    for tag, when in (("prev", "the previous week"), ("ly", "the same week last year")):
+        if head.get(f"{tag}_value") is not None and not head.get("partial"):
+            lines.append(
+                f"{fmt.delta(head[f'delta_{tag}'], m.format)} vs {when} "
+                f"({fmt.value(head[f'{tag}_value'], m.format)})."
+            )
+    if head.get("partial"):
+        lines.append("Partial week: the signal test waits until it is complete.")
+    else:
+        lines.append("Signal: " + SIGNAL_WORDS.get(data.reading.case, data.reading.case))
+    if head.get("target_note"):
+        lines.append(f"Target: {head['target_note']}.")
+    marks = tuple((a.decided, a.label()) for a in actions if a.metric == "otif")
+    trend = trend_charts.trend(data.trend, m, grain="week", height=210, actions=marks)
+    rows = tuple(
+        (
+            fmt.period_label(r["period"], r["period"] + dt.timedelta(days=6), "week"),
+            fmt.value(r["value"], m.format),
+            fmt.value(r["target"], m.format),
+            _status(r["status"]) + (" (partial)" if r["partial"] else ""),
+            f"{int(r['n'] or 0):,}",
+        )
+        for r in data.trend.sort("period", descending=True).head(6).iter_rows(named=True)
+    )
+    legend = (
+        "Chart: solid line = OTIF, dashed = target, pale line = last year, triangle = partial "
+        "week, dotted rule with a diamond = an action of the log."
+    )
+    return Section(
+        "The North Star: OTIF against target",
+        (*lines, legend),
+        (
+            altair_chart(trend, 900, 210),
+            Table(
+                ("Week", "OTIF", "Target", "Status", "Orders"),
+                rows,
+                (3, 1, 1, 2, 1),
+                (False, True, True, False, True),
+            ),
+        ),
+    )
+
+
+def outcomes(data: ReviewData, catalog: Catalog) -> Section:
+    rows = []
+    for name in OUTCOMES:
+        r = data.outcomes.filter(pl.col("metric") == name)
+        row = r.row(0, named=True) if r.height else {}
+        m = catalog.metric(name)
+        rows.append(
+            (
+                m.label,
+                fmt.value(row.get("value"), m.format),
+                fmt.value(row.get("target"), m.format),
+                _status(row.get("status")),
+                f"{int(row.get('n') or 0):,}",
+                m.owner,
+            )
+        )
+    return Section(
+        "Customer outcomes",
+        (),
+        (
+            Table(
+                ("Metric", "Value", "Target", "Status", "Sample", "Owner"),
+                tuple(rows),
+                (3, 1, 1, 1.4, 1, 2),
+                (False, True, True, False, True, False),
+            ),
+        ),
+    )
+
+
+def pairs(data: ReviewData, catalog: Catalog) -> Section:
+    p = data.pairs
+    if p.is_empty():
+        return Section("Old KPIs vs North Star", ("No data for the pairs in this week.",))
+    rows = []
+    for r in p.iter_rows(named=True):
+        d, c = catalog.metric(r["department"]), catalog.metric(r["customer"])
+        rows.append(
+            (
+                d.label,
+                fmt.value(r["dept_value"], d.format),
+                fmt.value(r["dept_target"], d.format),
+                _status(r["dept_status"]),
+                c.label,
+                fmt.value(r["cust_value"], c.format),
+                fmt.value(r["cust_target"], c.format),
+                _status(r["cust_status"]),
+                "CONFLICT" if r["conflict"] else "",
+            )
+        )
+    return Section(
+        "Old KPIs vs North Star",
+        (
+            (
+                "Each department KPI beside the customer outcome it claims to serve, each against its "
+                "own target. CONFLICT: the department KPI is on or near target while the customer "
+                "outcome is off target."
+            ),
+        ),
+        (
+            Table(
+                (
+                    "Department KPI",
+                    "Value",
+                    "Target",
+                    "Status",
+                    "Customer outcome",
+                    "Value",
+                    "Target",
+                    "Status",
+                    "",
+                ),
+                tuple(rows),
+                (2.2, 1, 1, 1.2, 2.2, 1, 1, 1.2, 1.1),
+                (False, True, True, False, False, True, True, False, False),
+            ),
+        ),
+        new_page=True,
+    )
+
+
+def scoreboard(data: ReviewData, catalog: Catalog) -> Section:
+    b = data.scoreboard
+    if b.is_empty():
+        return Section("Portfolio scoreboard", ("No data for the portfolios in this week.",))
+    keys = ["portfolio", "portfolio_manager"]
+    rows = []
+    for (portfolio, manager), group in b.group_by(keys, maintain_order=True):
+        cells = {r["metric"]: r for r in group.iter_rows(named=True)}
+        shown = []
+        for name in SCORE_METRICS:
+            r, m = cells.get(name, {}), catalog.metric(name)
+            mark = {"red": " ✕", "amber": " !", "green": " ✓"}.get(r.get("status"), "")
+            shown.append(fmt.value(r.get("value"), m.format) + mark)
+        rows.append((portfolio or "(no portfolio)", manager or "—", *shown))
+    rows.sort(key=lambda r: (r[0] == "(no portfolio)", r[0]))
+    headers = ("Portfolio", "Manager", *(catalog.metric(n).label for n in SCORE_METRICS))
+    return Section(
+        "Portfolio scoreboard",
+        ("Against each metric's target: ✓ on target, ! near target, ✕ off target.",),
+        (
+            Table(
+                headers,
+                tuple(rows),
+                (1.6, 1.6, *(1.2,) * len(SCORE_METRICS)),
+                (False, False, *(True,) * len(SCORE_METRICS)),
+            ),
+        ),
+    )

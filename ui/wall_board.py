@@ -1,0 +1,138 @@
+"""The wall's numbers: 13 weeks of OTIF, its drivers and the customer outcomes, this week's
+miss reasons, and how fresh the data is, for one warehouse version; and the picks the tiles
+show from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from metrics import periods
+from metrics.catalog import Catalog
+from metrics.sqlgen import Query
+from store import health
+from ui import data
+
+WEEKS = 13
+MULTIPLES = {  # the North Star and its drivers, per split (site is known on lines only)
+    "region": ("otif", "on_time", "in_full"),
+    "site": ("otif_line", "fill_rate", "on_time_shipment"),
+}
+OUTCOMES = ("csat", "nps", "fcr", "contacts_per_100_orders")
+EXTRACTS = ("shipments", "calls", "surveys")  # what the wall's numbers are dated by
+
+
+@dataclass(frozen=True)
+class Board:
+    """Everything the wall shows, computed for one warehouse version."""
+
+    as_of: dt.date
+    week: dt.date  # Monday of the week under review (the one holding as-of)
+    weekly: pl.DataFrame  # run_details by week: OTIF and the outcomes, 13 weeks
+    multiples: pl.DataFrame  # run_details by week and split, 13 weeks
+    causes: pl.DataFrame  # the promise funnel of this week, with owner and open
+    fresh: pl.DataFrame  # per extract: latest date, last loaded
+    age: health.Staleness
+
+
+def week_query(metrics: tuple[str, ...], as_of: dt.date, where, by: tuple[str, ...] = ()) -> Query:
+    week = periods.period_start(as_of, "week")
+    first = periods.shift_period(week, "week", -(WEEKS - 1))
+    return Query(
+        metrics, by=by, grain="week", date_from=first, date_to=as_of, where=where, as_of=as_of
+    )
+
+
+def board(src: data.Source, catalog: Catalog, as_of: dt.date, where, by: str) -> Board:
+    week = periods.period_start(as_of, "week")
+    this_week = Query(("measured_orders",), date_from=week, date_to=as_of, where=where, as_of=as_of)
+    weekly, multiples, funnel, fresh = data.gather(
+        lambda: data.details(src, week_query(("otif", *OUTCOMES), as_of, where), compare=False),
+        lambda: data.details(src, week_query(MULTIPLES[by], as_of, where, (by,)), compare=False),
+        lambda: data.funnel(src, this_week),
+        lambda: data.freshness(src, as_of),
+    )
+    return Board(
+        as_of,
+        week,
+        weekly,
+        readable_weeks(multiples),
+        funnel,
+        fresh,
+        data.staleness(as_of),
+    )
+
+
+def week_row(weekly: pl.DataFrame, metric: str, week: dt.date) -> dict[str, Any] | None:
+    rows = weekly.filter((pl.col("metric") == metric) & (pl.col("period") == week))
+    return rows.row(0, named=True) if rows.height else None
+
+
+def latest_measured(weekly: pl.DataFrame, metric: str, min_sample: int) -> dict[str, Any] | None:
+    """The newest week with a sample big enough to read (FCR waits 7 days), else the newest."""
+    rows = weekly.filter(pl.col("metric") == metric).sort("period", descending=True)
+    sound = rows.filter(pl.col("n") >= min_sample)
+    pick = sound if sound.height else rows.filter(pl.col("value").is_not_null())
+    return pick.row(0, named=True) if pick.height else None
+
+
+def misses(causes: pl.DataFrame) -> pl.DataFrame:
+    """The funnel's miss reasons that broke at least one order."""
+    if causes.is_empty():
+        return causes
+    return causes.filter(pl.col("reason").is_not_null() & (pl.col("orders") > 0))
+
+
+def top_causes(causes: pl.DataFrame, k: int = 3) -> pl.DataFrame:
+    """The ``k`` miss reasons that broke most orders this week, with their share of misses."""
+    missed = misses(causes)
+    if missed.is_empty():
+        return missed
+    total = missed["orders"].sum()
+    return (
+        missed.sort("orders", descending=True, maintain_order=True)
+        .head(k)
+        .with_columns(of_missed=pl.col("orders") / total)
+    )
+
+
+def readable_weeks(multiples: pl.DataFrame, min_sample: int = 30) -> pl.DataFrame:
+    """Drop a partial week whose sample is still too small to read."""
+    if multiples.is_empty():
+        return multiples
+    return multiples.filter(~pl.col("partial") | (pl.col("n") >= min_sample))
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def freshness_text(b: Board) -> tuple[str, bool]:
+    """The one freshness line and whether it warns: as-of against today, then how far each
+    extract reaches ('shipments and calls to 15 Nov, surveys to 14 Nov'), then the last load."""
+    age = b.age
+    parts = []
+    if age.stale:
+        parts.append(
+            f"⚠ Stale data: as of {age.as_of:%a %d %b %Y}, {age.days_behind} days behind today "
+            f"({age.today:%a %d %b}); the wall expects data within {age.limit} days"
+        )
+    else:
+        parts.append(f"Data as of {age.as_of:%a %d %b %Y}")
+    rows = b.fresh.filter(pl.col("extract").is_in(EXTRACTS))
+    reach: dict[str, list[str]] = {}
+    lagging = False
+    for name in EXTRACTS:
+        row = rows.filter(pl.col("extract") == name)
+        latest = row["latest"][0] if row.height else None
+        when = f"{latest:%d %b}" if latest else "nothing loaded"
+        reach.setdefault(when, []).append(name)
+        lagging |= latest is None or (age.as_of - latest).days > age.limit
+    parts.append(", ".join(f"{_and(names)} to {when}" for when, names in reach.items()))
+    loaded = rows["last_loaded"].drop_nulls() if "last_loaded" in rows.columns else []
+    if len(loaded):
+        parts.append(f"loaded {loaded.max():%d %b %H:%M}")
+    return " · ".join(parts).replace("to nothing loaded", "not loaded"), age.stale or lagging
