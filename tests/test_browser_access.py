@@ -42,6 +42,7 @@ DATA_ELEMENTS = (
 )
 TABLES = '[data-testid="stDataFrame"], [data-testid="stDownloadButton"]'
 DIALOG = '[role="dialog"]'  # e.g. Streamlit's "Page not found"
+CLOSED = "North Star is closed: its sign-in settings are broken"
 EVIL = "https://evil.example"
 OWN = "Key Accounts"
 
@@ -56,6 +57,14 @@ USERS = {
         "name": "Board Member",
         "groups": ["northstar-executives"],
     },
+    # the COO's address, which the provider says is not verified: refused, never the COO
+    "unverified": {
+        "email": "coo@northstar.example",
+        "email_verified": False,
+        "name": "Chief Operating Officer",
+    },
+    # granted by group, no email; the display name is one the user chose (the COO's)
+    "no-email": {"name": "Chief Operating Officer", "groups": ["northstar-executives"]},
 }
 # Every page address, with deep links; a signed-out visitor gets the sign-in screen on each.
 ADDRESSES = [
@@ -383,6 +392,91 @@ def shows_error_id(page, log: Path) -> str:
     server_log = log.read_text(errors="replace")
     assert f"error id {found.group(1)}" in server_log and "Traceback" in server_log
     return found.group(1)
+
+
+# ---- sign-in settings that cannot work close every page (unit table: test_signin_config.py) ----
+
+
+@pytest.mark.slow
+def test_a_typo_in_the_secrets_file_closes_every_address(browser, tmp_path, warehouse, provider):
+    """A secrets file that does not parse used to read as "no sign-in": every page and row to
+    anonymous visitors. Now every address, kiosk links included, shows one plain message."""
+    port = free_port()
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        'cookie_secret = "a-long-random-string-for-the-tests-only"\n'
+        "client_id = northstar-dashboard\n"  # the typo: a value without quotes
+        'client_secret = "not-a-real-secret"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
+    )
+    state = tmp_path / "state.sqlite"
+    _, token = kiosk.create(StateStore(state), scope=(), label="room")
+    env = {"STREAMLIT_SECRETS_FILES": str(secrets), "NORTHSTAR_STATE": str(state)}
+    proc = start_server(warehouse, port=port, env=env)
+    try:
+        page = browser.new_context(viewport=DESKTOP).new_page()
+        for address in [*ADDRESSES, f"/sop-wall?embed=true&kiosk={token}"]:
+            _open(page, f"http://127.0.0.1:{port}{address}")
+            main = page.inner_text(MAIN)
+            assert page.inner_text(f"{MAIN} h1") == CLOSED, (address, main)
+            assert "secrets.toml is not valid TOML" in main and "line 4" in main, main
+            assert page.locator(f"{NAV}, {DATA_ELEMENTS}, {EXCEPTION}, {DIALOG}").count() == 0
+            assert page.get_by_role("button").count() == 0, address  # not even Sign in
+            body = page.inner_text("body")
+            assert "Traceback" not in body and str(tmp_path) not in body, body
+            assert "OTIF" not in body and OWN not in body and "S&OP" not in body, address
+        for size, name in ((DESKTOP, "1440x900"), (LAPTOP, "1366x768")):
+            page.set_viewport_size(size)
+            page.screenshot(path=str(SHOTS / f"access_broken_secrets_{name}.png"))
+        log = proc.log_path.read_text(errors="replace")
+        assert "sign-in settings are broken" in log and str(secrets) in log
+        assert not audit.entries(StateStore(state), event="view")  # nobody saw any page
+    finally:
+        stop_server(proc)
+
+
+# ---- identity from verified claims only --------------------------------------------------------
+
+
+def test_an_unverified_email_is_refused_not_signed_in_as_its_owner(browser, site, provider):
+    coo_sign_ins = len(audit.entries(site.state, email="coo@northstar.example", event="sign-in"))
+    page = sign_in(browser, site, "unverified")
+    for address in ("/", "/explore?metric=otif&by=portfolio", "/portfolio"):
+        _open(page, site.url + address)
+        main = page.inner_text(MAIN)
+        assert page.inner_text(f"{MAIN} h1") == "Sign-in refused", (address, main)
+        assert "coo@northstar.example is not verified" in main, main
+        assert page.locator(f"{NAV}, {DATA_ELEMENTS}").count() == 0, address
+        assert "Signed in as" not in page.inner_text("body")
+    for size, name in ((DESKTOP, "1440x900"), (LAPTOP, "1366x768")):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(SHOTS / f"access_unverified_email_{name}.png"))
+    refused = audit.entries(site.state, email=f"{provider}#unverified", event="refused")
+    assert refused and "not verified" in refused[0]["detail"], refused
+    assert json.loads(refused[0]["detail"])["claimed email"] == "coo@northstar.example"
+    # nothing was recorded as the COO's: no sign-in, no view
+    assert (
+        len(audit.entries(site.state, email="coo@northstar.example", event="sign-in"))
+        == coo_sign_ins
+    )
+    sign_out(page, site)
+
+
+def test_a_group_grant_without_email_is_audited_under_the_subject(browser, site, provider):
+    page = sign_in(browser, site, "no-email")
+    assert "Signed in as Chief Operating Officer" in page.inner_text(SIDEBAR)  # shown, only
+    _open(page, site.url + "/explore?metric=otif&by=portfolio")
+    assert download(page, "Aggregate as CSV")
+    _open(page, site.url + "/portfolio")
+    subject = f"{provider}#no-email"
+    trail = audit.entries(site.state, email=subject, limit=1000)
+    assert {"sign-in", "view", "download"} <= {e["event"] for e in trail}, trail
+    downloads = [json.loads(e["detail"])["file"] for e in trail if e["event"] == "download"]
+    assert "otif aggregate" in downloads, downloads
+    everyone = {e["email"] for e in audit.entries(site.state, limit=100_000)}
+    assert "Chief Operating Officer" not in everyone and "" not in everyone, everyone
 
 
 # ---- serving: localhost only, cross-origin and XSRF protection on ----------------------------

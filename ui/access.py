@@ -2,7 +2,10 @@
 
 ``gate()`` runs before any page: it returns the viewer, or shows the sign-in screen, the
 "no access" page or a refused kiosk link and stops. ``viewer()`` is what ``ui.data`` scopes
-every query with. With no ``[auth]`` in ``.streamlit/secrets.toml`` the app runs open and says so.
+every query with. With no secrets file (or one without ``[auth]``) the app runs open and says so;
+a secrets file that does not parse or an incomplete ``[auth]`` closes every page (``ui.sign_in``).
+Who signed in comes from verified claims only: the email when the provider does not say it is
+unverified, else the provider's stable subject; the audit names everyone that one way.
 """
 
 from __future__ import annotations
@@ -11,13 +14,12 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import NoReturn
 
 import streamlit as st
-from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from metrics.access import (
@@ -35,7 +37,7 @@ from state import audit, kiosk
 from state.store import StateStore
 from store.errors import StoreError
 from store.warehouse import default_db_path
-from ui import config
+from ui import config, sign_in
 from ui.guard import show_config_error
 
 log = logging.getLogger("northstar.ui")
@@ -45,11 +47,43 @@ STATE_ERRORS = (StoreError, sqlite3.Error)  # the state file missing, locked or 
 
 
 def auth_configured() -> bool:
-    """True when ``.streamlit/secrets.toml`` has an ``[auth]`` section (sign-in is on)."""
-    try:
-        return "auth" in st.secrets
-    except StreamlitSecretNotFoundError:  # no secrets file at all
-        return False
+    """True unless the app runs open on purpose (no secrets file, or no ``[auth]`` in it): sign-in
+    is on, or its settings are broken and nothing opens."""
+    return not sign_in.setup().open
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a signed-in token names, from its verified claims only. ``key`` is how the audit
+    names them in every event: the email address, or ``issuer#subject`` without one."""
+
+    key: str
+    email: str  # "" when the token carries no email address
+    name: str  # display only: a name the user may choose, never an identity
+    refused: str = ""  # why this token cannot sign in at all
+
+
+def identify(claims: Mapping[str, object]) -> Identity:
+    """The identity of an OpenID Connect token's claims. An email the provider marks unverified
+    (``email_verified: false``) is refused rather than trusted; with no email address the
+    provider's stable subject (``sub`` with its issuer ``iss``) names the user."""
+    sub = str(claims.get("sub") or "").strip()
+    subject = f"{str(claims.get('iss') or '').strip()}#{sub}" if sub else ""
+    email = str(claims.get("email") or "").strip().lower()
+    name = str(claims.get("name") or "").strip()
+    if email and _false(claims.get("email_verified")):
+        why = f"your identity provider says the email address {email} is not verified"
+        return Identity(key=subject, email="", name=name, refused=why)
+    if email:
+        return Identity(key=email, email=email, name=name)
+    if not sub:
+        why = "the sign-in carries neither an email address nor a subject (sub)"
+        return Identity(key="", email="", name=name, refused=why)
+    return Identity(key=subject, email="", name=name)
+
+
+def _false(value: object) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() == "false")
 
 
 def store() -> StateStore:
@@ -117,36 +151,43 @@ def viewer() -> Viewer:
         )
     if found is not None:
         return found
-    if auth_configured():  # a page reached without the gate: nothing
+    if auth_configured():  # a page reached without the gate (or sign-in broken): nothing
         raise AccessError("not signed in")
     return OPEN
 
 
 def gate() -> Viewer:
-    """The viewer, or a screen that stops the run: sign-in, no access, or a refused kiosk link
-    (a valid kiosk link opens the wall screen only)."""
+    """The viewer, or a screen that stops the run: broken sign-in settings, sign-in, no access,
+    or a refused kiosk link (a valid kiosk link opens the wall screen only)."""
+    setup = sign_in.setup()
+    if setup.problems:  # before anything else, kiosk links included: nothing opens
+        _misconfigured(setup.problems)
     token = st.query_params.get("kiosk")
     if token:
         return _kiosk(token)
-    if not auth_configured():
+    if setup.open:
         st.session_state[_VIEWER] = OPEN
         return OPEN
     if not st.user.is_logged_in:
         _sign_in_screen()
-    email = str(st.user.get("email") or "")
+    who = identify(st.user.to_dict())
+    if who.refused:
+        _refused(who)
     try:
         pol = policy()
         groups = _groups(st.user.get(pol.spec.settings.group_claim))
-        found = pol.viewer(email, groups)
+        found = pol.viewer(who.email, groups)
     except ConfigError as err:
         show_config_error(err)
         st.stop()
     except AccessError as err:
-        _no_access(email, str(err))
+        _no_access(who.key, str(err))
     if found is None:
-        _no_access(email, "the access policy grants this account nothing")
-    if found.name == found.email and st.user.get("name"):  # granted by group: the token's name
-        found = replace(found, name=str(st.user.get("name")))
+        _no_access(who.key, "the access policy grants this account nothing")
+    # One identity in every audit event (``v.email``): the verified email, else issuer#subject.
+    # The token's name, which its user may choose, is only shown (for grants by group).
+    named = found.name not in ("", found.email)  # a name the policy gives
+    found = replace(found, email=who.key, name=found.name if named else who.name or who.key)
     if st.session_state.get(_VIEWER) is None:  # no one gets in unrecorded
         try:
             audit.record(store(), email=found.email, event="sign-in", page="")
@@ -212,12 +253,55 @@ def _sign_in_screen() -> None:
     st.stop()
 
 
-def _no_access(email: str, why: str) -> None:
+def _misconfigured(problems: tuple[str, ...]) -> NoReturn:
+    """Sign-in settings that cannot work: this message on every page, for everyone, and
+    nothing else (no page, no data, no kiosk wall)."""
+    st.session_state.pop(_VIEWER, None)
+    st.title("North Star is closed: its sign-in settings are broken")
+    st.text(
+        "Sign-in is set up in the secrets file, but it cannot work, so North Star shows nothing "
+        "to anyone until it is fixed:"
+    )
+    for problem in problems:
+        st.text(f"- {problem}")
+    st.text(
+        "Whoever runs North Star: correct the secrets file and restart the server (README, "
+        "'Sign-in and access'). To run without sign-in on purpose, remove the [auth] section."
+    )
+    st.stop()
+
+
+def _shown(key: str) -> str:
+    return key if "@" in key and "#" not in key else f"an account without an email address ({key})"
+
+
+def _refused(who: Identity) -> NoReturn:
+    """A token whose identity cannot be trusted: a plain refusal, recorded, with Sign out."""
+    st.session_state.pop(_VIEWER, None)
+    st.title("Sign-in refused")
+    st.text(f"North Star cannot tell who you are: {who.refused}.")
+    st.text(
+        "Verify the address with your identity provider (or ask its administrator), then sign in "
+        "again."
+    )
+    st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+    detail = {"why": who.refused}
+    if email := str(st.user.get("email") or ""):  # what the token claimed, for the record
+        detail["claimed email"] = email
+    audit.record(store(), email=who.key, event="refused", page="", detail=detail)
+    st.stop()
+
+
+def _no_access(key: str, why: str, *, forget: bool = True) -> NoReturn:
+    """``key``: the identity (see ``Identity``), which the audit entry names. ``forget``: drop a
+    viewer this session had (a grant withdrawn since); kept when the sign-in itself stands."""
+    if forget:
+        st.session_state.pop(_VIEWER, None)
     st.title("No access yet")
-    st.text(f"You are signed in as {email or 'an account without an email address'}, but {why}.")
+    st.text(f"You are signed in as {_shown(key)}, but {why}.")
     st.write("Ask whoever runs North Star to add you to the access policy, then sign in again.")
     st.button("Sign out", on_click=st.logout, icon=":material/logout:")
-    audit.record(store(), email=email, event="refused", page="", detail={"why": why})
+    audit.record(store(), email=key, event="refused", page="", detail={"why": why})
     st.stop()
 
 
@@ -267,7 +351,7 @@ def is_kiosk(v: Viewer) -> bool:
 
 
 def no_pages(v: Viewer) -> None:
-    _no_access(v.email, "the access policy grants this account no page")
+    _no_access(v.email, "the access policy grants this account no page", forget=False)
 
 
 def record_view(v: Viewer, page: str) -> None:
