@@ -87,59 +87,56 @@ def freshness(engine: Engine, as_of: dt.date | None, *, stale_days: int = 7) -> 
     return frame.join(last, left_on="extract", right_on="table", how="left")
 
 
+def _log(engine: Engine, table: str, sql: str, schema: dict, params: dict | None = None):
+    """``sql`` over a log table, or an empty frame of ``schema`` where it was never written."""
+    if table not in tables(engine):
+        return pl.DataFrame(schema=schema)
+    return _read(engine, sql, params)
+
+
 def load_log(engine: Engine) -> pl.DataFrame:
     """Every file load: rows read, loaded and rejected, newest first (empty if never loaded)."""
-    if "loads" not in tables(engine):
-        return pl.DataFrame(
-            schema={
-                "file": pl.String,
-                "table": pl.String,
-                "rows_read": pl.Int64,
-                "rows_loaded": pl.Int64,
-                "rows_rejected": pl.Int64,
-                "loaded_at": pl.Datetime,
-                "file_mtime": pl.Datetime,
-            }
-        )
-    return _read(
+    return _log(
         engine,
-        (
-            'SELECT file, "table", rows_read, rows_loaded, rows_rejected, loaded_at, file_mtime'
-            " FROM loads ORDER BY loaded_at DESC, file"
-        ),
+        "loads",
+        'SELECT file, "table", rows_read, rows_loaded, rows_rejected, loaded_at, file_mtime'
+        " FROM loads ORDER BY loaded_at DESC, file",
+        {
+            "file": pl.String,
+            "table": pl.String,
+            "rows_read": pl.Int64,
+            "rows_loaded": pl.Int64,
+            "rows_rejected": pl.Int64,
+            "loaded_at": pl.Datetime,
+            "file_mtime": pl.Datetime,
+        },
     )
 
 
 def reject_reasons(engine: Engine) -> pl.DataFrame:
     """Rejected rows counted by file, table, rule and column."""
-    if "rejects" not in tables(engine):
-        return pl.DataFrame(
-            schema={
-                "file": pl.String,
-                "table": pl.String,
-                "rule": pl.String,
-                "column": pl.String,
-                "rows": pl.Int64,
-                "example": pl.String,
-            }
-        )
-    return _read(
+    return _log(
         engine,
-        (
-            'SELECT file, "table", rule, "column", count(*) AS rows, any_value(message) AS example'
-            ' FROM rejects GROUP BY file, "table", rule, "column" ORDER BY rows DESC, file, rule'
-        ),
+        "rejects",
+        'SELECT file, "table", rule, "column", count(*) AS rows, any_value(message) AS example'
+        ' FROM rejects GROUP BY file, "table", rule, "column" ORDER BY rows DESC, file, rule',
+        {
+            "file": pl.String,
+            "table": pl.String,
+            "rule": pl.String,
+            "column": pl.String,
+            "rows": pl.Int64,
+            "example": pl.String,
+        },
     )
 
 
 def rejected_rows(engine: Engine, *, limit: int = 500) -> pl.DataFrame:
-    if "rejects" not in tables(engine):
-        return pl.DataFrame()
-    return _read(
+    return _log(
         engine,
-        (
-            'SELECT file, "row", "table", rule, "column", value, message, raw FROM rejects'
-            ' ORDER BY file, "row" LIMIT $limit'
-        ),
+        "rejects",
+        'SELECT file, "row", "table", rule, "column", value, message, raw FROM rejects'
+        ' ORDER BY file, "row" LIMIT $limit',
+        {},
         {"limit": limit},
     )

@@ -3,6 +3,7 @@ and a real HTTP webhook; values match `northstar query`; no repeats; recovery; a
 
 from __future__ import annotations
 
+import contextlib
 import email
 import json
 import shutil
@@ -37,13 +38,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def smtp_server(handler):
+    """A real SMTP server on loopback handing each message to ``handler``; yields it and its URL."""
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield handler, f"smtp://127.0.0.1:{controller.port}"
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield inbox, f"smtp://127.0.0.1:{controller.port}"
-    controller.stop()
+    with smtp_server(Inbox()) as served:
+        yield served
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import duckdb
 import pytest
+from playwright.sync_api import expect
 
 from metrics.query import default_as_of
 from store.warehouse import Warehouse
@@ -92,7 +93,7 @@ def test_a_chosen_period_stays_in_the_link(browser, stale_app):
     try:
         assert "period" not in parse_qs(urlparse(page.url).query)  # absent: the latest
         side = page.locator('[data-testid="stSidebar"]')
-        assert "Latest complete week in the data (" in side.inner_text()
+        expect(side).to_contain_text("Latest complete week in the data (")
         side.locator('[data-testid="stSelectbox"]').last.click()
         week = as_of - dt.timedelta(days=as_of.weekday() + 14)
         page.get_by_role("option", name=week.isoformat(), exact=True).click()
@@ -105,7 +106,9 @@ def test_a_chosen_period_stays_in_the_link(browser, stale_app):
         page.goto(shared)  # the pasted link: the same week, not the latest
         wait_ready(page)
         stamp = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').nth(1)
-        assert f"{week.day}" in stamp.inner_text() and "Latest" not in stamp.inner_text()
+        # waits for the drawn stamp: a page view may draw more than once
+        expect(stamp).to_contain_text(f"{week.day}")
+        expect(stamp).not_to_contain_text("Latest")
         assert parse_qs(urlparse(page.url).query)["period"] == [week.isoformat()]
         assert page.locator(EXCEPTION).count() == 0
     finally:

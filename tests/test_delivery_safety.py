@@ -18,7 +18,6 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from metrics.access import parse_policy
 from metrics.alert_lifecycle import Outcome
@@ -36,7 +35,7 @@ from store.engines import open_engine
 from tests import test_alerts_delivery, test_output_safety
 from tests.cli_support import run_cli
 from tests.test_access_scope import CONFIG, GOOD
-from tests.test_alerts_delivery import Inbox, _free_port
+from tests.test_alerts_delivery import Inbox, _free_port, smtp_server
 from tests.test_output_safety import NAMES, REFUSED, UNSAFE, notice_for, plain_text
 
 smtp, hook = test_alerts_delivery.smtp, test_alerts_delivery.hook  # a mail server, a webhook
@@ -69,11 +68,8 @@ class Refusing(Inbox):
 
 @pytest.fixture
 def refusing_smtp():
-    inbox = Refusing()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield inbox, f"smtp://127.0.0.1:{controller.port}"
-    controller.stop()
+    with smtp_server(Refusing()) as served:
+        yield served
 
 
 def _alerts_run(tmp: Path, hostile_db, **env: str):
