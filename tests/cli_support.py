@@ -9,7 +9,6 @@ as a real process (tests/test_cli_home.py, the kill and serve tests).
 from __future__ import annotations
 
 import contextlib
-import os
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,16 +51,3 @@ def run_cli(
         )
         code = 1
     return Run(argv, code, result.stdout, stderr, result.stdout_bytes)
-
-
-@contextlib.contextmanager
-def environ(**values: str | None):
-    """Set (or with None, unset) environment variables for a block."""
-    old = {k: os.environ.get(k) for k in values}
-    for k, v in values.items():
-        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
