@@ -43,7 +43,7 @@ def access_cmd(email: str, fmt: str, config_path: Path) -> None:
 @click.option("--user", "email", default=None, help="Only this user's entries.")
 @click.option(
     "--event",
-    type=click.Choice(["sign-in", "view", "download", "refused"]),
+    type=click.Choice(["sign-in", "view", "download", "refused", "action add", "action done"]),
     default=None,
     help="Only this kind of entry.",
 )

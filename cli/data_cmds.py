@@ -23,6 +23,7 @@ from cli.options import (
 from connectors.load import LoadReport
 from metrics import home
 from present.csv_safe import safe_row
+from present.safe_text import plain_text
 from store.errors import StoreError
 
 
@@ -309,14 +310,14 @@ def rejects(
         click.echo("no rows kept with a warning" if warned else "no rejected rows")
     else:
         shown = [
-            [
-                _shown(r[0]),
+            [  # cells from the extract: one line each, no escape sequence reaches the terminal
+                plain_text(_shown(r[0])),
                 str(r[1]),
-                r[2],
-                r[3],
-                r[4] or "",
-                "" if r[5] is None else repr(r[5]),
-                r[6],
+                plain_text(r[2]),
+                plain_text(r[3]),
+                plain_text(r[4] or ""),
+                "" if r[5] is None else plain_text(repr(r[5])),
+                plain_text(r[6]),
             ]
             for r in rows
         ]

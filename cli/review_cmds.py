@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import tempfile
 from pathlib import Path
@@ -14,10 +15,12 @@ from cli.metric_cmds import _date, _where
 from cli.options import as_option, config_option, db_option, lake_option
 from cli.output import FORMATS, emit
 from metrics import clock
-from metrics.access import policy_path, viewer_as
+from metrics.access import OPEN, policy_path, viewer_as
 from metrics.catalog import load_catalog
 from metrics.query import validate_query
 from metrics.sqlgen import Query
+from present.safe_text import plain_text
+from state import alert_state, audit
 from state.action_log import Action, add_action, list_actions, mark_done
 from state.store import StateStore
 from store.engines import open_engine
@@ -61,14 +64,16 @@ def review_cmd(period, pdf_path, html_path, where, as_user, db, lake, config_pat
     filters = _where(where)
     if filters:
         validate_query(catalog, Query(metrics=("otif",), where=filters))
-    scope = viewer_as(policy_path(config_path), catalog, as_user).scope if as_user else ()
+    viewer = viewer_as(policy_path(config_path), catalog, as_user) if as_user else OPEN
+    store = StateStore.beside(db)
     pack = build_pack(
         open_engine(db, lake, config_path=config_path),
         catalog,
         period=period,
         where=filters,
-        scope=scope,
-        state=StateStore.beside(db),
+        viewer=viewer,
+        alerts=alert_state.firing(store),  # the pack lists those the viewer may see
+        state=store,
     )
     for path, content in ((pdf_path, pack.pdf), (html_path, pack.html.encode())):
         if path:
@@ -142,8 +147,9 @@ def add_cmd(ctx, what, owner, due, metric, where, decided, config_path):
     validate_query(catalog, Query(metrics=(metric,), where=scope))
     due_day = _date(due, "--due")
     decided_day = _date(decided, "--decided") or clock.today()
+    store = StateStore.beside(ctx.obj["db"])
     a = add_action(
-        StateStore.beside(ctx.obj["db"]),
+        store,
         what=what,
         owner=owner,
         due=due_day,
@@ -151,7 +157,10 @@ def add_cmd(ctx, what, owner, due, metric, where, decided, config_path):
         decided=decided_day,
         scope=scope,
     )
-    click.echo(f"recorded action #{a.id}: {a.what} ({a.owner}, due {a.due})")
+    _audit(store, "action add", a)
+    click.echo(
+        f"recorded action #{a.id}: {plain_text(a.what)} ({plain_text(a.owner)}, due {a.due})"
+    )
 
 
 @actions_cmd.command("done")
@@ -161,8 +170,17 @@ def add_cmd(ctx, what, owner, due, metric, where, decided, config_path):
 @handle_errors
 def done_cmd(ctx, action_id, on):
     """Mark an action done."""
-    a = mark_done(StateStore.beside(ctx.obj["db"]), action_id, _date(on, "--on") or clock.today())
+    store = StateStore.beside(ctx.obj["db"])
+    a = mark_done(store, action_id, _date(on, "--on") or clock.today())
+    _audit(store, "action done", a)
     click.echo(f"action #{a.id} done on {a.done}")
+
+
+def _audit(store: StateStore, event: str, a: Action) -> None:
+    """Every write to the action log is in the audit trail, from the terminal too: under the
+    operating-system user who ran the command."""
+    detail = {"action": a.id, "what": a.what, "scope": a.scope_text}
+    audit.record(store, email=f"cli:{getpass.getuser()}", event=event, page="", detail=detail)
 
 
 def register(group: click.Group) -> None:

@@ -1,6 +1,8 @@
 """Rules that need other rows, applied after ``check_file``: into the temp table ``_kr``,
 duplicate_key (within the file, the earlier row wins), second_portfolio (customers, within one
-load), unknown_order_line (shipments), superseded and unknown_reference."""
+load), unknown_order_line (shipments), superseded and unknown_reference; into ``_warn`` (rows
+kept with a warning), second_manager (customers naming another manager than their portfolio's
+usual one)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from store.warehouse import quote_ident
 
 # Rule numbers of the rules that need other rows (see key_rules).
 K_DUPLICATE, K_PORTFOLIO, K_UNKNOWN_LINE, K_SUPERSEDED, K_REFERENCE = 1001, 1002, 1003, 1004, 1005
+K_MANAGER = 1006
 
 
 def key_rules(
@@ -74,6 +77,8 @@ def key_rules(
         )
     replaced = _superseded(con, table, keys)
     _references(con, table, warn=mapping is not None and mapping.references == "warn")
+    if portfolio:
+        _second_managers(con)
     return replaced
 
 
@@ -125,6 +130,33 @@ def _references(con: duckdb.DuckDBPyConnection, table: Table, *, warn: bool) -> 
         )
 
 
+def _second_managers(con: duckdb.DuckDBPyConnection) -> None:
+    """second_manager, a warning: each good customer row of the file naming another manager
+    than the one most customers of its portfolio name, counted over the customers as they
+    will be after this file (ties: the first name); a missing manager is not another one."""
+    con.execute(
+        """
+        INSERT INTO _warn
+        WITH mine AS (SELECT rowid AS rid, customer_id, portfolio, portfolio_manager FROM _chk
+                      WHERE _k IS NULL AND rowid NOT IN (SELECT rid FROM _kr)),
+             after AS (SELECT portfolio, portfolio_manager FROM mine
+                       UNION ALL
+                       SELECT portfolio, portfolio_manager FROM customers c
+                       WHERE NOT EXISTS (SELECT 1 FROM mine m WHERE m.customer_id = c.customer_id)),
+             counted AS (SELECT portfolio, portfolio_manager AS usual, count(*) AS n FROM after
+                         WHERE portfolio IS NOT NULL AND portfolio_manager IS NOT NULL
+                         GROUP BY 1, 2),
+             ranked AS (SELECT portfolio, usual, row_number() OVER (
+                            PARTITION BY portfolio ORDER BY n DESC, usual) AS r FROM counted)
+        SELECT m.rid, ?, m.portfolio_manager || ' (most customers of ' || m.portfolio
+                         || ' name ' || u.usual || ')'
+        FROM mine m JOIN ranked u ON u.portfolio = m.portfolio AND u.r = 1
+        WHERE m.portfolio_manager <> u.usual
+    """,
+        [K_MANAGER],
+    )
+
+
 def key_rule_list(table: Table) -> list[Rule]:
     keys = ", ".join(table.key)
     refs = ", ".join(f"{c} in {o}" for c, o, _ in REFERENCES.get(table.name, ())) or "-"
@@ -159,5 +191,12 @@ def key_rule_list(table: Table) -> list[Rule]:
             None,
             f"refers to a row the warehouse does not have ({refs}); sources.yaml "
             f"references: warn keeps such rows with a warning",
+        ),
+        Rule(
+            K_MANAGER,
+            "second_manager",
+            "portfolio_manager",
+            "kept, with a warning: most customers of this portfolio name another manager (one "
+            "accountable manager per portfolio); alerts go to the manager the access policy names",
         ),
     ]

@@ -47,6 +47,7 @@ RULES = (
     "excel_serial_date",
     "superseded",
     "unknown_reference",
+    "second_manager",  # a warning: the row is kept
 )
 _BAD_TYPE = {
     "num": "bad_number",

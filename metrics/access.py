@@ -15,82 +15,25 @@ those metrics included, is scoped.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
 
 from metrics import home
 from metrics.catalog import Catalog
 from metrics.errors import ConfigError, MetricsError
 from metrics.located_yaml import KeyPath, LocatedYaml, did_you_mean, read_located
+from metrics.policy_file import EMAIL, PAGES, Grant, PolicyFile, Rows
+from metrics.policy_hazards import check_hazards
 from metrics.pydantic_messages import describe_error
-from metrics.spec import DerivedMetric
-from metrics.sql_parse import formula_refs
 from metrics.sqlgen import Query
-
-# The pages a policy can grant, by the name in the page's address ("review" is the home page).
-PAGES = (
-    "review",
-    "pairs",
-    "explore",
-    "data",
-    "portfolio",
-    "contact-center",
-    "at-risk",
-    "sop-wall",
-    "account",
-)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Scope = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 class AccessError(MetricsError):
     """A viewer asked for something outside what the policy grants."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AccessSettings(_Strict):
-    group_claim: str = Field(
-        "groups", description="The identity-token claim holding the user's group names."
-    )
-    company_wide: list[str] = Field(
-        default_factory=list,
-        description="Metrics whose company-level total and trend roles with company_wide may see.",
-    )
-
-
-Rows = Literal["all"] | dict[str, list[str]]
-
-
-class Role(_Strict):
-    label: str | None = None
-    pages: Literal["all"] | list[str] = "all"
-    metrics: Literal["all"] | list[str] = "all"
-    hide_metrics: list[str] = Field(default_factory=list)
-    rows: Rows = "all"
-    company_wide: bool = False
-    data_health: bool = Field(False, description="May see the load log and rejected rows.")
-
-
-class Grant(_Strict):
-    name: str | None = None
-    roles: list[str] = Field(min_length=1)
-    rows: dict[str, list[str]] | None = None
-
-
-class PolicyFile(_Strict):
-    settings: AccessSettings = AccessSettings()
-    roles: dict[str, Role]
-    users: dict[str, Grant] = Field(default_factory=dict)
-    groups: dict[str, Grant] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -309,7 +252,7 @@ def parse_policy(doc: LocatedYaml, catalog: Catalog | None = None) -> Policy:
     except pydantic.ValidationError as err:
         raise ConfigError([describe_error(e, doc, PolicyFile) for e in err.errors()]) from None
     _check_names(spec, doc, catalog, problems)
-    _check_hazards(spec, doc, catalog, problems)
+    check_hazards(spec, doc, catalog, problems)
     if problems:
         raise ConfigError(problems)
     return Policy(spec, doc.source, {e.lower(): g for e, g in spec.users.items()})
@@ -340,7 +283,7 @@ def _check_names(spec: PolicyFile, doc: LocatedYaml, catalog: Catalog | None, pr
     for section in ("users", "groups"):
         for key, grant in getattr(spec, section).items():
             at = (section, key)
-            if section == "users" and not _EMAIL.match(key):
+            if section == "users" and not EMAIL.match(key):
                 problems.append(f"{doc.where(at)}: '{key}' is not an email address")
             for i, r in enumerate(grant.roles):
                 if r not in spec.roles:
@@ -362,64 +305,3 @@ def _check_rows(at: KeyPath, rows: Rows, dims: list[str] | None, bad) -> None:
     for dim in rows:
         if dim not in dims:
             bad(at + ("rows", dim), "dimension", dim, dims)
-
-
-def _check_hazards(
-    spec: PolicyFile, doc: LocatedYaml, catalog: Catalog | None, problems: list[str]
-) -> None:
-    """What reads narrower than it grants: ``rows: {}`` (every row), one address given twice
-    in different case (one grant would silently win), a visible derived metric made of metrics
-    the role does not see (it reveals them)."""
-    rows = [(("roles", n), r.rows) for n, r in spec.roles.items()]
-    rows += [
-        ((sec, k), g.rows) for sec in ("users", "groups") for k, g in getattr(spec, sec).items()
-    ]
-    for at, given in rows:
-        if given == {}:
-            problems.append(
-                f"{doc.where(at + ('rows',))}: rows: {{}} names no dimension, so it grants every"
-                " row; write rows: all if every row is meant, or name them, e.g."
-                " rows: {portfolio: [Key Accounts]}"
-            )
-    seen: dict[str, str] = {}
-    for key in spec.users:
-        first = seen.setdefault(key.lower(), key)
-        if first != key:
-            problems.append(
-                f"{doc.where(('users', key))}: '{key}' is '{first}' (line"
-                f" {doc.line_of(('users', first))}) in other case; addresses match whatever"
-                " their case, so one entry would silently override the other: keep one"
-            )
-    for name, role in spec.roles.items() if catalog else ():
-        _check_derived(("roles", name), role, catalog, doc, problems)
-
-
-def _check_derived(
-    at: KeyPath, role: Role, catalog: Catalog, doc: LocatedYaml, problems: list[str]
-) -> None:
-    granted = catalog.metrics if role.metrics == "all" else role.metrics
-    visible = [m for m in catalog.metrics if m in granted and m not in role.hide_metrics]
-    for name in visible:
-        for part in sorted(_parts(catalog, name) - set(visible)):
-            shown = f"'{name}' ({catalog.metric(name).formula})"
-            if part in role.hide_metrics:
-                where = doc.where(at + ("hide_metrics", role.hide_metrics.index(part)))
-                problems.append(
-                    f"{where}: '{part}' is hidden, but {shown} stays visible and reveals it;"
-                    f" hide '{name}' too"
-                )
-            else:
-                where = doc.where(at + ("metrics", role.metrics.index(name)))
-                problems.append(
-                    f"{where}: {shown} reveals '{part}', which this role does not see;"
-                    f" add '{part}' or remove '{name}'"
-                )
-
-
-def _parts(catalog: Catalog, name: str) -> set[str]:
-    """Every metric a derived metric is computed from, through derived ones (none for others)."""
-    metric = catalog.metric(name)
-    if not isinstance(metric, DerivedMetric):
-        return set()
-    refs = formula_refs(metric.formula)
-    return set(refs).union(*(_parts(catalog, r) for r in refs))

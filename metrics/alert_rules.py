@@ -2,8 +2,9 @@
 
 Pure evaluation over the query API (``run_details``, ``read_signal``, the customer counts):
 each firing is a frozen ``Alert`` naming its rule, scope, period, value, target, the accountable
-person and their address. Only complete periods are judged, never a partial one. Delivery and
-alert state live elsewhere (``notify``, ``state.alert_state``).
+person and their address, chosen by the access policy and the metric owners (``metrics.routing``),
+never by the extract. Only complete periods are judged, never a partial one. Delivery and alert
+state live elsewhere (``notify``, ``state.alert_state``).
 """
 
 from __future__ import annotations
@@ -15,17 +16,18 @@ from urllib.parse import urlencode
 
 import polars as pl
 
+from metrics.access import Policy
 from metrics.alert_spec import AlertsFile, Rule
 from metrics.catalog import Catalog
 from metrics.customer_triggers import window_counts
 from metrics.customers import customer_ids
 from metrics.details import run_details
-from metrics.directory import email_for
 from metrics.engine import Engine
 from metrics.periods import last_complete_period, period_end, shift_period
-from metrics.query import execute, resolve_as_of
+from metrics.query import resolve_as_of
+from metrics.routing import ROUTE_DIMENSION, Router
 from metrics.signals import read_signal
-from metrics.sqlgen import Compiled, Query
+from metrics.sqlgen import Query
 from metrics.targets import target_for
 
 Filters = tuple[tuple[str, tuple[str, ...]], ...]
@@ -56,7 +58,9 @@ class Alert:
     recipients: tuple[str, ...]
     summary: str  # one plain line
     link: str  # page address relative to the dashboard's base URL
-    records: Query  # the records behind it: fetch_rows(records.metrics[0], records, failing=...)
+    # The records behind it, as every recipient may see them (None: no attachment):
+    # fetch_rows(records.metrics[0], records, failing=...)
+    records: Query | None
     failing: bool
 
     @property
@@ -89,10 +93,12 @@ def evaluate(
     *,
     as_of: dt.date | None = None,
     scope: Filters = (),
+    policy: Policy | None = None,
 ) -> list[Alert]:
-    """Every alert that fires as of ``as_of`` (default: the data's), within the row ``scope``."""
+    """Every alert that fires as of ``as_of`` (default: the data's), within the row ``scope``,
+    routed under the access ``policy`` (None: there is none, so to the metric owners)."""
     as_of = resolve_as_of(cur, as_of)
-    managers = _portfolio_managers(cur)
+    router = Router(policy, spec.recipients)
     # Customer counts of every window, in one pass, for every customer in scope: a customer's
     # counts do not depend on which other customers are counted, so a rule's filter only picks
     # its customers.
@@ -106,30 +112,13 @@ def evaluate(
             counts = counted[(rule.days, rule.baseline_windows)]
             if rule.filters:
                 counts = counts.join(customer_ids(cur, rule.filters), on="customer_id", how="semi")
-            alerts += _customer_alerts(catalog, spec, name, rule, as_of, scope, counts)
+            alerts += _customer_alerts(catalog, router, name, rule, as_of, scope, counts)
         else:
-            alerts += _metric_alerts(cur, catalog, spec, name, rule, as_of, scope, managers)
+            alerts += _metric_alerts(cur, catalog, router, name, rule, as_of, scope)
     return alerts
 
 
-def _portfolio_managers(cur: Engine) -> dict[str, str]:
-    sql = "SELECT portfolio, any_value(portfolio_manager) AS m FROM customers GROUP BY 1"
-    return {p: m for p, m in execute(cur, Compiled(sql)).iter_rows() if p and m}
-
-
-def _accountable(
-    spec: AlertsFile, rule: Rule, owner: str, dims: dict, managers: dict[str, str]
-) -> tuple[str, tuple[str, ...]]:
-    """Who answers for this alert, and their address(es)."""
-    person = owner
-    if rule.recipient_role == "site" and dims.get("site"):
-        person = f"site {dims['site']}"
-    elif rule.recipient_role == "portfolio_manager":
-        person = dims.get("portfolio_manager") or managers.get(dims.get("portfolio")) or owner
-    return person, email_for(person, spec.recipients)
-
-
-def _metric_alerts(cur, catalog, spec, name, rule: Rule, as_of, scope, managers) -> list[Alert]:
+def _metric_alerts(cur, catalog, router: Router, name, rule: Rule, as_of, scope) -> list[Alert]:
     m = catalog.metric(rule.metric)
     last = last_complete_period(as_of, rule.grain)
     first = shift_period(last, rule.grain, -(rule.periods - 1)) if rule.kind == "signal" else last
@@ -157,7 +146,8 @@ def _metric_alerts(cur, catalog, spec, name, rule: Rule, as_of, scope, managers)
         if fired is None:
             continue
         dims = {d: row[d] for d in rule.by}
-        owner, recipients = _accountable(spec, rule, m.owner, dims, managers)
+        role = rule.recipient_role
+        to = router.route(role, dims.get(ROUTE_DIMENSION.get(role, "")), owner=m.owner)
         records = q.replace(
             by=(), grain=None, date_from=last, where=rule.filters + _as_filters(dims)
         )
@@ -178,11 +168,11 @@ def _metric_alerts(cur, catalog, spec, name, rule: Rule, as_of, scope, managers)
                 value=row["value"],
                 target=target,
                 n=row["n"],
-                owner=owner,
-                recipients=recipients,
+                owner=to.owner,
+                recipients=to.recipients,
                 summary=f"{m.label}: {fired}",
                 link=_metric_link(rule, dims, last),
-                records=records,
+                records=router.records(catalog, to.recipients, records),
                 failing=failing,
             )
         )
@@ -244,7 +234,7 @@ def _metric_link(rule: Rule, dims: dict, period: dt.date) -> str:
 
 
 def _customer_alerts(
-    catalog, spec, name, rule: Rule, as_of, scope, counts: pl.DataFrame
+    catalog, router: Router, name, rule: Rule, as_of, scope, counts: pl.DataFrame
 ) -> list[Alert]:
     start = as_of - dt.timedelta(days=rule.days - 1)
     records_metric, failing = TRIGGER_RECORDS[rule.trigger]
@@ -254,9 +244,9 @@ def _customer_alerts(
         if fired is None:
             continue
         value, target, summary = fired
-        owner_name = row["portfolio_manager"] or catalog.metric(records_metric).owner
-        if rule.recipient_role == "owner":
-            owner_name = catalog.metric(rule.metric or records_metric).owner
+        owner = catalog.metric(rule.metric or records_metric).owner
+        role = rule.recipient_role  # the customer's portfolio names its manager
+        to = router.route(role, row.get(ROUTE_DIMENSION.get(role, "")), owner=owner)
         first = start
         if rule.trigger == "order_volume_drop":  # its records show the baseline too
             first = as_of - dt.timedelta(days=rule.days * (rule.baseline_windows + 1) - 1)
@@ -279,11 +269,11 @@ def _customer_alerts(
                 value=value,
                 target=target,
                 n=row["orders"],
-                owner=owner_name,
-                recipients=email_for(owner_name, spec.recipients),
+                owner=to.owner,
+                recipients=to.recipients,
                 summary=f"{row['name']} ({row['customer_id']}): {summary}",
                 link="account?" + urlencode({"customer_id": row["customer_id"]}),
-                records=records,
+                records=router.records(catalog, to.recipients, records),
                 failing=failing,
             )
         )

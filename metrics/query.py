@@ -75,6 +75,12 @@ def validate_query(catalog: Catalog, q: Query) -> None:
                     f"unknown dimension '{dim}' for metric '{name}'"
                     f"{did_you_mean(dim, offered)}; it has: {', '.join(offered)}"
                 )
+        for dim in dict(q.scope):  # the viewer's rows: a metric without that dimension is out
+            if dim not in offered:
+                raise MetricsError(
+                    f"metric '{name}' has no '{dim}', so it cannot be limited to your rows"
+                    f" (limited by {dim}); it has: {', '.join(offered)}"
+                )
     if len(set(q.by)) != len(q.by):
         raise MetricsError("a dimension is named twice in --by")
     if q.grain is not None and q.grain not in GRAINS:

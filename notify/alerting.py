@@ -1,9 +1,12 @@
 """One alert run: evaluate the rules, decide what is new, ongoing or recovered, claim what to
 send, send it, and record each delivery as it happens (``state.alert_state``).
 
-Used by ``northstar alerts run`` and after every ``northstar load``. Delivery problems are
-returned in the run's outcome, never raised: one message that cannot go fails alone, a channel
-that is down fails its notices for this run, and the next run sends what was not delivered.
+Used by ``northstar alerts run`` and after every ``northstar load``. Recipients come from the
+access policy beside metrics.yaml (``metrics.routing``): without one, the metric owners; one that
+does not parse fails the run with its config error rather than widening delivery. Delivery
+problems are returned in the run's outcome, never raised: one message that cannot go fails alone,
+a channel that is down fails its notices for this run, and the next run sends what was not
+delivered.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from metrics import alert_lifecycle
+from metrics.access import Policy, load_policy, policy_path
 from metrics.alert_lifecycle import Outcome, Planned, Send
 from metrics.alert_rules import Alert, evaluate
 from metrics.alert_spec import AlertsFile, load_alert_rules
@@ -63,9 +67,10 @@ def run_alerts(
     now = now or dt.datetime.now(dt.UTC)
     catalog = load_catalog(config_path)
     spec = load_alert_rules(alerts_file, catalog)
+    policy = _policy(config_path, catalog)
     engine = connect()
     try:
-        alerts = {a.key: a for a in evaluate(engine, catalog, spec)}
+        alerts = {a.key: a for a in evaluate(engine, catalog, spec, policy=policy)}
         firing = {k: a.as_json() for k, a in alerts.items()}
         planned, sends = claim(
             state,
@@ -79,6 +84,12 @@ def run_alerts(
     finally:
         engine.close()
     return AlertRun(tuple(planned), tuple(outcomes), False)
+
+
+def _policy(config_path: Path, catalog: Catalog) -> Policy | None:
+    """The access policy that routes the alerts; None when there is none (owners only)."""
+    path = policy_path(config_path)
+    return load_policy(path, catalog) if path.exists() else None
 
 
 def _deliver(
@@ -118,7 +129,7 @@ class _Records:
     def __init__(self, engine: Engine, catalog: Catalog, alerts: list[Alert], limit: int) -> None:
         self.engine, self.catalog, self.limit = engine, catalog, limit
         self.alike: dict[tuple[str, bool], list[Alert]] = {}
-        for alert in alerts:
+        for alert in (a for a in alerts if a.records is not None):  # None: no attachment
             self.alike.setdefault((alert.records.metrics[0], alert.failing), []).append(alert)
         self.group = {a.key: g for g, members in self.alike.items() for a in members}
         self.read: dict[str, str | None] = {}

@@ -2,7 +2,9 @@
 
 ``run_due`` sends every subscription whose latest scheduled time (cron, in the file's time
 zone) lies within the catch-up window and has not been sent (for cron); ``serve`` keeps doing
-it with APScheduler. Sends are claimed in the state file first, so both are safe to run twice,
+it with APScheduler. Each pack is made as its recipient's viewer under the access policy sees
+it; without a policy, or for a recipient it does not know, nothing is sent (and retried on the
+next run). Sends are claimed in the state file first, so both are safe to run twice,
 and recorded once done: a send a killed run left claimed is taken up again once its lease has
 run out (``state.schedule_state``).
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
 
+from metrics.access import Viewer, policy_path, viewer_as
 from metrics.alert_spec import AlertsFile, EmailChannel
 from metrics.catalog import load_catalog
 from metrics.engine import Engine
@@ -78,14 +81,23 @@ def run_due(
     return out
 
 
-def recipient_scope(config_path: Path, catalog, email: str):
-    """The recipient's row scope under the access policy, when there is one: a pack shows what
-    its reader may see on the pages, and the subscription's own scope can only narrow it. A
-    recipient the policy does not know gets no pack."""
-    from metrics.access import policy_path, viewer_as
-
+def recipient(config_path: Path, catalog, email: str) -> Viewer:
+    """The viewer the recipient is under the access policy: a pack shows what its reader may
+    see (their rows, the metrics their role grants and does not hide), and the subscription's
+    own scope can only narrow it. No policy, or a recipient it does not know: no pack (there
+    is no open mode for packs), with a message saying why."""
     path = policy_path(config_path)
-    return viewer_as(path, catalog, email).scope if path.exists() else ()
+    if not path.exists():
+        raise MetricsError(
+            f"there is no access policy at {path}, and a pack shows only what its reader may"
+            " see (create config/access.yaml, or set NORTHSTAR_ACCESS)"
+        )
+    return viewer_as(path, catalog, email)
+
+
+def recipient_scope(config_path: Path, catalog, email: str):
+    """The recipient's row scope under the access policy (see ``recipient``)."""
+    return recipient(config_path, catalog, email).scope
 
 
 def _send(
@@ -97,15 +109,19 @@ def _send(
 ) -> tuple[bool, str]:
     from reports.review_pack import build_pack  # the pack's heavy imports only when sending
 
-    engine = connect()
     try:
         catalog = load_catalog(config_path)
+        viewer = recipient(config_path, catalog, sub.email)
+    except MetricsError as exc:
+        return False, f"no pack for {sub.email}: {exc}"
+    engine = connect()
+    try:
         pack = build_pack(
             engine,
             catalog,
             where=sub.filters,
-            scope=recipient_scope(config_path, catalog, sub.email),
-            alerts=_open_alerts(store, sub),
+            viewer=viewer,
+            alerts=alert_state.firing(store),  # the pack lists those within the reader's rows
             state=store,
         )
     except MetricsError as exc:
@@ -140,11 +156,3 @@ def _message(
     kind = ("application", "pdf") if suffix == "pdf" else ("text", "html")
     msg.add_attachment(body, maintype=kind[0], subtype=kind[1], filename=filename)
     return msg
-
-
-def _open_alerts(store: StateStore, sub: Subscription) -> list[dict]:
-    """The alerts firing now that this recipient receives (all of them for an unscoped one)."""
-    alerts = alert_state.firing(store)
-    if not sub.scope:
-        return alerts
-    return [a for a in alerts if sub.email in a["recipients"]]

@@ -1,6 +1,8 @@
 """Promises at risk: open lines due in the coming days that are already behind, as a worklist
 per portfolio (the promise's owner) or per site (the dispatch)."""
 
+from functools import partial
+
 import streamlit as st
 
 from present import format as fmt
@@ -40,10 +42,9 @@ with guarded():
     promises.show_worklist(rows)
     st.download_button(
         "Lines as CSV",
-        fmt.csv_text(rows),
+        access.audited_download("promises at risk", rows.height, partial(fmt.csv_text, rows)),
         file_name=f"promises-at-risk_{view.as_of.isoformat()}.csv",
         mime="text/csv",
         icon=":material/download:",
-        on_click=access.record_download,
-        args=("promises at risk", rows.height),
+        on_click="ignore",
     )

@@ -1,5 +1,7 @@
 """Explore: any metric by any of its dimensions and grain, then the records behind a bar or row."""
 
+from functools import partial
+
 import streamlit as st
 
 from present import format as fmt
@@ -94,12 +96,15 @@ with guarded():
     )
     st.download_button(
         "Aggregate as CSV",
-        explore_tables.aggregate_csv(frame, m, dim),
+        access.audited_download(
+            f"{metric} aggregate",
+            frame.height,
+            partial(explore_tables.aggregate_csv, frame, m, dim),
+        ),
         file_name=explore_tables.export_name(metric, view, kind="aggregate", dim=dim, every=every),
         icon=":material/download:",
         mime="text/csv",
-        on_click=access.record_download,
-        args=(f"{metric} aggregate", frame.height),
+        on_click="ignore",
     )
 
     pick = explore.new_click(table_event, chart_event, frame, dim) or pick
@@ -150,13 +155,14 @@ with guarded():
         )
     st.download_button(
         "Records as CSV",
-        fmt.csv_text(records),
+        access.audited_download(
+            f"{metric} records", records.height, partial(fmt.csv_text, records)
+        ),
         file_name=explore_tables.export_name(
             metric, view, kind="records", dim=dim, pick=pick, failing=failing
         ),
         mime="text/csv",
         icon=":material/download:",
-        on_click=access.record_download,
-        args=(f"{metric} records", records.height),
+        on_click="ignore",
     )
     prefetch.other_pages(ctx.src, view)

@@ -39,13 +39,15 @@ with guarded():
         ["Portfolios", "Segments", f"Customers at risk ({risk.height})"]
     )
     with by_portfolio:
-        keys = ("portfolio", "portfolio_manager")
+        details, shared = portfolios.portfolio_details(ctx.src, q)
         board = portfolios.scores(
-            data.details(ctx.src, q.replace(by=keys), compare=False),
-            keys,
+            details,
+            portfolios.MANAGERS,
             q.metrics,
             no_value={"portfolio": NO_PORTFOLIO, "portfolio_manager": "—"},
         )
+        if shared:
+            st.warning(portfolios.shared_note(shared))
         weekly = data.details(ctx.src, trend_q.replace(by=("portfolio",)), compare=False)
         portfolios.show(
             board,

@@ -32,9 +32,7 @@ def board() -> None:
             wall.causes_tile(b)
         with right:
             wall.multiples(b, cat, setup.by)
-        for col, name in zip(st.columns(len(wall_board.OUTCOMES)), wall_board.OUTCOMES):
-            with col:
-                wall.outcome_tile(cat, b, name)
+        wall.outcome_tiles(cat, b)
 
 
 board()

@@ -50,8 +50,8 @@ def action_log(
     actions: Sequence[Action],
     data: ReviewData,
     today: dt.date,
-    scope: tuple,
 ) -> Section:
+    """The actions the reader sees (``data.reader.actions``), each with its effect in their rows."""
     if not actions:
         return Section("Action log", ("No actions recorded yet.",), new_page=True)
     rows = []
@@ -64,7 +64,7 @@ def action_log(
             decided=a.decided,
             as_of=data.as_of,
             where=a.scope,
-            scope=scope,
+            scope=data.reader.rows,
         )
         status = a.status(today).upper() if a.overdue(today) else a.status(today)
         rows.append(

@@ -2,14 +2,16 @@
 
 Entry point (signature kept stable for scheduled sends)::
 
-    build_pack(engine, catalog, *, period: str | None = None, scope=(), where=(),
-               alerts=(), state: StateStore | None = None,
+    build_pack(engine, catalog, *, period: str | None = None, viewer: Viewer = OPEN,
+               where=(), alerts=(), state: StateStore | None = None,
                today: date | None = None) -> Pack
 
 ``period`` is an ISO week like ``2026-W46`` (default: the latest complete week of the data);
-``scope`` is the recipient's row scope (as ``Query.scope``), ``where`` extra filters;
-``alerts`` this week's alerts (objects with the keys of ``northstar alerts run --format
-json``); ``state`` the state file holding the action log. ``Pack.pdf`` (bytes), ``Pack.html``
+``viewer`` is the reader under the access policy (``metrics.access``: their rows, the metrics
+their role grants and does not hide; ``OPEN`` only for the operator's own pack), ``where``
+extra filters, which can only narrow the viewer's rows; ``alerts`` this week's alerts (objects
+with the keys of ``northstar alerts run --format json``), of which the pack lists those within
+the reader's rows; ``state`` the state file holding the action log. ``Pack.pdf`` (bytes), ``Pack.html``
 (str) and ``Pack.period_label`` ('Week 46 · 9–15 Nov 2026').
 
 Numbers come from the same queries as the review pages (``reports.review_data``), charts from
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metrics import clock
+from metrics.access import OPEN, Viewer
 from metrics.catalog import Catalog
 from metrics.engine import Engine
 from metrics.errors import MetricsError
@@ -33,7 +36,8 @@ from metrics.query import resolve_as_of
 from present import format as fmt
 from reports import review_actions, review_promises, review_scores
 from reports.document import Document, to_html, to_pdf
-from reports.review_data import Filters, gather
+from reports.pack_reader import Filters, Reader
+from reports.review_data import gather
 from state.action_log import list_actions
 from state.store import StateStore
 
@@ -66,13 +70,13 @@ def build_pack(
     catalog: Catalog,
     *,
     period: str | None = None,
-    scope: Filters = (),
+    viewer: Viewer = OPEN,
     where: Filters = (),
     alerts: Sequence[Mapping[str, Any]] = (),
     state: StateStore | None = None,
     today: dt.date | None = None,
 ) -> Pack:
-    """The review pack of one week, as the recipient with ``scope`` sees it."""
+    """The review pack of one week, as ``viewer`` may see it."""
     as_of = resolve_as_of(engine, None)
     start = parse_period(period) if period else last_complete_period(as_of, "week")
     if start > as_of:
@@ -81,25 +85,30 @@ def build_pack(
             f"the latest complete week is {last_complete_period(as_of, 'week'):%G-W%V}"
         )
     today = today or clock.today()
-    actions = [a for a in (list_actions(state) if state else []) if a.applies_to(where + scope)]
-    data = gather(engine, catalog, start=start, as_of=as_of, where=where, scope=scope)
+    reader = Reader(catalog, viewer, where)
+    actions = reader.actions(list_actions(state) if state else [])
+    data = gather(engine, reader, start=start, as_of=as_of)
     label = fmt.period_label(data.start, data.end, "week")
     if data.end > as_of:
         label += f" (partial: data to {as_of:%d %b})"
-    who = "; ".join(f"{d}: {', '.join(v)}" for d, v in where + scope) or "all customers"
+    parts = dict.fromkeys(f"{d}: {', '.join(v)}" for d, v in viewer.scope + where)
+    rows = "; ".join(parts) or "all customers"
+    who = f"for {viewer.name} · {rows}" if viewer.email else rows
+    sections = (
+        review_scores.north_star(data, catalog, actions),
+        review_scores.outcomes(data, catalog),
+        review_scores.granted(data, catalog),
+        review_promises.funnel(data),
+        review_promises.causes(data),
+        review_scores.pairs(data, catalog),
+        review_scores.scoreboard(data, catalog),
+        review_promises.at_risk(data, catalog),
+        review_actions.alerts(reader.alerts(engine, alerts)),
+        review_actions.action_log(engine, catalog, actions, data, today),
+    )
     doc = Document(
         title=f"North Star weekly review · {label}",
         subtitle=f"Data as of {as_of:%a %d %b %Y} · {who} · made {today:%d %b %Y}",
-        sections=(
-            review_scores.north_star(data, catalog, actions),
-            review_scores.outcomes(data, catalog),
-            review_promises.funnel(data),
-            review_promises.causes(data),
-            review_scores.pairs(data, catalog),
-            review_scores.scoreboard(data, catalog),
-            review_promises.at_risk(data, catalog),
-            review_actions.alerts(alerts),
-            review_actions.action_log(engine, catalog, actions, data, today, scope),
-        ),
+        sections=tuple(s for s in sections if s is not None),
     )
     return Pack(pdf=to_pdf(doc), html=to_html(doc), period_label=label, start=data.start)

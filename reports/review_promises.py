@@ -13,9 +13,16 @@ from reports.document import Section, Table, altair_chart
 from reports.review_data import ReviewData
 
 AT_RISK_ROWS = 25  # lines listed in the pack (the worklist page has them all)
+VALUE = "Open value"
 
 
-def funnel(data: ReviewData) -> Section:
+def _sees_funnel(data: ReviewData) -> bool:
+    return data.reader.sees("otif") and data.reader.sees("measured_orders")
+
+
+def funnel(data: ReviewData) -> Section | None:
+    if not _sees_funnel(data):
+        return None
     f = data.funnel
     due = int(f["orders"][0]) if f.height else 0
     if not due:
@@ -53,7 +60,9 @@ def funnel(data: ReviewData) -> Section:
     )
 
 
-def causes(data: ReviewData) -> Section:
+def causes(data: ReviewData) -> Section | None:
+    if not _sees_funnel(data):
+        return None
     c = data.funnel.filter(pl.col("reason").is_not_null() & (pl.col("orders") > 0)).sort(
         "orders", descending=True
     )
@@ -85,13 +94,16 @@ def causes(data: ReviewData) -> Section:
 
 
 def at_risk(data: ReviewData, catalog: Catalog) -> Section:
-    frame = data.at_risk
+    """The open lines at risk in the reader's rows; their value only for a reader who sees
+    money (a role hiding revenue gets counts, never amounts)."""
+    frame, money = data.at_risk, data.reader.money
     days = catalog.spec.settings.promise_horizon_days
     first, last = horizon(data.as_of, days)
+    still = frame["open_value"].sum() if frame.height else 0
     intro = (
         f"Open order lines due {first:%d %b} – {last:%d %b %Y} (the next {days} days after "
-        f"{data.as_of:%d %b}) that are already behind: {frame.height:,} lines, "
-        f"{fmt.value(frame['open_value'].sum() if frame.height else 0, 'money')} still to ship."
+        f"{data.as_of:%d %b}) that are already behind: {frame.height:,} lines"
+        + (f", {fmt.value(still, 'money')} still to ship." if money else ".")
     )
     if frame.is_empty():
         return Section("Promises at risk", (intro,), new_page=True)
@@ -102,7 +114,7 @@ def at_risk(data: ReviewData, catalog: Catalog) -> Section:
         nulls_equal=True,
     )
     by_owner = Table(
-        ("Portfolio", "Manager", "Lines", "Customers", "Open value"),
+        ("Portfolio", "Manager", "Lines", "Customers", VALUE),
         tuple(
             (
                 r["portfolio"] or "(none)",
@@ -117,7 +129,7 @@ def at_risk(data: ReviewData, catalog: Catalog) -> Section:
         (False, False, True, True, True),
     )
     by_site = Table(
-        ("Site", "Lines", "Open value"),
+        ("Site", "Lines", VALUE),
         tuple(
             (r["site"] or "(none)", f"{r['lines']:,}", fmt.value(r["open_value"], "money"))
             for r in at_risk_counts(frame, "site").iter_rows(named=True)
@@ -126,7 +138,7 @@ def at_risk(data: ReviewData, catalog: Catalog) -> Section:
         (False, True, True),
     )
     lines = Table(
-        ("Due", "Order", "Customer", "Manager", "Site", "Open / ordered", "Open value", "Why"),
+        ("Due", "Order", "Customer", "Manager", "Site", "Open / ordered", VALUE, "Why"),
         tuple(
             (
                 f"{r['due_date']:%a %d %b}",
@@ -143,6 +155,8 @@ def at_risk(data: ReviewData, catalog: Catalog) -> Section:
         (1.2, 1.4, 2, 1.6, 1, 1.2, 1.1, 2.8),
         (False, False, False, False, False, True, True, False),
     )
+    if not money:
+        by_owner, by_site, lines = (_without_money(t) for t in (by_owner, by_site, lines))
     more = (
         f"The {AT_RISK_ROWS} soonest due of {frame.height:,}."
         if frame.height > AT_RISK_ROWS
@@ -153,4 +167,19 @@ def at_risk(data: ReviewData, catalog: Catalog) -> Section:
         tuple(x for x in (intro, more) if x),
         (by_owner, by_site, lines),
         new_page=True,
+    )
+
+
+def _without_money(table: Table) -> Table:
+    """The table without its money column (for a reader who may not see money)."""
+    i = table.headers.index(VALUE)
+
+    def drop(cells: tuple) -> tuple:
+        return cells[:i] + cells[i + 1 :]
+
+    return Table(
+        drop(table.headers),
+        tuple(drop(r) for r in table.rows),
+        drop(table.widths),
+        drop(table.numeric),
     )

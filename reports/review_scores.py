@@ -24,16 +24,22 @@ SIGNAL_WORDS = {
     "no_target": "Within the usual range; no target to judge against.",
     "too_short": "Not enough history for a signal test.",
 }
+COMPANY = "The company's North Star, open to every role; all else in this pack is your rows only."
 
 
 def _status(s: str | None) -> str:
     return fmt.STATUS_TEXT.get(s, fmt.STATUS_TEXT[None])
 
 
-def north_star(data: ReviewData, catalog: Catalog, actions: Sequence[Action]) -> Section:
+def north_star(data: ReviewData, catalog: Catalog, actions: Sequence[Action]) -> Section | None:
+    """OTIF against target: in the reader's rows, else the whole company's (a company-wide
+    North Star), else nothing."""
+    if not data.headline:
+        return None
     m = catalog.metric("otif")
     head = data.head or {}
     value, target = head.get("value"), head.get("target")
+    company = data.headline == "company"
     lines = [
         (
             f"{m.label}: {fmt.value(value, m.format)} against a target of "
@@ -49,8 +55,10 @@ def north_star(data: ReviewData, catalog: Catalog, actions: Sequence[Action]) ->
             )
     if head.get("partial"):
         lines.append("Partial week: the signal test waits until it is complete.")
-    else:
+    elif data.reading is not None:
         lines.append("Signal: " + SIGNAL_WORDS.get(data.reading.case, data.reading.case))
+    if company:
+        lines.insert(0, COMPANY)
     if head.get("target_note"):
         lines.append(f"Target: {head['target_note']}.")
     marks = tuple((a.decided, a.label()) for a in actions if a.metric == "otif")
@@ -70,7 +78,7 @@ def north_star(data: ReviewData, catalog: Catalog, actions: Sequence[Action]) ->
         "week, dotted rule with a diamond = an action of the log."
     )
     return Section(
-        "The North Star: OTIF against target",
+        "The North Star: OTIF against target" + (" · whole company" if company else ""),
         (*lines, legend),
         (
             altair_chart(trend, 900, 210),
@@ -84,9 +92,12 @@ def north_star(data: ReviewData, catalog: Catalog, actions: Sequence[Action]) ->
     )
 
 
-def outcomes(data: ReviewData, catalog: Catalog) -> Section:
+def outcomes(data: ReviewData, catalog: Catalog) -> Section | None:
+    shown = data.reader.visible(OUTCOMES)
+    if not shown:
+        return None
     rows = []
-    for name in OUTCOMES:
+    for name in shown:
         r = data.outcomes.filter(pl.col("metric") == name)
         row = r.row(0, named=True) if r.height else {}
         m = catalog.metric(name)
@@ -114,8 +125,12 @@ def outcomes(data: ReviewData, catalog: Catalog) -> Section:
     )
 
 
-def pairs(data: ReviewData, catalog: Catalog) -> Section:
+def pairs(data: ReviewData, catalog: Catalog) -> Section | None:
     p = data.pairs
+    if not any(
+        data.reader.sees(x.department) and data.reader.sees(x.customer) for x in catalog.pairs
+    ):
+        return None
     if p.is_empty():
         return Section("Old KPIs vs North Star", ("No data for the pairs in this week.",))
     rows = []
@@ -165,22 +180,24 @@ def pairs(data: ReviewData, catalog: Catalog) -> Section:
     )
 
 
-def scoreboard(data: ReviewData, catalog: Catalog) -> Section:
-    b = data.scoreboard
+def scoreboard(data: ReviewData, catalog: Catalog) -> Section | None:
+    b, shown = data.scoreboard, data.reader.visible(SCORE_METRICS)
+    if not shown:
+        return None
     if b.is_empty():
         return Section("Portfolio scoreboard", ("No data for the portfolios in this week.",))
     keys = ["portfolio", "portfolio_manager"]
     rows = []
     for (portfolio, manager), group in b.group_by(keys, maintain_order=True):
         cells = {r["metric"]: r for r in group.iter_rows(named=True)}
-        shown = []
-        for name in SCORE_METRICS:
+        values = []
+        for name in shown:
             r, m = cells.get(name, {}), catalog.metric(name)
             mark = {"red": " ✕", "amber": " !", "green": " ✓"}.get(r.get("status"), "")
-            shown.append(fmt.value(r.get("value"), m.format) + mark)
-        rows.append((portfolio or "(no portfolio)", manager or "—", *shown))
+            values.append(fmt.value(r.get("value"), m.format) + mark)
+        rows.append((portfolio or "(no portfolio)", manager or "—", *values))
     rows.sort(key=lambda r: (r[0] == "(no portfolio)", r[0]))
-    headers = ("Portfolio", "Manager", *(catalog.metric(n).label for n in SCORE_METRICS))
+    headers = ("Portfolio", "Manager", *(catalog.metric(n).label for n in shown))
     return Section(
         "Portfolio scoreboard",
         ("Against each metric's target: ✓ on target, ! near target, ✕ off target.",),
@@ -188,8 +205,40 @@ def scoreboard(data: ReviewData, catalog: Catalog) -> Section:
             Table(
                 headers,
                 tuple(rows),
-                (1.6, 1.6, *(1.2,) * len(SCORE_METRICS)),
-                (False, False, *(True,) * len(SCORE_METRICS)),
+                (1.6, 1.6, *(1.2,) * len(shown)),
+                (False, False, *(True,) * len(shown)),
+            ),
+        ),
+    )
+
+
+def granted(data: ReviewData, catalog: Catalog) -> Section | None:
+    """The metrics a role lists (a site manager's dispatch metrics), in the reader's rows."""
+    g = data.granted
+    if g.is_empty():
+        return None
+    rows = []
+    for r in g.iter_rows(named=True):
+        m = catalog.metric(r["metric"])
+        rows.append(
+            (
+                m.label,
+                fmt.value(r["value"], m.format),
+                fmt.value(r["target"], m.format),
+                _status(r["status"]),
+                f"{int(r['n'] or 0):,}",
+                m.owner,
+            )
+        )
+    return Section(
+        "Your metrics this week",
+        ("The metrics your role is given, in your rows, each against its own target.",),
+        (
+            Table(
+                ("Metric", "Value", "Target", "Status", "Sample", "Owner"),
+                tuple(rows),
+                (3, 1, 1, 1.4, 1, 2),
+                (False, True, True, False, True, False),
             ),
         ),
     )

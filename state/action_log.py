@@ -58,6 +58,13 @@ class Action:
         view = dict(where)
         return all(set(view[d]) & set(v) for d, v in self.scope if d in view)
 
+    def within(self, rows: Scope) -> bool:
+        """Whether the action's scope lies inside ``rows`` (a viewer's row scope; () is every
+        row): on each dimension ``rows`` restricts, the action names only values of it. An
+        action without a scope concerns the whole company: inside every row only."""
+        own = dict(self.scope)
+        return all(bool(own.get(d)) and set(own[d]) <= set(v) for d, v in rows)
+
     def label(self) -> str:
         return f"#{self.id} {self.what} ({self.owner}, due {self.due:%d %b})"
 

@@ -63,6 +63,25 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+# ---- spreading the suite over workers (pytest-xdist, --dist loadgroup) ---------------------
+# A module runs on one worker, so its module fixtures (a server, a warehouse) are built once;
+# every Spark test runs on one worker, so one JVM starts. The groups that take longest start
+# first (Spark, then the browser), so no worker is left with a long one at the end.
+
+
+def _group(item: pytest.Item) -> str:
+    return "spark" if item.get_closest_marker("spark") else item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+def pytest_collection_modifyitems(config, items):
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
+    first = {"spark": 0}
+    items.sort(key=lambda i: first.get(_group(i), 1 if i.get_closest_marker("browser") else 2))
+
+
 @pytest.fixture(autouse=True, scope="module")
 def streamlit_caches_per_module():
     """Each test module starts with empty Streamlit caches; within a module, pages share them

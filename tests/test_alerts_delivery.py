@@ -74,11 +74,15 @@ def hook():
     server.shutdown()
 
 
-def _project(tmp: Path, alerts_text: str) -> Path:
+def _project(tmp: Path, alerts_text: str, policy: str | None = None) -> Path:
+    """A project folder with the shipped metrics.yaml, these alert rules and, given ``policy``
+    (the access.yaml text that routes the alerts), an access policy."""
     config = tmp / "config"
     config.mkdir()
     shutil.copy(ROOT / "config" / "metrics.yaml", config / "metrics.yaml")
     (config / "alerts.yaml").write_text(alerts_text)
+    if policy is not None:
+        (config / "access.yaml").write_text(policy)
     return config / "metrics.yaml"
 
 
@@ -100,7 +104,7 @@ def _by_subject(inbox: Inbox, word: str) -> list:
 def test_load_sends_each_alert_to_its_owner_once(tmp_path, smtp, hook):
     inbox, url = smtp
     posts, hook_url = hook
-    config = _project(tmp_path, _sample_alerts())
+    config = _project(tmp_path, _sample_alerts(), (ROOT / "config" / "access.yaml").read_text())
     db = tmp_path / "wh.duckdb"
     env = {
         "NORTHSTAR_SMTP_URL": url,
@@ -240,6 +244,10 @@ def test_a_channel_without_its_server_is_not_attempted(tmp_path):
     )
 
 
+ANN_MANAGES_P1 = """
+roles: {manager: {pages: [portfolio]}}
+users: {ann@northstar.example: {name: Ann, roles: [manager], rows: {portfolio: [P1]}}}
+"""
 RECOVERY_RULES = """
 rules:
   broken:
@@ -254,7 +262,7 @@ rules:
 def test_a_recovered_alert_sends_its_note(tmp_path, smtp):
     inbox, url = smtp
     src = extracts(tmp_path / "src")
-    config = _project(tmp_path, RECOVERY_RULES)
+    config = _project(tmp_path, RECOVERY_RULES, ANN_MANAGES_P1)
     db = tmp_path / "wh.duckdb"
     env = {"NORTHSTAR_SMTP_URL": url}
     done = _cli("load", src, "--db", db, "--config", config, env=env)

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from metrics.access import load_policy
 from metrics.alert_rules import _customer_fires, _fires, _may_fire, evaluate
 from metrics.alert_spec import Rule, load_alert_rules
 from metrics.directory import email_for
@@ -22,6 +23,13 @@ from tests.metric_support import build_fixture_warehouse, catalog_with, engine
 from tests.test_at_risk import AS_OF, extracts
 
 ANN = ("ann@northstar.example",)
+# Ann manages P1 by the access policy (alerts are routed by it, never by the extract).
+POLICY = """
+roles: {manager: {pages: [portfolio]}}
+users:
+  ann@northstar.example: {name: Ann, roles: [manager], rows: {portfolio: [P1]}}
+  coo@northstar.example: {name: COO, roles: [manager]}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +48,9 @@ def _alerts(tmp_path, db, catalog, rules: str, as_of=AS_OF):
     path = tmp_path / "alerts.yaml"
     path.write_text("rules:\n" + rules)
     spec = load_alert_rules(path, catalog)
-    return evaluate(engine(db), catalog, spec, as_of=as_of)
+    (tmp_path / "access.yaml").write_text(POLICY)
+    policy = load_policy(tmp_path / "access.yaml", catalog)
+    return evaluate(engine(db), catalog, spec, as_of=as_of, policy=policy)
 
 
 def _by_customer(alerts) -> dict[str, tuple]:

@@ -171,6 +171,7 @@ def test_a_warming_thread_is_a_daemon_that_stops_between_queries(monkeypatch):
     assert done == [1]  # told to stop, it ends before the next query
 
 
+@pytest.mark.slow
 def test_warm_up_fills_the_caches_the_first_page_view_reads(demo_db, monkeypatch, empty_caches):
     monkeypatch.setenv("NORTHSTAR_DB", str(demo_db))
     done = warmup.warm()
@@ -191,6 +192,7 @@ def test_warm_up_fills_the_caches_the_first_page_view_reads(demo_db, monkeypatch
         assert not at.error, f"{page}: {texts(at.error)}"
 
 
+@pytest.mark.slow
 def test_warm_up_fills_the_review_and_pairs_of_each_single_filter_value(
     demo_db, monkeypatch, caplog, empty_caches
 ):
@@ -240,6 +242,7 @@ def test_warm_up_without_a_warehouse_leaves_the_page_to_explain(tmp_path, monkey
     assert "view" not in done and done["seconds"] >= 0
 
 
+@pytest.mark.slow
 def test_a_new_load_after_the_warm_up_is_shown(tmp_path, monkeypatch):
     live = tmp_path / "live.duckdb"
     build_warehouse(live, lines=3_000)

@@ -292,6 +292,30 @@ def test_portfolio_manager_sees_only_her_customers(browser, site, customers):
     assert {"file": "otif records", "rows": len(records)} in downloads
 
 
+def test_a_customer_picked_in_the_box_is_audited_with_its_id(browser, site, customers):
+    """A customer picked in the Customer page's box was audited as `view account {}`."""
+    cid = sorted(c for c, (_, p) in customers.items() if p == OWN)[1]
+    email = "helena.brandt@northstar.example"
+
+    def seen() -> int:
+        views = audit.entries(site.state, email=email, event="view", limit=1000)
+        return sum(e["page"] == "account" and json.loads(e["detail"]) == {"customer_id": cid}
+                   for e in views)  # fmt: skip
+
+    before = seen()
+    page = sign_in(browser, site, "helena")
+    _open(page, site.url + "/account")
+    page.locator(f'{MAIN} [data-testid="stSelectbox"] input').click()
+    page.keyboard.type(cid)  # typed, not scrolled to: the list draws only the options in view
+    page.get_by_role("option", name=f"{customers[cid][0]} ({cid})", exact=True).click()
+    page.wait_for_function(
+        "c => new URL(location.href).searchParams.get('customer_id') === c", arg=cid
+    )
+    wait_ready(page)
+    assert customers[cid][0] in page.inner_text(MAIN)
+    assert seen() == before + 1
+
+
 def test_unknown_user_gets_no_access_and_signs_out(browser, site):
     page = sign_in(browser, site, "stranger")
     for address in ("/", "/explore?metric=otif", "/portfolio"):
@@ -349,6 +373,7 @@ def test_kiosk_link_opens_the_wall_only(browser, site):
 
     assert kiosk.revoke(site.state, link_id)
     tv.get_by_text("this wall-screen link was revoked").wait_for(timeout=120_000)
+    wait_ready(tv)  # the run that says so has ended: what it no longer draws is gone
     assert "%" not in tv.inner_text(MAIN)
     for address in ("/sop-wall?embed=true", "/explore"):
         joiner = "&" if "?" in address else "?"

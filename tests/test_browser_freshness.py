@@ -124,6 +124,10 @@ def test_a_new_period_type_logs_no_widget_warning(browser, stale_app):
         page.locator('[data-testid="stSidebar"]').get_by_text("month", exact=True).click()
         page.wait_for_function("() => document.body.innerText.includes('Latest complete month')")
         wait_ready(page)
+        # the address follows the run's end (the browser writes the new query string last)
+        page.wait_for_function(
+            "() => new URLSearchParams(location.search).get('grain') === 'month'"
+        )
         server_log = Path(log).read_text()
         assert "created with a default value" not in server_log
         assert "Traceback" not in server_log

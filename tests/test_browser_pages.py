@@ -9,6 +9,8 @@ Screenshots go to artifacts/screenshots/ (pages_<name>_<width>x<height>.png).
 from __future__ import annotations
 
 import shutil
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -109,14 +111,7 @@ def clipped(page) -> list[str]:
 @pytest.mark.parametrize("name", list(MINE))
 def test_nothing_is_clipped_on_a_laptop(browser, app_url, warehouse, name, size):
     url = app_url + MINE[name].format(customer=first_customer(warehouse))
-    page = watched_page(browser, size)
-    page.goto(url)
-    wait_ready(page)
-    drawn(page)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"pages_{name}_{size['width']}x{size['height']}.png"))
-    page.context.close()
-    # The same width, tall enough that every table and chart is drawn at once.
+    # The laptop's width, tall enough that every table and chart is drawn at once.
     page = watched_page(browser, {"width": size["width"], "height": 4000})
     page.goto(url)
     wait_ready(page)
@@ -124,6 +119,13 @@ def test_nothing_is_clipped_on_a_laptop(browser, app_url, warehouse, name, size)
     drawn(page)
     assert clipped(page) == []
     assert page.locator(EXCEPTION).count() == 0
+    # Then the laptop's own height, as its user sees the page (the width, hence the layout,
+    # is the same; the page scrolls back to the top).
+    page.set_viewport_size(size)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"pages_{name}_{size['width']}x{size['height']}.png"))
     page.context.close()
 
 
@@ -147,6 +149,22 @@ def test_explore_exports_are_named_for_what_they_hold(browser, app_url, warehous
     assert records.value.suggested_filename == f"otif_week_{start}_region-South_records.csv"
     head = Path(records.value.path()).read_text(encoding="utf-8").splitlines()[0]
     assert "customer_id,customer_name" in head
+    # Streamlit's own table download is off: the audited buttons above are the only way out.
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.hover()
+    assert page.locator('[data-testid="stElementToolbar"]').count() > 0  # the toolbar is drawn
+    assert page.get_by_role("button", name="Download as CSV").count() == 0
+    # Each file is made on its click, for the session that clicked, and dropped as soon as
+    # the page has moved on, the session still open: a copied link downloads nothing.
+    media = [u for u in page.requests if urlparse(u).path.startswith("/media/")]
+    assert len(media) == 2, media
+    for _ in range(2):  # Streamlit drops an unused download at its second clean-up (a run)
+        page.get_by_text("Failing only").click()
+        wait_ready(page)
+    for url in media:
+        with pytest.raises(urllib.error.HTTPError) as gone:
+            urllib.request.urlopen(url, timeout=10)
+        assert gone.value.code == 404
     page.context.close()
 
 

@@ -210,3 +210,13 @@ def test_as_of_moves_the_world(db, catalog):
     assert row["contacts"] == 9
     assert row["in_full"] == pytest.approx(7 / 10)
     assert row["csat"] == pytest.approx(2 / 4)
+
+
+def test_a_row_scope_on_a_dimension_the_metric_lacks_is_a_plain_error(db, catalog):
+    """A viewer limited by site asks for NPS (no site): a plain message, not a binder error."""
+    from metrics.errors import MetricsError
+
+    with pytest.raises(MetricsError, match="metric 'nps' has no 'site'"):
+        run_query(engine(db), catalog, Query(("nps",), scope=(("site", ("DC-East",)),)))
+    scoped = run_query(engine(db), catalog, Query(("otif_line",), scope=(("site", ("DC-East",)),)))
+    assert scoped.frame.height == 1

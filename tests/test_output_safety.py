@@ -12,6 +12,7 @@ import datetime as dt
 import email
 import html
 import io
+import json
 import re
 import shutil
 from email import policy
@@ -71,6 +72,13 @@ AGENTS = {
     "D": HOSTILE["bidi override"],
 }
 REFUSED = "refused.person@northstar.example"
+ACCESS = f"""
+roles:
+  manager: {{pages: [portfolio]}}
+users:
+  {REFUSED}: {{roles: [manager], rows: {{portfolio: [P2]}}}}
+  ann@northstar.example: {{roles: [manager], rows: {{portfolio: [P1]}}}}
+"""
 
 
 def _rewrite(path: Path, change) -> None:
@@ -104,6 +112,7 @@ def hostile_db(tmp_path_factory) -> tuple[Path, Path]:
     config = tmp / "config"
     config.mkdir()
     shutil.copy(ROOT / "config" / "metrics.yaml", config / "metrics.yaml")
+    (config / "access.yaml").write_text(ACCESS)  # who the alerts go to: P2's is REFUSED
     db = tmp / "wh.duckdb"
     done = run_cli("load", src, "--db", db, "--config", config / "metrics.yaml", env={})
     assert done.returncode == 0 and "rejected 0" in done.stdout, done.stdout + done.stderr
@@ -212,3 +221,43 @@ def test_query_by_agent_prints_hostile_agents_as_text(hostile_db):
     )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "[/x]" in done.stdout and not UNSAFE.search(done.stdout.replace("\n", ""))
+
+
+def test_rejects_and_action_echoes_print_hostile_extract_values_as_text(tmp_path):
+    """A rejected cell is raw extract text: the rejects table shows it on one line, inert."""
+    from tests.conftest import write_csv
+
+    header = ["order_id", "line_id", "customer_id", "sku", "order_date", "requested_date",
+              "qty_ordered"]  # fmt: skip
+    bad = [[f"O{i}", "1", "C1", "S1", value, "2026-03-05", "2"]
+           for i, value in enumerate(HOSTILE.values())]  # fmt: skip
+    write_csv(tmp_path / "x" / "customers.csv", ["customer_id", "region"], [["C1", "North"]])
+    with (tmp_path / "x" / "orders.csv").open("w", newline="") as f:
+        csv.writer(f).writerows([header, *bad])  # quoted: line breaks stay inside their cell
+    db = tmp_path / "wh.duckdb"
+    assert run_cli("load", tmp_path / "x", "--db", db, env={}).returncode == 0
+    done = run_cli("rejects", "--db", db, env={})
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.count("orders.csv") == len(HOSTILE)  # one line per rejected row
+    _printed_safely(done.stdout)
+    value = HOSTILE["terminal escapes"] + HOSTILE["bidi override"]
+    done = run_cli("actions", "--db", db, "add", "--what", value, "--owner", value, "--metric", "otif",
+                   "--due", "2026-03-31", "--decided", "2026-03-01", env={"NORTHSTAR_STATE": None})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not UNSAFE.search(done.stdout.replace("\n", "")) and "Acme" in done.stdout
+
+
+def test_action_log_writes_from_the_terminal_are_audited(tmp_path):
+    db, state = tmp_path / "wh.duckdb", {"NORTHSTAR_STATE": None}
+    added = run_cli("actions", "--db", db, "add", "--what", "Re-slot DC-East", "--owner", "Ann",
+                    "--metric", "otif", "--due", "2026-03-31", "--decided", "2026-03-01",
+                    env=state)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert (
+        run_cli("actions", "--db", db, "done", "1", "--on", "2026-03-20", env=state).returncode == 0
+    )
+    for event in ("action add", "action done"):
+        done = run_cli("audit", "--event", event, "--format", "json", "--db", db, env=state)
+        entries = json.loads(done.stdout)
+        assert len(entries) == 1 and entries[0]["email"].startswith("cli:"), done.stdout
+        assert '"action": 1' in entries[0]["detail"] and "Re-slot DC-East" in entries[0]["detail"]

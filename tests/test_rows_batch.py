@@ -36,7 +36,7 @@ def _equal(batched, alone) -> None:
 def test_one_customer_each_reads_like_one_query_each(warehouse, metric, failing):
     cur = engine(warehouse)
     queries = [
-        Query(metrics=(metric,), where=(("customer_id", (c,)),)) for c in _customers(cur, 40)
+        Query(metrics=(metric,), where=(("customer_id", (c,)),)) for c in _customers(cur, 12)
     ]
     batched = fetch_rows_each(cur, CATALOG, metric, queries, failing=failing, limit=3)
     alone = [fetch_rows(cur, CATALOG, metric, q, failing=failing, limit=3) for q in queries]

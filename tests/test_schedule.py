@@ -21,7 +21,8 @@ from tests.test_alerts_delivery import SAMPLE, _cli, smtp  # noqa: F401 (the SMT
 def _project(tmp: Path, subscriptions: str) -> Path:
     config = tmp / "config"
     config.mkdir()
-    shutil.copy(ROOT / "config" / "metrics.yaml", config / "metrics.yaml")
+    for name in ("metrics.yaml", "access.yaml"):  # a pack goes only to whom the policy knows
+        shutil.copy(ROOT / "config" / name, config / name)
     (config / "subscriptions.yaml").write_text(subscriptions)
     return config / "metrics.yaml"
 

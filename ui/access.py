@@ -178,7 +178,7 @@ def gate() -> Viewer:
         groups = _groups(st.user.get(pol.spec.settings.group_claim))
         found = pol.viewer(who.email, groups)
     except ConfigError as err:
-        show_config_error(err)
+        show_config_error(err, what="The access policy and metric definitions")
         st.stop()
     except AccessError as err:
         _no_access(who.key, str(err))
@@ -369,16 +369,20 @@ def record_view(v: Viewer, page: str) -> None:
         log.exception("audit entry not written")
 
 
-def record_download(what: str, rows: int) -> None:
-    """An audit entry for a download (called from the download button's on_click)."""
-    v = viewer()
-    try:
-        audit.record(
-            store(),
-            email=v.email or v.name,
-            event="download",
-            page=st.session_state.get("_northstar_last_view", ("",))[0],
-            detail={"file": what, "rows": rows},
-        )
-    except STATE_ERRORS:
-        log.exception("audit entry not written")
+def audited_download(what: str, rows: int, make: Callable[[], str]) -> Callable[[], str]:
+    """The ``data`` of a download button (with ``on_click="ignore"``): the file is made only
+    when the button is clicked, over that session's connection, and audited then; nothing waits
+    at a /media address before, and Streamlit drops it once the page has run on."""
+    v, state = viewer(), store()
+    page = st.session_state.get("_northstar_last_view", ("",))[0]
+
+    def made() -> str:
+        text = make()
+        try:
+            detail = {"file": what, "rows": rows}
+            audit.record(state, email=v.email or v.name, event="download", page=page, detail=detail)
+        except STATE_ERRORS:
+            log.exception("audit entry not written")
+        return text
+
+    return made

@@ -1,20 +1,29 @@
 """The action log on the weekly review: decisions recorded (what, who, by when, about which
 metric and scope), marked on the trend, flagged when overdue, reviewed for their effect, and
-added or closed from a form. Kept in the state file beside the warehouse (loads keep it)."""
+added or closed from a form. Kept in the state file beside the warehouse (loads keep it).
+
+Every write is audited ("action add", "action done"). A viewer records decisions within their
+rows only, and closes only an action whose scope lies within them (one without a scope is the
+whole company's: only a viewer of every row closes it)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sqlite3
+import uuid
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
 from metrics import clock
+from metrics.access import AccessError
 from metrics.action_effect import action_effect
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
 from present import format as fmt
+from state import audit
 from state.action_log import Action, add_action, list_actions, mark_done
 from state.store import StateStore
 from store.errors import StoreError
@@ -22,6 +31,7 @@ from ui import access, data
 from ui.filters import View
 
 Where = tuple[tuple[str, tuple[str, ...]], ...]
+log = logging.getLogger("northstar.ui")
 
 
 def _store(src: data.Source) -> StateStore:
@@ -64,10 +74,12 @@ def _effect_of(
 def table(
     src: data.Source, catalog: Catalog, actions: list[Action], as_of: dt.date
 ) -> pl.DataFrame:
-    today = clock.today()
+    today, v = clock.today(), access.viewer()
     rows = []
     for a in sorted(actions, key=lambda a: (a.done is not None, a.due)):
-        _, effect = _effect(src, a.metric, a.decided, as_of, a.scope)
+        effect = fmt.DASH  # an action about a metric the viewer may not see: no number of it
+        if v.sees_metric(catalog, a.metric):
+            _, effect = _effect(src, a.metric, a.decided, as_of, a.scope)
         rows.append(
             {
                 "id": a.id,
@@ -117,11 +129,59 @@ def show(src: data.Source, catalog: Catalog, view: View, actions: list[Action]) 
                 ),
             },
         )
+    rows = access.viewer().scope
     add, close = st.columns([2, 1], gap="large")
     with add:
         _add_form(src, catalog, view)
     with close:
-        _done_form(src, [a for a in actions if a.done is None])
+        _done_form(src, [a for a in actions if a.done is None and a.within(rows)])
+
+
+def new_scope(where: Where, rows: Where) -> Where:
+    """The scope of a decision recorded under the filters ``where`` by a viewer of ``rows``:
+    the filters narrowed to those rows (AccessError when they share none)."""
+    scope = dict(where)
+    for dim, values in rows:
+        kept = tuple(v for v in scope.get(dim, values) if v in values)
+        if not kept:
+            raise AccessError(f"the filters on {dim} lie outside your rows")
+        scope[dim] = kept
+    return tuple(scope.items())
+
+
+def record(src: data.Source, *, scope: Where, **fields) -> Action:
+    """Add a decision within the viewer's rows, audited as "action add"."""
+    a = add_action(_store(src), scope=new_scope(scope, access.viewer().scope), **fields)
+    _audit("action add", a)
+    return a
+
+
+def close(src: data.Source, action_id: int) -> Action:
+    """Mark an action done for the viewer, audited as "action done"; refused (AccessError)
+    when its scope does not lie within the viewer's rows."""
+    v = access.viewer()
+    found = next((a for a in list_actions(_store(src)) if a.id == action_id), None)
+    if found is not None and not found.within(v.scope):
+        raise AccessError(
+            f"{v.who} may not close action #{action_id}: it concerns {found.scope_text}, "
+            "beyond your rows"
+        )
+    done = mark_done(_store(src), action_id, clock.today())
+    _audit("action done", done)
+    return done
+
+
+def _audit(event: str, a: Action) -> None:
+    v = access.viewer()
+    detail = {"action": a.id, "what": a.what, "scope": a.scope_text}
+    audit.record(access.store(), email=v.email or v.name, event=event, page="review", detail=detail)
+
+
+def _failed(what: str) -> None:
+    """The state file failed mid-write: a plain message with an error id, details in the log."""
+    error_id = uuid.uuid4().hex[:8]
+    log.exception("%s failed (error id %s)", what, error_id)
+    st.error(f"{what} failed. Error id {error_id}: the server log has the details.")
 
 
 def _add_form(src: data.Source, catalog: Catalog, view: View) -> None:
@@ -131,19 +191,25 @@ def _add_form(src: data.Source, catalog: Catalog, view: View) -> None:
         owner = st.text_input("Who (owner)", max_chars=120)
         c1, c2 = st.columns(2)
         due = c1.date_input("By when", value=clock.today() + dt.timedelta(days=14))
-        names = list(catalog.metrics)
+        v = access.viewer()
+        names = v.visible_metrics(catalog)
         metric = c2.selectbox(
-            "About", names, index=names.index("otif"), format_func=lambda n: catalog.metric(n).label
+            "About",
+            names,
+            index=names.index("otif") if "otif" in names else 0,
+            format_func=lambda n: catalog.metric(n).label,
         )
+        rows = "; ".join(f"{d} {', '.join(vals)}" for d, vals in v.scope)
+        whole = f"For your rows ({rows})" if rows else "For all customers (no filter set)"
         scoped = st.checkbox(
-            "Only for the current filters" if view.where else "For all customers (no filter set)",
+            "Only for the current filters" if view.where else whole,
             value=bool(view.where),
             disabled=not view.where,
         )
         if st.form_submit_button("Add to the log", icon=":material/add:"):
             try:
-                a = add_action(
-                    _store(src),
+                a = record(
+                    src,
                     what=what,
                     owner=owner,
                     due=due,
@@ -151,8 +217,10 @@ def _add_form(src: data.Source, catalog: Catalog, view: View) -> None:
                     decided=clock.today(),
                     scope=view.where if scoped else (),
                 )
-            except StoreError as exc:
-                st.error(str(exc))
+            except (StoreError, AccessError) as exc:
+                st.error(fmt.escape_markdown(str(exc)))
+            except sqlite3.Error:
+                _failed("Recording the decision")
             else:
                 st.toast(f"Recorded action #{a.id}")
                 st.rerun()
@@ -170,5 +238,11 @@ def _done_form(src: data.Source, open_actions: list[Action]) -> None:
         )
         done = st.form_submit_button("Mark done", icon=":material/done:", disabled=not open_actions)
         if done and pick is not None:
-            mark_done(_store(src), int(pick), clock.today())
-            st.rerun()
+            try:
+                close(src, int(pick))
+            except (StoreError, AccessError) as exc:
+                st.error(fmt.escape_markdown(str(exc)))
+            except sqlite3.Error:
+                _failed("Closing the decision")
+            else:
+                st.rerun()

@@ -46,9 +46,17 @@ def _at_risk(src: data.Source, as_of: dt.date, where: Where, scope: Where) -> pl
         return customers_at_risk(eng, data.catalog_of(src), as_of=as_of, where=where, scope=scope)
 
 
+PROFILE = ("customer_id", "name", "segment", "region", "portfolio", "portfolio_manager")
+
+
 def directory(src: data.Source, as_of: dt.date) -> pl.DataFrame:
-    """Every customer the viewer may see, with portfolio, manager and the at-risk signals."""
-    return _directory(src, as_of, _scope())
+    """Every customer the viewer may see, with portfolio, manager and the at-risk signals. For
+    rows customers do not carry (a site's dispatch): the customers found in those rows, who
+    they are only (their signals would count rows outside the viewer's)."""
+    if data.on_customers():
+        return _directory(src, as_of, _scope())
+    ids = tuple(data.row_values(src, "customer_id"))
+    return _directory(src, as_of, (("customer_id", ids),)).select(PROFILE)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -130,8 +138,19 @@ CUSTOMER_METRICS = ("otif", "perfect_order", "csat", "nps", "revenue", "contacts
 KINDS = ("order", "shipment", "contact", "response")
 
 
+def _picked() -> None:
+    """A pick goes into the URL before the rerun: the page view it makes is audited with it."""
+    picked = st.session_state.get("customer_pick")
+    if picked:
+        st.query_params["customer_id"] = picked
+    else:
+        st.query_params.pop("customer_id", None)
+
+
 def chosen_customer(customers: pl.DataFrame) -> str | None:
-    """The customer of ``?customer_id=``; an unknown id gets a plain warning and no choice."""
+    """The customer of ``?customer_id=``; an unknown id gets a plain warning and no choice.
+    A customer picked in the box is put in the URL, where the audit of the view reads it."""
+    _scope()  # a viewer whose rows customers do not carry has no customer page (AccessError)
     ids = customers["customer_id"].to_list()
     raw = st.query_params.get("customer_id")
     if "customer_pick" not in st.session_state:
@@ -149,6 +168,7 @@ def chosen_customer(customers: pl.DataFrame) -> str | None:
         index=None,
         placeholder="Type a name or id",
         format_func=lambda c: f"{names.get(c) or '?'} ({c})",
+        on_change=_picked,
     )
     if picked:
         st.query_params["customer_id"] = picked

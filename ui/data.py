@@ -24,7 +24,7 @@ from metrics import clock
 from metrics.access import AccessError
 from metrics.catalog import Catalog
 from metrics.contributors import miss_contributors
-from metrics.customers import customer_dimension_values
+from metrics.customers import CUSTOMER_DIMS, customer_dimension_values
 from metrics.details import run_details
 from metrics.engine import Engine
 from metrics.errors import ConfigError
@@ -219,9 +219,29 @@ def _satisfaction(src: Source, q: Query, as_of_day: dt.date) -> pl.DataFrame:
         return satisfaction_by_otif(eng, catalog_of(src), q, as_of_day)
 
 
+def on_customers() -> bool:
+    """Whether the viewer's rows are customers' (all rows, a portfolio...), not rows customers
+    do not carry (a site's dispatch)."""
+    return all(dim in CUSTOMER_DIMS for dim, _ in access.viewer().scope)
+
+
 def dimension_values(src: Source, dim: str) -> list[str]:
-    """The values of a customer dimension the viewer may see (for the filters)."""
+    """The values of a customer dimension the viewer may see (for the filters): of their
+    customers, or for rows by a site, those found in their rows."""
+    if not on_customers():
+        return row_values(src, dim)
     return _dimension_values(src, dim, access.viewer().customer_scope())
+
+
+def row_values(src: Source, dim: str) -> list[str]:
+    """The values ``dim`` takes in the viewer's rows: the split by ``dim`` of the first metric
+    they may see that has it, over all dates (none when no such metric)."""
+    cat = catalog_of(src)
+    names = [m for m in access.viewer().visible_metrics(cat) if dim in cat.dimensions_of(m)]
+    if not names:
+        return []
+    found = values(src, Query(metrics=(names[0],), by=(dim,)))[dim].drop_nulls().unique()
+    return sorted(str(v) for v in found)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)

@@ -11,7 +11,7 @@ import streamlit as st
 from metrics.catalog import Catalog
 from metrics.spec import MetricBase
 from present import format as fmt
-from ui import customer_data
+from ui import access, customer_data
 from ui.explore import Pick
 from ui.filters import View
 
@@ -29,8 +29,8 @@ def named_records(records: pl.DataFrame, directory: pl.DataFrame) -> pl.DataFram
 
 
 def records_table(records: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Records for the screen: customer ids as links to the customer page, dates as dates,
-    empty text as a dash."""
+    """Records for the screen: customer ids as links to the customer page (for a viewer who
+    may open it), dates as dates, empty text as a dash."""
     config: dict[str, Any] = {
         c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
         for c, t in records.schema.items()
@@ -47,14 +47,21 @@ def records_table(records: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
         first = records.columns[0]
         config.setdefault(first, st.column_config.Column(first, pinned=True))
     if "customer_id" in records.columns:
-        links = customer_data.with_links(records.select("customer_id"))["customer_id"]
-        shown = shown.with_columns(links)
+        linked = access.viewer().sees_page("account")
+        ids = records.select("customer_id")
+        shown = shown.with_columns(
+            (customer_data.with_links(ids) if linked else ids)["customer_id"]
+        )
         shown = shown.select(records.columns)
-        config["customer_id"] = st.column_config.LinkColumn(
-            "customer_id",
-            display_text=r"customer_id=(.*)$",
-            help="Open the customer's page",
-            pinned=True,
+        config["customer_id"] = (
+            st.column_config.LinkColumn(
+                "customer_id",
+                display_text=r"customer_id=(.*)$",
+                help="Open the customer's page",
+                pinned=True,
+            )
+            if linked
+            else st.column_config.TextColumn("customer_id", pinned=True)
         )
         config["customer_name"] = st.column_config.TextColumn("customer_name", pinned=True)
     return shown, config

@@ -1,18 +1,26 @@
-"""Turn the engine's and the connectors' errors into plain messages on the page."""
+"""Turn the engine's and the connectors' errors into plain messages on the page.
+
+A message names a file relative to the project folder (or by its name alone): no absolute
+server path reaches the screen; the server log keeps the full message.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 
-from metrics.access import AccessError
+from metrics import home
+from metrics.access import AccessError, policy_path
 from metrics.errors import ConfigError, MetricsError
 from present.format import escape_markdown, plural
 from store.errors import StoreError
+from ui.config import config_path
 
 log = logging.getLogger("northstar.ui")
 WAREHOUSE_ERRORS = (StoreError, MetricsError)  # a missing, empty or unreadable store
@@ -22,13 +30,43 @@ class NoData(Exception):
     """The warehouse exists but holds nothing to measure yet."""
 
 
-def show_config_error(err: ConfigError) -> None:
+# An absolute path: "/" not inside a word, a URL or a relative path, up to a space or a delimiter.
+_ABSOLUTE = re.compile(r"(?<![\w.:/~-])/[^\s:'\"`,;()\[\]<>]+")
+
+
+def _short(path: str, base: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(base).as_posix()
+    except (ValueError, OSError):
+        return Path(path).name or path
+
+
+def without_paths(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` with each absolute path (``known`` ones first: they may hold spaces) written
+    relative to the project folder, or as its file name outside it."""
+    base = (home.project_home() or Path.cwd()).resolve()
+    for path in sorted({str(k) for k in known if Path(k).is_absolute()}, key=len, reverse=True):
+        text = text.replace(path, _short(path, base))
+    return _ABSOLUTE.sub(lambda m: _short(m.group(0), base), text)
+
+
+def _shown(text: str) -> str:
+    """A message for the screen; the full one goes to the server log."""
+    short = without_paths(text, (config_path(), policy_path()))
+    if short != text:
+        log.warning("shown without its server paths: %s", text)
+    return short
+
+
+def show_config_error(err: ConfigError, *, what: str = "The metric definitions") -> None:
+    """Every problem of metrics.yaml (or of ``what``: the access policy too), each file named
+    relative to the project."""
     st.error(
-        f"**The metric definitions have {plural(len(err.problems), 'problem')}**, so no number "
-        "can be computed until they are fixed:"
+        f"**{what} have {plural(len(err.problems), 'problem')}**, so no number can be computed "
+        "until they are fixed:"
     )
     # Code spans show each problem literally (a backtick inside would end the span).
-    st.markdown("\n".join("- `" + p.replace("`", "'") + "`" for p in err.problems))
+    st.markdown("\n".join("- `" + _shown(p).replace("`", "'") + "`" for p in err.problems))
 
 
 @contextmanager
@@ -41,15 +79,15 @@ def guarded() -> Iterator[None]:
     except NoData as err:
         st.info(str(err))
     except StoreError as err:
-        st.error(f"**The warehouse cannot be read.** {escape_markdown(str(err))}")
+        st.error(f"**The warehouse cannot be read.** {escape_markdown(_shown(str(err)))}")
     except AccessError as err:
         st.warning(
-            f"**Not in your access.** {escape_markdown(str(err))}. Ask whoever runs North Star "
+            f"**Not in your access.** {escape_markdown(_shown(str(err)))}. Ask whoever runs North Star "
             "if you need it.",
             icon=":material/lock:",
         )
     except MetricsError as err:
-        st.error(f"**The numbers could not be computed.** {escape_markdown(str(err))}")
+        st.error(f"**The numbers could not be computed.** {escape_markdown(_shown(str(err)))}")
     except Exception:  # last resort: a plain message on the page, the traceback in the server log
         error_id = uuid.uuid4().hex[:8]
         log.exception("page failed (error id %s)", error_id)

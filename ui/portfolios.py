@@ -3,7 +3,8 @@
 ``scores`` turns ``run_details`` rows (long: one row per key and metric) into a
 wide ``Scores`` (values, statuses, samples); ``show`` draws it sortable, each
 cell coloured by its status (lower-is-better metrics already have the right
-status from the engine), with small samples marked.
+status from the engine), with small samples marked. ``portfolio_details`` keeps
+one row per portfolio even when the customer data names two managers for one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import polars as pl
 import streamlit as st
 
 from metrics.catalog import Catalog
+from metrics.sqlgen import Query
 from present import format as fmt
+from ui import data
 
 SCORE_METRICS = (
     "revenue",
@@ -59,6 +62,7 @@ CELL = {  # status -> cell style, readable in light and dark themes
 }
 SMALL = "color: #8a8f98"
 SMALL_MARK = " ⚠"
+MANAGERS = ("portfolio", "portfolio_manager")
 
 
 @dataclass(frozen=True)
@@ -264,4 +268,49 @@ def totals_note(totals: pl.DataFrame, s: Scores, catalog: Catalog, key: str, no_
         f"All customers together: {', '.join(parts)}; the rows add up to these.{held} "
         "Ratios (OTIF, CSAT, per 100 orders, cost to serve) are recomputed for each row from "
         "its own records, never averaged."
+    )
+
+
+def portfolio_details(src: data.Source, q: Query) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """``run_details`` of ``q`` by portfolio and manager, one row per portfolio, and the
+    portfolios whose customers name more than one manager (a data problem the load warns
+    about): those are measured as one portfolio, their managers joined, most records first."""
+    both = data.details(src, q.replace(by=MANAGERS), compare=False)
+    names = manager_names(both)
+    shared = tuple(p for p, n in names.select("portfolio", "managers").iter_rows() if n > 1)
+    if not shared:
+        return both, ()
+    per = data.details(src, q.replace(by=("portfolio",)), compare=False)
+    named = names.drop("managers")
+    return per.join(named, on="portfolio", how="left", nulls_equal=True), shared
+
+
+def manager_names(details: pl.DataFrame) -> pl.DataFrame:
+    """Per portfolio of ``run_details`` rows by portfolio and manager: the managers named,
+    joined with " / " (the most records first), and how many (a missing name counts)."""
+    schema = {"portfolio": pl.String, "portfolio_manager": pl.String, "managers": pl.UInt32}
+    if details.is_empty():
+        return pl.DataFrame(schema=schema)
+    named = pl.col("portfolio_manager").drop_nulls()
+    return (
+        details.group_by(MANAGERS)
+        .agg(pl.col("n").max().alias("records"))
+        .sort(["records", "portfolio_manager"], descending=[True, False], nulls_last=True)
+        .group_by("portfolio", maintain_order=True)
+        .agg(named.str.join(" / ").alias("portfolio_manager"), pl.len().alias("managers"))
+        .with_columns(
+            pl.when(pl.col("portfolio_manager") != "").then(pl.col("portfolio_manager")),
+            pl.col("managers").cast(pl.UInt32),
+        )
+    )
+
+
+def shared_note(portfolios: tuple[str, ...]) -> str:
+    """Markdown naming the portfolios with more than one manager in the customer data."""
+    names = ", ".join(fmt.escape_markdown(fmt.text(p)) for p in portfolios)
+    return (
+        f"The customer data names more than one manager for {names}: each is shown as one "
+        "portfolio with its managers joined, the one with the most records first. The load "
+        "lists the customer rows naming another manager as warnings (`northstar rejects "
+        "--warnings`, rule `second_manager`); alerts go to the manager the access policy names."
     )

@@ -1,5 +1,6 @@
 """Promises at risk on the pages: a summary on the weekly review, and the worklist per
-portfolio or site (``pages/at_risk.py``) with its records as CSV."""
+portfolio or site (``pages/at_risk.py``) with its records as CSV. Money (the open value) is
+shown only to a viewer who may see revenue; the worklist is linked only for one who may open it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from metrics.catalog import Catalog
 from metrics.promises import WHY, at_risk_counts, horizon, promises_at_risk
 from metrics.sqlgen import Query
 from present import format as fmt
-from ui import customer_data, data
+from ui import access, customer_data, data
 from ui.filters import View
 
 PAGE = "at-risk"  # the worklist's address, relative to any page
@@ -44,8 +45,14 @@ def horizon_text(catalog: Catalog, as_of: dt.date) -> str:
     )
 
 
+def shows_money() -> bool:
+    """Whether the viewer may see money: the open value is revenue still to ship."""
+    return access.viewer().sees_metric(data.catalog(), "revenue")
+
+
 def counts(frame: pl.DataFrame, by: str) -> pl.DataFrame:
-    """Per portfolio (with its manager) or site: lines, orders, customers, open value."""
+    """Per portfolio (with its manager) or site: lines, orders, customers, open value (for a
+    viewer who may see revenue)."""
     out = at_risk_counts(frame, by)
     if by == "portfolio":
         managers = frame.group_by("portfolio").agg(pl.col("portfolio_manager").first())
@@ -53,11 +60,13 @@ def counts(frame: pl.DataFrame, by: str) -> pl.DataFrame:
         out = out.select(
             "portfolio", "portfolio_manager", pl.exclude("portfolio", "portfolio_manager")
         )
-    return out.with_columns(pl.col(by).fill_null(NO_VALUE[by]), pl.col("open_value").round(2))
+    out = out.with_columns(pl.col(by).fill_null(NO_VALUE[by]), pl.col("open_value").round(2))
+    return out if shows_money() else out.drop("open_value")
 
 
 def review_summary(frame: pl.DataFrame, catalog: Catalog, as_of: dt.date) -> None:
-    """On the weekly review: how many, how much, whose; the worklist one click away."""
+    """On the weekly review: how many, how much (to a viewer who may see revenue), whose; the
+    worklist one click away for a viewer whose pages include it."""
     st.caption(horizon_text(catalog, as_of))
     if frame.is_empty():
         st.success("No promise due in the coming days is behind.", icon=":material/check:")
@@ -65,10 +74,14 @@ def review_summary(frame: pl.DataFrame, catalog: Catalog, as_of: dt.date) -> Non
     left, right = st.columns([1, 2], gap="large")
     with left:
         st.metric("Lines at risk", f"{frame.height:,}", border=True)
-        st.metric("Still to ship", fmt.value(frame["open_value"].sum(), "money"), border=True)
-        st.page_link(
-            "pages/at_risk.py", label="Worklist per portfolio and site", icon=":material/checklist:"
-        )
+        if shows_money():
+            st.metric("Still to ship", fmt.value(frame["open_value"].sum(), "money"), border=True)
+        if access.viewer().sees_page(PAGE):
+            st.page_link(
+                "pages/at_risk.py",
+                label="Worklist per portfolio and site",
+                icon=":material/checklist:",
+            )
     with right:
         st.dataframe(
             counts(frame, "portfolio").drop("orders", "soonest_due"),
@@ -91,9 +104,10 @@ def _count_columns(by: str) -> dict:
 
 
 def worklist(frame: pl.DataFrame, by: str, pick: str | None) -> pl.DataFrame:
-    """The lines of one group (all when ``pick`` is None), soonest due first, as shown."""
+    """The lines of one group (all when ``pick`` is None), soonest due first, as shown (without
+    their open value for a viewer who may not see revenue)."""
     rows = frame if pick is None else frame.filter(pl.col(by).fill_null(NO_VALUE[by]) == pick)
-    return rows.select(
+    rows = rows.select(
         "due_date",
         "order_id",
         "line_id",
@@ -108,6 +122,7 @@ def worklist(frame: pl.DataFrame, by: str, pick: str | None) -> pl.DataFrame:
         "open_value",
         pl.col("why").replace_strict(WHY, default=None).alias("why"),
     )
+    return rows if shows_money() else rows.drop("open_value")
 
 
 def show_counts(frame: pl.DataFrame, by: str) -> None:

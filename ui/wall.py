@@ -219,18 +219,19 @@ def tile(
 
 
 def otif_tile(catalog: Catalog, b: Board) -> None:
-    """The week's OTIF against target; early in a week (too few orders due yet) the week
-    before, with this one so far beside it: a partial week must not read as a collapse."""
-    min_sample = catalog.metric("otif").min_sample
-    now = week_row(b.weekly, "otif", b.week)
+    """The week's OTIF (of order lines, for a site's rows) against target; early in a week (too
+    few due yet) the week before, with this one so far beside it: a partial week must not read
+    as a collapse."""
+    min_sample = catalog.metric(b.hero).min_sample
+    now = week_row(b.weekly, b.hero, b.week)
     before = periods.shift_period(b.week, "week", -1)
-    last = week_row(b.weekly, "otif", before)
+    last = week_row(b.weekly, b.hero, before)
     readable = now is not None and (now.get("n") or 0) >= min_sample
     if readable or last is None:
         so_far = " so far" if now and now.get("partial") else ""
         tile(
             catalog,
-            "otif",
+            b.hero,
             now,
             extra=f" · {_week_name(b.week)}{so_far}",
             lines=_line(_week_name(before), last),
@@ -239,13 +240,21 @@ def otif_tile(catalog: Catalog, b: Board) -> None:
     else:
         n = (now or {}).get("n") or 0
         lines = _line(f"{_week_name(b.week)} so far (n={n}, too few to read)", now)
-        tile(catalog, "otif", last, extra=f" · {_week_name(before)}", lines=lines, hero=True)
+        tile(catalog, b.hero, last, extra=f" · {_week_name(before)}", lines=lines, hero=True)
 
 
 def _line(text: str, row: dict[str, Any] | None) -> str:
     if not row or row.get("value") is None:
         return ""
     return f'<div class="line">{html.escape(text)}: {fmt.value(row["value"], "percent")}</div>'
+
+
+def outcome_tiles(catalog: Catalog, b: Board) -> None:
+    """A row of the customer outcomes the screen's rows measure (none for a site's)."""
+    if b.outcomes:
+        for col, name in zip(st.columns(len(b.outcomes)), b.outcomes):
+            with col:
+                outcome_tile(catalog, b, name)
 
 
 def outcome_tile(catalog: Catalog, b: Board, name: str) -> None:
@@ -257,7 +266,16 @@ def outcome_tile(catalog: Catalog, b: Board, name: str) -> None:
 
 def causes_tile(b: Board) -> None:
     """The top three miss reasons of the week, each with its owner and how many of its
-    misses are still open (their cause may change as the rest ships)."""
+    misses are still open (their cause may change as the rest ships). Orders carry no site:
+    a site's screen says so instead."""
+    label = f'<div class="label">Top causes of missed orders · {_week_name(b.week)}</div>'
+    if b.causes is None:
+        st.html(
+            f'<div class="wall tile" style="--status:{STATUS[None]}" data-testid="wallCauses">'
+            f'{label}<div class="line">Not on this screen: causes are counted per order, and an '
+            "order has no site.</div></div>"
+        )
+        return
     top = top_causes(b.causes)
     if top.is_empty():
         items = "<li>No broken promise <span class='sub'>(no missed order)</span></li>"
@@ -272,8 +290,7 @@ def causes_tile(b: Board) -> None:
     )
     st.html(
         f'<div class="wall tile" style="--status:{STATUS["red"]}" data-testid="wallCauses">'
-        f'<div class="label">Top causes of missed orders · {_week_name(b.week)}</div>'
-        f"<ol>{items}</ol>{foot}</div>"
+        f"{label}<ol>{items}</ol>{foot}</div>"
     )
 
 
@@ -298,5 +315,9 @@ def notes(texts: tuple[str, ...]) -> None:
 
 
 def multiples(b: Board, catalog: Catalog, by: str) -> None:
-    chart = wall_chart.multiples_chart(b.multiples, catalog, by, MULTIPLES[by], SHORT)
+    """The small multiples, split as the screen's rows allow (a note when the link asks for a
+    split they do not have)."""
+    if b.by != by and st.query_params.get("by"):
+        notes((f"This screen's rows are split by {b.by}: {by} is not one of them.",))
+    chart = wall_chart.multiples_chart(b.multiples, catalog, b.by, MULTIPLES[b.by], SHORT)
     st.altair_chart(chart, theme=None, width="content")

@@ -1,6 +1,10 @@
 """The wall's numbers: 13 weeks of OTIF, its drivers and the customer outcomes, this week's
 miss reasons, and how fresh the data is, for one warehouse version; and the picks the tiles
-show from them."""
+show from them.
+
+A kiosk link scoped to a site (orders do not carry one) shows what the site's rows hold: OTIF
+of order lines for the North Star, the split by site, no customer outcome and no miss reasons
+of orders (each counted per order or customer, never per site)."""
 
 from __future__ import annotations
 
@@ -11,12 +15,14 @@ from typing import Any
 import polars as pl
 
 from metrics import periods
+from metrics.access import AccessError
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
 from store import health
-from ui import data
+from ui import access, data
 
 WEEKS = 13
+HEROES = ("otif", "otif_line")  # the North Star, else its twin over order lines (a site's rows)
 MULTIPLES = {  # the North Star and its drivers, per split (site is known on lines only)
     "region": ("otif", "on_time", "in_full"),
     "site": ("otif_line", "fill_rate", "on_time_shipment"),
@@ -27,15 +33,32 @@ EXTRACTS = ("shipments", "calls", "surveys")  # what the wall's numbers are date
 
 @dataclass(frozen=True)
 class Board:
-    """Everything the wall shows, computed for one warehouse version."""
+    """Everything the wall shows, computed for one warehouse version and one viewer."""
 
     as_of: dt.date
     week: dt.date  # Monday of the week under review (the one holding as-of)
     weekly: pl.DataFrame  # run_details by week: OTIF and the outcomes, 13 weeks
     multiples: pl.DataFrame  # run_details by week and split, 13 weeks
-    causes: pl.DataFrame  # the promise funnel of this week, with owner and open
+    causes: pl.DataFrame | None  # the promise funnel of this week (None: not for these rows)
     fresh: pl.DataFrame  # per extract: latest date, last loaded
     age: health.Staleness
+    hero: str = "otif"  # the North Star as these rows measure it
+    outcomes: tuple[str, ...] = OUTCOMES  # the customer outcomes these rows measure
+    by: str = "region"  # the small multiples' split
+
+
+def visible(catalog: Catalog, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The metrics of ``names`` the viewer (a kiosk link's scope) may see."""
+    v = access.viewer()
+    return tuple(n for n in names if v.sees_metric(catalog, n))
+
+
+def split_for(catalog: Catalog, by: str) -> str:
+    """``by``, or the other split when the viewer may not see its drivers (a site's rows
+    have no region's order OTIF)."""
+    if visible(catalog, MULTIPLES[by]) == MULTIPLES[by]:
+        return by
+    return next((k for k, ms in MULTIPLES.items() if visible(catalog, ms) == ms), by)
 
 
 def week_query(metrics: tuple[str, ...], as_of: dt.date, where, by: tuple[str, ...] = ()) -> Query:
@@ -47,12 +70,18 @@ def week_query(metrics: tuple[str, ...], as_of: dt.date, where, by: tuple[str, .
 
 
 def board(src: data.Source, catalog: Catalog, as_of: dt.date, where, by: str) -> Board:
+    """The wall's numbers, of the metrics the viewer may see (AccessError without a North Star)."""
+    heroes, outcomes = visible(catalog, HEROES), visible(catalog, OUTCOMES)
+    if not heroes:
+        raise AccessError(f"{access.viewer().who} may see neither OTIF nor OTIF of order lines")
+    by = split_for(catalog, by)
     week = periods.period_start(as_of, "week")
     this_week = Query(("measured_orders",), date_from=week, date_to=as_of, where=where, as_of=as_of)
+    causes = bool(visible(catalog, ("measured_orders",)))
     weekly, multiples, funnel, fresh = data.gather(
-        lambda: data.details(src, week_query(("otif", *OUTCOMES), as_of, where), compare=False),
+        lambda: data.details(src, week_query((heroes[0], *outcomes), as_of, where), compare=False),
         lambda: data.details(src, week_query(MULTIPLES[by], as_of, where, (by,)), compare=False),
-        lambda: data.funnel(src, this_week),
+        lambda: data.funnel(src, this_week) if causes else None,
         lambda: data.freshness(src, as_of),
     )
     return Board(
@@ -63,6 +92,9 @@ def board(src: data.Source, catalog: Catalog, as_of: dt.date, where, by: str) ->
         funnel,
         fresh,
         data.staleness(as_of),
+        heroes[0],
+        outcomes,
+        by,
     )
 
 
