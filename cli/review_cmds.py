@@ -179,8 +179,7 @@ def done_cmd(ctx, action_id, on):
 def _audit(store: StateStore, event: str, a: Action) -> None:
     """Every write to the action log is in the audit trail, from the terminal too: under the
     operating-system user who ran the command."""
-    detail = {"action": a.id, "what": a.what, "scope": a.scope_text}
-    audit.record(store, email=f"cli:{getpass.getuser()}", event=event, page="", detail=detail)
+    audit.record_action(store, email=f"cli:{getpass.getuser()}", event=event, action=a, page="")
 
 
 def register(group: click.Group) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from state.action_log import Action
 from state.store import StateStore
 
 DDL = """
@@ -32,6 +33,12 @@ def record(
             "INSERT INTO audit_events (at, email, event, page, detail) VALUES (?, ?, ?, ?, ?)",
             (at, email, event, page, json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)),
         )
+
+
+def record_action(store: StateStore, *, email: str, event: str, action: Action, page: str) -> None:
+    """A write to the action log ("action add", "action done"): its number, text and scope."""
+    detail = {"action": action.id, "what": action.what, "scope": action.scope_text}
+    record(store, email=email, event=event, page=page, detail=detail)
 
 
 def entries(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -38,7 +37,7 @@ from state.store import StateStore
 from store.errors import StoreError
 from store.warehouse import default_db_path
 from ui import config, sign_in
-from ui.guard import show_config_error
+from ui.guard import logged_failure, show_config_error
 
 log = logging.getLogger("northstar.ui")
 _VIEWER = "_northstar_viewer"
@@ -234,8 +233,7 @@ def _kiosk(token: str) -> Viewer:
 def _unavailable(what: str) -> NoReturn:
     """The state file (audit trail, kiosk links) failed: a plain message with an error id, the
     details in the server log; nothing is shown unchecked or unrecorded."""
-    error_id = uuid.uuid4().hex[:8]
-    log.exception("%s failed (error id %s)", what, error_id)
+    error_id = logged_failure(what)
     st.session_state.pop(_VIEWER, None)
     st.title("North Star cannot open right now")
     st.text(

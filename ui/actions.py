@@ -9,9 +9,7 @@ whole company's: only a viewer of every row closes it)."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import sqlite3
-import uuid
 from pathlib import Path
 
 import polars as pl
@@ -29,9 +27,9 @@ from state.store import StateStore
 from store.errors import StoreError
 from ui import access, data
 from ui.filters import View
+from ui.guard import logged_failure
 
 Where = tuple[tuple[str, tuple[str, ...]], ...]
-log = logging.getLogger("northstar.ui")
 
 
 def _store(src: data.Source) -> StateStore:
@@ -173,14 +171,14 @@ def close(src: data.Source, action_id: int) -> Action:
 
 def _audit(event: str, a: Action) -> None:
     v = access.viewer()
-    detail = {"action": a.id, "what": a.what, "scope": a.scope_text}
-    audit.record(access.store(), email=v.email or v.name, event=event, page="review", detail=detail)
+    audit.record_action(
+        access.store(), email=v.email or v.name, event=event, action=a, page="review"
+    )
 
 
 def _failed(what: str) -> None:
     """The state file failed mid-write: a plain message with an error id, details in the log."""
-    error_id = uuid.uuid4().hex[:8]
-    log.exception("%s failed (error id %s)", what, error_id)
+    error_id = logged_failure(what)
     st.error(f"{what} failed. Error id {error_id}: the server log has the details.")
 
 

@@ -23,6 +23,15 @@ from store.errors import StoreError
 from ui.config import config_path
 
 log = logging.getLogger("northstar.ui")
+
+
+def logged_failure(what: str) -> str:
+    """Log the exception being handled under a new error id, and return the id for the page."""
+    error_id = uuid.uuid4().hex[:8]
+    log.exception("%s failed (error id %s)", what, error_id)
+    return error_id
+
+
 WAREHOUSE_ERRORS = (StoreError, MetricsError)  # a missing, empty or unreadable store
 
 
@@ -89,8 +98,7 @@ def guarded() -> Iterator[None]:
     except MetricsError as err:
         st.error(f"**The numbers could not be computed.** {escape_markdown(_shown(str(err)))}")
     except Exception:  # last resort: a plain message on the page, the traceback in the server log
-        error_id = uuid.uuid4().hex[:8]
-        log.exception("page failed (error id %s)", error_id)
+        error_id = logged_failure("page")
         st.error(
             f"**This part of the page failed.** Error id {error_id}: whoever runs the dashboard "
             "finds the details under this id in the server log."
