@@ -14,7 +14,9 @@ from cli.errors import handle_errors
 from cli.options import config_option, db_option, lake_option
 from cli.output import emit
 from metrics.alert_spec import alerts_path
+from metrics.catalog import Catalog, load_catalog
 from metrics.errors import MetricsError
+from present import format as units
 from state.store import StateStore
 from store.engines import open_engine
 from store.errors import StoreError
@@ -61,7 +63,7 @@ def alerts_run(dry_run, fmt, alerts_file, db, lake, config_path):
         click.echo(json.dumps(rows, ensure_ascii=False, default=str))
         return
     if rows:
-        emit(_table(rows), "table")
+        emit(_table(rows, load_catalog(config_path)), "table")
     click.echo(run.summary())
     _print_failures(run)
 
@@ -74,7 +76,16 @@ def _run(db: Path, lake: Path | None, config_path: Path, rules: Path, *, dry_run
     return run_alerts(connect, StateStore.beside(db), config_path, rules, dry_run=dry_run)
 
 
-def _table(rows: list[dict]) -> pl.DataFrame:
+def _shown(catalog: Catalog, alert: dict, key: str) -> str:
+    """A value of an alert in its metric's unit (a customer rule's count as a count)."""
+    v = alert[key]
+    m = catalog.metrics.get(alert.get("metric") or "")
+    unit = "integer" if alert.get("kind") == "customer" or m is None else m.format
+    return units.value(v, unit) if isinstance(v, (int, float)) else "—"
+
+
+def _table(rows: list[dict], catalog: Catalog) -> pl.DataFrame:
+    """For people: values in their units, with the records they rest on (JSON keeps numbers)."""
     return pl.DataFrame(
         [
             {
@@ -82,8 +93,9 @@ def _table(rows: list[dict]) -> pl.DataFrame:
                 "rule": r["rule"],
                 "scope": ", ".join(f"{k}={v}" for k, v in r["scope"].items()),
                 "period": r["period"],
-                "value": r["value"],
-                "target": r["target"],
+                "value": _shown(catalog, r, "value"),
+                "n": "—" if r.get("n") is None else f"{r['n']:,}",
+                "target": _shown(catalog, r, "target"),
                 "to": ", ".join(r["recipients"]),
                 "sent": "yes"
                 if r.get("deliveries") and all(d["ok"] for d in r["deliveries"])

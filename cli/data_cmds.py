@@ -12,6 +12,7 @@ import click
 from click.core import ParameterSource
 
 from cli.errors import handle_errors
+from cli.load_report import echo_table, print_report, reject_cells, shown_path
 from cli.options import (
     as_option,
     config_option,
@@ -20,68 +21,48 @@ from cli.options import (
     models_engine_option,
     sources_option,
 )
-from connectors.load import LoadReport
+from connectors.errors import ConnectorError
 from metrics import home
 from present.csv_safe import safe_row
-from present.safe_text import plain_text
 from store.errors import StoreError
 
 
-def _shown(file: str) -> str:
+def _reporting_currency(config_path: Path) -> str:
+    """settings.reporting_currency of metrics.yaml (its default when the file is missing; when
+    the file is invalid elsewhere, the value it names if it is a currency code)."""
+    import yaml
+
+    from metrics.catalog import load_catalog
+    from metrics.errors import ConfigError
+    from metrics.spec import Settings
+
+    default = Settings().reporting_currency
+    if not config_path.is_file():
+        return default
     try:
-        return Path(file).relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return file
-
-
-def _print_report(report: LoadReport) -> None:
-    width = max((len(_shown(f.file)) for f in report.files), default=0)
-    for f in report.files:
-        name = _shown(f.file).ljust(width)
-        if f.skipped:
-            click.echo(f"{f.table:<10} {name}  unchanged (already loaded)")
-            continue
-        if f.note:
-            click.echo(f"{f.table:<10} {name}  {f.note}")
-            continue
-        reasons = ", ".join(f"{rule}: {n:,}" for rule, n in f.top_rules)
-        warned = sum(n for _, n in f.warnings)
-        click.echo(
-            f"{f.table:<10} {name}  read {f.rows_read:,}  loaded {f.rows_loaded:,}  "
-            f"rejected {f.rows_rejected:,}"
-            + (f"  ({reasons})" if reasons else "")
-            + (f"  replaced {f.replaced:,} older row(s)" if f.replaced else "")
-            + (
-                f"  kept with a warning {warned:,} ("
-                + ", ".join(f"{r}: {n:,}" for r, n in f.warnings)
-                + ")"
-                if warned
-                else ""
-            )
-        )
-    done = [f for f in report.files if not f.skipped and not f.note]
-    tail = (
-        f"; {report.rows_rejected:,} rejected, see 'northstar rejects'"
-        if report.rows_rejected
-        else ""
-    )
-    click.echo(
-        f"{len(done)} file(s) loaded into {_shown(report.db)}: {report.rows_loaded:,} rows{tail}"
-    )
-    if report.finalize_note:
-        click.echo(f"note: {report.finalize_note}")
-    if report.finalize_seconds is not None and not report.finalize_note:
-        click.echo(
-            f"took {report.seconds:.1f} s, of which {report.finalize_seconds:.1f} s rebuilding "
-            "the stored metric models"
-        )
-    elif report.seconds:
-        click.echo(f"took {report.seconds:.1f} s")
+        return load_catalog(config_path).spec.settings.reporting_currency
+    except ConfigError:
+        try:
+            named = (yaml.safe_load(config_path.read_text()) or {}).get("settings", {})
+            code = named.get("reporting_currency") if isinstance(named, dict) else None
+        except (yaml.YAMLError, AttributeError, OSError):
+            return default
+        return code if isinstance(code, str) and len(code) == 3 and code.isupper() else default
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--strict", is_flag=True, help="Fail the whole load if any row is rejected.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail the whole load if any row is rejected (max_reject_share 0).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read, map and validate as a load would; print the summary, the first typed rows of "
+    "each file and the rejects; write nothing.",
+)
 @db_option
 @lake_option
 @models_engine_option
@@ -91,6 +72,7 @@ def _print_report(report: LoadReport) -> None:
 def load(
     paths: tuple[Path, ...],
     strict: bool,
+    dry_run: bool,
     db: Path,
     lake: Path | None,
     engine: str,
@@ -105,6 +87,10 @@ def load(
     version, published atomically). With --lake and --engine spark, the rows are still
     validated by the DuckDB loader, and Spark computes every stored model from the lake's
     tables (no partial refresh of the models touched by the load, as DuckDB does).
+
+    A file that rejects more than its max_reject_share of its rows (sources.yaml, default 0.05)
+    fails the load: nothing is applied. --dry-run writes nothing; it exits 1 when the load
+    would fail.
     """
     from cli.alert_cmds import after_load
     from connectors.load import load_paths
@@ -115,36 +101,42 @@ def load(
             f"--engine {engine} computes the stored models of a lake: pass --lake DIR "
             "(a warehouse file's models are computed by DuckDB)"
         )
-    _warn_without_config(config_path)
+    if not dry_run:
+        _warn_without_config(config_path)
+    currency = _reporting_currency(config_path)
     if lake is not None:
         from connectors.lake_load import load_lake
 
         _no_db_with_lake()
-        models = _model_writer(engine, config_path) if engine != "duckdb" else None
-        _print_report(
-            load_lake(
-                lake,
-                list(paths),
-                sources=sources_path,
-                strict=strict,
-                progress=True,
-                finalize=None if models else refresher(config_path),
-                models=models,
-            )
+        models = _model_writer(engine, config_path) if engine != "duckdb" and not dry_run else None
+        report = load_lake(
+            lake,
+            list(paths),
+            sources=sources_path,
+            strict=strict,
+            progress=True,
+            finalize=None if models else refresher(config_path),
+            models=models,
+            reporting_currency=currency,
+            dry_run=dry_run,
         )
-        after_load(db, config_path, lake=lake)
-        return
-    _print_report(
-        load_paths(
+    else:
+        report = load_paths(
             db,
             list(paths),
             sources=sources_path,
             strict=strict,
             progress=True,
             finalize=refresher(config_path),
+            reporting_currency=currency,
+            dry_run=dry_run,
         )
-    )
-    after_load(db, config_path)
+    print_report(report)
+    if report.dry_run is not None:
+        if report.dry_run.failure:
+            raise ConnectorError(f"the load would fail:\n{report.dry_run.failure}")
+        return
+    after_load(db, config_path, lake=lake)
 
 
 def _model_writer(engine: str, config_path: Path):
@@ -195,7 +187,7 @@ def models_rebuild(lake: Path | None, engine: str, config_path: Path) -> None:
     when = f" for the data's as-of {as_of}" if as_of else " (the lake holds no dated rows)"
     click.echo(
         f"{n} stored model(s) computed by {engine}{when}; published as {version.name} in "
-        f"{_shown(str(lake))}; took {time.perf_counter() - started:.1f} s"
+        f"{shown_path(str(lake))}; took {time.perf_counter() - started:.1f} s"
     )
 
 
@@ -209,9 +201,13 @@ def demo(db: Path, config_path: Path) -> None:
     from metrics.materialize import refresher
 
     _warn_without_config(config_path)
-    _print_report(
+    print_report(
         build_demo(
-            db, progress=True, finalize=refresher(config_path), sample_data=home.sample_data()
+            db,
+            progress=True,
+            finalize=refresher(config_path),
+            sample_data=home.sample_data(),
+            reporting_currency=_reporting_currency(config_path),
         )
     )
 
@@ -268,17 +264,22 @@ def rejects(
     config_path: Path,
 ) -> None:
     """List rejected rows (or, with --warnings, rows kept with a warning): file, row, rule, value."""
+    from connectors.key_rules import key_rule_list
     from connectors.validate import RULES
     from metrics.engine import Compiled
+    from metrics.schema import TABLES
     from store.engines import open_engine
     from store.health import tables
 
     if as_user:
         _may_see_rejects(as_user, config_path)
 
-    if rule is not None and rule not in RULES:
-        close = difflib.get_close_matches(rule, RULES, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"rules: {', '.join(RULES)}"
+    known = list(
+        dict.fromkeys([*RULES, *(r.rule for t in TABLES.values() for r in key_rule_list(t))])
+    )
+    if rule is not None and rule not in known:
+        close = difflib.get_close_matches(rule, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"rules: {', '.join(known)}"
         raise StoreError(f"unknown rule {rule!r}; {hint}")
     engine = open_engine(db, lake, config_path=config_path)
     listed = "warnings" if warned else "rejects"
@@ -309,22 +310,10 @@ def rejects(
     elif not records:
         click.echo("no rows kept with a warning" if warned else "no rejected rows")
     else:
-        shown = [
-            [  # cells from the extract: one line each, no escape sequence reaches the terminal
-                plain_text(_shown(r[0])),
-                str(r[1]),
-                plain_text(r[2]),
-                plain_text(r[3]),
-                plain_text(r[4] or ""),
-                "" if r[5] is None else plain_text(repr(r[5])),
-                plain_text(r[6]),
-            ]
-            for r in rows
-        ]
-        head = ["file", "row", "table", "rule", "column", "value", "message"]
-        widths = [min(60, max(len(h), *(len(s[i]) for s in shown))) for i, h in enumerate(head)]
-        for line in [head] + shown:
-            click.echo("  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip())
+        echo_table(
+            ["file", "row", "table", "rule", "column", "value", "message"],
+            [reject_cells(r) for r in rows],
+        )
 
 
 def _may_see_rejects(email: str, config_path: Path) -> None:

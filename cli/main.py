@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from cli import access_cmds, alert_cmds, data_cmds, generate_cmd, metric_cmds, review_cmds, voc_cmds
+from cli import (
+    access_cmds,
+    alert_cmds,
+    data_cmds,
+    generate_cmd,
+    metric_cmds,
+    review_cmds,
+    sources_cmds,
+    voc_cmds,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +30,7 @@ for module in (
     alert_cmds,
     access_cmds,
     voc_cmds,
+    sources_cmds,
 ):
     module.register(cli)
 

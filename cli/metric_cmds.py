@@ -20,12 +20,15 @@ from cli.options import (
 from cli.output import FORMATS, emit
 from metrics.access import load_policy, policy_path, viewer_as
 from metrics.catalog import Catalog, load_catalog
+from metrics.details import run_details
 from metrics.engine import Compiled
 from metrics.errors import ConfigError, MetricsError
 from metrics.portability import ENGINES, engine_problems
 from metrics.query import fetch_rows, run_query
 from metrics.sqlgen import GRAINS, Query, compile_query
 from metrics.targets import base_target
+from present import format as units
+from present.query_table import people_table
 from store.engine_config import engines_path, load_engines
 from store.engines import open_engine
 
@@ -163,8 +166,11 @@ def query_cmd(
     q = _query(metrics, date_from, date_to, where, as_of, by, grain)
     catalog = load_catalog(config_path)
     q = _as(q, catalog, as_user, config_path)
-    result = run_query(open_engine(db, lake, engine, config_path), catalog, q)
-    emit(result.for_people() if fmt == "table" else result.values(), fmt)  # JSON/CSV keep nulls
+    eng = open_engine(db, lake, engine, config_path)
+    if fmt == "table":  # for people: units, the records a value rests on, its target
+        emit(people_table(run_details(eng, catalog, q, compare=False), catalog, q), fmt)
+    else:  # JSON/CSV keep fractions, seconds and nulls
+        emit(run_query(eng, catalog, q).values(), fmt)
 
 
 @click.command("rows")
@@ -238,7 +244,11 @@ def metrics_cmd(fmt, config_path):
             "unit": m.unit,
             "format": m.format,
             "direction": m.direction,
-            "target": base_target(m),
+            "target": (
+                base_target(m)  # JSON and CSV keep the number, a table shows its unit
+                if fmt != "table"
+                else (None if base_target(m) is None else units.value(base_target(m), m.format))
+            ),
             "min_sample": m.min_sample,
             "counterparts": ",".join(c.metric for c in m.counterparts) or None,
             "definition": m.description,

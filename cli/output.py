@@ -38,7 +38,11 @@ def emit(frame: pl.DataFrame, fmt: str, *, single: bool = False) -> None:
     else:
         table = Table(show_edge=False, header_style="bold")
         for name, dtype in frame.schema.items():
-            table.add_column(terminal_text(name), justify="right" if dtype.is_numeric() else "left")
+            table.add_column(  # long values (addresses, rule names) fold, never cut
+                terminal_text(name),
+                justify="right" if dtype.is_numeric() else "left",
+                overflow="fold",
+            )
         for row in frame.iter_rows():  # every cell as text: no markup, no escape sequence
             table.add_row(*(terminal_text(_cell(v)) for v in row))
         Console(width=max(120, 14 * len(frame.columns)), soft_wrap=True).print(table)

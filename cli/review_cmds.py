@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -46,17 +47,25 @@ def _write(path: Path, content: bytes) -> None:
 @click.option("--period", help="ISO week, e.g. 2026-W46 (default: the latest complete week).")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json"]),
+    help="Print the review as one JSON object instead of writing a pack.",
+)
 @click.option("--where", multiple=True, help="Filter DIM=V[,V...]; repeatable.")
 @as_option
 @db_option
 @lake_option
 @config_option
 @handle_errors
-def review_cmd(period, pdf_path, html_path, where, as_user, db, lake, config_path):
-    """The weekly review pack as an A4 landscape PDF (and/or HTML)."""
-    if not pdf_path and not html_path:
-        raise click.UsageError("say where to write the pack: --pdf PATH and/or --html PATH")
-    from reports.review_pack import build_pack, parse_period  # heavy: PDF and chart rendering
+def review_cmd(period, pdf_path, html_path, fmt, where, as_user, db, lake, config_path):
+    """The weekly review pack as an A4 landscape PDF (and/or HTML), or as JSON."""
+    if not pdf_path and not html_path and fmt != "json":
+        raise click.UsageError(
+            "say where to write the pack: --pdf PATH and/or --html PATH (or --format json)"
+        )
+    from reports.review_pack import parse_period
 
     if period:
         parse_period(period)  # a bad period is told before any work
@@ -66,6 +75,12 @@ def review_cmd(period, pdf_path, html_path, where, as_user, db, lake, config_pat
         validate_query(catalog, Query(metrics=("otif",), where=filters))
     viewer = viewer_as(policy_path(config_path), catalog, as_user) if as_user else OPEN
     store = StateStore.beside(db)
+    if fmt == "json":
+        _print_json(db, lake, config_path, catalog, period, filters, viewer, store)
+        if not pdf_path and not html_path:
+            return
+    from reports.review_pack import build_pack  # heavy: PDF and chart rendering
+
     pack = build_pack(
         open_engine(db, lake, config_path=config_path),
         catalog,
@@ -79,6 +94,21 @@ def review_cmd(period, pdf_path, html_path, where, as_user, db, lake, config_pat
         if path:
             _write(path, content)
             click.echo(f"wrote {path}: review of {pack.period_label}")
+
+
+def _print_json(db, lake, config_path, catalog, period, filters, viewer, store) -> None:
+    """The review as data: the same gathering as the pack, one JSON object on stdout."""
+    from reports.pack_reader import Reader
+    from reports.review_json import review_json
+    from reports.review_pack import review_of
+
+    engine = open_engine(db, lake, config_path=config_path)
+    data, actions = review_of(
+        engine, catalog, period=period, viewer=viewer, where=filters, state=store
+    )
+    alerts = Reader(catalog, viewer, filters).alerts(engine, alert_state.firing(store))
+    out = review_json(engine, data, catalog, alerts=alerts, actions=actions, today=clock.today())
+    click.echo(json.dumps(out, ensure_ascii=False, default=str))
 
 
 def _frame(actions: list[Action]) -> pl.DataFrame:

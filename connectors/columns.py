@@ -42,23 +42,34 @@ def resolve_columns(
 ) -> tuple[dict[str, str | None], list[str]]:
     """Canonical column -> header, and the extra headers; refuse a file lacking a required column."""
     mapped = mapping.columns if mapping else {}
+    rules = mapping.rules if mapping else {}
     columns: dict[str, str | None] = {}
+    used: set[str] = set()
     for col in table.column_names:
-        found = find_header(mapped[col], headers) if col in mapped else None
-        columns[col] = found or find_header(col, headers)
-    missing = [c for c in table.required if columns[c] is None]
+        rule = rules.get(col)
+        found = [f for h in rule.headers if (f := find_header(h, headers))] if rule else []
+        used.update(found)
+        fallback = None if rule and rule.expr else find_header(col, headers)
+        columns[col] = found[0] if found else fallback
+    computed = {c for c, r in rules.items() if r.expr is not None}
+    missing = [c for c in table.required if columns[c] is None and c not in computed]
     if missing:
-        used = set(columns.values())
+        used |= {h for h in columns.values() if h}
         free = [h for h in headers if h not in used]
         hints = []
         for c in missing:
             close = _closest(mapped.get(c, c), free)
+            said = (
+                f"{c} is mapped to {' or '.join(map(repr, rules[c].headers))}, which the file lacks"
+                if c in rules
+                else f"{c} is missing"
+            )
             hints.append(
-                f"{c} is missing; closest header: {close!r}"
-                if close
-                else f"{c} is missing; no similar header"
+                f"{said}; closest header: {close!r}" if close else f"{said}; no similar header"
             )
         example = ", ".join(f'{c}: "{_closest(c, free) or "Header in file"}"' for c in missing)
+        who = f" (source {mapping.name})" if mapping and mapping.name != table.name else ""
+        verb = "fix the mapping" if any(c in rules for c in missing) else "map them"
         sheets = ""
         if source is not None and source.xlsx:
             others = [s for s in source.sheets if s != source.sheet]
@@ -74,13 +85,13 @@ def resolve_columns(
                 )
             )
         raise ConnectorError(
-            f"{file}: refused: {table.name} needs column(s) {', '.join(missing)} which the file lacks.\n"
+            f"{file}: refused: {table.name}{who} needs column(s) {', '.join(missing)} which the file lacks.\n"
             f"  columns found: {', '.join(map(repr, headers)) or '(none)'}\n  "
             + "\n  ".join(hints)
-            + f"\n  map them in sources.yaml: tables: {{{table.name}: {{columns: {{{example}}}}}}}"
+            + f"\n  {verb} in sources.yaml: tables: {{{table.name}: {{columns: {{{example}}}}}}}"
             + sheets
         )
     canon = {c.lower() for c in table.column_names}
-    used = {h for h in columns.values() if h is not None}
+    used |= {h for h in columns.values() if h is not None}
     extras = [h for h in headers if h not in used and h.strip() and h.strip().lower() not in canon]
     return columns, extras

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import connectors
 from connectors.errors import ConnectorError
+from connectors.key_rules import DEFAULT_REPORTING_CURRENCY
 from connectors.load import Finalize, LoadReport, load_paths
 
 REPO_ROOT = Path(connectors.__file__).resolve().parent.parent
@@ -19,6 +20,7 @@ def build_demo(
     progress: bool = False,
     finalize: Finalize | None = None,
     sample_data: Path = SAMPLE_DATA,
+    reporting_currency: str = DEFAULT_REPORTING_CURRENCY,
 ) -> LoadReport:
     """Build a fresh warehouse at ``db_path`` from the sample data (see ``load_paths``).
 
@@ -29,5 +31,11 @@ def build_demo(
     sources = SAMPLE_SOURCES if sample_data == SAMPLE_DATA else sample_data / "sources.yaml"
     sources = sources if sources.exists() else None
     return load_paths(
-        db_path, [sample_data], sources=sources, progress=progress, fresh=True, finalize=finalize
+        db_path,
+        [sample_data],
+        sources=sources,
+        progress=progress,
+        fresh=True,
+        finalize=finalize,
+        reporting_currency=reporting_currency,
     )

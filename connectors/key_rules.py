@@ -1,8 +1,9 @@
 """Rules that need other rows, applied after ``check_file``: into the temp table ``_kr``,
-duplicate_key (within the file, the earlier row wins), second_portfolio (customers, within one
-load), unknown_order_line (shipments), superseded and unknown_reference; into ``_warn`` (rows
-kept with a warning), second_manager (customers naming another manager than their portfolio's
-usual one)."""
+out_of_range (an fx rate that is not above 0), duplicate_key (within the file, the earlier row
+wins), second_portfolio (customers, within one load), unknown_order_line (shipments),
+unknown_currency (orders and shipments: no fx rate valid on the row's date), superseded and
+unknown_reference; into ``_warn`` (rows kept with a warning), second_manager (customers naming
+another manager than their portfolio's usual one)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ import duckdb
 
 from connectors.sources import TableSource
 from connectors.validate import Checked, Rule
-from metrics.schema import RECENCY_COLUMN, REFERENCES, Table
+from metrics.schema import RECENCY_COLUMN, REFERENCES, WARN_REFERENCES, Table
 from store.warehouse import quote_ident
 
 # Rule numbers of the rules that need other rows (see key_rules).
 K_DUPLICATE, K_PORTFOLIO, K_UNKNOWN_LINE, K_SUPERSEDED, K_REFERENCE = 1001, 1002, 1003, 1004, 1005
-K_MANAGER = 1006
+K_MANAGER, K_CURRENCY, K_RATE = 1006, 1007, 1008
+
+# The date an amount of each table converts on (orders: unit_price; shipments: freight_cost).
+CURRENCY_DATES = {"orders": "order_date", "shipments": "ship_date"}
+# The reporting currency when the load does not say (``load.set_reporting_currency``).
+DEFAULT_REPORTING_CURRENCY = "EUR"
 
 
 def key_rules(
@@ -33,6 +39,8 @@ def key_rules(
     the file's good rows replace (same key, an extract as old or older).
     """
     table = checked.table
+    if "currency" in table.column_names:  # ISO 4217 codes compare upper-case (keys included)
+        con.execute("UPDATE _chk SET currency = upper(currency) WHERE currency <> upper(currency)")
     keys = [quote_ident(k) for k in table.key]
     key_list = ", ".join(keys)
     portfolio = table.name == "customers"
@@ -75,11 +83,51 @@ def key_rules(
         """,
             [K_UNKNOWN_LINE],
         )
+    if table.name == "fx_rates":
+        con.execute(
+            """INSERT INTO _kr SELECT rowid, ?, CAST(rate AS VARCHAR) FROM _chk
+               WHERE _k IS NULL AND rate <= 0 AND rowid NOT IN (SELECT rid FROM _kr)""",
+            [K_RATE],
+        )
+    if table.name in CURRENCY_DATES:
+        _unknown_currency(con, CURRENCY_DATES[table.name])
     replaced = _superseded(con, table, keys)
-    _references(con, table, warn=mapping is not None and mapping.references == "warn")
+    warn = table.name in WARN_REFERENCES or (mapping is not None and mapping.references == "warn")
+    _references(con, table, warn=warn)
     if portfolio:
         _second_managers(con)
     return replaced
+
+
+def reporting_currency(con: duckdb.DuckDBPyConnection) -> str:
+    """The load's reporting currency (temp table ``_load_settings``, see connectors/load.py)."""
+    found = con.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_name = '_load_settings'"
+    ).fetchone()
+    if found is None:
+        return DEFAULT_REPORTING_CURRENCY
+    return con.execute("SELECT reporting_currency FROM _load_settings").fetchone()[0]
+
+
+def _unknown_currency(con: duckdb.DuckDBPyConnection, date: str) -> None:
+    """unknown_currency: an amount in a currency other than the reporting one with no fx rate
+    valid on its date, counting the warehouse's rates and those of this load (fx_rates load
+    first). A rate is valid on a date when one of its currency starts on or before it: the
+    currency's first valid_from decides (one equi-join with a row per currency)."""
+    d = quote_ident(date)
+    con.execute(
+        f"""
+        INSERT INTO _kr
+        SELECT c.rowid, ?, c.currency || ' on ' || CAST(c.{d} AS VARCHAR)
+        FROM _chk c
+        LEFT JOIN (SELECT currency, min(valid_from) AS first FROM fx_rates GROUP BY currency) f
+          ON f.currency = c.currency
+        WHERE c._k IS NULL AND c.currency IS NOT NULL AND c.currency <> ?
+          AND (f.first IS NULL OR c.{d} < f.first)
+          AND c.rowid NOT IN (SELECT rid FROM _kr)
+    """,
+        [K_CURRENCY, reporting_currency(con)],
+    )
 
 
 def _superseded(con: duckdb.DuckDBPyConnection, table: Table, keys: list[str]) -> int:
@@ -121,13 +169,27 @@ def _references(con: duckdb.DuckDBPyConnection, table: Table, *, warn: bool) -> 
         con.execute(
             f"""
             INSERT INTO {target}
-            SELECT c.rowid, ?, ? || '=' || c.{c} FROM _chk c
+            SELECT c.rowid, ?, ? || '=' || c.{c} || {_closest_key(c, other, o)} FROM _chk c
             WHERE c._k IS NULL AND c.{c} IS NOT NULL AND c.rowid NOT IN (SELECT rid FROM _kr)
               AND c.rowid NOT IN (SELECT rid FROM {target})
               AND NOT EXISTS (SELECT 1 FROM {other} x WHERE x.{o} = c.{c})
         """,
             [K_REFERENCE, column],
         )
+
+
+def _closest_key(c: str, other: str, o: str) -> str:
+    """SQL of a hint for an unknown reference that is a known key in another dress: leading
+    zeros ('0000012002' for '12002': strip_zeros?) or text around the number ('SO 12193':
+    pattern?); '' otherwise."""
+    stripped, digits = f"ltrim(c.{c}, '0')", f"regexp_extract(c.{c}, '([0-9]+)', 1)"
+    noun = other.removesuffix("s")
+    return f"""CASE
+        WHEN {stripped} <> c.{c} AND EXISTS (SELECT 1 FROM {other} x WHERE x.{o} = {stripped})
+        THEN ' (not a known {noun}; ''' || {stripped} || ''' is: strip_zeros?)'
+        WHEN {digits} NOT IN ('', c.{c}) AND EXISTS (SELECT 1 FROM {other} x WHERE x.{o} = {digits})
+        THEN ' (not a known {noun}; ''' || {digits} || ''' is: pattern?)'
+        ELSE '' END"""
 
 
 def _second_managers(con: duckdb.DuckDBPyConnection) -> None:
@@ -191,6 +253,21 @@ def key_rule_list(table: Table) -> list[Rule]:
             None,
             f"refers to a row the warehouse does not have ({refs}); sources.yaml "
             f"references: warn keeps such rows with a warning",
+        ),
+        Rule(
+            K_CURRENCY,
+            "unknown_currency",
+            "currency",
+            "no fx rate for this currency valid on the "
+            + CURRENCY_DATES.get(table.name, "date")
+            + " (fx_rates: a rate with valid_from on or before it); load the rates with the "
+            "extract, or leave currency empty for the reporting currency",
+        ),
+        Rule(
+            K_RATE,
+            "out_of_range",
+            "rate",
+            "rate must be > 0 (units of the reporting currency per unit of currency)",
         ),
         Rule(
             K_MANAGER,

@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import duckdb
 
+from connectors.key_rules import DEFAULT_REPORTING_CURRENCY
 from connectors.load import Finalize, LoadReport, load_paths
 from connectors.sources import Sources
 from store.errors import StoreError
@@ -46,14 +48,23 @@ def load_lake(
     finalize: Finalize | None = None,
     models: ModelWriter | None = None,
     lock_timeout: float = 600.0,
+    reporting_currency: str = DEFAULT_REPORTING_CURRENCY,
+    dry_run: bool = False,
+    max_reject_share: float | None = None,
 ) -> LoadReport:
     """Load files into the lake at ``lake`` exactly as ``load_paths`` loads a warehouse, then
     publish the result as a new version; all or nothing (see the module docstring).
 
     With ``models``, the stored models are not those of the load's warehouse (``finalize``
     may still run): ``models`` writes them into the new version, from its Parquet tables,
-    before it is published (e.g. computed by Spark, see store/lake_models.py)."""
+    before it is published (e.g. computed by Spark, see store/lake_models.py).
+    ``dry_run`` checks the files against the current version in a temporary folder (no lock,
+    nothing written in the lake), as ``load_paths`` does."""
     lake = lake_folder(lake)
+    if dry_run:
+        return _dry_run(
+            lake, paths, sources, strict, progress, reporting_currency, max_reject_share
+        )
     with WriteLock(lake, lock_timeout, LoadProgress(0, enabled=False)):
         previous = current_version(lake)
         prune(lake, previous.name if previous else "")
@@ -81,6 +92,8 @@ def load_lake(
                 progress=progress,
                 lock_timeout=lock_timeout,
                 finalize=step,
+                reporting_currency=reporting_currency,
+                max_reject_share=max_reject_share,
             )
             if manifest:  # else nothing was new: the current version stays
                 if models is not None:
@@ -102,4 +115,34 @@ def load_lake(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             shutil.rmtree(built, ignore_errors=True)
+    return dataclasses.replace(report, db=lake.as_posix())
+
+
+def _dry_run(
+    lake: Path,
+    paths: list[Path | str],
+    sources: Sources | Path | str | None,
+    strict: bool,
+    progress: bool,
+    reporting_currency: str,
+    max_reject_share: float | None,
+) -> LoadReport:
+    """``load_paths``' dry run on a warehouse seeded from the current version, in a temporary
+    folder outside the lake."""
+    with tempfile.TemporaryDirectory(prefix="northstar-dry-run-") as folder:
+        db = Path(folder) / "lake.duckdb"
+        try:
+            seed_warehouse(db, current_version(lake))
+        except (OSError, duckdb.Error) as exc:
+            raise StoreError(f"cannot read the lake {lake}: {plain_os_error(exc)}") from None
+        report = load_paths(
+            db,
+            paths,
+            sources=sources,
+            strict=strict,
+            progress=progress,
+            reporting_currency=reporting_currency,
+            dry_run=True,
+            max_reject_share=max_reject_share,
+        )
     return dataclasses.replace(report, db=lake.as_posix())

@@ -9,6 +9,11 @@ across files: inside one, a temp table's rowid is not the row's position.)
 A crash at any point leaves the previous file as it was; readers keep their
 snapshot and see the new file on their next cursor.
 
+A file that rejects more than its ``max_reject_share`` of its rows (default 0.05; ``--strict``:
+0) fails the load the same way. A dry run (``dry_run``) does all of it on a private copy in a
+temporary folder, without the lock, and keeps what it saw (``DryRun``): the live warehouse and
+everything beside it stay untouched.
+
 Which files, in what order: connectors/plan.py; one file checked and upserted:
 connectors/upsert.py; the rows it changes, for the model refresh: connectors/changes.py.
 """
@@ -20,6 +25,7 @@ import glob
 import hashlib
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,9 +35,12 @@ from pathlib import Path
 import duckdb
 
 from connectors.changes import end_changes, start_changes
+from connectors.dry_run import PREVIEW_REJECTS, DryRun, Preview, copy_for_dry_run, preview
 from connectors.errors import ConnectorError
+from connectors.key_rules import DEFAULT_REPORTING_CURRENCY
 from connectors.plan import Planned, plan
 from connectors.readers import quote_ident, time_limit
+from connectors.reject_limits import limit_failure
 from connectors.sources import Sources, load_sources
 from connectors.upsert import FileReport, load_file
 from metrics.schema import RECENCY_COLUMN, SQL_TYPES, TABLES
@@ -55,6 +64,7 @@ class LoadReport:
     seconds: float = 0.0  # the whole load, lock to swap
     finalize_seconds: float | None = None  # of which the finalize step (None: not run)
     finalize_note: str | None = None  # what the finalize step wants the user to know
+    dry_run: DryRun | None = None  # a dry run: what it saw (nothing was written)
 
     @property
     def rows_rejected(self) -> int:
@@ -76,11 +86,25 @@ def _sha256(path: Path) -> str:
 # --------------------------------------------------------------------------- warehouse schema
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """The five canonical tables (typed, even when empty), rejects and loads."""
+def _column_count(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main'"
+    ).fetchone()[0]
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    """The canonical tables (typed, even when empty), rejects and loads; a table or column the
+    contract added since the warehouse was written (e.g. fx_rates, currency) is added.
+    Returns whether anything was added."""
+    before = _column_count(con)
     for t in TABLES.values():
         cols = ", ".join(f"{quote_ident(c.name)} {SQL_TYPES[c.type]}" for c in t.columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS {t.name} ({cols}, {RECENCY_COLUMN} TIMESTAMP)")
+        for c in t.columns:
+            con.execute(
+                f"ALTER TABLE {t.name} ADD COLUMN IF NOT EXISTS {quote_ident(c.name)} "
+                f"{SQL_TYPES[c.type]}"
+            )
         con.execute(f"ALTER TABLE {t.name} ADD COLUMN IF NOT EXISTS {RECENCY_COLUMN} TIMESTAMP")
     con.execute("""CREATE TABLE IF NOT EXISTS rejects (
         file VARCHAR, "row" BIGINT, "table" VARCHAR, rule VARCHAR, "column" VARCHAR,
@@ -89,6 +113,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         file VARCHAR, "table" VARCHAR, sha256 VARCHAR, rows_read BIGINT, rows_loaded BIGINT,
         rows_rejected BIGINT, loaded_at TIMESTAMP, file_mtime TIMESTAMP)""")
     con.execute("CREATE TABLE IF NOT EXISTS warnings AS SELECT * FROM rejects LIMIT 0")
+    for side in ("rejects", "warnings"):  # the sources.yaml source that read the row
+        con.execute(f"ALTER TABLE {side} ADD COLUMN IF NOT EXISTS source VARCHAR")
+    return _column_count(con) != before
 
 
 # --------------------------------------------------------------------------- swap
@@ -131,20 +158,39 @@ def load_paths(
     fresh: bool = False,
     lock_timeout: float = 600.0,
     finalize: Finalize | None = None,
+    reporting_currency: str = DEFAULT_REPORTING_CURRENCY,
+    dry_run: bool = False,
+    max_reject_share: float | None = None,
 ) -> LoadReport:
     """Load files and folders into the warehouse at ``db_path``, all or nothing.
 
     ``fresh`` builds a new warehouse instead of adding to the current one.
-    ``strict`` refuses the whole load when any row is rejected.
+    ``strict`` refuses the whole load when any row is rejected; otherwise a file
+    that rejects more than its ``max_reject_share`` of its rows refuses it (``max_reject_share``
+    given here: the limit of every file, instead of each mapping's).
     ``finalize`` runs on the new warehouse before it is swapped in (e.g. to
     rebuild what is derived from the data), inside the same all-or-nothing step;
     what it returns is a note for the user (``LoadReport.finalize_note``).
+    ``reporting_currency`` (settings.reporting_currency) needs no fx rate.
+    ``dry_run`` does the same checks on a private copy and writes nothing: the
+    report's ``dry_run`` holds what it saw, and why the load would fail.
     """
     db = Path(db_path).absolute()
-    writable_folder(db)
+    if not dry_run:
+        writable_folder(db)
     if sources is not None and not isinstance(sources, Sources):
         sources = load_sources(sources)
     planned = plan([Path(p) for p in paths], sources)
+    if dry_run:
+        return _dry_run(
+            db,
+            planned,
+            strict=strict,
+            limit=max_reject_share,
+            fresh=fresh,
+            progress=progress,
+            reporting_currency=reporting_currency,
+        )
     now = datetime.now(UTC).replace(tzinfo=None)
     started, finalize_seconds, note = time.perf_counter(), None, None
     with (
@@ -158,11 +204,16 @@ def load_paths(
             wal_note = _prepare_tmp(db, tmp, fresh)
             con = connect(tmp, read_only=False)
             try:
-                reports = _apply(con, planned, hashes, now, bar)
-                if strict and sum(r.rows_rejected for r in reports):
-                    raise ConnectorError(_strict_message(reports))
+                reports, grown = _apply(con, planned, hashes, now, bar, reporting_currency)
+                failure = limit_failure(planned, reports, strict=strict, limit=max_reject_share)
+                if failure:
+                    raise ConnectorError(failure)
                 unchanged = (
-                    db.exists() and not fresh and all(r.skipped for r in reports) and not wal_note
+                    db.exists()
+                    and not fresh
+                    and all(r.skipped for r in reports)
+                    and not wal_note
+                    and not grown  # a table or column the contract added: the file changes
                 )
                 if unchanged:  # nothing new: keep the live file (the copy is removed below)
                     return LoadReport(db.as_posix(), tuple(reports), time.perf_counter() - started)
@@ -219,22 +270,33 @@ def _apply(
     hashes: list,
     now: datetime,
     bar: LoadProgress,
-) -> list[FileReport]:
+    reporting_currency: str,
+    previews: list[Preview] | None = None,
+) -> tuple[list[FileReport], bool]:
+    """Every planned file into ``con``; the reports, and whether the schema grew. With
+    ``previews``, each new file's first typed rows are added to it (a dry run)."""
     con.execute(f"SET memory_limit = '{LOAD_MEMORY}'")
     con.execute("SET preserve_insertion_order = true")
     if bar.enabled:
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
-    ensure_schema(con)
+    grown = ensure_schema(con)
     start_changes(con)
     con.execute(
         "CREATE TEMP TABLE _load_portfolio (customer_id VARCHAR PRIMARY KEY, portfolio VARCHAR)"
+    )
+    # What the key rules need to know of the load (connectors/key_rules.py reporting_currency).
+    con.execute(
+        "CREATE TEMP TABLE _load_settings AS SELECT CAST(? AS VARCHAR) AS reporting_currency",
+        [reporting_currency],
     )
     reports = []
     for item, sha in zip(planned, hashes):
         bar.start_file(item.path, item.table.name)
         try:
             with time_limit(con, item.mapping.policy.file_time_limit, item.path):
+                if previews is not None:
+                    previews.extend(preview(con, item, sha.result()))
                 report = load_file(con, item, sha.result(), now, bar)
         except duckdb.Error as exc:
             if _disk_full(exc):
@@ -244,7 +306,7 @@ def _apply(
             ) from exc
         bar.done_file(report.rows_read)
         reports.append(report)
-    return reports
+    return reports, grown
 
 
 def _disk_full(exc: BaseException) -> bool:
@@ -252,13 +314,50 @@ def _disk_full(exc: BaseException) -> bool:
     return "No space left" in text or "File too large" in text
 
 
-def _strict_message(reports: list[FileReport]) -> str:
-    lines = [
-        f"--strict: {sum(r.rows_rejected for r in reports)} row(s) rejected; nothing was loaded"
-    ]
-    for r in reports:
-        if r.rows_rejected:
-            rules = ", ".join(f"{k}: {n}" for k, n in r.top_rules)
-            lines.append(f"  {r.file}: {r.rows_rejected} rejected ({rules})")
-    lines.append("  see the reasons with a load without --strict, then 'northstar rejects'")
-    return "\n".join(lines)
+def _dry_run(
+    db: Path,
+    planned: list[Planned],
+    *,
+    strict: bool,
+    limit: float | None,
+    fresh: bool,
+    progress: bool,
+    reporting_currency: str,
+) -> LoadReport:
+    """The load on a private copy in a temporary folder, then thrown away: no lock, nothing
+    written beside the warehouse, the live file untouched (bytes and modification time)."""
+    started = time.perf_counter()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    previews: list[Preview] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="northstar-dry-run-") as folder,
+        concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool,
+        LoadProgress(len(planned), enabled=progress) as bar,
+    ):
+        work = Path(folder) / "dry-run.duckdb"
+        if not fresh and db.exists():
+            copy_for_dry_run(db, work)
+        hashes = [pool.submit(_sha256, item.path) for item in planned]
+        try:
+            con = connect(work, read_only=False)
+            try:
+                reports, _ = _apply(con, planned, hashes, now, bar, reporting_currency, previews)
+                files = [r.file for r in reports if not r.skipped and not r.note]
+                cols = ", ".join(f'"{c}"' for c in ("file", "row", "table", "rule", "column"))
+                listed = "FROM rejects WHERE list_contains(?, file)"
+                rejects = con.execute(
+                    f'SELECT {cols}, value, message {listed} ORDER BY file, "row" LIMIT ?',
+                    [files, PREVIEW_REJECTS],
+                ).fetchall()
+                (total,) = con.execute(f"SELECT count(*) {listed}", [files]).fetchone()
+            finally:
+                con.close()
+        except duckdb.Error as exc:
+            raise ConnectorError(f"dry run: {plain_os_error(exc)}") from None
+    seen = DryRun(
+        tuple(previews),
+        tuple(rejects),
+        int(total),
+        limit_failure(planned, reports, strict=strict, limit=limit),
+    )
+    return LoadReport(db.as_posix(), tuple(reports), time.perf_counter() - started, dry_run=seen)

@@ -20,8 +20,17 @@ class Planned:
 
 
 def _table_by_name(path: Path) -> str | None:
-    words = [w for w in re.split(r"[^0-9A-Za-z]+", path.stem) if w]
-    return words[0].lower() if words and words[0].lower() in TABLES else None
+    """The table a file's name starts with, as a whole word (``fx_rates`` has two)."""
+    stem = re.sub(r"^[^0-9A-Za-z]+", "", path.stem).lower()
+    found = [t for t in TABLES if re.match(rf"{re.escape(t)}(?![0-9a-z])", stem)]
+    return max(found, key=len) if found else None
+
+
+_TEXT = (".txt", ".tsv")  # in a folder, loaded only when mapped or named after a table
+
+
+def _claimed(path: Path, matched: dict[Path, TableSource]) -> bool:
+    return path.resolve() in matched or _table_by_name(path) is not None
 
 
 def _walk(path: Path) -> list[Path]:
@@ -39,10 +48,15 @@ def _walk(path: Path) -> list[Path]:
 def plan(paths: list[Path], sources: Sources | None) -> list[Planned]:
     """The files to load, each with its table and mapping, in load order."""
     files: dict[Path, None] = {}
-    for p in paths:
-        for f in _walk(Path(p)):
-            files.setdefault(f.resolve(), None)
     matched = sources.matched_files() if sources else {}
+    for p in paths:
+        folder = Path(p).is_dir()
+        for f in _walk(Path(p)):
+            if folder and sources is not None and sources.excluded(f):
+                continue  # sources.yaml exclude: a folder load skips it
+            if folder and f.suffix.lower() in _TEXT and not _claimed(f, matched):
+                continue  # a notes.txt beside the extracts is not one
+            files.setdefault(f.resolve(), None)
     planned, problems = [], []
     for f in files:
         mapping = matched.get(f)

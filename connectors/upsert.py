@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 import duckdb
 
 from connectors.changes import end_changes, record_changes
+from connectors.duplicates import keep_one
 from connectors.key_rules import key_rule_list, key_rules
 from connectors.plan import Planned
-from connectors.readers import EmptyFile, open_source
-from connectors.validate import Checked, check_file
+from connectors.readers import EmptyFile, Source, open_source
+from connectors.validate import FILTERED, Checked, check_file
 from metrics.schema import RECENCY_COLUMN
 from store.progress import LoadProgress
 from store.warehouse import quote_ident
@@ -35,6 +36,24 @@ class FileReport:
     replaced: int = 0  # rows of the warehouse (or of older files of this load) it replaced
     warnings: tuple[tuple[str, int], ...] = ()  # rows kept with a warning, by rule
     note: str | None = None  # why the file was skipped (e.g. empty)
+    source: str | None = None  # the sources.yaml source that read it (its name)
+    rows_filtered: int = 0  # rows a where: filter removed; read = loaded + rejected + filtered
+    superseded: int = 0  # of the rejected: rows `duplicates: keep_first|keep_last` set aside
+
+    @property
+    def refused(self) -> int:
+        """Rows rejected for breaking a rule (the superseded ones were set aside on purpose)."""
+        return self.rows_rejected - self.superseded
+
+    @property
+    def filtered(self) -> int:
+        return self.rows_filtered
+
+
+def ensure_load_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Columns the ``loads`` log gained (a warehouse made before them gets them, empty)."""
+    con.execute("ALTER TABLE loads ADD COLUMN IF NOT EXISTS rows_filtered BIGINT")
+    con.execute("ALTER TABLE loads ADD COLUMN IF NOT EXISTS source VARCHAR")
 
 
 def load_file(
@@ -42,17 +61,36 @@ def load_file(
 ) -> FileReport:
     path, table = item.path, item.table
     file = path.as_posix()
+    name = item.mapping.name if item.mapping else None
     if con.execute(
         'SELECT 1 FROM loads WHERE "table" = ? AND sha256 = ?', [table.name, sha]
     ).fetchone():
-        return FileReport(table.name, file, 0, 0, 0, skipped=True)
+        return FileReport(table.name, file, 0, 0, 0, skipped=True, source=name)
     try:
         source = open_source(con, path, item.mapping)
     except EmptyFile as exc:
-        return FileReport(table.name, file, 0, 0, 0, note=str(exc).removeprefix(f"{path}: "))
+        note = str(exc).removeprefix(f"{path}: ")
+        return FileReport(table.name, file, 0, 0, 0, note=note, source=name)
+    try:
+        return _load(con, item, source, sha, now, progress)
+    finally:
+        source.close(con)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    item: Planned,
+    source: Source,
+    sha: str,
+    now: datetime,
+    progress: LoadProgress,
+) -> FileReport:
+    path, table = item.path, item.table
+    file = path.as_posix()
     persistent = con.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is None
     with progress.watch(con):
         checked = check_file(con, table, source, item.mapping, path, persistent=persistent)
+    keep_one(con, checked, item.mapping)
     replaced = key_rules(con, checked, item.mapping)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _malformed (line BIGINT, csv_line VARCHAR, message VARCHAR)"
@@ -60,12 +98,16 @@ def load_file(
     if source.csv:
         con.execute("""INSERT INTO _malformed SELECT line, first(csv_line), first(error_message)
                        FROM reject_errors GROUP BY line""")
-    n_chk, n_bad = con.execute("SELECT count(*), count(_k) FROM _chk").fetchone()
+    n_chk, n_bad, n_filtered = con.execute(
+        f"SELECT count(*), count(_k) FILTER (_k <> {FILTERED}), count(*) FILTER (_k = {FILTERED}) "
+        "FROM _chk"
+    ).fetchone()
     n_key, n_malformed = con.execute(
         "SELECT (SELECT count(*) FROM _kr), (SELECT count(*) FROM _malformed)"
     ).fetchone()
-    _write_rejects(con, checked, file, now)
-    warnings = _write_warnings(con, checked, file, now)
+    name = item.mapping.name if item.mapping else table.name
+    _write_rejects(con, checked, file, now, source.row_offset, name)
+    warnings = _write_warnings(con, checked, file, now, source.row_offset, name)
     if table.name == "customers":
         con.execute(f"""INSERT OR REPLACE INTO _load_portfolio
                         SELECT customer_id, portfolio FROM _chk WHERE {_ok_filter(n_key > 0)}""")
@@ -75,32 +117,55 @@ def load_file(
         "SELECT rule, count(*) FROM rejects WHERE file = ? GROUP BY rule ORDER BY count(*) DESC, rule LIMIT 3",
         [file],
     ).fetchall()
+    (superseded,) = con.execute(
+        "SELECT count(*) FROM rejects WHERE file = ? AND rule = 'superseded'", [file]
+    ).fetchone()
     rows_read = n_chk + n_malformed
+    loaded = rows_read - rejected - n_filtered
     mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    ensure_load_columns(con)
     con.execute(
-        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [file, table.name, sha, rows_read, rows_read - rejected, rejected, now, mtime],
+        'INSERT INTO loads (file, "table", sha256, rows_read, rows_loaded, rows_rejected, '
+        "loaded_at, file_mtime, rows_filtered, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            file,
+            table.name,
+            sha,
+            rows_read,
+            loaded,
+            rejected,
+            now,
+            mtime,
+            n_filtered,
+            item.mapping.name,
+        ],
     )
     for name in ("_chk", "_kr", "_malformed", "_warn"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
-    if not source.params:
-        con.unregister(source.relation)
     return FileReport(
         table.name,
         file,
         rows_read,
-        rows_read - rejected,
+        loaded,
         rejected,
         tuple((r, int(n)) for r, n in report_rules),
         replaced=replaced,
         warnings=warnings,
+        source=item.mapping.name,
+        rows_filtered=int(n_filtered),
+        superseded=int(superseded),
     )
 
 
 def _write_rejects(
-    con: duckdb.DuckDBPyConnection, checked: Checked, file: str, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    checked: Checked,
+    file: str,
+    now: datetime,
+    offset: int = 0,
+    source: str | None = None,
 ) -> None:
-    """Replace this file's previous rejects with the new ones."""
+    """Replace this file's previous rejects with the new ones (each naming its source)."""
     table = checked.table
     rules = checked.rules + key_rule_list(table)
     # The raw row of a key-rule reject (a row valid in itself): its values as
@@ -130,32 +195,38 @@ def _write_rejects(
                      SELECT kr.rid, kr.k, kr.val, CAST({raw} AS VARCHAR) FROM _kr kr JOIN _chk c ON c.rowid = kr.rid),
              numbered AS (SELECT bad.*, bad.rid + 2 + COALESCE(g.j, 0) AS row_no
                           FROM bad ASOF LEFT JOIN g ON bad.rid >= g.gap)
-        SELECT ?, row_no, ?, r.rule, r.col, val, raw, r.message, ?
+        SELECT ?, row_no + {int(offset)}, ?, r.rule, r.col, val, raw, r.message, ?, ?
         FROM numbered JOIN _rules r USING (k)
         UNION ALL
-        SELECT ?, line, ?, 'malformed_row', NULL, NULL, csv_line, 'malformed CSV line: ' || message, ?
+        SELECT ?, line + {int(offset)}, ?, 'malformed_row', NULL, NULL, csv_line,
+               'malformed CSV line: ' || message, ?, ?
         FROM _malformed
     """,
-        [file, table.name, now, file, table.name, now],
+        [file, table.name, now, source, file, table.name, now, source],
     )
 
 
 def _write_warnings(
-    con: duckdb.DuckDBPyConnection, checked: Checked, file: str, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    checked: Checked,
+    file: str,
+    now: datetime,
+    offset: int = 0,
+    source: str | None = None,
 ) -> tuple[tuple[str, int], ...]:
     """Rows kept with a warning (``_warn``) into ``warnings``, numbered like rejects; by rule."""
     con.execute("DELETE FROM warnings WHERE file = ?", [file])
     con.execute(
-        """
+        f"""
         INSERT INTO warnings
         WITH m AS (SELECT line, row_number() OVER (ORDER BY line) AS j FROM _malformed),
              g AS (SELECT line - 1 - j AS gap, max(j) AS j FROM m GROUP BY 1),
              numbered AS (SELECT w.*, w.rid + 2 + COALESCE(g.j, 0) AS row_no
                           FROM _warn w ASOF LEFT JOIN g ON w.rid >= g.gap)
-        SELECT ?, row_no, ?, r.rule, r.col, val, NULL, r.message, ?
+        SELECT ?, row_no + {int(offset)}, ?, r.rule, r.col, val, NULL, r.message, ?, ?
         FROM numbered JOIN _rules r USING (k)
     """,
-        [file, checked.table.name, now],
+        [file, checked.table.name, now, source],
     )
     rows = con.execute(
         "SELECT rule, count(*) FROM warnings WHERE file = ? GROUP BY 1 ORDER BY 2 DESC", [file]

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import duckdb
 
+from connectors import cell_rules
 from connectors.columns import find_header, resolve_columns
+from connectors.mapped_columns import column_sql
 from connectors.readers import Source, file_recency
 from connectors.sources import Policy, TableSource
 from metrics.clock import today
@@ -46,6 +48,7 @@ RULES = (
     "bad_timezone",
     "excel_serial_date",
     "superseded",
+    "unknown_currency",
     "unknown_reference",
     "second_manager",  # a warning: the row is kept
 )
@@ -56,12 +59,7 @@ _BAD_TYPE = {
     "ts": "bad_timestamp",
     "bool": "bad_bool",
 }
-_TRUE, _FALSE = ("true", "1", "yes", "y", "t"), ("false", "0", "no", "n", "f")
-# A time zone or offset at the end of a timestamp: Z, +05:00, -08, CET, Europe/Paris.
-_ZONE = (
-    r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]*)?)? ?(Z|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z_/+-]*)"
-)
-_MAX_DATE_TEXT = 64  # longer text is not a date (and strptime on megabytes takes minutes)
+FILTERED = 0  # _k of a row a where: filter removes (counted, neither loaded nor rejected)
 
 
 @dataclass(frozen=True)
@@ -84,60 +82,6 @@ class Checked:
     params: list = field(default_factory=list)
 
 
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
-def _serial(v: str, sql_type: str) -> str:
-    """An Excel serial day number (days since 1899-12-30, a fraction for the time of day)."""
-    return (
-        f"(TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(TRY_CAST({v} AS DOUBLE) * 86400e6)"
-        f" AS BIGINT)))::{sql_type}"
-    )
-
-
-def _typed(col: Column, v: str, source: Source, mapping: TableSource | None, params: list) -> str:
-    native = source.native
-    fmt = mapping.date_format if mapping else None
-    comma = mapping is not None and mapping.decimal == "," and not native
-    clean = f"replace(replace(replace({v}, '.', ''), ' ', ''), ',', '.')" if comma else v
-    if col.type == "num":
-        return f"(CASE WHEN isfinite(TRY_CAST({clean} AS DOUBLE)) THEN TRY_CAST({clean} AS DOUBLE) END)"
-    if col.type == "int":  # "4.5" is not a whole number; a number cell "4.0" from Excel/Parquet is
-        if native:
-            return (
-                f"(CASE WHEN regexp_full_match({clean}, '[+-]?[0-9]+(\\.0*)?') "
-                f"THEN TRY_CAST(TRY_CAST({clean} AS DOUBLE) AS BIGINT) END)"
-            )
-        return f"(CASE WHEN regexp_full_match({clean}, '[+-]?[0-9]+') THEN TRY_CAST({clean} AS BIGINT) END)"
-    if col.type == "bool":
-        whens = " ".join(
-            [f"WHEN {_lit(x)} THEN true" for x in _TRUE]
-            + [f"WHEN {_lit(x)} THEN false" for x in _FALSE]
-        )
-        return f"(CASE lower({v}) {whens} END)"
-    if col.type in ("date", "ts"):
-        sql_type = "DATE" if col.type == "date" else "TIMESTAMP"
-        parsed = f"TRY_CAST({v} AS {sql_type})"
-        if col.type == "ts":  # an offset or zone is converted to the business time zone
-            params.append(mapping.policy.timezone if mapping else Policy().timezone)
-            parsed = (
-                f"(CASE WHEN regexp_full_match({v}, '.*{_ZONE}') "
-                f"THEN timezone(?, TRY_CAST({v} AS TIMESTAMPTZ)) ELSE {parsed} END)"
-            )
-        if fmt:
-            params.append(fmt)
-            parsed = f"COALESCE(CAST(TRY_STRPTIME({v}, ?) AS {sql_type}), {parsed})"
-        if source.xlsx:  # a number in a date column of a workbook is a serial date
-            parsed = (
-                f"(CASE WHEN regexp_full_match({v}, '[0-9]{{1,6}}(\\.[0-9]+)?') "
-                f"THEN {_serial(v, sql_type)} ELSE {parsed} END)"
-            )
-        # Text longer than any date is not one (and strptime on megabytes takes minutes).
-        return f"(CASE WHEN strlen({v}) <= {_MAX_DATE_TEXT} THEN {parsed} END)"
-    return f"lower({v})" if col.allowed else v
-
-
 def _bounds(col: Column, policy: Policy) -> tuple[dt.date, dt.date, str]:
     """The plausible window of a date column, and how to say it."""
     now = today()
@@ -158,19 +102,6 @@ def _range_message(col: Column) -> str:
     if col.min is not None:
         return f"{col.name} must be >= {col.min:g}"
     return f"{col.name} must be <= {col.max:g}"
-
-
-def _type_message(col: Column, mapping: TableSource | None) -> str:
-    fmt = mapping.date_format if mapping else None
-    if col.type == "num":
-        comma = mapping is not None and mapping.decimal == ","
-        return f"{col.name} is not a number" + (" (decimal comma expected)" if comma else "")
-    if col.type == "int":
-        return f"{col.name} is not a whole number"
-    if col.type == "bool":
-        return f"{col.name} is not a yes/no value (true/false, 1/0, yes/no, y/n, t/f)"
-    what = "date" if col.type == "date" else "timestamp"
-    return f"{col.name} is not a {what} (expected {fmt + ' or ' if fmt else ''}YYYY-MM-DD)"
 
 
 def check_file(
@@ -202,18 +133,43 @@ def check_file(
     out_params: list = []
     k_params: list = []
     t_params: list = []
-    # Layer 1: the file's text values.
+    v_params: list = []
+    # Layer 1: the file's text values (and a workbook's number cells).
     s_alias = {h: f"s{j}" for j, h in enumerate(source.headers)}
-    layer1 = ", ".join(f"{source.text[h]} AS {s_alias[h]}" for h in source.headers)
-    # Layer 2: trimmed, empty as NULL, defaults; layer 3: typed.
+    layer1 = ", ".join(
+        [f"{source.text[h]} AS {s_alias[h]}" for h in source.headers]
+        + [
+            f"{source.numbers[h]} AS n{j}"
+            for j, h in enumerate(source.headers)
+            if h in source.numbers
+        ]
+    )
+    # Layer 2: each column's text by its mapping (trimmed, empty as NULL, defaults);
+    # layer 3: typed.
+    cells, where = column_sql(con, table, source, mapping, columns, file, v_params)
     v_exprs, t_exprs = [], []
     for i, col in enumerate(table.columns):
-        h = columns[col.name]
-        v = f"NULLIF(TRIM({s_alias[h]}), '')" if h is not None else "CAST(NULL AS VARCHAR)"
+        cell = cells[col.name]
+        v = cell.text
         if col.default is not None:
-            v = f"COALESCE({v}, {_lit(col.default)})"
+            v = f"COALESCE({v}, {cell_rules.lit(col.default)})"
         v_exprs.append(f"{v} AS v{i}")
-        t_exprs.append(f"{_typed(col, f'v{i}', source, mapping, t_params)} AS t{i}")
+        if cell.value is not None:
+            v_exprs.append(f"{cell.value} AS x{i}")
+        h = columns[col.name]
+        typed = cell_rules.typed(
+            col,
+            f"v{i}",
+            mapping,
+            t_params,
+            rule=cell.rule,
+            value=f"x{i}" if cell.value is not None else None,
+            whole_native=h is not None and h in source.native,
+            xlsx=source.xlsx,
+        )
+        t_exprs.append(f"{typed} AS t{i}")
+    if where is not None:
+        v_exprs.append(f"{where} AS _w")
     # Layer 4: the first rule broken.
     rules: list[Rule] = []
     whens: list[str] = []
@@ -233,6 +189,8 @@ def check_file(
         k_params.extend(params)
         vals.append(f"WHEN {k} THEN {value}" if value else "")
 
+    if where is not None:  # a row the where: filter removes is counted, not checked
+        whens.append(f"WHEN NOT _w THEN {FILTERED}")
     cap = policy.max_field_length
     for h, a in s_alias.items():  # first: a huge value is refused before anything reads it
         add(
@@ -254,7 +212,7 @@ def check_file(
             )
         if col.type == "ts":
             add(
-                f"v{i} IS NOT NULL AND t{i} IS NULL AND regexp_full_match(v{i}, '.*{_ZONE}') "
+                f"v{i} IS NOT NULL AND t{i} IS NULL AND regexp_full_match(v{i}, '.*{cell_rules.ZONE}') "
                 f"AND TRY_CAST(v{i} AS TIMESTAMP) IS NOT NULL",
                 "bad_timezone",
                 col.name,
@@ -279,7 +237,7 @@ def check_file(
                 f"v{i} IS NOT NULL AND ({bad})",
                 _BAD_TYPE[col.type],
                 col.name,
-                _type_message(col, mapping),
+                cell_rules.type_message(col, mapping, cells[col.name].rule),
                 f"v{i}",
             )
         if col.when is not None:
@@ -299,7 +257,7 @@ def check_file(
         if conds:
             add(" OR ".join(conds), "out_of_range", col.name, _range_message(col), f"v{i}")
         if col.allowed:
-            allowed = " ".join(f"WHEN {_lit(x)} THEN false" for x in col.allowed)
+            allowed = " ".join(f"WHEN {cell_rules.lit(x)} THEN false" for x in col.allowed)
             add(
                 f"(CASE t{i} {allowed} ELSE true END)",
                 "not_allowed",
@@ -329,7 +287,7 @@ def check_file(
     val_expr = f"CASE _k {val_cases} END" if val_cases else "CAST(NULL AS VARCHAR)"
     raw = (
         "CAST(json_object("
-        + ", ".join(f"{_lit(h)}, {s_alias[h]}" for h in source.headers)
+        + ", ".join(f"{cell_rules.lit(h)}, {s_alias[h]}" for h in source.headers)
         + ") AS VARCHAR)"
     )
     extras = {f"e{j}": h for j, h in enumerate(extra_headers)}
@@ -343,16 +301,26 @@ def check_file(
     )
     query = f"""
         SELECT {", ".join(out)}, _k,
-               CASE WHEN _k IS NOT NULL THEN {raw} END AS _raw,
+               CASE WHEN _k > 0 THEN {raw} END AS _raw,
                CAST({val_expr} AS VARCHAR) AS _val
         FROM (SELECT *, {k_expr} AS _k
               FROM (SELECT *, {", ".join(t_exprs)}
                     FROM (SELECT *, {", ".join(v_exprs)}
                           FROM (SELECT {layer1} FROM {source.relation}))))
     """
-    params = out_params + k_params + t_params + list(source.params)
+    if mapping is not None and mapping.duplicates != "reject":
+        rules.append(Rule(len(rules) + 1, "superseded", ",".join(table.key), _kept(mapping)))
+    params = out_params + k_params + t_params + v_params + list(source.params)
     con.execute(f"CREATE OR REPLACE {'' if persistent else 'TEMP'} TABLE _chk AS {query}", params)
     return Checked(table, columns, extras, rules, query, params)
+
+
+def _kept(mapping: TableSource) -> str:
+    which = "first" if mapping.duplicates == "keep_first" else "last"
+    return (
+        f"superseded: a row of this file with the same key is kept (sources.yaml "
+        f"duplicates: {mapping.duplicates}, the {which} one wins)"
+    )
 
 
 def _recency_expr(

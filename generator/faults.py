@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from generator.layouts import TableFile
+from generator.layouts import TableFile, generated_columns
 from generator.story import PORTFOLIOS
-from metrics.schema import TABLES
 
 Row = dict[str, str | int | None]
 
@@ -209,7 +208,7 @@ def _malformed_row(row: Row, c: Ctx) -> Row:
     row = _fresh(row, c)
     col = TEXT[c.table]
     row[col] = f"{row[col] or 'late'}{c.tf.delimiter} {c.one(('again', 'see note', 'B', '2'))}"
-    last = TABLES[c.table].column_names[-1]
+    last = generated_columns(c.table)[-1]
     if row[last] is None and not c.tf.extra:  # no trailing empty field: it could pass as one
         row[last] = {"status": "Open", "comment": "late"}.get(last, f"10{c.tf.decimal}00")
     return row

@@ -19,6 +19,15 @@ ISO = "%Y-%m-%d"
 TS = "%Y-%m-%d %H:%M:%S"
 MAX_XLSX_ROWS = 500_000  # a survey workbook is split beyond this
 
+# What the generator writes: a company trading in the reporting currency needs no fx_rates,
+# and its amounts carry no currency column.
+GENERATED_TABLES = tuple(t for t in TABLES if t != "fx_rates")
+
+
+def generated_columns(table: str) -> list[str]:
+    """The canonical columns the generator writes for ``table``, in order."""
+    return [c for c in TABLES[table].column_names if c != "currency"]
+
 
 @dataclass(frozen=True)
 class TableFile:
@@ -73,7 +82,7 @@ ERP_HEADERS = {
 }
 
 LAYOUTS: dict[str, dict[str, TableFile]] = {
-    "canonical": {t: TableFile(t, f"{t}.csv") for t in TABLES},
+    "canonical": {t: TableFile(t, f"{t}.csv") for t in GENERATED_TABLES},
     "export": {
         "customers": TableFile("customers", "crm/customers.csv", bom=True),
         "orders": TableFile(
@@ -123,6 +132,8 @@ def as_text(df: pl.DataFrame, tf: TableFile) -> pl.DataFrame:
     """The canonical columns as the file's text (dates, decimals, flags), plus _day."""
     exprs = []
     for col in TABLES[tf.table].columns:
+        if col.name not in generated_columns(tf.table):
+            continue
         c = pl.col(col.name)
         if col.type == "date":
             c = c.dt.strftime(tf.date_format)

@@ -142,7 +142,9 @@ def _metric_alerts(cur, catalog, router: Router, name, rule: Rule, as_of, scope)
         if now.is_empty():
             continue
         row = now.row(0, named=True)
-        fired = _fires(rule, m, row, group.filter(pl.col("period") < last)["value"].to_list())
+        if m.min_sample and (row["n"] or 0) < m.min_sample:  # a small sample is never the reason
+            continue
+        fired = _fires(rule, m, row, group.filter(pl.col("period") < last))
         if fired is None:
             continue
         dims = {d: row[d] for d in rule.by}
@@ -179,8 +181,9 @@ def _metric_alerts(cur, catalog, router: Router, name, rule: Rule, as_of, scope)
     return out
 
 
-def _fires(rule: Rule, m, row: dict, history: list[float | None]) -> str | None:
-    """Why this row fires the rule, in words; None when it does not."""
+def _fires(rule: Rule, m, row: dict, history: pl.DataFrame | list[float | None]) -> str | None:
+    """Why this row fires the rule, in words; None when it does not. ``history``: the group's
+    complete periods before it (its ``value`` and ``n``; or just the values)."""
     if rule.kind == "off_target":
         hit = row["status"] == "red" or (rule.level == "amber" and row["status"] == "amber")
         if not hit or not row["significant"]:
@@ -200,7 +203,22 @@ def _fires(rule: Rule, m, row: dict, history: list[float | None]) -> str | None:
             f"{_num(row['value'], m.format)} against {_num(row[f'{tag}_value'], m.format)} "
             f"in {said} ({row['n']} in the sample)"
         )
-    reading = read_signal(history, row["value"], target=row["target"], direction=m.direction)
+    # The signal is read over the periods measured on enough units, each with its volume.
+    if not isinstance(history, pl.DataFrame):
+        history = pl.DataFrame(
+            {"value": history, "n": [None] * len(history)},
+            schema={"value": pl.Float64, "n": pl.Int64},
+        )
+    enough = history.filter(pl.col("n").fill_null(0) >= m.min_sample)
+    ns = enough["n"].to_list()
+    weighed = m.format == "percent" and row.get("n") is not None and None not in ns
+    reading = read_signal(
+        enough["value"].to_list(),
+        row["value"],
+        target=row["target"],
+        direction=m.direction,
+        n=[*ns, row["n"]] if weighed else None,
+    )
     if reading.case not in rule.cases:
         return None
     words = {
@@ -319,8 +337,10 @@ def _customer_fires(
         n, usual = row["orders_placed"], row["usual_orders_placed"]
         if usual >= rule.min_orders and n < rule.below * usual:
             return n, rule.below * usual, f"{n} orders placed {days}, usually {usual:.1f}"
-    if t == "key_account_otif" and row["orders"] >= rule.min_orders and row["otif"] is not None:
+    if t == "key_account_otif" and row["otif"] is not None:
         m = catalog.metric(rule.metric or "otif")
+        if row["orders"] < max(rule.min_orders, m.min_sample):  # never fire on a small sample
+            return None
         dims = {d: row[d] for d in ("segment", "region", "portfolio", "portfolio_manager")}
         target = target_for(m, on=as_of, dims={**dims, "customer_id": row["customer_id"]})
         if target is not None and row["otif"] < target:

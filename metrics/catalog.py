@@ -28,6 +28,7 @@ from metrics.spec import (
     MissReasons,
     Model,
     Settings,
+    SimpleMetric,
     Theme,
 )
 from metrics.sql_parse import formula_refs
@@ -222,11 +223,21 @@ def _validate_sections(doc: LocatedYaml, problems: list[str]) -> MetricsFile:
                 )
                 continue
             value = _validated(_SECTIONS[section], body, (section, name), doc, problems)
+            if section == "metrics" and value is not None:
+                value = _with_min_sample(value, settings)
             if value is not None:
                 sections[section][name] = value
     return MetricsFile.model_construct(
         settings=settings, at_risk=at_risk, miss_reasons=reasons, **sections
     )
+
+
+def _with_min_sample(m, settings: Settings):
+    """A rate or derived metric without its own ``min_sample`` takes ``settings.min_sample``
+    (a count or a sum is exact, not an estimate: it needs no sample)."""
+    if "min_sample" in m.model_fields_set or isinstance(m, SimpleMetric):
+        return m
+    return m.model_copy(update={"min_sample": settings.min_sample})
 
 
 def _with_theme_metrics(spec: MetricsFile, doc: LocatedYaml, problems: list[str]) -> MetricsFile:
@@ -243,7 +254,7 @@ def _with_theme_metrics(spec: MetricsFile, doc: LocatedYaml, problems: list[str]
             f"{doc.where(('themes',))}: themes are counted by the model '{VOICE_MODEL}', which"
             " 'models' lacks"
         )
-    generated = theme_metrics(spec.themes)
+    generated = theme_metrics(spec.themes, spec.settings.min_sample)
     for name in sorted(set(generated) & declared_names(doc, "metrics")):
         theme = name.removeprefix(metric_name(""))
         problems.append(

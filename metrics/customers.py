@@ -9,9 +9,18 @@ import polars as pl
 from metrics.catalog import Catalog
 from metrics.engine import Engine
 from metrics.errors import MetricsError
+from metrics.evidence import rate_below
+from metrics.promises import promises_at_risk
 from metrics.query import CUSTOMER_DIMS, execute, model_sources, resolve_as_of
 from metrics.spec import AtRisk
-from metrics.sqlgen import Compiled, filter_conditions, model_ctes, settings_params, used_params
+from metrics.sqlgen import (
+    Compiled,
+    Query,
+    filter_conditions,
+    model_ctes,
+    settings_params,
+    used_params,
+)
 
 
 def _over_models(
@@ -43,7 +52,9 @@ _SIGNALS_SQL = """
     win AS (SELECT customer_id, {win}
             FROM customer_orders WHERE due_date > $as_of - $widest::INTEGER GROUP BY 1),
     rev AS (SELECT customer_id, sum(qty_ordered * unit_price) AS revenue_at_risk
-            FROM lines WHERE due_date > $as_of - $revenue_days::INTEGER GROUP BY 1),
+            FROM lines WHERE due_date > $as_of - $revenue_days::INTEGER
+              AND order_id IN (SELECT order_id FROM customer_orders WHERE NOT otif)
+            GROUP BY 1),
     det AS (SELECT r.customer_id, {det}
             FROM responses r JOIN customer_orders o ON o.order_id = r.order_id AND NOT o.otif
             WHERE r.nps <= 6 AND r.response_date > $as_of - $widest::INTEGER GROUP BY 1),
@@ -121,27 +132,64 @@ def customer_signals(
     as_of = resolve_as_of(cur, as_of)
     window = (rule.window_days, rule.contact_surge.baseline_windows if rule.contact_surge else 1)
     [frame] = signal_counts(cur, catalog, as_of=as_of, windows=[window], where=where + scope)
-    fired = [(expr, text) for expr, text in _signal_exprs(rule) if expr is not None]
-    reasons = pl.concat_list([pl.when(e).then(t) for e, t in fired]).list.drop_nulls()
-    return frame.with_columns(reasons=reasons).with_columns(
-        signals=pl.col("reasons").list.len().cast(pl.Int64),
-        at_risk=pl.col("reasons").list.len() >= rule.min_signals,
-        reasons=pl.col("reasons").list.join("; "),
+    return judge_customers(frame, rule)
+
+
+def judge_customers(frame: pl.DataFrame, rule: AtRisk) -> pl.DataFrame:
+    """The at-risk rule over customers' counts (``COUNTS``): ``otif_failing``, the signals
+    that fired (``reasons``, their number ``signals``) and ``at_risk``. Pure."""
+    frame = frame.with_columns(otif_failing=otif_failing(frame, rule))
+    signals = [s for s in _signal_exprs(rule) if s[0] is not None]
+    reasons = pl.concat_list([pl.when(e).then(t) for e, t, _ in signals]).list.drop_nulls()
+    # A signal resting on one event (one detractor, one broken promise) adds evidence but never
+    # lists a customer alone: at least one signal must rest on more.
+    strong = pl.sum_horizontal(
+        [(e & ~single).cast(pl.Int64) for e, _, single in signals] or [pl.lit(0)]
+    )
+    return (
+        frame.with_columns(reasons=reasons, strong=strong)
+        .with_columns(
+            signals=pl.col("reasons").list.len().cast(pl.Int64),
+            at_risk=(pl.col("reasons").list.len() >= rule.min_signals) & (pl.col("strong") >= 1),
+            reasons=pl.col("reasons").list.join("; "),
+        )
+        .drop("strong")
     )
 
 
-def _signal_exprs(rule: AtRisk) -> list[tuple[pl.Expr | None, pl.Expr]]:
-    """Each signal of ``rule``: when it fires (None: switched off) and how to say it."""
+def otif_failing(frame: pl.DataFrame, rule: AtRisk) -> pl.Series:
+    """Customers whose own orders show OTIF below the rule's threshold beyond chance: the exact
+    one-sided 95% upper bound of their OTIF over their orders in the window is below it
+    (``metrics.evidence``). A customer whose true OTIF sat at the threshold is listed in at most
+    5% of windows, whatever its volume."""
+    if rule.otif_below is None:
+        return pl.Series("otif_failing", [False] * frame.height, dtype=pl.Boolean)
+    value = rule.otif_below.value
+    return pl.Series(
+        "otif_failing",
+        [
+            rate_below(orders - broken, orders, value)
+            for orders, broken in zip(frame["orders"].to_list(), frame["broken_promises"].to_list())
+        ],
+        dtype=pl.Boolean,
+    )
+
+
+def _signal_exprs(rule: AtRisk) -> list[tuple[pl.Expr | None, pl.Expr, pl.Expr]]:
+    """Each signal of ``rule``: when it fires (None: switched off), how to say it, and when it
+    rests on a single event."""
     otif, surge = rule.otif_below, rule.contact_surge
     pct = (pl.col("otif") * 100).round(0).cast(pl.Int64).cast(pl.String)
     return [
         (
             pl.col("broken_promises") >= rule.broken_promises if rule.broken_promises else None,
             pl.format("{} broken promises", pl.col("broken_promises")),
+            pl.col("broken_promises") <= 1,
         ),
         (
-            (pl.col("otif") < otif.value) & (pl.col("orders") >= otif.min_orders) if otif else None,
+            pl.col("otif_failing") & (pl.col("orders") >= otif.min_orders) if otif else None,
             pl.format("OTIF {}% ({} orders)", pct, pl.col("orders")),
+            pl.lit(False),
         ),
         (
             pl.col("detractor_answers") >= 1 if rule.detractor_after_broken_promise else None,
@@ -152,6 +200,7 @@ def _signal_exprs(rule: AtRisk) -> list[tuple[pl.Expr | None, pl.Expr]]:
                 .then(pl.lit("detractor"))
                 .otherwise(pl.lit("detractors")),
             ),
+            pl.col("detractor_answers") <= 1,
         ),
         (
             (pl.col("contacts") >= surge.min_contacts)
@@ -161,6 +210,7 @@ def _signal_exprs(rule: AtRisk) -> list[tuple[pl.Expr | None, pl.Expr]]:
             pl.format(
                 "{} contacts vs usual {}", pl.col("contacts"), pl.col("usual_contacts").round(1)
             ),
+            pl.lit(False),
         ),
     ]
 
@@ -173,12 +223,24 @@ def customers_at_risk(
     where: Filters = (),
     scope: Filters = (),
 ) -> pl.DataFrame:
-    """The customers the ``at_risk:`` rule flags, the most revenue at risk first."""
-    return (
-        customer_signals(cur, catalog, as_of=as_of, where=where, scope=scope)
-        .filter(pl.col("at_risk"))
-        .sort(["revenue_at_risk", "customer_id"], descending=[True, False])
+    """The customers the ``at_risk:`` rule flags, the most revenue at risk first: the revenue
+    of their orders that failed (missed OTIF, due in the ``revenue_days``) and of their open
+    lines at risk now (``metrics.promises``), not their whole revenue."""
+    as_of = resolve_as_of(cur, as_of)
+    flagged = customer_signals(cur, catalog, as_of=as_of, where=where, scope=scope).filter(
+        pl.col("at_risk")
     )
+    if flagged.height:
+        open_lines = promises_at_risk(cur, catalog, Query(metrics=(), as_of=as_of))
+        pending = open_lines.group_by("customer_id").agg(pending=pl.col("value").sum())
+        flagged = (
+            flagged.join(pending, on="customer_id", how="left")
+            .with_columns(
+                revenue_at_risk=pl.col("revenue_at_risk") + pl.col("pending").fill_null(0)
+            )
+            .drop("pending")
+        )
+    return flagged.sort(["revenue_at_risk", "customer_id"], descending=[True, False])
 
 
 def rule_text(rule: AtRisk) -> str:
@@ -189,6 +251,7 @@ def rule_text(rule: AtRisk) -> str:
     if rule.otif_below:
         said.append(
             f"OTIF below {rule.otif_below.value:.0%} over at least {rule.otif_below.min_orders} orders"
+            " (beyond chance at the customer's own volume: one-sided 95%)"
         )
     if rule.detractor_after_broken_promise:
         said.append("a detractor survey answer (NPS 0–6) about an order that missed OTIF")
@@ -203,8 +266,9 @@ def rule_text(rule: AtRisk) -> str:
     return (
         f"A customer is at risk when {which} fire in the last {rule.window_days} days: "
         + "; ".join(f"({i}) {t}" for i, t in enumerate(said, 1))
-        + f". Revenue at risk is the customer's revenue (ordered value of its measured lines) due in "
-        f"the last {rule.revenue_days} days; the list is ranked by it."
+        + ". A signal resting on a single event never lists a customer alone. Revenue at risk is "
+        "the ordered value of the customer's orders that missed OTIF, due in the last "
+        f"{rule.revenue_days} days, and of its open lines at risk now; the list is ranked by it."
     )
 
 

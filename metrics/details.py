@@ -198,7 +198,7 @@ def _annotate(
         target = _row_target(m, splits.get(name), row, keys, dims, on, customer)
         targets.append(target.value)
         notes.append(target.describe(m.format, _noun(catalog, name)))
-        statuses.append(status(m, row["value"], target.value))
+        statuses.append(status(m, row["value"], target.value, n=row["n"]))
         significant.append(row["n"] is not None and row["n"] >= m.min_sample)
     return long.with_columns(
         pl.Series("target", targets, dtype=pl.Float64),

@@ -55,14 +55,20 @@ def _in_window(column: str) -> str:
     return f"(CAST({column} AS DATE) > $old_as_of AND CAST({column} AS DATE) <= $as_of)"
 
 
-# An order line's model row reads its order line, its shipments and its customer;
-# the as-of decides which lines are due and which shipments count as shipped or delivered.
+# An order line's model row reads its order line, its shipments, its customer and the fx rates
+# of their currencies; the as-of decides which lines are due and which shipments count as shipped
+# or delivered. A changed rate can reprice the amounts of its currency dated from its valid_from.
+_FX_SINCE = f"(SELECT currency, min(valid_from) AS since FROM {C}.fx_rates GROUP BY currency)"
 _ORDERS_TOUCHED = f"""
 SELECT order_id FROM {C}.orders
 UNION ALL SELECT order_id FROM {C}.shipments
 UNION ALL SELECT order_id FROM orders WHERE customer_id IN (SELECT customer_id FROM {C}.customers)
 UNION ALL SELECT order_id FROM orders WHERE {_in_window("requested_date")} OR {_in_window("promised_date")}
 UNION ALL SELECT order_id FROM shipments WHERE {_in_window("ship_date")} OR {_in_window("delivered_date")}
+UNION ALL SELECT o.order_id FROM orders o JOIN {_FX_SINCE} f
+  ON f.currency = o.currency AND o.order_date >= f.since
+UNION ALL SELECT s.order_id FROM shipments s JOIN {_FX_SINCE} f
+  ON f.currency = s.currency AND s.ship_date >= f.since
 """
 
 # A contact's row reads the contact, its customer, the order it is about, and the
@@ -124,13 +130,13 @@ UNION ALL SELECT r.response_id FROM surveys r LEFT JOIN calls k ON k.call_id = r
 
 RULES: dict[str, Rule] = {
     "lines": Rule(
-        "1b2dfab0681b5af4",
+        "0a1247202d1d8cf6",
         "order_id",
         _ORDERS_TOUCHED,
         {"orders": _by_order("main.orders"), "shipments": _by_order("main.shipments")},
     ),
     "customer_orders": Rule(
-        "4bdba57b3b2f3126",
+        "b7b129eb365ebe65",
         "order_id",
         f"SELECT v FROM {C}.t_lines",
         {
@@ -140,13 +146,13 @@ RULES: dict[str, Rule] = {
         },
     ),
     "shipment_rows": Rule(
-        "febb1a39c713603f",
+        "f2decb8439b15105",
         "order_id",
         f"SELECT v FROM {C}.t_lines",
         {"orders": _by_order("main.orders"), "shipments": _by_order("main.shipments")},
     ),
     "contacts": Rule(
-        "6e0455c79ee02b54",
+        "9bca1150be2af5c8",
         "call_id",
         _CONTACTS_TOUCHED,
         {"calls": _CONTACTS_CALLS},

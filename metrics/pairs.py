@@ -10,11 +10,13 @@ target has a negative shortfall).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Collection, Sequence
 
 import polars as pl
 
 from metrics.catalog import Catalog, Pair
+from metrics.periods import measurable_start
 
 ACCEPTABLE = ("green", "amber")  # a department KPI on or near its target
 NOT_SPLITS = ("miss_reason",)  # an outcome of the customer side, not a population to split by
@@ -55,17 +57,55 @@ def shortfall(value: pl.Expr, target: pl.Expr, direction: str) -> pl.Expr:
     return pl.when(target != 0).then(gap / target.abs())
 
 
-def pair_rows(details: pl.DataFrame, catalog: Catalog, keys: Sequence[str] = ()) -> pl.DataFrame:
+def pair_period(
+    catalog: Catalog, pair: Pair, start: dt.date, grain: str, as_of: dt.date
+) -> dt.date:
+    """The period a pair is read in: the one under review, or the latest both sides can be
+    measured over in full (a lagged side, e.g. FCR, moves the pair back with it)."""
+    lag = max(catalog.metric(pair.department).lag_days, catalog.metric(pair.customer).lag_days)
+    return measurable_start(start, grain, as_of, lag)
+
+
+def measured_pairs(
+    periods: pl.DataFrame, catalog: Catalog, start: dt.date, grain: str, as_of: dt.date
+) -> pl.DataFrame:
+    """``pair_rows`` of the period under review from run_details by period, each pair read in
+    its ``pair_period`` (named in column ``period``)."""
+    if periods.is_empty():
+        return pl.DataFrame()
+    frames = []
+    for i, p in enumerate(catalog.pairs):
+        at = pair_period(catalog, p, start, grain, as_of)
+        rows = periods.filter(pl.col("period") == at).drop("period")
+        one = pair_rows(rows, catalog, only=(i,)) if rows.height else rows
+        if one.height:
+            frames.append(one.with_columns(period=pl.lit(at)))
+    if not frames:
+        return pl.DataFrame()
+    return pl.concat(frames, how="diagonal_relaxed").sort(
+        ["conflict", "gap", "pair"], descending=[True, True, False], nulls_last=True
+    )
+
+
+def pair_rows(
+    details: pl.DataFrame,
+    catalog: Catalog,
+    keys: Sequence[str] = (),
+    *,
+    only: Collection[int] | None = None,
+) -> pl.DataFrame:
     """One row per pair (and value of ``keys``): both sides' value, target, status and shortfall.
 
     ``gap`` is the customer side's shortfall minus the department side's; ``conflict``
     marks an acceptable department KPI beside an off-target customer outcome. Conflicts
-    come first, then the widest gaps.
+    come first, then the widest gaps. ``only``: the pairs (by position) to read.
     """
     keys = list(keys)
     side = details.select(*keys, "metric", "value", "target", "status", "n")
     frames = []
     for i, p in enumerate(catalog.pairs):
+        if only is not None and i not in only:
+            continue
         dept = _side(side, catalog, p.department, "dept")
         cust = _side(side, catalog, p.customer, "cust")
         if dept.is_empty() or cust.is_empty():

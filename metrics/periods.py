@@ -63,6 +63,17 @@ def same_period_years(start: dt.date, grain: str, n: int) -> dt.date:
     return _offset(start, unit, n * per_year)
 
 
+def measurable_start(start: dt.date, grain: str, as_of: dt.date, lag_days: int) -> dt.date:
+    """The first day of the latest period, ``start``'s or an earlier one, that a metric needing
+    ``lag_days`` after a period's end can be measured over in full by ``as_of``."""
+    if lag_days <= 0:
+        return start
+    last = as_of - dt.timedelta(days=lag_days)
+    while period_end(start, grain) > last:
+        start = shift_period(start, grain, -1)
+    return start
+
+
 def last_complete_period(as_of: dt.date, grain: str) -> dt.date:
     """Start of the latest period that ends on or before as-of."""
     start = period_start(as_of, grain)

@@ -62,6 +62,29 @@ class QueryResult:
         return label_missing(self.values(), self.query.by)
 
 
+def _elsewhere(catalog: Catalog, name: str, dim: str) -> str:
+    """Where a dimension a metric lacks can be had: its own records carry no single value of it
+    (an order can span sites), a sibling metric's records do (``otif_line`` has ``site``)."""
+    if dim not in catalog.spec.dimensions:
+        return ""
+    siblings = [
+        other
+        for other in catalog.metrics
+        if other != name
+        and (other.startswith(f"{name}_") or name.startswith(f"{other}_"))
+        and dim in catalog.dimensions_of(other)
+    ]
+    if not siblings:
+        return ""
+    records = catalog.models[catalog.models_of(name)[0]].spec.label.lower()
+    label = catalog.spec.dimensions[dim].label.lower()
+    also = " or ".join(f"'{s}'" for s in siblings)
+    return (
+        f" ({name} counts {records}, and one of them can span several values of {label}: "
+        f"use {also}, which has '{dim}')"
+    )
+
+
 def validate_query(catalog: Catalog, q: Query) -> None:
     """Every name in the query must come from the catalogue; raise with a helpful message."""
     if not q.metrics:
@@ -73,7 +96,8 @@ def validate_query(catalog: Catalog, q: Query) -> None:
             if dim not in offered:
                 raise MetricsError(
                     f"unknown dimension '{dim}' for metric '{name}'"
-                    f"{did_you_mean(dim, offered)}; it has: {', '.join(offered)}"
+                    f"{did_you_mean(dim, offered)}{_elsewhere(catalog, name, dim)}; "
+                    f"it has: {', '.join(offered)}"
                 )
         for dim in dict(q.scope):  # the viewer's rows: a metric without that dimension is out
             if dim not in offered:

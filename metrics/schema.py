@@ -77,6 +77,19 @@ TABLES: dict[str, Table] = {
             key=("customer_id",),
             load_order=0,
         ),
+        # Exchange rates: units of the reporting currency per unit of ``currency`` from
+        # ``valid_from`` until the next rate of that currency. Loaded before the tables whose
+        # amounts they convert, so that rates loaded in the same load count (unknown_currency).
+        Table(
+            "fx_rates",
+            (
+                _c("currency", "str", True),
+                _c("valid_from", "date", True),
+                _c("rate", "num", True),  # > 0: a key rule (connectors/key_rules.py)
+            ),
+            key=("currency", "valid_from"),
+            load_order=0,
+        ),
         Table(
             "orders",
             (
@@ -93,6 +106,7 @@ TABLES: dict[str, Table] = {
                 _c("qty_ordered", "num", True, min=0),
                 _c("unit_price", "num", min=0),
                 _c("status", "str", allowed=("open", "cancelled"), default="open"),
+                _c("currency", "str"),  # ISO 4217 of unit_price; empty: the reporting currency
             ),
             key=("order_id", "line_id"),
             load_order=1,
@@ -109,6 +123,7 @@ TABLES: dict[str, Table] = {
                 _c("qty_shipped", "num", True, min=0),
                 _c("qty_damaged", "num", min=0),  # and <= qty_shipped
                 _c("freight_cost", "num", min=0),
+                _c("currency", "str"),  # ISO 4217 of freight_cost; empty: the reporting currency
             ),
             key=("shipment_id", "order_id", "line_id"),
             load_order=2,
@@ -164,8 +179,14 @@ REJECT_COLUMNS: tuple[str, ...] = ("file", "row", "table", "rule", "column", "va
 RECENCY_COLUMN = "_extract_at"
 
 # References checked on load (unknown_reference): table -> (column, referenced table, its column).
+# Tables whose unknown references are always kept with a warning (counted and listed).
+WARN_REFERENCES = frozenset({"calls"})
 REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "orders": (("customer_id", "customers", "customer_id"),),
+    "calls": (  # kept with a warning, counted: a contact about an unknown order still happened
+        ("order_id", "orders", "order_id"),
+        ("customer_id", "customers", "customer_id"),
+    ),
     "surveys": (
         ("call_id", "calls", "call_id"),
         ("order_id", "orders", "order_id"),

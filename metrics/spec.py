@@ -50,13 +50,26 @@ class Settings(Strict):
         7,
         ge=1,
         le=90,
-        description="Promises at risk: open lines due in this many days after as-of that are "
-        "already behind.",
+        description="Promises at risk: open lines due in this many days after as-of that "
+        "cannot make their due date on the current plan.",
     )
     sql_dialect: Literal["duckdb"] = Field(
         "duckdb",
         description="The SQL dialect the models and metric expressions are written in, once;"
         " each engine runs them transpiled to its own (check with 'northstar check --engine').",
+    )
+    reporting_currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = Field(
+        "EUR",
+        description="ISO 4217 code (upper case) revenue and cost to serve are reported in; "
+        "amounts in another currency convert at the fx_rates rate valid on their date.",
+    )
+    min_sample: int = Field(
+        30,
+        ge=0,
+        le=100_000,
+        description="Measured units a value needs before it is judged: over fewer it is marked "
+        "small sample, never coloured on or off target, ranked best or worst, or alerted on. "
+        "A metric's own min_sample overrides it; 0 judges every value.",
     )
 
 
@@ -124,7 +137,20 @@ class MetricBase(Strict):
     direction: Direction
     target: float | Target | None = None
     bands: Bands | None = None
-    min_sample: int = Field(0, ge=0)
+    min_sample: int = Field(
+        0,
+        ge=0,
+        description="Measured units a value needs before it is judged (default: "
+        "settings.min_sample for a ratio or derived metric, 0 for a count or sum).",
+    )
+    lag_days: int = Field(
+        0,
+        ge=0,
+        le=366,
+        description="Days after a period ends before the metric can be measured over all of "
+        "it (FCR waits 7 days for repeat contacts); pages, pairs and alerts then read the "
+        "latest measurable period, named.",
+    )
     drill_columns: list[Name] = Field(default_factory=list)
     counterparts: list[Counterpart] = Field(default_factory=list)
 
@@ -188,8 +214,8 @@ class AtRisk(Strict):
         91,
         ge=1,
         le=731,
-        description="Revenue at risk: the customer's revenue (ordered value of measured lines) "
-        "due in this many days up to as-of.",
+        description="Revenue at risk: the ordered value of the customer's orders that missed "
+        "OTIF, due in this many days up to as-of (and of its open lines at risk now).",
     )
     min_signals: int = Field(2, ge=1, description="At risk when at least this many signals fire.")
     broken_promises: int | None = Field(

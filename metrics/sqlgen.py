@@ -64,6 +64,7 @@ def settings_params(catalog: Catalog, as_of: dt.date) -> dict[str, object]:
         "due_basis": s.due_date,
         "late_tolerance_days": s.late_tolerance_days,
         "fcr_window_hours": s.fcr_window_hours,
+        "reporting_currency": s.reporting_currency,
         **catalog.theme_params,
     }
 

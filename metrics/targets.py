@@ -73,8 +73,8 @@ class DerivedTarget:
 
     def describe(self, fmt: str, noun: str | None) -> str:
         """'95% for 122 measured orders (segment key account)', or for a mixed population
-        '92.4%: volume-weighted from 95% (segment key account, 122 measured orders) and 92%
-        (everyone else, 880 measured orders)'. Without a ``noun`` (n counts no one thing, as
+        '92.4%: weighted by volume, segment key account 95% x 12% and everyone else 92% x 88%
+        of 1,002 measured orders'. Without a ``noun`` (n counts no one thing, as
         for a derived metric) the counts are left out of a single target's text."""
         if self.value is None:
             return "no target"
@@ -86,12 +86,13 @@ class DerivedTarget:
             rule = rules.pop() if len(rules) == 1 else None
             counted = f" for {_count(n, noun)}" if noun else ""
             return shown + counted + (f" ({rule})" if rule else "")
+        total = sum(p.n for p in self.parts)
         pieces = [
-            f"{target_text(p.value, fmt)} ({p.rule or 'everyone else'}, {_count(p.n, noun)})"
+            f"{p.rule or 'everyone else'} {target_text(p.value, fmt)} x {p.n / total:.0%}"
             for p in self.parts
         ]
         listed = ", ".join(pieces[:-1]) + " and " + pieces[-1]
-        return f"{shown}: volume-weighted from {listed}"
+        return f"{shown}: weighted by volume, {listed} of {_count(total, noun)}"
 
 
 def weighted_target(parts: Iterable[TargetPart]) -> DerivedTarget:
@@ -128,12 +129,52 @@ def target_text(value: float, fmt: str) -> str:
     return text + {"percent": "%", "duration": " s"}.get(fmt, "")
 
 
-def status(m: MetricBase, value: float | None, target: float | None) -> str | None:
-    """'green' on or past target, 'amber' within the amber band short of it, else 'red'."""
-    if value is None or target is None:
+SMALL = "small"  # the status of a value over fewer than min_sample measured units
+# The status column's codes in the review's words (cli.md, "The review as data").
+REVIEW_STATUS = {
+    "green": "on_target",
+    "amber": "near_target",
+    "red": "off_target",
+    SMALL: "small_sample",
+}
+
+
+def judge(
+    value: float | None,
+    target: float | None,
+    *,
+    n: int | None,
+    direction: str,
+    min_sample: int,
+    amber: float = 0.0,
+) -> str | None:
+    """A value against its target in the review's words: ``small_sample`` when measured over
+    fewer than ``min_sample`` units (never judged on or off target, whatever the value), else
+    ``on_target`` on or past it, ``near_target`` within ``amber`` short of it, ``off_target``.
+    None: no value, or (with enough units) no target to judge against."""
+    if value is None:
         return None
-    gap = value - target if m.direction == "up" else target - value
+    if n is not None and n < min_sample:
+        return "small_sample"
+    if target is None:
+        return None
+    gap = value - target if direction == "up" else target - value
     if gap >= 0:
-        return "green"
-    amber = m.bands.amber if m.bands else 0.0
-    return "amber" if -gap <= amber else "red"
+        return "on_target"
+    return "near_target" if -gap <= amber else "off_target"
+
+
+def status(
+    m: MetricBase, value: float | None, target: float | None, n: int | None = None
+) -> str | None:
+    """'green' on or past target, 'amber' within the amber band short of it, else 'red';
+    'small' over fewer than the metric's ``min_sample`` units (``n``), whatever the value."""
+    said = judge(
+        value,
+        target,
+        n=n,
+        direction=m.direction,
+        min_sample=m.min_sample,
+        amber=m.bands.amber if m.bands else 0.0,
+    )
+    return None if said is None else {v: k for k, v in REVIEW_STATUS.items()}[said]

@@ -13,10 +13,20 @@ letters and RE2 over ASCII), the rest of a word is ``[^ ]*``.
 - A word or phrase matches whole words; ``damag*`` matches any ending (damaged, damage).
 - ``/.../`` is a regular expression (lower case, the syntax RE2 and Java share) over the
   normalised text.
-- Negation: a mention right after a negation word (not, no, never, without, wasn't ...),
-  optionally with one filler word between ("not at all late" is not a mention of late), is
-  ignored; other mentions in the same comment still count. Typos are caught only when a pattern
-  lists them (e.g. ``recieved``) or a stem covers them.
+- Negation has a scope: a negation word (not, no, never, without, wasn't, didnt, pas, sans,
+  jamais ...) negates the theme words that follow it over filler words ("none of the boxes were
+  damaged", "wasn't delivered late") and along a list joined by "or" ("no delays or damage") or
+  "and" straight to the next theme word ("without delays and damage"); any other word ends the
+  scope, a contrast first of all ("not late but damaged" mentions damage). A negated mention is
+  ignored; other mentions in the same comment still count.
+- A word pattern that starts with a negation ("not on time", "never called back") names its
+  theme only when negated, by any negation within its scope: "wasn't on time", "didn't arrive
+  on time", "pas a l heure" are late. Filler nouns ("never had a problem, on time") do not carry
+  this scope, and a list only by "or" ("not damaged and on time" is not late).
+- Punctuation is a space once normalised, so a scope cannot see a sentence end or a comma list
+  without "or"/"and" ("No, the delivery was late" reads as negated).
+
+Typos are caught only when a pattern lists them (e.g. ``recieved``) or a stem covers them.
 """
 
 from __future__ import annotations
@@ -26,22 +36,62 @@ import unicodedata
 
 _REST = "[^ ]*"  # the rest of a word (words of normalised text lie between single spaces)
 
+# Words that open a negation scope, as normalised text reads them ("wasn't" -> "wasn t"), in the
+# languages the comments are written in (English; French: "ne ... pas", "sans", "jamais").
 NEGATION_WORDS = (
-    "not", "no", "never", "without", "nothing", "none", "nor", "hardly",
+    "not", "no", "never", "without", "nothing", "none", "nor", "neither", "nobody", "no one",
+    "noone", "hardly",
     "isn t", "wasn t", "weren t", "aren t", "didn t", "don t", "doesn t", "hasn t", "haven t",
+    "hadn t", "can t", "cannot", "couldn t", "won t", "wouldn t", "shouldn t",
+    "isnt", "wasnt", "werent", "arent", "didnt", "dont", "doesnt", "hasnt", "havent", "hadnt",
+    "cant", "couldnt", "wouldnt", "shouldnt",
+    "ne", "pas", "sans", "jamais", "aucun", "aucune", "rien", "ni",
 )  # fmt: skip
+# Words a negation reaches over to the theme word it negates ("wasn't delivered on time",
+# "none of the boxes were damaged"): function words and the generic nouns and verbs of an
+# order. Single words, none of them a theme's word, none of them a contrast ("but", "mais"),
+# so a scope ends at the first other word.
 FILLER_WORDS = (
-    "at all", "really", "even", "very", "too", "that", "so", "any", "a bit", "was", "were",
-    "is", "be", "been", "arrive", "arrived", "come", "came",
+    "a", "an", "the", "any", "at", "all", "really", "even", "very", "too", "that", "so", "bit",
+    "quite", "yet", "ever", "once", "single", "one", "of", "my", "our", "your", "this", "these",
+    "those", "it", "its", "they", "them", "me", "us", "we", "i", "there", "in", "with", "from",
+    "to", "was", "were", "is", "are", "be", "been", "being", "get", "got", "getting", "have",
+    "has", "had", "need", "arrive", "arrived", "arrives", "come", "came", "deliver",
+    "delivered", "delivery", "shipped", "ordered", "item", "items", "box", "boxes", "parcel",
+    "parcels", "package", "packages", "goods", "order", "orders", "product", "products",
+    "pallet", "pallets", "thing", "things", "anything", "problem", "problems", "issue",
+    "issues", "sign", "signs", "waiting", "more", "much", "wrong",
+    "de", "du", "des", "d", "le", "la", "les", "l", "un", "une", "m", "j", "il", "elle", "y",
+    "ete", "eu", "arrive", "arrivee", "arrivees", "arrives", "livre", "livree", "livrees",
+    "livres", "commande", "colis", "vraiment", "tout", "pas", "jamais", "plus",
 )  # fmt: skip
+# The nouns among them: a negation reaches over these to a word it cancels ("no problems with
+# damage") but not to a phrase that names a theme only when negated ("never had a problem, on
+# time as always" is not late).
+NOUN_FILLERS = frozenset({
+    "item", "items", "box", "boxes", "parcel", "parcels", "package", "packages", "goods",
+    "order", "orders", "product", "products", "pallet", "pallets", "thing", "things", "anything",
+    "problem", "problems", "issue", "issues", "sign", "signs", "delivery", "commande", "colis",
+})  # fmt: skip
+# Words that continue a negated list ("no delays or damage", "sans retard ou casse"): after
+# "or" the scope goes on over filler words; after "and" only straight to the next theme word
+# ("without delays and damage", but "wasn't on time and was damaged" ends at "and").
+OR_WORDS = ("or", "ou")
+AND_WORDS = ("and", "et")
 
 
 def _words(words: tuple[str, ...]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", " ") for w in words)
+    return "|".join(re.escape(w).replace(r"\ ", " ") for w in dict.fromkeys(words))
 
 
-# A negation word (with its leading space) and at most one filler word; the mention follows.
-NEGATION = rf" (?:{_words(NEGATION_WORDS)})(?: (?:{_words(FILLER_WORDS)}))?"
+NEGATOR = rf" (?:{_words(NEGATION_WORDS)})"
+FILLERS = rf"(?: (?:{_words(FILLER_WORDS)}))*"
+TIGHT_FILLERS = rf"(?: (?:{_words(tuple(w for w in FILLER_WORDS if w not in NOUN_FILLERS))}))*"
+# A negation and the filler words after it; a theme word follows.
+NEGATION = NEGATOR + FILLERS
+_OR = rf" (?:{_words(OR_WORDS)}){FILLERS}"
+_OR_TIGHT = rf" (?:{_words(OR_WORDS)}){TIGHT_FILLERS}"
+_AND = rf" (?:{_words(AND_WORDS)})"
 
 
 def _fold_table() -> tuple[str, str]:
@@ -114,19 +164,67 @@ def check_pattern(pattern: str) -> str | None:
     return None
 
 
+def _core(pattern: str) -> str:
+    """The pattern's regular expression with the space before it and none after: a word or
+    phrase " w1 w2" (a stem's rest of word ``[^ ]*``), a regular expression " (?:...)"."""
+    if _is_regex(pattern):
+        return f" (?:{pattern[1:-1]})"
+    return "".join(
+        " "
+        + re.escape(normalise(w.rstrip("*"))).replace(r"\ ", " ")
+        + (_REST if w.endswith("*") else "")
+        for w in pattern.split()
+    )
+
+
 def pattern_regex(pattern: str) -> str:
     """The regular expression of one (valid) pattern over normalised text: a word or phrase
     with the spaces that bound it, a regular expression as written."""
     if _is_regex(pattern):
         return f"(?:{pattern[1:-1]})"
-    words = " ".join(
-        re.escape(normalise(w.rstrip("*"))).replace(r"\ ", " ") + (_REST if w.endswith("*") else "")
-        for w in pattern.split()
-    )
-    return f" {words} "
+    return _core(pattern) + " "
 
 
-def negated_regex(pattern: str) -> str:
-    """The pattern's mention right after a negation."""
-    regex = pattern_regex(pattern)
-    return NEGATION + (f" {regex}" if _is_regex(pattern) else regex)
+_NEGATIONS = frozenset(NEGATION_WORDS)
+
+
+def negated_tail(pattern: str) -> str | None:
+    """What a pattern that starts with a negation ("not on time", "never called back",
+    "didn't listen*") names once negated ("on time", "called back", "listen*"), or None for a
+    pattern that names its theme as it stands. Such a pattern matches the rest after any
+    negation, within its scope: "wasn't on time", "didn't arrive on time", "pas a l heure"."""
+    if _is_regex(pattern):
+        return None
+    words = pattern.split()
+    for k in (3, 2, 1):  # "no one", "didn t" (two words once normalised), "not"
+        head = normalise(" ".join(words[:k]))
+        if len(words) > k and head in _NEGATIONS and not words[k - 1].endswith("*"):
+            return " ".join(words[k:])
+    return None
+
+
+def _alt(regexes: list[str]) -> str:
+    return "(?:" + "|".join(dict.fromkeys(regexes)) + ")"
+
+
+def mentions_regex(patterns: list[str]) -> str:
+    """Any theme's word or phrase (as it stands, or what a negated pattern names), with the
+    space before it: the items of a negated list ("no delays or damage")."""
+    return _alt([_core(negated_tail(p) or p) for p in patterns])
+
+
+def scope_regex(mentions: str, said: list[str]) -> str:
+    """A negation scope that ends at one of ``said`` (patterns that name their theme as they
+    stand): a negation, filler words, then theme words joined by "or" (and filler words) or
+    "and" (straight to the next theme word), the last one of ``said``. "no delays or damage"
+    negates both; a contrast ("but", "mais") or any other word ends the scope."""
+    ends = _alt([_core(p) + ("" if _is_regex(p) else " ") for p in said])
+    return f"{NEGATION}(?:{mentions}(?:{_OR}|{_AND}))*{ends}"
+
+
+def unsaid_regex(mentions: str, tails: list[str]) -> str:
+    """What negated patterns name, inside a negation scope: "wasn't on time", "never on time",
+    "not damaged or on time". Only "or" continues the list here: in "not damaged and on time"
+    the "on time" is said."""
+    ends = _alt([_core(t) + " " for t in tails])
+    return f"{NEGATOR}{TIGHT_FILLERS}(?:{mentions}{_OR_TIGHT})*{ends}"

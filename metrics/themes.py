@@ -14,16 +14,33 @@ import re
 from collections.abc import Mapping
 
 from metrics.spec import Aggregate, RatioMetric, Theme
-from metrics.theme_patterns import FOLD_FROM, FOLD_TO, negated_regex, pattern_regex
+from metrics.theme_patterns import (
+    FOLD_FROM,
+    FOLD_TO,
+    mentions_regex,
+    negated_tail,
+    pattern_regex,
+    scope_regex,
+    unsaid_regex,
+)
 
 VOICE_MODEL = "voice"  # the model whose `themes` column the theme metrics count
 OTHER = "other"  # the theme of a comment no pattern matches
 METRIC_PREFIX = "theme_"
 
 
+def _split(theme: Theme) -> tuple[list[str], list[str]]:
+    """The theme's patterns that name it as they stand ("late"), and what its negated
+    patterns name once negated ("on time" of "not on time")."""
+    said = [p for p in theme.patterns if negated_tail(p) is None]
+    tails = [t for t in map(negated_tail, theme.patterns) if t is not None]
+    return said, tails
+
+
 def theme_regex(theme: Theme) -> str:
-    """One regular expression for all the theme's patterns."""
-    return "(?:" + "|".join(pattern_regex(p) for p in theme.patterns) + ")"
+    """One regular expression for all the theme's words, negated or not: a cheap first test."""
+    said, tails = _split(theme)
+    return "(?:" + "|".join([pattern_regex(p) for p in said + tails]) + ")"
 
 
 THEMES_OF = re.compile(r"\bthemes_of\(\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\s*\)")
@@ -31,15 +48,20 @@ THEMES_OF = re.compile(r"\bthemes_of\(\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)
 
 def theme_params(themes: Mapping[str, Theme]) -> dict[str, object]:
     """The bound parameters ``themes_of`` refers to, from the validated YAML only: per theme
-    one expression of all its patterns (``$theme_<i>``); per pattern its expression
-    (``$theme_<i>_<j>``) and that expression right after a negation (``$theme_<i>_<j>_neg``);
-    and the accent folding table (``$fold_from``, ``$fold_to``)."""
+    its first test (``$theme_<i>``); its patterns that name it as they stand
+    (``$theme_<i>_said``) and the negation scopes that end at one of them
+    (``$theme_<i>_scope``); what its negated patterns name, inside a negation scope
+    (``$theme_<i>_unsaid``); and the accent folding table (``$fold_from``, ``$fold_to``)."""
     params: dict[str, object] = {"fold_from": FOLD_FROM, "fold_to": FOLD_TO}
+    mentions = mentions_regex([p for t in themes.values() for p in t.patterns])
     for i, theme in enumerate(themes.values()):
+        said, tails = _split(theme)
         params[f"theme_{i}"] = theme_regex(theme)
-        for j, pattern in enumerate(theme.patterns):
-            params[f"theme_{i}_{j}"] = pattern_regex(pattern)
-            params[f"theme_{i}_{j}_neg"] = negated_regex(pattern)
+        if said:
+            params[f"theme_{i}_said"] = "(?:" + "|".join(map(pattern_regex, said)) + ")"
+            params[f"theme_{i}_scope"] = scope_regex(mentions, said)
+        if tails:
+            params[f"theme_{i}_unsaid"] = unsaid_regex(mentions, tails)
     return params
 
 
@@ -57,10 +79,15 @@ def _themes_sql(text: str, themes: Mapping[str, Theme]) -> str:
         return "CAST([] AS VARCHAR[])"
     cases = []
     for i, (name, theme) in enumerate(themes.items()):
+        said, tails = _split(theme)
         found = []
-        for j in range(len(theme.patterns)):
-            neg = f"$theme_{i}_{j}_neg"
-            found.append(f"regexp_matches({_without(_without(text, neg), neg)}, $theme_{i}_{j})")
+        if said:
+            scope = f"$theme_{i}_scope"
+            found.append(
+                f"regexp_matches({_without(_without(text, scope), scope)}, $theme_{i}_said)"
+            )
+        if tails:
+            found.append(f"regexp_matches({text}, $theme_{i}_unsaid)")
         mentions = " OR ".join(found)
         cases.append(
             f"CASE WHEN regexp_matches({text}, $theme_{i}) AND ({mentions}) THEN '{name}' END"
@@ -70,10 +97,11 @@ def _themes_sql(text: str, themes: Mapping[str, Theme]) -> str:
 
 def expand_themes(sql: str, themes: Mapping[str, Theme]) -> str:
     """Model SQL with ``themes_of(column)`` written out: per theme, its patterns as bound
-    parameters (each a constant, so an engine compiles it once), negated mentions removed first
-    (``_without``), then matched. Theme names are validated lower_snake_case names. A mention counts when some
-    pattern still matches after that pattern's negated mentions are removed, so "never called
-    back" counts though "called back" right after "never" does not."""
+    parameters (each a constant, so an engine compiles it once). Theme names are validated
+    lower_snake_case names. A theme is mentioned when one of its words is still there once the
+    negation scopes that end at its words are removed (``_without``): "no delays or damage"
+    mentions neither, "not late but damaged" damage; or when what a negated pattern names
+    stands inside a negation scope: "wasn't on time" is late (pattern "not on time")."""
     return THEMES_OF.sub(lambda m: _themes_sql(m.group(1), themes), sql)
 
 
@@ -87,7 +115,7 @@ DRILL = [
 ]  # fmt: skip
 
 
-def theme_metrics(themes: Mapping[str, Theme]) -> dict[str, RatioMetric]:
+def theme_metrics(themes: Mapping[str, Theme], min_sample: int = 30) -> dict[str, RatioMetric]:
     """A share metric per theme (and one for "other"): commented responses whose comment
     mentions it, among the commented responses."""
     labels = {**{n: (t.label, t.owner) for n, t in themes.items()}}
@@ -108,7 +136,7 @@ def theme_metrics(themes: Mapping[str, Theme]) -> dict[str, RatioMetric]:
             format="percent",
             unit="fraction",
             direction="down",
-            min_sample=30,
+            min_sample=min_sample,  # settings.min_sample
             numerator=Aggregate(agg="count", filter=f"list_contains(themes, '{name}')"),
             denominator=Aggregate(agg="count", filter="commented"),
             drill_columns=DRILL,

@@ -27,7 +27,9 @@ from metrics.catalog import Catalog, load_catalog
 from metrics.engine import Engine
 from metrics.errors import MetricsError
 from metrics.query import fetch_rows, fetch_rows_each
-from notify.channels import Deliverer
+from metrics.routing import Router
+from notify.channels import Deliverer, Delivery
+from notify.digest import RunSummary, digests
 from notify.messages import Notice, base_url
 from present.csv_safe import frames_csv
 from state.alert_state import claim, record
@@ -80,10 +82,19 @@ def run_alerts(
         )
         if dry_run:
             return AlertRun(tuple(planned), (), True)
-        outcomes = _deliver(engine, catalog, spec, sends, alerts, state, now)
+        outcomes = _deliver(
+            engine, catalog, spec, sends, alerts, state, now, _summary_to(catalog, spec, policy)
+        )
     finally:
         engine.close()
     return AlertRun(tuple(planned), tuple(outcomes), False)
+
+
+def _summary_to(catalog: Catalog, spec: AlertsFile, policy: Policy | None) -> tuple[str, ...]:
+    """The addresses of the North Star's owner (the COO for OTIF): they get the run's summary."""
+    router = Router(policy, spec.recipients)
+    owners = dict.fromkeys(m.owner for m in catalog.metrics.values() if m.family == "north_star")
+    return tuple(a for o in owners for a in router.route("owner", None, owner=o).recipients)
 
 
 def _policy(config_path: Path, catalog: Catalog) -> Policy | None:
@@ -100,9 +111,12 @@ def _deliver(
     alerts: dict[str, Alert],
     state: StateStore,
     now: dt.datetime,
+    summary_to: tuple[str, ...] = (),
 ) -> list[Outcome]:
-    """Send each claimed notice and record it at once (a run killed later has lost nothing it
-    delivered). The records go with e-mail, read only for a channel still up."""
+    """Send the claimed notices: by e-mail one digest per recipient (every alert of the run for
+    that person, the records attached; the run's summary to the North Star's owner), elsewhere
+    one message per alert. Each notice is recorded as soon as all its messages went (a run
+    killed later has lost nothing it delivered)."""
     deliverer = Deliverer(spec.channels, retries=spec.settings.retries)
     root = base_url(spec.settings.base_url)
     firing = {s.key: alerts[s.key] for s in sends if s.state != "recovered" and s.key in alerts}
@@ -110,15 +124,119 @@ def _deliver(
     for channel in {s.channel for s in sends}:
         deliverer.check(channel)  # records are not read for a channel that cannot send
     outcomes = []
+    mail = [s for s in sends if s.channel == "email"]
     for s in sends:
-        live = s.channel == "email" and s.channel not in deliverer.dead
-        csv = records.get(s.key) if live else None
-        notice = Notice(s.state, s.alert, f"{root}/{s.alert['link']}", csv)
-        d = deliverer.deliver(notice, s.channel, tuple(s.alert["recipients"]))
-        outcome = Outcome(s.key, d.channel, d.recipients, d.status, d.detail)
-        record(state, s, outcome, now)
-        outcomes.append(outcome)
+        if s.channel != "email":
+            notice = _notice(catalog, spec, s, root, None, None)
+            d = deliverer.deliver(notice, s.channel, tuple(s.alert["recipients"]))
+            outcomes.append(_record(state, s, [d], now))
+    live = "email" not in deliverer.dead
+    notices = [
+        (
+            _notice(
+                catalog,
+                spec,
+                s,
+                root,
+                records.get(s.key) if live else None,
+                records.main_reason(s.key) if live else None,
+            ),
+            s,
+        )
+        for s in mail
+    ]
+    summary = RunSummary(
+        {st: sum(s.state == st for s in mail) for st in ("new", "ongoing", "recovered")},
+        {a: n for a, n in _per_address(mail).items()},
+    )
+    warning = None if spec.settings.base_url or _env_base_url() else NO_BASE_URL
+    digest_of = digests(
+        [(n, s.alert["recipients"]) for n, s in notices],
+        warning=warning,
+        summary_to=summary_to if mail else (),
+        summary=summary,
+    )
+    left = {s.id: len(set(s.alert["recipients"])) for s in mail}
+    done: dict[int, list[Delivery]] = {s.id: [] for s in mail}
+    for s in mail:
+        if not s.alert["recipients"]:  # nobody to write to: said, and kept for the record
+            d = deliverer.deliver(_notice(catalog, spec, s, root, None, None), "email", ())
+            outcomes.append(_record(state, s, [d], now))
+    for address, digest in digest_of.items():
+        d = deliverer.deliver(digest, "email", (address,))
+        for n, s in notices:
+            if n in digest.notices and address in s.alert["recipients"]:
+                done[s.id].append(d)
+                left[s.id] -= 1
+                if left[s.id] == 0:
+                    outcomes.append(_record(state, s, done[s.id], now))
     return outcomes
+
+
+NO_BASE_URL = (
+    "The links below point at this computer (http://localhost:8501): set settings.base_url in "
+    "alerts.yaml or $NORTHSTAR_BASE_URL to the dashboard's address so they open for you."
+)
+
+
+def _env_base_url() -> str | None:
+    import os
+
+    return os.environ.get("NORTHSTAR_BASE_URL")
+
+
+def _per_address(sends: list[Send]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for s in sends:
+        for a in dict.fromkeys(s.alert["recipients"]):
+            out[a] = out.get(a, 0) + 1
+    return out
+
+
+def _notice(
+    catalog: Catalog,
+    spec: AlertsFile,
+    s: Send,
+    root: str,
+    csv: str | None,
+    reason: str | None,
+) -> Notice:
+    """The notice of one send, in the words of metrics.yaml and alerts.yaml."""
+    name = s.alert.get("metric")
+    m = catalog.metrics.get(name) if name else None
+    rule = spec.rules.get(s.rule)
+    return Notice(
+        s.state,
+        s.alert,
+        f"{root}/{s.alert['link']}",
+        csv,
+        label=m.label if m else None,
+        rule_text=rule.description if rule and rule.description else None,
+        value_format="integer" if s.alert.get("kind") == "customer" else (m.format if m else None),
+        scope_text=", ".join(
+            f"{catalog.spec.dimensions[d].label if d in catalog.spec.dimensions else d} {v}"
+            for d, v in s.alert["scope"].items()
+        ),
+        main_reason=reason,
+    )
+
+
+def _record(state: StateStore, s: Send, deliveries: list[Delivery], now: dt.datetime) -> Outcome:
+    """One notice's outcome over its messages: sent when all went, partly sent when some did."""
+    went = [d for d in deliveries if d.status in ("sent", "partly sent")]
+    if went and len(went) == len(deliveries) and all(d.status == "sent" for d in went):
+        status = "sent"
+    elif went:
+        status = "partly sent"
+    elif any(d.status == "failed" for d in deliveries):
+        status = "failed"
+    else:
+        status = "rejected"
+    recipients = tuple(r for d in (went or deliveries) for r in d.recipients)
+    detail = "; ".join(dict.fromkeys(d.detail for d in deliveries))
+    outcome = Outcome(s.key, s.channel, recipients, status, detail)
+    record(state, s, outcome, now)
+    return outcome
 
 
 class _Records:
@@ -133,11 +251,16 @@ class _Records:
             self.alike.setdefault((alert.records.metrics[0], alert.failing), []).append(alert)
         self.group = {a.key: g for g, members in self.alike.items() for a in members}
         self.read: dict[str, str | None] = {}
+        self.reason: dict[str, str] = {}  # alert key -> the commonest miss reason, in words
 
     def get(self, key: str) -> str | None:
         if key in self.group and key not in self.read:
             self._read(self.group[key])
         return self.read.get(key)
+
+    def main_reason(self, key: str) -> str | None:
+        self.get(key)
+        return self.reason.get(key)
 
     def _read(self, group: tuple[str, bool]) -> None:
         (metric, failing), members = group, self.alike[group]
@@ -156,6 +279,11 @@ class _Records:
         done = [(a, f) for a, f in zip(members, frames, strict=True) if f is not None]
         texts = frames_csv([f for _, f in done])
         self.read |= {a.key: text for (a, _), text in zip(done, texts, strict=True)}
+        labels = {r.name: r.label for r in self.catalog.miss_reasons}
+        for a, f in done:
+            if "miss_reason" in f.columns and f["miss_reason"].drop_nulls().len():
+                top = f["miss_reason"].drop_nulls().value_counts(sort=True)[0, 0]
+                self.reason[a.key] = labels.get(top, str(top))
 
 
 def _alone(

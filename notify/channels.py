@@ -21,6 +21,7 @@ from pathlib import Path
 
 from metrics.alert_spec import Channels
 from notify import email, webhook
+from notify.digest import Digest
 from notify.email import NotConfigured, PartlyDelivered, Rejected
 from notify.messages import Notice
 
@@ -41,7 +42,9 @@ class Deliverer:
     retries: int = 3
     dead: dict[str, str] = field(default_factory=dict)  # channel -> why it failed this run
 
-    def deliver(self, notice: Notice, channel: str, recipients: tuple[str, ...]) -> Delivery:
+    def deliver(
+        self, notice: Notice | Digest, channel: str, recipients: tuple[str, ...]
+    ) -> Delivery:
         if channel in self.dead:
             return Delivery(channel, recipients, "failed", f"not attempted: {self.dead[channel]}")
         if channel == "email" and not recipients:
@@ -69,7 +72,7 @@ class Deliverer:
             self.dead[channel] = str(exc)
 
     def _sender(
-        self, notice: Notice, channel: str, recipients: tuple[str, ...]
+        self, notice: Notice | Digest, channel: str, recipients: tuple[str, ...]
     ) -> Callable[[], str]:
         """The sending of one message, built first (once, whatever the retries)."""
         if channel == "email":

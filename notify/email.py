@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from metrics.alert_spec import EmailChannel
+from notify.digest import Digest
 from notify.messages import Notice
 from present.safe_text import header_value
 
@@ -36,18 +37,16 @@ def smtp_url(cfg: EmailChannel) -> str:
     return url
 
 
-def message(notice: Notice, *, sender: str, to: tuple[str, ...]) -> EmailMessage:
+def message(notice: Notice | Digest, *, sender: str, to: tuple[str, ...]) -> EmailMessage:
+    """One alert, or a recipient's digest of the run, as an e-mail with its records attached."""
     msg = EmailMessage()
     msg["Subject"] = header_value(notice.subject)
     msg["From"] = header_value(sender)
     msg["To"] = ", ".join(header_value(a) for a in to)
     msg.set_content(notice.text())
     msg.add_alternative(notice.html(), subtype="html")
-    if notice.records_csv:
-        name = f"{notice.alert['rule']}-records.csv"
-        msg.add_attachment(
-            notice.records_csv.encode(), maintype="text", subtype="csv", filename=name
-        )
+    for name, csv in notice.attachments():
+        msg.add_attachment(csv.encode(), maintype="text", subtype="csv", filename=name)
     return msg
 
 

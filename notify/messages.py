@@ -8,6 +8,7 @@ import html
 import os
 from dataclasses import dataclass
 
+from present import format as fmt
 from present.safe_text import plain_text
 
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -19,6 +20,28 @@ class Notice:
     alert: dict  # Alert.as_json()
     url: str  # the page, absolute
     records_csv: str | None = None  # the records behind it (formula-safe CSV)
+    label: str | None = None  # the metric's label (metrics.yaml)
+    rule_text: str | None = None  # the rule's description (alerts.yaml)
+    value_format: str | None = None  # the metric's display format: 87.3%, 5m 43s, €12.40
+    main_reason: str | None = None  # the commonest miss reason of the records, in words
+    scope_text: str | None = None  # the scope with its dimensions' labels: 'Portfolio Retail'
+
+    @property
+    def headline(self) -> str:
+        return (
+            "This alert no longer fires: " + self.summary
+            if self.state == "recovered"
+            else self.summary
+        )
+
+    def attachments(self) -> list[tuple[str, str]]:
+        """(file name, CSV) of the records behind it, if any."""
+        if not self.records_csv:
+            return []
+        scope = "-".join(str(v) for v in self.alert["scope"].values())
+        name = plain_text(f"{self.alert['rule']}-{scope}" if scope else self.alert["rule"])
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:80]
+        return [(f"{safe}-records.csv", self.records_csv)]
 
     @property
     def subject(self) -> str:
@@ -31,18 +54,28 @@ class Notice:
 
     def lines(self) -> list[tuple[str, str]]:
         a = self.alert
-        scope = ", ".join(f"{k} = {v}" for k, v in a["scope"].items()) or "everything"
+        scope = self.scope_text or ", ".join(f"{k} = {v}" for k, v in a["scope"].items())
+        scope = scope or "the whole company"
         period = a["period"] + ("" if a["period_end"] == a["period"] else f" to {a['period_end']}")
+        value = self._value(a["value"])
+        if a.get("n") is not None and a["value"] is not None:
+            value += f" (over {a['n']:,} records)"
         lines = [
-            ("Rule", a["rule"]),
-            ("Metric", a["metric"] or ""),
+            ("Why", self.rule_text or a["rule"]),
+            ("Metric", self.label or a["metric"] or ""),
             ("Scope", scope),
             ("Period", period),
-            ("Value", _plain(a["value"])),
-            ("Target", _plain(a["target"])),
+            ("Value", value),
+            ("Target", self._value(a["target"])),
+            *([("Main miss reason", self.main_reason)] if self.main_reason else []),
             ("Accountable", a["owner"]),
         ]
         return [(k, plain_text(v)) for k, v in lines]
+
+    def _value(self, v: object) -> str:
+        if self.value_format and isinstance(v, (int, float)):
+            return fmt.value(float(v), self.value_format)
+        return _plain(v)
 
     def text(self) -> str:
         head = "This alert no longer fires." if self.state == "recovered" else self.summary

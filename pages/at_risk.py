@@ -1,5 +1,5 @@
-"""Promises at risk: open lines due in the coming days that are already behind, as a worklist
-per portfolio (the promise's owner) or per site (the dispatch)."""
+"""Promises at risk: open lines due in the coming days that cannot make their date on the
+current plan, as a worklist per portfolio (the promise's owner) or per site (the dispatch)."""
 
 from functools import partial
 

@@ -52,8 +52,10 @@ with guarded():
     st.subheader("Customer outcomes")
     for col, name in zip(st.columns(len(OUTCOMES)), OUTCOMES):
         with col:
-            row = review.first_row(periods, name, view.start)
+            row, lagged = review.measured_row(periods, name, cat.metric(name), view)
             tiles.kpi(row, cat.metric(name), grain=grain)
+            if lagged:
+                st.caption(lagged)
             review.records_link(view, name, cat.metric(name), row)
 
     st.divider()

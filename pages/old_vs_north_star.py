@@ -21,10 +21,7 @@ with guarded():
     page.stamp(ctx)
     dim = pairs.split_by(cat)
     periods = pairs.periods(ctx.src, view, cat)  # the period under review is the last
-    current = (
-        periods.filter(pl.col("period") == view.start).drop("period") if periods.height else periods
-    )
-    totals = pair_logic.pair_rows(current, cat)
+    totals = pair_logic.measured_pairs(periods, cat, view.start, view.grain, view.as_of)
     by_dim = pairs.split_details(ctx.src, view, cat, dim) if dim else None
     if totals.is_empty():
         st.info("No data for these pairs in the period.")

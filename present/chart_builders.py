@@ -20,12 +20,13 @@ import polars as pl
 
 from present import format as fmt
 
-STATUS_SCALE = alt.Scale(  # "none": a value without a target
-    domain=["green", "amber", "red", "none"],
+STATUS_SCALE = alt.Scale(  # "none": a value without a target; "small": too few measured
+    domain=["green", "amber", "red", "none", "small"],
     range=[
         fmt.STATUS_COLOR["green"],
         fmt.STATUS_COLOR["amber"],
         fmt.STATUS_COLOR["red"],
+        "#9e9e9e",
         "#9e9e9e",
     ],
 )

@@ -19,14 +19,22 @@ STATUS_ICON = {
     "green": ":green[●]",
     "amber": ":orange[●]",
     "red": ":red[●]",
+    "small": ":gray[◌]",  # too few measured to judge against the target
     None: ":gray[○]",
 }  # markdown
 STATUS_BADGE = {
     "green": ":green-badge[on target]",
     "amber": ":orange-badge[near target]",
     "red": ":red-badge[off target]",
+    "small": ":gray-badge[small sample]",
 }
-STATUS_TEXT = {"green": "on target", "amber": "near target", "red": "off target", None: "no target"}
+STATUS_TEXT = {
+    "green": "on target",
+    "amber": "near target",
+    "red": "off target",
+    "small": "small sample",
+    None: "no target",
+}
 STATUS_COLOR = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828"}
 
 

@@ -23,7 +23,7 @@ SPACING = 72  # between the columns: room for the end-of-line values
 FONT = "Source Sans, sans-serif"  # the app's font
 INK, MUTED, GRID = "#f5f7fa", "#b8c1cc", "#2b3440"
 LINE = "#64b5f6"
-STATUS = {"green": "#4caf50", "amber": "#ffb300", "red": "#ff5252"}
+STATUS = {"green": "#4caf50", "amber": "#ffb300", "red": "#ff5252", "small": "#9aa4b2"}
 VALUE_FORMAT = {"percent": ".1%"}  # d3 format of the end-of-line values; else the axis format
 
 

@@ -123,7 +123,13 @@ def to_pdf(doc: Document) -> bytes:
     """The document on A4 landscape pages, tables as text (searchable), charts as images."""
     from fpdf import FPDF  # heavy: only when a PDF is made
 
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    class Numbered(FPDF):
+        def footer(self) -> None:  # "Page 2 of 5" on every page
+            self.set_y(-9)
+            self.set_font(family, "", 8)
+            self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+
+    pdf = Numbered(orientation="L", unit="mm", format="A4")
     pdf.set_margins(12, 12, 12)
     pdf.set_auto_page_break(True, margin=12)
     family, unicode_ok = _font(pdf)
@@ -140,7 +146,8 @@ def to_pdf(doc: Document) -> bytes:
     pdf.set_font(family, "", 9)
     pdf.multi_cell(0, 5, text(doc.subtitle), new_x="LMARGIN", new_y="NEXT")
     for s in doc.sections:
-        if s.new_page or pdf.get_y() > pdf.h - 45:
+        empty = pdf.get_y() < pdf.t_margin + 15  # a fresh page: never leave one blank
+        if (s.new_page and not empty) or pdf.get_y() > pdf.h - 45:
             pdf.add_page()
         pdf.ln(3)
         pdf.set_font(family, "B", 12)

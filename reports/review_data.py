@@ -12,10 +12,11 @@ from typing import Any
 import polars as pl
 
 from metrics import pairs
+from metrics.catalog import Catalog
 from metrics.details import run_details
 from metrics.engine import Engine
 from metrics.funnel import promise_funnel
-from metrics.periods import period_end, period_start, shift_period
+from metrics.periods import measurable_start, period_end, period_start, shift_period
 from metrics.promises import promises_at_risk
 from metrics.signals import Reading, period_reading
 from metrics.sqlgen import Query
@@ -39,6 +40,7 @@ class ReviewData:
     head: dict[str, Any] | None  # OTIF in the period under review
     outcomes: pl.DataFrame  # run_details of the outcomes the reader sees, period under review
     reading: Reading | None
+    signal_periods: tuple[dict[str, Any], ...]  # the series the signal was read from
     funnel: pl.DataFrame
     pairs: pl.DataFrame
     scoreboard: pl.DataFrame  # run_details by portfolio and manager
@@ -78,6 +80,44 @@ def _reading(history: pl.DataFrame, head: dict | None, start: dt.date, direction
     return period_reading(history, head, start, direction)[0]
 
 
+def _measured(
+    details: pl.DataFrame, catalog: Catalog, start: dt.date, as_of: dt.date
+) -> pl.DataFrame:
+    """Each metric's row of the period under review, or for a lagged one (FCR) of its latest
+    measurable period (the row's ``period`` names it)."""
+    if details.is_empty():
+        return details
+    keep = [
+        (pl.col("metric") == name)
+        & (
+            pl.col("period")
+            == measurable_start(start, "week", as_of, catalog.metric(name).lag_days)
+        )
+        for name in details["metric"].unique().to_list()
+    ]
+    return details.filter(pl.any_horizontal(keep))
+
+
+def _signal_periods(
+    history: pl.DataFrame, head: dict | None, start: dt.date
+) -> tuple[dict[str, Any], ...]:
+    """The periods ``period_reading`` reads the signal from: the complete, large-enough ones
+    before the period under review, then that period."""
+    if history.is_empty():
+        return ()
+    done = history.filter(
+        (pl.col("metric") == "otif")
+        & ~pl.col("partial")
+        & pl.col("significant")
+        & pl.col("value").is_not_null()
+        & (pl.col("period") < start)
+    ).sort("period")
+    rows = [{k: r[k] for k in ("period", "value", "n")} for r in done.iter_rows(named=True)]
+    if head and head.get("value") is not None:
+        rows.append({"period": start, "value": head["value"], "n": head.get("n")})
+    return tuple(rows)
+
+
 def gather(engine: Engine, reader: Reader, *, start: dt.date, as_of: dt.date) -> ReviewData:
     """Every number of the review of the week starting ``start`` that ``reader`` may see."""
     catalog = reader.catalog
@@ -109,7 +149,11 @@ def gather(engine: Engine, reader: Reader, *, start: dt.date, as_of: dt.date) ->
         p for p in catalog.pairs if reader.sees(p.department) and reader.sees(p.customer)
     ]
     pair_metrics = tuple(dict.fromkeys(n for p in shown_pairs for n in (p.department, p.customer)))
-    pair_details = _details(engine, reader, pair_metrics, period_q, compare=False)
+    pair_from = min(
+        (pairs.pair_period(catalog, p, start, "week", as_of) for p in shown_pairs), default=start
+    )
+    pair_q = Query(metrics=(), grain="week", date_from=pair_from, **base)
+    pair_details = _details(engine, reader, pair_metrics, pair_q, compare=False)
     by = ("portfolio", "portfolio_manager")
     listed = reader.viewer.metrics
     granted = reader.visible(m for m in catalog.metrics if listed is not None and m in listed)
@@ -123,10 +167,11 @@ def gather(engine: Engine, reader: Reader, *, start: dt.date, as_of: dt.date) ->
         headline=headline,
         trend=trend,
         head=head,
-        outcomes=details.filter(pl.col("period") == start),
+        outcomes=_measured(details, catalog, start, as_of),
         reading=(
             _reading(history, head, start, catalog.metric("otif").direction) if headline else None
         ),
+        signal_periods=_signal_periods(history, head, start) if headline else (),
         funnel=(
             promise_funnel(
                 engine, catalog, reader.query(period_q.replace(metrics=("measured_orders",)))
@@ -134,7 +179,7 @@ def gather(engine: Engine, reader: Reader, *, start: dt.date, as_of: dt.date) ->
             if funnel
             else pl.DataFrame()
         ),
-        pairs=pairs.pair_rows(pair_details, catalog) if pair_details.height else pl.DataFrame(),
+        pairs=pairs.measured_pairs(pair_details, catalog, start, "week", as_of),
         scoreboard=_details(
             engine,
             reader,

@@ -34,14 +34,37 @@ from metrics.errors import MetricsError
 from metrics.periods import last_complete_period
 from metrics.query import resolve_as_of
 from present import format as fmt
-from reports import review_actions, review_promises, review_scores
+from reports import review_actions, review_promises, review_scores, review_summary
 from reports.document import Document, to_html, to_pdf
 from reports.pack_reader import Filters, Reader
-from reports.review_data import gather
-from state.action_log import list_actions
+from reports.review_data import ReviewData, gather
+from state.action_log import Action, list_actions
 from state.store import StateStore
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
+
+
+def review_of(
+    engine: Engine,
+    catalog: Catalog,
+    *,
+    period: str | None = None,
+    viewer: Viewer = OPEN,
+    where: Filters = (),
+    state: StateStore | None = None,
+) -> tuple[ReviewData, list[Action]]:
+    """The review of one week (default: the latest complete one) as ``viewer`` may see it, and
+    the action log entries within their rows: what the pack and ``review --format json`` show."""
+    as_of = resolve_as_of(engine, None)
+    start = parse_period(period) if period else last_complete_period(as_of, "week")
+    if start > as_of:
+        raise MetricsError(
+            f"the week {period} has no data yet: the data reaches {as_of:%d %b %Y}; "
+            f"the latest complete week is {last_complete_period(as_of, 'week'):%G-W%V}"
+        )
+    reader = Reader(catalog, viewer, where)
+    actions = reader.actions(list_actions(state) if state else [])
+    return gather(engine, reader, start=start, as_of=as_of), actions
 
 
 @dataclass(frozen=True)
@@ -77,17 +100,11 @@ def build_pack(
     today: dt.date | None = None,
 ) -> Pack:
     """The review pack of one week, as ``viewer`` may see it."""
-    as_of = resolve_as_of(engine, None)
-    start = parse_period(period) if period else last_complete_period(as_of, "week")
-    if start > as_of:
-        raise MetricsError(
-            f"the week {period} has no data yet: the data reaches {as_of:%d %b %Y}; "
-            f"the latest complete week is {last_complete_period(as_of, 'week'):%G-W%V}"
-        )
     today = today or clock.today()
-    reader = Reader(catalog, viewer, where)
-    actions = reader.actions(list_actions(state) if state else [])
-    data = gather(engine, reader, start=start, as_of=as_of)
+    data, actions = review_of(
+        engine, catalog, period=period, viewer=viewer, where=where, state=state
+    )
+    reader, as_of = data.reader, data.as_of
     label = fmt.period_label(data.start, data.end, "week")
     if data.end > as_of:
         label += f" (partial: data to {as_of:%d %b})"
@@ -95,6 +112,7 @@ def build_pack(
     rows = "; ".join(parts) or "all customers"
     who = f"for {viewer.name} · {rows}" if viewer.email else rows
     sections = (
+        review_summary.summary(data, catalog, actions, today),
         review_scores.north_star(data, catalog, actions),
         review_scores.outcomes(data, catalog),
         review_scores.granted(data, catalog),

@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 
 from metrics.catalog import Catalog
-from metrics.promises import WHY, at_risk_counts, horizon
+from metrics.causes import causes_text, read_causes
+from metrics.promises import at_risk_counts, horizon, why_label
 from present import format as fmt
 from present import miss_charts
 from reports.document import Section, Table, altair_chart
@@ -69,25 +70,27 @@ def causes(data: ReviewData) -> Section | None:
     if c.is_empty():
         return Section("Where promises broke", ("No missed orders in this week.",))
     missed = int(c["orders"].sum())
+    read = read_causes(data.funnel)
     rows = tuple(
         (
             r["step"],
             r["owner"],
             f"{r['orders']:,}",
             fmt.value(r["orders"] / missed, "percent"),
+            f"{r['orders'] - r['open']:,}",
             f"{r['open']:,}",
         )
         for r in c.iter_rows(named=True)
     )
     return Section(
         "Where promises broke: top causes and who acts",
-        (f"{missed:,} missed orders, biggest cause first.",),
+        (causes_text(read), f"{missed:,} missed orders, biggest cause first."),
         (
             Table(
-                ("Cause", "Owner", "Orders", "Share of misses", "Still open"),
+                ("Cause", "Owner", "Orders", "Share of misses", "Settled", "Still open"),
                 rows,
-                (2, 2, 1, 1, 1),
-                (False, False, True, True, True),
+                (2, 2, 1, 1, 1, 1),
+                (False, False, True, True, True, True),
             ),
         ),
     )
@@ -102,7 +105,8 @@ def at_risk(data: ReviewData, catalog: Catalog) -> Section:
     still = frame["open_value"].sum() if frame.height else 0
     intro = (
         f"Open order lines due {first:%d %b} – {last:%d %b %Y} (the next {days} days after "
-        f"{data.as_of:%d %b}) that are already behind: {frame.height:,} lines"
+        f"{data.as_of:%d %b}) that cannot reach the customer's date on the current plan "
+        f"(lines that can no longer make it first): {frame.height:,} lines"
         + (f", {fmt.value(still, 'money')} still to ship." if money else ".")
     )
     if frame.is_empty():
@@ -148,20 +152,16 @@ def at_risk(data: ReviewData, catalog: Catalog) -> Section:
                 r["site"] or "—",
                 f"{r['qty_open']:,.0f} / {r['qty_ordered']:,.0f}",
                 fmt.value(r["open_value"], "money"),
-                WHY[r["why"]],
+                r["why"],
             )
-            for r in frame.head(AT_RISK_ROWS).iter_rows(named=True)
+            for r in frame.head(AT_RISK_ROWS).with_columns(why_label()).iter_rows(named=True)
         ),
         (1.2, 1.4, 2, 1.6, 1, 1.2, 1.1, 2.8),
         (False, False, False, False, False, True, True, False),
     )
     if not money:
         by_owner, by_site, lines = (_without_money(t) for t in (by_owner, by_site, lines))
-    more = (
-        f"The {AT_RISK_ROWS} soonest due of {frame.height:,}."
-        if frame.height > AT_RISK_ROWS
-        else ""
-    )
+    more = f"The first {AT_RISK_ROWS} of {frame.height:,}." if frame.height > AT_RISK_ROWS else ""
     return Section(
         "Promises at risk",
         tuple(x for x in (intro, more) if x),

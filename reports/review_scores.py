@@ -56,7 +56,10 @@ def north_star(data: ReviewData, catalog: Catalog, actions: Sequence[Action]) ->
     if head.get("partial"):
         lines.append("Partial week: the signal test waits until it is complete.")
     elif data.reading is not None:
-        lines.append("Signal: " + SIGNAL_WORDS.get(data.reading.case, data.reading.case))
+        words = SIGNAL_WORDS.get(data.reading.case, data.reading.case)
+        if data.reading.case == "off_target_stable" and head.get("status") == "amber":
+            words = words.replace("Off target", "Near target", 1)  # the status's own word
+        lines.append("Signal: " + words)
     if company:
         lines.insert(0, COMPANY)
     if head.get("target_note"):
@@ -101,9 +104,11 @@ def outcomes(data: ReviewData, catalog: Catalog) -> Section | None:
         r = data.outcomes.filter(pl.col("metric") == name)
         row = r.row(0, named=True) if r.height else {}
         m = catalog.metric(name)
+        lagged = row.get("period") not in (None, data.start)
         rows.append(
             (
-                m.label,
+                m.label
+                + (f" (week of {row['period']:%d %b}, latest measurable)" if lagged else ""),
                 fmt.value(row.get("value"), m.format),
                 fmt.value(row.get("target"), m.format),
                 _status(row.get("status")),
@@ -142,7 +147,12 @@ def pairs(data: ReviewData, catalog: Catalog) -> Section | None:
                 fmt.value(r["dept_value"], d.format),
                 fmt.value(r["dept_target"], d.format),
                 _status(r["dept_status"]),
-                c.label,
+                c.label
+                + (
+                    f" (week of {r['period']:%d %b}, latest measurable)"
+                    if r.get("period") not in (None, data.start)
+                    else ""
+                ),
                 fmt.value(r["cust_value"], c.format),
                 fmt.value(r["cust_target"], c.format),
                 _status(r["cust_status"]),
@@ -194,13 +204,18 @@ def scoreboard(data: ReviewData, catalog: Catalog) -> Section | None:
         for name in shown:
             r, m = cells.get(name, {}), catalog.metric(name)
             mark = {"red": " ✕", "amber": " !", "green": " ✓"}.get(r.get("status"), "")
+            if r.get("status") == "small":  # too few measured to judge: never ✓ or ✕
+                mark = f" (n={r.get('n')})"
             values.append(fmt.value(r.get("value"), m.format) + mark)
         rows.append((portfolio or "(no portfolio)", manager or "—", *values))
     rows.sort(key=lambda r: (r[0] == "(no portfolio)", r[0]))
     headers = ("Portfolio", "Manager", *(catalog.metric(n).label for n in shown))
     return Section(
         "Portfolio scoreboard",
-        ("Against each metric's target: ✓ on target, ! near target, ✕ off target.",),
+        (
+            "Against each metric's target: ✓ on target, ! near target, ✕ off target; "
+            "(n=…) a small sample, too few measured to judge.",
+        ),
         (
             Table(
                 headers,

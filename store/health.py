@@ -94,22 +94,36 @@ def _log(engine: Engine, table: str, sql: str, schema: dict, params: dict | None
     return _read(engine, sql, params)
 
 
+_LOAD_LOG = {
+    "file": pl.String,
+    "table": pl.String,
+    "source": pl.String,  # the sources.yaml source that read the file (newer warehouses)
+    "rows_read": pl.Int64,
+    "rows_loaded": pl.Int64,
+    "rows_rejected": pl.Int64,
+    "rows_filtered": pl.Int64,  # removed by a where: filter (newer warehouses; else 0)
+    "loaded_at": pl.Datetime,
+    "file_mtime": pl.Datetime,
+}
+
+
 def load_log(engine: Engine) -> pl.DataFrame:
-    """Every file load: rows read, loaded and rejected, newest first (empty if never loaded)."""
-    return _log(
-        engine,
-        "loads",
-        'SELECT file, "table", rows_read, rows_loaded, rows_rejected, loaded_at, file_mtime'
-        " FROM loads ORDER BY loaded_at DESC, file",
-        {
-            "file": pl.String,
-            "table": pl.String,
-            "rows_read": pl.Int64,
-            "rows_loaded": pl.Int64,
-            "rows_rejected": pl.Int64,
-            "loaded_at": pl.Datetime,
-            "file_mtime": pl.Datetime,
-        },
+    """Every file load: its source, rows read, loaded, rejected and filtered, newest first
+    (empty if never loaded). Rows read = loaded + rejected + filtered."""
+    frame = _log(engine, "loads", "SELECT * FROM loads", _LOAD_LOG)
+    fill = {"rows_filtered": pl.lit(0, pl.Int64), "source": pl.col("table")}
+    frame = frame.with_columns(
+        [
+            fill.get(c, pl.lit(None)).cast(t).alias(c)
+            for c, t in _LOAD_LOG.items()
+            if c not in frame.columns
+        ]
+    )
+    frame = frame.with_columns(
+        pl.col("rows_filtered").fill_null(0), pl.col("source").fill_null(pl.col("table"))
+    )
+    return frame.select([pl.col(c).cast(t) for c, t in _LOAD_LOG.items()]).sort(
+        ["loaded_at", "file"], descending=[True, False], nulls_last=True
     )
 
 

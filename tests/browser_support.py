@@ -112,7 +112,7 @@ SELECT 'O' || o, line_no::VARCHAR, customer_id, 'SKU-' || (hash(k, 'sku') % 200)
        CASE WHEN u BETWEEN 0.5 AND 0.52 THEN requested_date + 2 ELSE requested_date END,
        requested_date - 2,
        1 + CAST(floor(v * 20) AS INTEGER), round(5 + w * 95, 2),
-       CASE WHEN v > 0.995 THEN 'cancelled' ELSE 'open' END
+       CASE WHEN v > 0.995 THEN 'cancelled' ELSE 'open' END, NULL  -- currency: the reporting one
 FROM gen_lines
 """
 
@@ -133,7 +133,7 @@ SELECT 'S' || o || '-' || line_no, 'O' || o, line_no::VARCHAR, carrier, ship_dat
        CASE WHEN ship_date + CASE fate WHEN 'late_transit' THEN 4 ELSE 2 END > DATE '{START}' + {DAYS + 5}
             THEN NULL ELSE ship_date + CASE fate WHEN 'late_transit' THEN 4 ELSE 2 END END,
        CASE fate WHEN 'short' THEN greatest(qty - 1, 0) ELSE qty END,
-       CASE WHEN v > 0.98 THEN 1 ELSE 0 END, round(3 + qty * 0.8, 2)
+       CASE WHEN v > 0.98 THEN 1 ELSE 0 END, round(3 + qty * 0.8, 2), NULL
 FROM s WHERE ship_date <= DATE '{START}' + {DAYS + 5}
 """
 

@@ -199,12 +199,13 @@ def test_an_owner_alert_to_a_narrower_user_carries_only_her_rows(tmp_path, db, c
 
 
 def _mails(inbox: Inbox) -> dict[str, list[str]]:
-    """Per address: the customers of the alerts it received."""
+    """Per address: the customers of the alerts it received (one digest per address)."""
     got: dict[str, list[str]] = {}
     for m in inbox.messages:
-        customer = re.search(r"\((\w)\): ", m["Subject"]).group(1)
-        got.setdefault(m["To"], []).append(customer)
-    return {to: sorted(c) for to, c in got.items()}
+        assert m["To"] not in got, f"two messages to {m['To']} in one run"
+        body = m.get_body(("plain",)).get_content()
+        got[m["To"]] = sorted(re.findall(r"^- .*?\((\w)\): ", body, re.M))
+    return {to: c for to, c in got.items() if c}
 
 
 def _load(tmp: Path, sources: Path, alerts: str, policy: str | None, url: str):
@@ -220,8 +221,9 @@ def test_key_accounts_alerts_reach_the_policys_manager_only(tmp_path, sources):
         done, _ = _load(tmp_path, sources, BROKEN, POLICY, url)
     assert _mails(inbox) == {ANN: ["C", "D"], RITA: ["B"]}  # D's row names Rita: not hers
     assert "kept with a warning 1 (second_manager: 1)" in done.stdout
-    mail = next(m for m in inbox.messages if "(D): " in m["Subject"])
-    rows = next(mail.iter_attachments()).get_content().splitlines()
+    mail = next(m for m in inbox.messages if m["To"] == ANN)
+    attached = {x.get_filename(): x.get_content() for x in mail.iter_attachments()}
+    rows = attached["broken-D-records.csv"].splitlines()
     assert len(rows) == 6 and all(",D," in r for r in rows[1:])  # D's five broken orders
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import email
 import json
+import re
 import shutil
 import socket
 import threading
@@ -97,11 +98,11 @@ def _sample_alerts() -> str:
     return text.replace(marker, marker + "    channels: [email, ops_chat]\n", 1)
 
 
-def _by_subject(inbox: Inbox, word: str) -> list:
-    return [m for m in inbox.messages if word in m["Subject"]]
+def _body(mail) -> str:
+    return mail.get_body(("plain",)).get_content()
 
 
-def test_load_sends_each_alert_to_its_owner_once(tmp_path, smtp, hook):
+def test_load_sends_each_recipient_one_digest_of_their_alerts(tmp_path, smtp, hook):
     inbox, url = smtp
     posts, hook_url = hook
     config = _project(tmp_path, _sample_alerts(), (ROOT / "config" / "access.yaml").read_text())
@@ -114,8 +115,12 @@ def test_load_sends_each_alert_to_its_owner_once(tmp_path, smtp, hook):
     args = ("load", SAMPLE, "--db", db, "--config", config, "--sources", SAMPLE / "sources.yaml")
     done = _cli(*args, env=env)
     assert done.returncode == 0, done.stderr
-    assert "alerts: 32 new, 0 ongoing, 0 recovered; 37 delivered, 0 failed" in done.stdout
-    assert len(inbox.messages) == 32 and len(posts) == 5
+    assert "alerts: 29 new, 0 ongoing, 0 recovered; 34 delivered, 0 failed" in done.stdout
+    assert len(posts) == 5
+    # one e-mail per recipient, whatever their number of alerts
+    to = [m["To"] for m in inbox.messages]
+    assert len(to) == len(set(to)) and 1 < len(to) < 29
+    assert "coo@northstar.example" in to
 
     listed = json.loads(_cli("alerts", "list", "--db", db, "--format", "json", env=env).stdout)
     off = [e for e in listed if e["rule"] == "otif_off_target" and e["channel"] == "email"]
@@ -165,23 +170,33 @@ def test_load_sends_each_alert_to_its_owner_once(tmp_path, smtp, hook):
         assert a["state"] == "ongoing" and a["value"] == truth[a["scope"]["portfolio"]]
         assert a["value"] < a["target"]
         if a["scope"]["portfolio"] in managers:
-            mail = next(m for m in inbox.messages if a["summary"] in m["Subject"])
             who = managers[a["scope"]["portfolio"]]
-            assert mail["To"] == f"{who}@northstar.example"
-            body = mail.get_body(("plain",)).get_content()
-            assert f"Value: {a['value']:.4g}" in body and "https://ns.example/explore?" in body
-            attachment = next(mail.iter_attachments())
+            mail = next(m for m in inbox.messages if m["To"] == f"{who}@northstar.example")
+            body = _body(mail)
+            assert a["summary"] in body and "https://ns.example/explore?" in body
+            # in the metric's unit, with the records it rests on; no rule code, no fraction
+            shown = f"Value: {a['value'] * 100:.1f}% (over {a['n']:,} records)"
+            assert shown in body and "Metric: OTIF" in body and "Main miss reason: " in body
+            assert f"{a['value']:.4g}" not in body
+            name = f"otif_off_target-{a['scope']['portfolio']}"
+            safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+            attachment = next(
+                x for x in mail.iter_attachments() if x.get_filename().startswith(safe)
+            )
             rows = attachment.get_content().splitlines()
             failing = a["n"] - round(a["value"] * a["n"])
             assert rows[0].startswith("order_id,") and len(rows) - 1 == failing
     assert "Key Accounts" in json.dumps(posts) and "Open in North Star" in posts[0]["text"]
-    site = next(m for m in inbox.messages if "On-time dispatch" in m["Subject"])
-    assert site["To"] == "site.dc.east@northstar.example"
+    site = next(m for m in inbox.messages if m["To"] == "site.dc.east@northstar.example")
+    assert "On-time dispatch" in _body(site) and "localhost" not in _body(site)
+    coo = next(m for m in inbox.messages if m["To"] == "coo@northstar.example")
+    assert "Run summary" in _body(coo) and "This run: 29 new." in _body(coo)
 
+    sent = len(inbox.messages)
     again = _cli(*args, env=env)  # the same extracts: nothing changes, nothing new is sent
     assert again.returncode == 0, again.stderr
-    assert "alerts: 0 new, 32 ongoing, 0 recovered; 0 delivered" in again.stdout
-    assert len(inbox.messages) == 32 and len(posts) == 5
+    assert "alerts: 0 new, 29 ongoing, 0 recovered; 0 delivered" in again.stdout
+    assert len(inbox.messages) == sent and len(posts) == 5
 
 
 def test_a_dead_smtp_server_is_reported_and_the_load_lands(tmp_path):
@@ -200,9 +215,9 @@ def test_a_dead_smtp_server_is_reported_and_the_load_lands(tmp_path):
         env=env,
     )
     assert done.returncode == 0, done.stderr
-    assert "loaded into" in done.stdout and "0 delivered, 32 failed" in done.stdout
+    assert "loaded into" in done.stdout and "0 delivered, 29 failed" in done.stdout
     assert (
-        "warning: email delivery failed for 32 alert(s): failed after 3 attempt(s)" in done.stderr
+        "warning: email delivery failed for 29 alert(s): failed after 3 attempt(s)" in done.stderr
     )
     q = _cli(
         "query",
@@ -237,9 +252,9 @@ def test_a_channel_without_its_server_is_not_attempted(tmp_path):
         env={"NORTHSTAR_SMTP_URL": ""},
     )
     assert done.returncode == 0, done.stderr
-    assert "loaded into" in done.stdout and "0 delivered, 32 failed" in done.stdout
+    assert "loaded into" in done.stdout and "0 delivered, 29 failed" in done.stdout
     assert (
-        "warning: email delivery failed for 32 alert(s): not attempted: no SMTP server: "
+        "warning: email delivery failed for 29 alert(s): not attempted: no SMTP server: "
         "set NORTHSTAR_SMTP_URL" in done.stderr
     )
 
@@ -269,8 +284,17 @@ def test_a_recovered_alert_sends_its_note(tmp_path, smtp):
     assert done.returncode == 0, done.stderr
     # A has 3 broken promises, B 5, C 4, D 5 (E none): four alerts to their manager Ann
     assert "alerts: 4 new" in done.stdout
-    assert sorted(m["Subject"].split("(")[1][0] for m in inbox.messages) == list("ABCD")
-    assert {m["To"] for m in inbox.messages} == {"ann@northstar.example"}
+    # one digest to their manager Ann, the four customers in it; no base URL set: said so
+    assert [m["To"] for m in inbox.messages] == ["ann@northstar.example"]
+    body = _body(inbox.messages[0])
+    assert sorted(re.findall(r"\((\w)\): (\d) broken promises", body)) == [
+        ("A", "3"),
+        ("B", "5"),
+        ("C", "4"),
+        ("D", "5"),
+    ]
+    assert "Value: 3 (over " in body and "Scope: Customer A" in body
+    assert "4 alerts: " in inbox.messages[0]["Subject"] and "set settings.base_url" in body
     # a later extract: B's five orders were delivered in full before their due dates after all
     later = tmp_path / "later"
     later.mkdir()
@@ -280,7 +304,8 @@ def test_a_recovered_alert_sends_its_note(tmp_path, smtp):
     done = _cli("load", later, "--db", db, "--config", config, env=env)
     assert done.returncode == 0, done.stderr
     assert "alerts: 0 new, 3 ongoing, 1 recovered; 1 delivered" in done.stdout
-    note = _by_subject(inbox, "Recovered")
-    assert len(note) == 1 and "(B)" in note[0]["Subject"] and len(inbox.messages) == 5
+    assert len(inbox.messages) == 2
+    note = _body(inbox.messages[1])
+    assert "This alert no longer fires: " in note and "(B)" in note and "(recovered)" in note
     listed = json.loads(_cli("alerts", "list", "--db", db, "--format", "json", env=env).stdout)
     assert listed[0]["state"] == "recovered" and listed[0]["to"] == "ann@northstar.example"

@@ -236,10 +236,24 @@ def test_background_warming_waits_while_a_page_view_runs():
     waiter.join()
 
 
-def test_warm_up_without_a_warehouse_leaves_the_page_to_explain(tmp_path, monkeypatch):
-    monkeypatch.setenv("NORTHSTAR_DB", str(tmp_path / "nowhere.duckdb"))
+@pytest.mark.slow
+def test_a_first_start_builds_the_sample_warehouse_then_warms_it(tmp_path, monkeypatch):
+    first = tmp_path / "first.duckdb"
+    monkeypatch.setenv("NORTHSTAR_DB", str(first))
     done = warmup.warm()
-    assert "view" not in done and done["seconds"] >= 0
+    assert first.exists() and done["built"] > 0 and done["view"].start == last_week(first)[0]
+    line = warmup.said(done)
+    assert line.startswith(warmup.WARMED) and "built the sample warehouse in" in line
+    assert f"week of {done['view'].start:%d %b %Y}" in line
+
+
+def test_a_warm_up_that_cannot_build_says_so_and_leaves_the_page_to_explain(tmp_path, monkeypatch):
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("NORTHSTAR_DB", str(tmp_path / "a-file" / "wh.duckdb"))
+    done = warmup.warm()
+    assert "view" not in done and done["stopped"]
+    line = warmup.said(done)
+    assert "warm-up stopped after" in line and warmup.WARMED not in line
 
 
 @pytest.mark.slow
@@ -288,6 +302,16 @@ def test_headline_otif_equals_the_query_api(demo_db):
         Warehouse(demo_db).engine(), catalog, Query(("csat",), date_from=start, date_to=end)
     )
     assert outcomes["CSAT"] == fmt.value(csat.values()["csat"][0], "percent")
+    # FCR can never be measured for the latest week: the latest measurable one, named
+    week = periods.measurable_start(start, "week", end, 7)
+    assert week < start
+    fcr = run_query(
+        Warehouse(demo_db).engine(),
+        catalog,
+        Query(("fcr",), date_from=week, date_to=periods.period_end(week, "week"), as_of=end),
+    )
+    assert outcomes["First-contact resolution"] == fmt.value(fcr.values()["fcr"][0], "percent")
+    assert f"{fmt.period_caption(week, 'week')}, the latest measurable" in texts(at.caption)
 
 
 def test_filters_from_the_url_reach_the_numbers(demo_db):

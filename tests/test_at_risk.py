@@ -4,9 +4,10 @@ Five customers, as of 31 Mar 2026 (window: the 28 days after 3 Mar; the usual nu
 of contacts: the mean of the three 28-day windows before). Each order has one line of
 10 units, either delivered in time (kept) or never shipped (broken).
 
-  A  5 orders in the window, 3 broken (OTIF 40%), NPS 3 about a broken one  -> 2 signals, in
+  A  5 orders in the window, 3 broken (OTIF 40%: could be chance at 70%),
+     NPS 3 about a broken one (a single event)                              -> 1 signal, out
      (and one old order, outside the window and the 91-day revenue window)
-  B  5 orders, all broken (OTIF 0%), 6 contacts against none before          -> 2 signals, in
+  B  5 orders, all broken (OTIF 0%: beats chance), 6 contacts against none -> 2 signals, in
   C  4 orders, all broken (too few for OTIF), NPS 5 about a broken one,
      5 contacts against 3 before (usual 1.0)                                 -> 2 signals, in
   D  5 orders, all broken, NPS 7 (no detractor), 6 contacts against 12 before
@@ -197,10 +198,9 @@ def catalog(tmp_path_factory):
 def test_who_is_at_risk_ranked_by_revenue_at_risk(db, catalog):
     risk = customers_at_risk(engine(db), catalog, as_of=AS_OF)
     got = risk.select("customer_id", "revenue_at_risk", "signals").rows()
-    # revenue at risk: 5 x 10 x 100, 4 x 10 x 50, 5 x 10 x 10 (A's old order is outside 91 days)
-    assert got == [("A", 5000.0, 2), ("C", 2000.0, 2), ("B", 500.0, 2)]
+    # revenue at risk: the failed orders' only: 4 x 10 x 50, 5 x 10 x 10
+    assert got == [("C", 2000.0, 2), ("B", 500.0, 2)]
     reasons = dict(risk.select("customer_id", "reasons").rows())
-    assert reasons["A"] == "OTIF 40% (5 orders); 1 detractor on a broken promise"
     assert reasons["B"] == "OTIF 0% (5 orders); 6 contacts vs usual 0.0"
     assert reasons["C"] == "1 detractor on a broken promise; 5 contacts vs usual 1.0"
 
@@ -218,7 +218,7 @@ def test_the_counts_behind_the_signals(db, catalog):
         "at_risk",
     ).rows()
     assert rows == [
-        ("A", 5, 3, 1, 0, 0.0, 2, True),
+        ("A", 5, 3, 1, 0, 0.0, 1, False),
         ("B", 5, 5, 0, 6, 0.0, 2, True),
         ("C", 4, 4, 1, 5, 1.0, 2, True),
         ("D", 5, 5, 0, 6, 4.0, 1, False),
@@ -228,12 +228,12 @@ def test_the_counts_behind_the_signals(db, catalog):
 
 def test_the_rule_comes_from_the_config(db, tmp_path):
     one = catalog_with(tmp_path, {"  min_signals: 2\n": "  min_signals: 1\n"})
+    # A's one detractor never lists it alone; D's 5 x 10 x 20 = 1000
     assert customers_at_risk(engine(db), one, as_of=AS_OF)["customer_id"].to_list() == [
-        "A",
         "C",
         "D",
         "B",
-    ]  # D's 5 x 10 x 20 = 1000
+    ]
     text = rule_text(one.spec.at_risk)
     assert text.startswith(
         "A customer is at risk when any of these 3 signals fire in the last 28 days"
@@ -256,3 +256,10 @@ def test_a_bad_value_names_the_key_and_line(tmp_path):
     with pytest.raises(ConfigError) as err:
         catalog_with(tmp_path, {"  window_days: 28\n": "  window_days: 0\n"})
     assert "metrics.yaml:" in str(err.value) and "at_risk.window_days" in str(err.value)
+
+
+def test_revenue_at_risk_is_the_failed_orders_not_the_whole_revenue(db, catalog):
+    every = customer_signals(engine(db), catalog, as_of=AS_OF)
+    got = dict(every.select("customer_id", "revenue_at_risk").rows())
+    # A: 3 broken x 10 x 100 (its 2 kept orders and the old one do not count); E: none broken
+    assert got == {"A": 3000.0, "B": 500.0, "C": 2000.0, "D": 1000.0, "E": 0.0}

@@ -8,6 +8,7 @@ Screenshots go to artifacts/screenshots/ (pages_<name>_<width>x<height>.png).
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -15,7 +16,10 @@ from urllib.parse import quote, urlparse
 import duckdb
 import pytest
 
+from metrics.catalog import load_catalog
 from tests.browser_support import EXCEPTION, free_port, start_server, stop_server, wait_ready
+from tests.cli_support import run_cli
+from tests.metric_support import CONFIG
 from tests.test_browser import SHOTS, drawn
 from tests.test_browser_screens import as_of, first_customer
 
@@ -74,6 +78,21 @@ def test_a_page_loads_offline_with_its_own_tab_title(browser, app_url, warehouse
     # A deep link asks the server root for its health check first, so nothing 404s.
     assert page.failures == []
     assert page.locator(EXCEPTION).count() == 0
+    page.context.close()
+
+
+def test_the_review_page_says_what_review_json_says(browser, app_url, warehouse):
+    """One review model: the page's headline, target basis and settled cause are the JSON's."""
+    review = json.loads(run_cli("review", "--format", "json", "--db", warehouse).stdout)
+    page = watched_page(browser, LAPTOPS[0])
+    page.goto(app_url + "/")
+    wait_ready(page)
+    drawn(page)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert f"{review['value'] * 100:.1f}%" in text
+    assert review["target_basis"] in text
+    labels = {r.name: r.label for r in load_catalog(CONFIG).miss_reasons}
+    assert f"Leading settled cause: {labels[review['settled_top']].lower()}" in text
     page.context.close()
 
 

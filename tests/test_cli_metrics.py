@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 
 import pytest
 
@@ -112,9 +113,33 @@ def test_cli_equals_the_query_api(db):
     assert json.loads(r.stdout) == api.values().to_dicts()
 
 
-def test_table_output_is_readable(db):
-    r = northstar("query", "--metric", "otif", "--by", "region", "--as-of", "2026-03-15", db=db)
-    assert r.returncode == 0 and "North" in r.stdout and "0.3333" in r.stdout
+def test_table_output_is_for_people_with_unit_sample_and_target(db):
+    r = northstar(
+        "query", "--metric", "otif,aht_sec", "--by", "region", "--as-of", "2026-03-15", db=db
+    )
+    assert r.returncode == 0, r.stderr
+    assert "0.3333" not in r.stdout  # a fraction is for machines
+    details = json.loads(
+        northstar(
+            "query",
+            "--metric",
+            "otif",
+            "--by",
+            "region",
+            "--as-of",
+            "2026-03-15",
+            "--format",
+            "json",
+            db=db,
+        ).stdout
+    )
+    north = next(row["otif"] for row in details if row["region"] == "North")
+    assert north == pytest.approx(1 / 3)
+    cells = [c.strip() for c in next(x for x in r.stdout.splitlines() if "North" in x).split("│")]
+    # 2 of 6 orders: too few to judge; its target weighted from its customers' (95% and 90%)
+    assert cells[:4] == ["North", "33.3% (small sample)", "6", "93.3%"]
+    assert "otif n" in r.stdout and "aht_sec target" in r.stdout
+    assert re.search(r"\d+m \d+s", r.stdout)  # handle time in minutes and seconds
 
 
 def test_rows_failing_lists_orders_with_miss_reason(db):
@@ -260,6 +285,10 @@ def test_rows_has_no_grouping_options(db, option):
             "unknown dimension 'regoin' for metric 'otif'; did you mean 'region'?",
         ),
         (("query", "--metric", "aht_sec", "--by", "channel"), "it has: region, segment"),
+        (
+            ("query", "--metric", "otif", "--by", "site"),
+            "can span several values of site: use 'otif_line', which has 'site'",
+        ),
         (
             ("query", "--metric", "otif", "--from", "2026-02-30"),
             "bad date for --from: '2026-02-30'; write it as YYYY-MM-DD",

@@ -28,7 +28,7 @@ def _reject_rows(db: Path) -> list[tuple]:
 
 def test_csv_with_semicolons_and_bom(tmp_path: Path, db: Path) -> None:
     f = write_csv(tmp_path / "calls.csv", CALL_COLS, CALLS, sep=";", bom=True)
-    load_paths(db, [f], progress=False)
+    load_paths(db, [f], progress=False, max_reject_share=1)
     assert _calls(db) == [("CL1", "2026-01-05 10:00:00", 30.5, False)]
     assert _reject_rows(db) == [(3, "bad_number")]
 
@@ -43,7 +43,7 @@ def test_parquet_typed_and_text_columns(tmp_path: Path, db: Path) -> None:
             "abandoned": [False, True, None],
         }
     ).write_parquet(f)
-    load_paths(db, [f], progress=False)
+    load_paths(db, [f], progress=False, max_reject_share=1)
     assert _calls(db) == [
         ("CL1", "2026-01-05 10:00:00", 30.5, False),
         ("CL2", "2026-01-05 11:00:00", 12.0, True),
@@ -69,7 +69,7 @@ def test_xlsx_first_sheet_and_mapped_sheet(tmp_path: Path, db: Path) -> None:
         'tables:\n  surveys:\n    files: ["surveys *.xlsx"]\n    sheet: Responses\n'
         "    columns: {response_id: Response, responded_at: Date, csat: CSAT}\n"
     )
-    load_paths(db, [f], sources=yaml, progress=False)
+    load_paths(db, [f], sources=yaml, progress=False, max_reject_share=1)
     assert query(db, "SELECT response_id, responded_at::VARCHAR, csat FROM surveys ORDER BY 1") == [
         ("RS1", "2026-01-05 00:00:00", 5),
         ("RS3", "2026-01-07 00:00:00", 3),
@@ -77,7 +77,7 @@ def test_xlsx_first_sheet_and_mapped_sheet(tmp_path: Path, db: Path) -> None:
     assert _reject_rows(db) == [(3, "bad_integer")]
     # without the mapping the first sheet is read, and it lacks the columns
     with pytest.raises(StoreError, match="response_id is missing"):
-        load_paths(tmp_path / "other.duckdb", [f], progress=False)
+        load_paths(tmp_path / "other.duckdb", [f], progress=False, max_reject_share=1)
 
 
 def test_mapping_headers_european_dates_and_decimal_comma(tmp_path: Path, db: Path) -> None:
@@ -110,7 +110,7 @@ def test_mapping_headers_european_dates_and_decimal_comma(tmp_path: Path, db: Pa
         '      qty_ordered: "Order Qty"\n      unit_price: "Net Price"\n'
         '    date_format: "%d.%m.%Y"\n    decimal: ","\n'
     )
-    load_paths(db, [tmp_path / "erp"], sources=yaml, progress=False)
+    load_paths(db, [tmp_path / "erp"], sources=yaml, progress=False, max_reject_share=1)
     assert query(
         db,
         'SELECT order_id, line_id, order_date::VARCHAR, qty_ordered, unit_price, "Currency" FROM orders',

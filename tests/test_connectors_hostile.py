@@ -240,10 +240,10 @@ def test_hostile_file(tmp_path: Path, monkeypatch, name, files, sources, expecte
     db = tmp_path / "wh.duckdb"
     if isinstance(expected, str):
         with pytest.raises(StoreError, match=expected):
-            load_paths(db, paths, sources=src, progress=False)
+            load_paths(db, paths, sources=src, progress=False, max_reject_share=1)
         assert not db.exists() and not list(tmp_path.glob("wh.duckdb.tmp-*"))
         return
-    report = load_paths(db, paths, sources=src, progress=False)
+    report = load_paths(db, paths, sources=src, progress=False, max_reject_share=1)
     by_name = {Path(f.file).name: f for f in report.files}
     for file, want in expected.items():
         got = by_name[file]
@@ -265,7 +265,7 @@ def test_hostile_file(tmp_path: Path, monkeypatch, name, files, sources, expecte
 def test_time_zones_land_in_the_business_zone(tmp_path: Path) -> None:
     paths, src = _write(tmp_path, CASES[3][1], CASES[3][2])
     db = tmp_path / "wh.duckdb"
-    load_paths(db, paths, sources=src, progress=False)
+    load_paths(db, paths, sources=src, progress=False, max_reject_share=1)
     got = dict(query(db, "SELECT call_id, strftime(started_at, '%H:%M') FROM calls"))
     assert got == {"K1": "06:00", "K2": "11:00", "K3": "19:00", "K4": "10:00", "K6": "10:00"}
 
@@ -301,12 +301,12 @@ def test_an_older_extract_never_overwrites_a_newer_one(tmp_path: Path, monkeypat
     db = tmp_path / "wh.duckdb"
     new = _orders(tmp_path / "orders_2026-11-20.csv", "5")
     old = _orders(tmp_path / "orders_2026-11-01.csv", "3")
-    load_paths(db, [new], progress=False)
-    report = load_paths(db, [old], progress=False)
+    load_paths(db, [new], progress=False, max_reject_share=1)
+    report = load_paths(db, [old], progress=False, max_reject_share=1)
     assert (report.files[0].rows_loaded, report.files[0].rows_rejected) == (0, 1)
     assert query(db, "SELECT rule FROM rejects") == [("superseded",)]
     assert query(db, "SELECT qty_ordered FROM orders") == [(5.0,)]
-    again = load_paths(db, [new], progress=False)
+    again = load_paths(db, [new], progress=False, max_reject_share=1)
     assert again.files[0].skipped
 
 
@@ -380,14 +380,14 @@ def test_db_on_a_read_only_file_system_is_told_plainly(tmp_path: Path) -> None:
 def test_disk_full_during_the_copy_is_told_plainly_and_leaves_no_litter(tmp_path: Path) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()
-    if not _mount(["-t", "tmpfs", "-o", "size=6m", "tmpfs", str(disk)]):
+    if not _mount(["-t", "tmpfs", "-o", "size=12m", "tmpfs", str(disk)]):
         pytest.skip("cannot mount a small tmpfs here (needs root and mount rights)")
     try:
         db = disk / "wh.duckdb"
         calls = tmp_path / "calls.csv"
         calls.write_text(CALLS + "".join(f"K{i},C1,2026-03-01 10:00:00\n" for i in range(20000)))
         load_paths(db, [calls], progress=False)
-        (disk / "filler").write_bytes(b"\0" * (6 * 1024 * 1024 - db.stat().st_size - 200_000))
+        (disk / "filler").write_bytes(b"\0" * (12 * 1024 * 1024 - db.stat().st_size - 200_000))
         calls2 = tmp_path / "calls_2.csv"
         calls2.write_text(CALLS + "X1,C1,2026-03-02\n")
         before = db.read_bytes()

@@ -46,9 +46,9 @@ def _big_orders(path: Path, n: int) -> Path:
 
 def test_loading_the_same_file_twice_changes_nothing(tmp_path: Path, db: Path) -> None:
     f = _orders(tmp_path / "orders.csv", [("SO1", "1", "4"), ("SO1", "1", "5"), ("SO2", "1", "-1")])
-    first = load_paths(db, [f], progress=False)
+    first = load_paths(db, [f], progress=False, max_reject_share=1)
     before = _snapshot(db)
-    second = load_paths(db, [f, tmp_path], progress=False)
+    second = load_paths(db, [f, tmp_path], progress=False, max_reject_share=1)
     assert _snapshot(db) == before
     assert second.files[0].skipped and not first.files[0].skipped
     assert len(second.files) == 1  # a file named twice is loaded once
@@ -58,10 +58,10 @@ def test_a_newer_extract_replaces_rows_with_the_same_key(tmp_path: Path, db: Pat
     a = _orders(
         tmp_path / "orders_1.csv", [("SO1", "1", "4"), ("SO1", "2", "x"), ("SO2", "1", "1")]
     )
-    load_paths(db, [a], progress=False)
+    load_paths(db, [a], progress=False, max_reject_share=1)
     assert query(db, "SELECT count(*) FROM rejects") == [(1,)]
     b = _orders(tmp_path / "orders_2.csv", [("SO1", "1", "7"), ("SO3", "1", "1")])
-    load_paths(db, [b], progress=False)
+    load_paths(db, [b], progress=False, max_reject_share=1)
     assert query(db, "SELECT order_id, line_id, qty_ordered FROM orders ORDER BY 1, 2") == [
         ("SO1", "1", 7.0),
         ("SO2", "1", 1.0),
@@ -69,7 +69,7 @@ def test_a_newer_extract_replaces_rows_with_the_same_key(tmp_path: Path, db: Pat
     ]
     # the first file, corrected: its rows replace, its old rejects are replaced
     _orders(a, [("SO1", "2", "3")])
-    load_paths(db, [a], progress=False)
+    load_paths(db, [a], progress=False, max_reject_share=1)
     assert query(db, "SELECT count(*) FROM rejects") == [(0,)]
     assert query(db, "SELECT count(*), sum(qty_ordered) FROM orders") == [(4, 12.0)]
     assert query(db, "SELECT count(*) FROM loads") == [(3,)]
@@ -94,6 +94,7 @@ def test_a_fresh_warehouse_has_all_tables_typed_even_when_empty(tmp_path: Path, 
         "calls",
         "surveys",
         "customers",
+        "fx_rates",
         "rejects",
         "warnings",
         "loads",
@@ -185,7 +186,9 @@ def test_cli_load_prints_per_file_counts_and_top_rules(tmp_path: Path, db: Path)
         tmp_path / "x" / "orders.csv",
         [("SO1", "1", "4"), ("SO2", "1", "-1"), ("SO2", "1", "a"), ("SO3", "1", "-3")],
     )
-    r = run_cli("load", tmp_path / "x", "--db", db)
+    lenient = tmp_path / "sources.yaml"  # 3 of 4 rows rejected: over the default 5%
+    lenient.write_text("max_reject_share: 1\n")
+    r = run_cli("load", tmp_path / "x", "--db", db, "--sources", lenient)
     assert r.returncode == 0, r.stderr
     assert (
         "orders" in r.stdout
@@ -194,7 +197,7 @@ def test_cli_load_prints_per_file_counts_and_top_rules(tmp_path: Path, db: Path)
     assert re.search(
         r"took [0-9.]+ s, of which [0-9.]+ s rebuilding the stored metric models", r.stdout
     )
-    again = run_cli("load", tmp_path / "x", "--db", db)
+    again = run_cli("load", tmp_path / "x", "--db", db, "--sources", lenient)
     assert "unchanged (already loaded)" in again.stdout
     listed = run_cli("rejects", "--db", db, "--format", "json", "--rule", "out_of_range")
     assert [(x["row"], x["value"]) for x in json.loads(listed.stdout)] == [(3, "-1"), (5, "-3")]

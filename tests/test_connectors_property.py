@@ -57,7 +57,7 @@ def test_rows_read_equal_loaded_plus_rejected_and_faults_are_found(tmp_path_fact
         if rule:
             expected.append((i + 2, rule))
     f = write_csv(folder / "calls.csv", COLS, lines)
-    report = load_paths(folder / "wh.duckdb", [f], progress=False)
+    report = load_paths(folder / "wh.duckdb", [f], progress=False, max_reject_share=1)
     (fr,) = report.files
     assert fr.rows_read == len(lines) == fr.rows_loaded + fr.rows_rejected
     assert query(folder / "wh.duckdb", 'SELECT "row", rule FROM rejects ORDER BY 1') == expected

@@ -93,7 +93,7 @@ ORDER_CASES = [
 
 def test_each_order_rule_has_its_row_column_value_and_message(tmp_path: Path, db: Path) -> None:
     f = write_csv(tmp_path / "orders.csv", ORDER_COLS, [GOOD] + [c[1] for c in ORDER_CASES])
-    report = load_paths(db, [f], progress=False)
+    report = load_paths(db, [f], progress=False, max_reject_share=1)
     got = _rejects(db)
     assert [(r, u, c, v) for r, u, c, v, _ in got] == [
         (c[0], c[2], c[3], c[4]) for c in ORDER_CASES
@@ -118,7 +118,7 @@ def test_malformed_csv_lines_keep_their_line_number_and_text(tmp_path: Path, db:
         _row(order_id="SO5", qty_ordered="-1"),
     ]
     f = write_csv(tmp_path / "orders.csv", ORDER_COLS, rows)
-    load_paths(db, [f], progress=False)
+    load_paths(db, [f], progress=False, max_reject_share=1)
     got = query(db, 'SELECT "row", rule, raw FROM rejects ORDER BY "row"')
     assert [(r, u) for r, u, _ in got] == [
         (3, "malformed_row"),
@@ -143,7 +143,7 @@ def test_shipment_rules(tmp_path: Path, db: Path) -> None:
             ["SH4", "SO1", "1", "2026-01-07", "", ""],  # qty_shipped required
         ],
     )
-    load_paths(db, [tmp_path], progress=False)
+    load_paths(db, [tmp_path], progress=False, max_reject_share=1)
     got = query(
         db,
         'SELECT "row", rule, "column", message FROM rejects WHERE "table" = \'shipments\' ORDER BY 2',
@@ -179,7 +179,7 @@ def test_call_and_survey_rules(tmp_path: Path, db: Path) -> None:
             ["RS5", "yesterday", "3", "", ""],
         ],
     )
-    load_paths(db, [tmp_path], progress=False)
+    load_paths(db, [tmp_path], progress=False, max_reject_share=1)
     got = query(db, 'SELECT "table", "row", rule, "column", message FROM rejects ORDER BY 1, 2')
     assert [g[:4] for g in got] == [
         ("calls", 3, "bad_timestamp", "started_at"),
@@ -216,7 +216,7 @@ def test_customers_second_portfolio_within_a_file_and_across_files(
         cols,
         [["C1", "Acme", "Mid"], ["C2", "Bolt NV", "Retail"]],
     )
-    load_paths(db, [tmp_path / "a"], progress=False)
+    load_paths(db, [tmp_path / "a"], progress=False, max_reject_share=1)
     got = query(db, 'SELECT file, "row", rule, value FROM rejects ORDER BY 1, 2')
     assert [(Path(f).name, r, u, v) for f, r, u, v in got] == [
         ("customers_1.csv", 4, "duplicate_key", "C1"),
@@ -229,7 +229,7 @@ def test_customers_second_portfolio_within_a_file_and_across_files(
     ]
     # a later load reassigns the customer: the newer extract supersedes
     write_csv(tmp_path / "b" / "customers_3.csv", cols, [["C1", "Acme", "Mid"]])
-    load_paths(db, [tmp_path / "b"], progress=False)
+    load_paths(db, [tmp_path / "b"], progress=False, max_reject_share=1)
     assert query(db, "SELECT portfolio FROM customers WHERE customer_id = 'C1'") == [("Mid",)]
 
 
@@ -251,7 +251,7 @@ def test_refusal_names_the_file_missing_columns_found_columns_and_closest_header
     "name, words",
     [
         ("notes.csv", "unknown table"),
-        ("orders.txt", "unsupported file type"),
+        ("orders.json", "unsupported file type"),
     ],
 )
 def test_unknown_table_or_format_is_refused(

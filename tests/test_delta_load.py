@@ -150,14 +150,20 @@ def warehouses(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("delta")
     base, delta = _make_extracts(tmp)
     whole, stepped = tmp / "whole.duckdb", tmp / "stepped.duckdb"
-    load_paths(whole, [base, delta], progress=False, finalize=refresher(CONFIG))
-    load_paths(stepped, [base], progress=False, finalize=refresher(CONFIG))
+    load_paths(whole, [base, delta], progress=False, max_reject_share=1, finalize=refresher(CONFIG))
+    load_paths(stepped, [base], progress=False, max_reject_share=1, finalize=refresher(CONFIG))
     before = read_materialized(engine(stepped)).as_of
     shutil.copyfile(stepped, tmp / "command.duckdb")
     partial: list = []
     refresh = _refreshing(partial)
-    load_paths(stepped, [delta], progress=False, finalize=refresh)
-    load_paths(tmp / "command.duckdb", [delta], progress=False, finalize=refresher(CONFIG))
+    load_paths(stepped, [delta], progress=False, max_reject_share=1, finalize=refresh)
+    load_paths(
+        tmp / "command.duckdb",
+        [delta],
+        progress=False,
+        max_reject_share=1,
+        finalize=refresher(CONFIG),
+    )
     return {
         "whole": whole,
         "stepped": stepped,
@@ -214,7 +220,13 @@ def test_the_command_refreshes_the_changed_rows(warehouses):
     command = warehouses["tmp"] / "command.duckdb"
     for model in CATALOG.models:
         assert _stored(command, model) == _stored(warehouses["whole"], model)
-    report = load_paths(command, [warehouses["delta"]], progress=False, finalize=refresher(CONFIG))
+    report = load_paths(
+        command,
+        [warehouses["delta"]],
+        progress=False,
+        max_reject_share=1,
+        finalize=refresher(CONFIG),
+    )
     assert all(f.skipped for f in report.files)
 
 
@@ -233,11 +245,13 @@ def test_a_table_loaded_for_the_first_time_rebuilds_every_model(tmp_path):
     later.mkdir()
     shutil.move(first / "surveys.csv", later / "surveys.csv")
     whole, stepped = tmp_path / "whole.duckdb", tmp_path / "stepped.duckdb"
-    load_paths(whole, [first, later], progress=False, finalize=refresher(CONFIG))
-    load_paths(stepped, [first], progress=False, finalize=refresher(CONFIG))
+    load_paths(
+        whole, [first, later], progress=False, max_reject_share=1, finalize=refresher(CONFIG)
+    )
+    load_paths(stepped, [first], progress=False, max_reject_share=1, finalize=refresher(CONFIG))
     partial: list = []
     refresh = _refreshing(partial)
-    load_paths(stepped, [later], progress=False, finalize=refresh)
+    load_paths(stepped, [later], progress=False, max_reject_share=1, finalize=refresh)
     assert partial == [None]
     for model in CATALOG.models:
         assert _stored(stepped, model) == _stored(whole, model)

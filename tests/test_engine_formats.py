@@ -19,6 +19,7 @@ from cli.output import records
 from metrics.catalog import load_catalog
 from metrics.query import run_query
 from metrics.sqlgen import Query
+from present import format as units
 from store.warehouse import Warehouse
 from tests.metric_support import CONFIG
 from tests.test_engines import sample_stores, spark  # noqa: F401  (the session's lake, Spark)
@@ -100,7 +101,12 @@ def test_every_metric_in_every_format_on_spark(fmt, sample_stores, expected, req
     metrics = list(CATALOG.metrics)
     args = ["query", "--metric", ",".join(metrics), "--format", fmt, "--config", str(CONFIG)]
     out = _northstar([*args, *store])
-    if fmt == "table":  # one row of values, one per metric (headers are cut to fit)
-        row = [c for c in out.splitlines()[2].replace("│", " ").split()]
-        assert len(row) == len(metrics)
+    if fmt == "table":  # one row: per metric its value in its unit, n and target
+        lines = out.splitlines()  # long headers fold over lines; the values follow the rule
+        rule = next(i for i, line in enumerate(lines) if line.lstrip().startswith("━"))
+        assert len(lines[rule + 1].split("│")) == 3 * len(metrics)
+        for m in metrics:
+            value = expected[m][0][m]
+            if value is not None:
+                assert units.value(value, CATALOG.metric(m).format) in out, m
     _check(out, metrics, fmt, expected)

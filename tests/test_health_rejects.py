@@ -24,7 +24,7 @@ def test_rejects_are_counted_per_file_table_rule_and_column(tmp_path):
         ],
     )
     db = tmp_path / "w.duckdb"
-    load_paths(db, [tmp_path / "x"], progress=False)
+    load_paths(db, [tmp_path / "x"], progress=False, max_reject_share=1)
     got = reject_reasons(Warehouse(db).engine())
     counts = {(r["table"], r["column"]): r["rows"] for r in got.iter_rows(named=True)}
     assert counts == {("orders", "order_date"): 2, ("orders", "qty_ordered"): 1}

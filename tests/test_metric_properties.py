@@ -84,9 +84,15 @@ def _warehouse(orders, calls, *, bounded: bool = False) -> DuckDBEngine:
                 left -= qty
                 delivered = None if transit is None else ship + dt.timedelta(days=transit)
                 ships.append((f"S{si}", f"O{o}", str(li + 1), "X", ship, delivered, qty, 0, 1.0))
-    con.executemany(f"INSERT INTO orders VALUES ({', '.join('?' * 13)})", lines)
+    con.executemany(
+        f"INSERT INTO orders ({', '.join(TABLES['orders'].column_names[:13])}) VALUES ({', '.join('?' * 13)})",
+        lines,
+    )
     if ships:
-        con.executemany(f"INSERT INTO shipments VALUES ({', '.join('?' * 9)})", ships)
+        con.executemany(
+            f"INSERT INTO shipments ({', '.join(TABLES['shipments'].column_names[:9])}) VALUES ({', '.join('?' * 9)})",
+            ships,
+        )
     rows = [
         (
             f"K{i}",

@@ -55,14 +55,21 @@ def test_a_link_to_the_records_keeps_filters_and_period_and_encodes_every_value(
     }
 
 
-def test_the_funnel_sentence_says_how_many_misses_are_open_and_who_owns_the_biggest():
+def test_the_headline_cause_is_the_leading_settled_one_and_open_misses_say_who_acts():
+    # short shipped has the most misses (26) but all are open: its remainder has not shipped
+    # yet and may still settle as a late dispatch. Settled: 0, 0, 5, 9, 0, 13 -> late transit.
     text = review.funnel_sentence(funnel([10, 26, 7, 10, 6, 2]))
-    assert (
-        "Biggest break: **short shipped**, 26 orders (owner: Supply planning), 26 of them" in text
-    )
+    assert "Leading settled cause: **late in transit**, 13 orders (owner: Logistics)" in text
+    assert "short shipped**" not in text
     assert "**61 of the 88 misses are still open**" in text and "may still change" in text
+    # not yet dispatched: not shipped 10 + short shipped 26; in transit: 7 + 10 + 6 + 2
+    assert "36 not yet dispatched (Site (warehouse) acts now)" in text
+    assert "25 in transit (Logistics acts now)" in text
     settled = review.funnel_sentence(funnel([0] * 6))
     assert "still open" not in settled
+    assert "Leading settled cause: **short shipped**, 26 orders (owner: Supply planning)" in settled
+    none_settled = review.funnel_sentence(funnel([10, 26, 12, 19, 6, 15]))
+    assert "No miss has settled yet" in none_settled and "Leading" not in none_settled
 
 
 def test_the_gap_to_target_leads_in_the_metrics_unit():

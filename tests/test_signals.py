@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.signals import find_shifts, read_signal, xmr_signal
+from metrics.signals import find_shifts, read_series, read_signal, xmr_signal
 
 WOBBLE = [0.01, -0.01, 0.005, -0.005, 0.008, -0.008, 0.003, -0.003, 0.006, -0.006]
 
@@ -51,7 +51,7 @@ def test_a_step_weeks_ago_is_found_with_its_start_and_levels():
     assert shifts[0].start == 9  # the first period at the new level
     assert shifts[0].before == pytest.approx(0.86, abs=0.005)
     assert shifts[0].after == pytest.approx(0.74, abs=0.005)
-    assert not shifts[0].up and "below" in shifts[0].rule
+    assert not shifts[0].up and "level down" in shifts[0].rule
 
 
 def test_after_a_step_the_new_level_is_judged_on_its_own():
@@ -62,17 +62,50 @@ def test_after_a_step_the_new_level_is_judged_on_its_own():
     assert reading.signal.centre == pytest.approx(0.74, abs=0.005)
 
 
-def test_a_run_of_eight_ending_now_is_a_shift():
+def test_a_step_eight_periods_ago_is_a_recent_shift():
     series = level(0.86, 9) + [0.84, 0.845, 0.84, 0.842, 0.843, 0.841, 0.844]
     reading = read_signal(series, 0.842, target=0.80)
     assert reading.case == "shift_worse"
-    assert "8 periods in a row below" in reading.signal.rule
+    assert "level down" in reading.signal.rule
     assert reading.shifts[-1].start == 9
+    assert reading.series is not None and reading.series.verdict == "shift"
 
 
-def test_a_run_of_seven_is_not_yet_a_shift():
-    series = level(0.86, 9) + [0.84, 0.845, 0.84, 0.842, 0.843, 0.841]
-    assert find_shifts([*series, 0.842]) == ()
+def test_small_wobbles_are_no_shift():
+    assert find_shifts(level(0.86, 30)) == ()
+    assert read_series(level(0.86, 30)).verdict == "stable"
+
+
+def test_a_level_needs_min_level_periods():
+    series = level(0.86, 12) + [0.80]
+    assert find_shifts(series) == ()  # one low week is no level
+    assert read_series(series).verdict == "outside_limits"  # but the latest is a signal
+
+
+def test_verdict_as_review_json_with_dates_newest_first():
+    import datetime as dt
+
+    series = level(0.86, 10) + level(0.74, 12, offset=3) + level(0.80, 10, offset=5)
+    days = [dt.date(2026, 1, 5) + dt.timedelta(weeks=i) for i in range(len(series))]
+    verdict = read_series(series, periods=days)
+    data = verdict.as_json()
+    assert data["verdict"] == "shift"
+    assert [s["from"] for s in data["shifts"]] == ["2026-06-08", "2026-03-16"]
+    assert [s["direction"] for s in data["shifts"]] == ["up", "down"]
+    assert data["shifts"][0]["before"] == pytest.approx(0.74, abs=0.005)
+    lower, upper = data["limits"]
+    assert lower < data["centre"] < upper
+    assert data["centre"] == pytest.approx(0.80, abs=0.005)
+    assert read_series(series[:5]).verdict == "too_few_periods"
+
+
+def test_proportions_use_binomial_limits_per_volume():
+    # 80% over 400 units a week: the binomial standard error is 2 points
+    flat = [0.80] * 20
+    verdict = read_series(flat, n=[400] * 20)
+    assert verdict.limits == (pytest.approx(0.74), pytest.approx(0.86))
+    assert read_series([*flat[:-1], 0.73], n=[400] * 20).verdict == "outside_limits"
+    assert read_series([*flat[:-1], 0.73], n=[*[400] * 19, 40]).verdict == "stable"
 
 
 def test_no_target_and_too_short():

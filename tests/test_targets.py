@@ -70,8 +70,8 @@ def test_a_mixed_population_gets_the_volume_weighted_target(db):
     north = _one(db, WEEK.replace(where=(("region", ("North",)),)))
     assert north["n"] == 6 and north["target"] == pytest.approx(MIXED_NORTH)
     assert north["target_note"] == (
-        "93.3%: volume-weighted from 95% (segment key account, 4 measured orders)"
-        " and 90% (everyone else, 2 measured orders)"
+        "93.3%: weighted by volume, segment key account 95% x 67%"
+        " and everyone else 90% x 33% of 6 measured orders"
     )
     by_region = run_details(engine(db), CATALOG, WEEK.replace(by=("region",)), compare=False)
     assert dict(zip(by_region["region"], by_region["target"])) == pytest.approx(
@@ -121,8 +121,8 @@ def test_weighted_target_merges_equal_parts_and_ignores_empty_ones():
         TargetPart(0.92, 880, None),
     )
     assert derived.describe("percent", "orders") == (
-        "92.4%: volume-weighted from 95% (segment key account, 122 orders)"
-        " and 92% (everyone else, 880 orders)"
+        "92.4%: weighted by volume, segment key account 95% x 12%"
+        " and everyone else 92% x 88% of 1,002 orders"
     )
     assert weighted_target([TargetPart(0.92, 0, None)]) == DerivedTarget(None, ())
     single = weighted_target([TargetPart(120.0, 1, None)])

@@ -92,4 +92,4 @@ def test_cli_contacts_by_portfolio_add_up_to_the_total(demo_db):
     assert [r["contacts"] for r in as_csv if r["portfolio"] == ""] == [str(nobody[0]["contacts"])]
     table = run_cli(*args, "--by", "portfolio").stdout
     line = next(x for x in table.splitlines() if NO_CUSTOMER_LABEL in x)
-    assert f"{nobody[0]['contacts']}" in line
+    assert f"{nobody[0]['contacts']:,}" in line

@@ -28,6 +28,18 @@ def _build_demo(path: str) -> str | None:
     return None
 
 
+def build_if_missing() -> str | None:
+    """At server start: build the sample warehouse when there is none (sessions arriving
+    meanwhile wait for the same build); a problem, or None."""
+    db = default_db_path()
+    if db.exists() or os.environ.get("NORTHSTAR_LAKE"):
+        return None
+    problem = _build_demo(str(db))
+    if problem is not None:
+        _build_demo.clear()
+    return problem
+
+
 def ensure_warehouse() -> None:
     """When the warehouse file is missing, build it from sample_data with a spinner."""
     db = default_db_path()

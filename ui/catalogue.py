@@ -32,8 +32,12 @@ def target_text(m) -> str:
     if t is None:
         return "—"
     if isinstance(t, Target):
-        extra = [f"{v} for {d}={k}" for d, vals in t.by_dimension.items() for k, v in vals.items()]
-        extra += [f"{c.value} from {c.date}" for c in t.changes]
+        extra = [
+            f"{fmt.value(v, m.format)} for {d} {k}"
+            for d, vals in t.by_dimension.items()
+            for k, v in vals.items()
+        ]
+        extra += [f"{fmt.value(c.value, m.format)} from {c.date:%d %b %Y}" for c in t.changes]
         base = fmt.value(t.value, m.format)
         return base + (f" ({'; '.join(extra)})" if extra else "")
     return fmt.value(t, m.format)
@@ -43,9 +47,13 @@ _N = "%,d"
 LOAD_COLUMNS = {
     "file": st.column_config.TextColumn("File", width="medium"),
     "table": st.column_config.TextColumn("Table"),
+    "source": st.column_config.TextColumn("Source"),
     "rows_read": st.column_config.NumberColumn("Rows read", format=_N),
     "rows_loaded": st.column_config.NumberColumn("Loaded", format=_N),
     "rows_rejected": st.column_config.NumberColumn("Rejected", format=_N),
+    "rows_filtered": st.column_config.NumberColumn(
+        "Filtered", format=_N, help="rows a where: filter in sources.yaml removed"
+    ),
     "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="YYYY-MM-DD HH:mm"),
     "file_mtime": st.column_config.DatetimeColumn("File changed", format="YYYY-MM-DD HH:mm"),
 }

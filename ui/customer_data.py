@@ -124,8 +124,8 @@ def risk_table(risk: pl.DataFrame) -> None:
                 "Revenue at risk",
                 format=f"{fmt.CURRENCY}%,d",
                 width=110,
-                help="The customer's revenue (ordered value of measured lines) due in the "
-                "revenue window up to as-of",
+                help="The ordered value of the customer's orders that missed OTIF in the "
+                "revenue window up to as-of, and of its open lines at risk now",
             ),
             "reasons": st.column_config.TextColumn("Signals that fired"),
         },

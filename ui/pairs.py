@@ -13,6 +13,7 @@ import streamlit as st
 
 from metrics import pairs
 from metrics.catalog import Catalog, Pair
+from metrics.periods import period_end
 from metrics.spec import MetricBase
 from present import format as fmt
 from present import trend_charts
@@ -51,9 +52,17 @@ def split_by(catalog: Catalog) -> str | None:
 
 def split_details(src: data.Source, view: View, catalog: Catalog, dim: str) -> pl.DataFrame:
     """The pairs ``dim`` splits on both sides, per value of ``dim`` (no value: its own row)."""
-    names = pairs.pairs_split_by(catalog, dim)
-    frame = data.details(src, view.query(*names, by=(dim,)), compare=False)
-    return pairs.pair_rows(frame, catalog, [dim])
+    frames = []
+    for i, pair in enumerate(catalog.pairs):  # each pair in its own period (FCR lags)
+        if dim not in pairs.shared_dimensions(catalog, pair):
+            continue
+        at = pairs.pair_period(catalog, pair, view.start, view.grain, view.as_of)
+        q = view.query(pair.department, pair.customer, by=(dim,))
+        q = q.replace(date_from=at, date_to=min(period_end(at, view.grain), view.as_of))
+        frame = data.details(src, q, compare=False)
+        frames.append(pairs.pair_rows(frame, catalog, [dim], only=(i,)))
+    frames = [f for f in frames if f.height]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
 def against_target(value: float | None, target: float | None, m: MetricBase) -> str:
@@ -145,8 +154,16 @@ def card(
     with st.container(border=True):
         flag = ":red[:material/warning:] " if total.get("flagged") else ""
         st.markdown(f"#### {flag}{md.label} ↔ {mc.label}")
+        lag = max(md.lag_days, mc.lag_days)
+        read_in = (
+            f" · read in the period starting {total['period']:%a %d %b}, the latest "
+            f"measurable ({lag} days must pass after a period)"
+            if lag and total.get("period")
+            else ""
+        )
         st.caption(
             total["reveals"]
+            + read_in
             + (
                 " · :red[looks fine from inside, off target for the customer]"
                 if total.get("conflict")

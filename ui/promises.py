@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.catalog import Catalog
-from metrics.promises import WHY, at_risk_counts, horizon, promises_at_risk
+from metrics.promises import at_risk_counts, horizon, promises_at_risk, why_label
 from metrics.sqlgen import Query
 from present import format as fmt
 from ui import access, customer_data, data
@@ -39,8 +39,10 @@ def horizon_text(catalog: Catalog, as_of: dt.date) -> str:
     first, last = horizon(as_of, days)
     return (
         f"Open order lines due {first:%a %d %b} – {last:%a %d %b %Y} (the next {days} days after "
-        f"the data's {as_of:%d %b}) that are already behind: not shipped past their planned "
-        "ship date, or partly shipped with the remainder open. Always as of the newest data, "
+        f"the data's {as_of:%d %b}) that cannot reach the customer's date on the current plan: "
+        "not shipped in full past their planned ship date, or planned to ship too late for "
+        "the site's usual transit time (median of the last 13 weeks). Lines that can no "
+        "longer make it come first. Always as of the newest data, "
         "whatever period is under review."
     )
 
@@ -120,7 +122,7 @@ def worklist(frame: pl.DataFrame, by: str, pick: str | None) -> pl.DataFrame:
         "qty_ordered",
         "qty_shipped",
         "open_value",
-        pl.col("why").replace_strict(WHY, default=None).alias("why"),
+        why_label(),
     )
     return rows if shows_money() else rows.drop("open_value")
 

@@ -12,7 +12,8 @@ import polars as pl
 import streamlit as st
 
 from metrics.catalog import Catalog
-from metrics.periods import period_end
+from metrics.causes import causes_text, read_causes
+from metrics.periods import measurable_start, period_end
 from metrics.signals import Reading, period_reading
 from metrics.spec import MetricBase
 from present import format as fmt
@@ -78,6 +79,21 @@ def first_row(
     if period is not None:
         rows = rows.filter(pl.col("period") == period)
     return rows.row(0, named=True) if rows.height else None
+
+
+def measured_row(
+    frame: pl.DataFrame, name: str, m: MetricBase, view: View
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The row of ``name`` to show for the period under review and, for a lagged metric (FCR
+    needs 7 days after the contact), a note naming the latest measurable period it shows."""
+    period = measurable_start(view.start, view.grain, view.as_of, m.lag_days)
+    note = None
+    if period != view.start:
+        note = (
+            f":material/schedule: {fmt.period_caption(period, view.grain)}, the latest "
+            f"measurable: {m.label} needs {m.lag_days} days after a {view.grain} ends"
+        )
+    return first_row(frame, name, period), note
 
 
 def compare_text(row: dict[str, Any] | None, m: MetricBase, tag: str, grain: str) -> str | None:
@@ -156,8 +172,10 @@ def show_signal(
     elif read.case == "too_short":
         st.info(f"{lead}Not enough history for a signal test ({read.signal.rule}).")
     elif read.case == "off_target_stable":
+        # the tile's own word for the same number: near target within the amber band
+        said = "Near target" if head.get("status") == "amber" else "Off target"
         st.warning(
-            f"{lead}:material/build: **Off target and stable**: this {grain} is within the usual "
+            f"{lead}:material/build: **{said} and stable**: this {grain} is within the usual "
             f"range{since} ({band}), so the gap is the system, not a bad {grain}. Waiting will not "
             "close it: change the process."
         )
@@ -196,7 +214,9 @@ def shifts_note(read: Reading, periods: list[dt.date], m: MetricBase, grain: str
     ]
     st.caption(
         f":material/moving: Sustained shifts in the last {len(periods)} {grain}s "
-        f"(8 in a row on one side of the earlier average), newest first: " + "; ".join(parts) + "."
+        "(level changes beyond chance at each week's volume), newest first: "
+        + "; ".join(parts)
+        + "."
     )
 
 
@@ -204,28 +224,7 @@ def shifts_note(read: Reading, periods: list[dt.date], m: MetricBase, grain: str
 
 
 def funnel_sentence(funnel: pl.DataFrame, grain: str = "week") -> str:
-    due = int(funnel["orders"][0]) if funnel.height else 0
-    if not due:
-        return "No orders were due in this period."
-    kept = int(funnel.filter(pl.col("step") == "OTIF")["orders"][0])
-    misses = funnel.filter(pl.col("reason").is_not_null()).sort("orders", descending=True)
-    missed, still_open = int(misses["orders"].sum()), int(misses["open"].sum())
-    text = f"Of **{due:,}** orders due, **{kept:,}** were delivered on time and in full. "
-    if not missed:
-        return text
-    worst = misses.row(0, named=True)
-    text += (
-        f"Biggest break: **{worst['step'].lower()}**, {worst['orders']:,} orders "
-        f"(owner: {worst['owner']})"
-    )
-    text += f", {worst['open']:,} of them still open. " if worst["open"] else ". "
-    if still_open:
-        text += (
-            f"**{still_open:,} of the {missed:,} misses are still open** (units not yet "
-            f"delivered): their cause may still change, so read this {grain} against the mix "
-            "of earlier ones."
-        )
-    return text
+    return causes_text(read_causes(funnel), grain, strong=lambda t: f"**{t}**")
 
 
 def causes_table(funnel: pl.DataFrame, view: View) -> tuple[pl.DataFrame, dict[str, Any]]:

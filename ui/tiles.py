@@ -20,9 +20,12 @@ def delta_color(m: MetricBase) -> str:
 
 def caption(row: Mapping[str, Any], m: MetricBase) -> str:
     """'off target · target 90.0% · n=126 · owner: COO' plus a small-sample warning."""
-    parts = [fmt.STATUS_TEXT[row.get("status")]] if row.get("status") else []
+    shown = row.get("status") not in (None, "small")  # a small sample is said by its note
+    parts = [fmt.STATUS_TEXT[row["status"]]] if shown else []
     if row.get("target") is not None:
-        parts.append(f"target {fmt.value(row['target'], m.format)}")
+        note = row.get("target_note") or ""
+        basis = note if "weighted by volume" in note else fmt.value(row["target"], m.format)
+        parts.append(f"target {basis}")
     if row.get("n") is not None:
         parts.append(f"n={row['n']:,}")
     note = fmt.sample_note(row.get("n"), m.min_sample)

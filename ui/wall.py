@@ -19,6 +19,7 @@ import streamlit as st
 
 from metrics import periods
 from metrics.catalog import Catalog
+from metrics.causes import read_causes
 from present import format as fmt
 from present import wall_chart
 from ui.wall_board import (
@@ -26,7 +27,6 @@ from ui.wall_board import (
     Board,
     freshness_text,
     latest_measured,
-    misses,
     top_causes,
     week_row,
 )
@@ -45,7 +45,13 @@ SHORT = {
     "fcr": "FCR (7-day)",
     "contacts_per_100_orders": "Contacts / 100 orders",
 }
-STATUS = {"green": "#4caf50", "amber": "#ffb300", "red": "#ff5252", None: "#9aa4b2"}
+STATUS = {
+    "green": "#4caf50",
+    "amber": "#ffb300",
+    "red": "#ff5252",
+    "small": "#9aa4b2",
+    None: "#9aa4b2",
+}
 INK, MUTED, PANEL = "#f5f7fa", "#b8c1cc", "#161c24"
 
 
@@ -184,9 +190,15 @@ def _target_line(row: dict[str, Any] | None, fmt_name: str) -> str:
     if not row or row.get("target") is None:
         return ""
     status = fmt.STATUS_TEXT[row.get("status")]
+    note = row.get("target_note") or ""
+    basis = (
+        f'<div class="note">target {html.escape(note)}</div>'
+        if "weighted by volume" in note
+        else ""
+    )
     return (
         f'<div class="line">target {fmt.value(row["target"], fmt_name)} · '
-        f'<span class="status">{status}</span></div>'
+        f'<span class="status">{status}</span></div>{basis}'
     )
 
 
@@ -281,16 +293,23 @@ def causes_tile(b: Board) -> None:
         items = "<li>No broken promise <span class='sub'>(no missed order)</span></li>"
     else:
         items = "".join(_cause_item(r) for r in top.iter_rows(named=True))
-    still_open = int(misses(b.causes)["open"].sum()) if not top.is_empty() else 0
+    read = read_causes(b.causes)
+    lead = (
+        f'<div class="line">Leading settled cause: {html.escape(read.settled_top.label)} '
+        f"({html.escape(read.settled_top.owner)})</div>"
+        if read.settled_top
+        else ""
+    )
+    stuck = "; ".join(f"{s.orders:,} {s.where}, {html.escape(s.acts)} acts" for s in read.stuck)
     foot = (
-        f'<div class="note">{still_open:,} of {int(misses(b.causes)["orders"].sum()):,} misses '
-        "still open: their cause may change as the rest ships</div>"
-        if still_open
+        f'<div class="note">{read.still_open:,} of {read.missed:,} misses '
+        f"still open: their cause may change as the rest ships ({stuck})</div>"
+        if read.still_open
         else ""
     )
     st.html(
         f'<div class="wall tile" style="--status:{STATUS["red"]}" data-testid="wallCauses">'
-        f"{label}<ol>{items}</ol>{foot}</div>"
+        f"{label}<ol>{items}</ol>{foot}{lead}</div>"
     )
 
 

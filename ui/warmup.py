@@ -59,19 +59,41 @@ def warm() -> dict[str, Any]:
     try:
         with access.background():
             _warm(done)
-    except Exception:  # no warehouse, a broken config...: the page explains it
+    except Exception as exc:  # no warehouse, a broken config...: the page explains it
         log.info("warm-up stopped early", exc_info=True)
+        done["stopped"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     done["seconds"] = time.perf_counter() - t0
     # On the server's console, beside its URL (and for benchmarks that wait for it).
-    print(f"{WARMED} in {done['seconds']:.1f} s", flush=True)
+    print(said(done), flush=True)
     return done
+
+
+def said(done: dict[str, Any]) -> str:
+    """What the warm-up did, in one line: what it warmed, or why it stopped."""
+    took = f"{done.get('seconds', 0.0):.1f} s"
+    if done.get("stopped"):
+        return (
+            f"North Star: warm-up stopped after {took}: {done['stopped']} (pages compute on view)"
+        )
+    if done.get("as_of") is None:
+        return f"North Star: warm-up found no data to warm after {took} (pages compute on view)"
+    built = f"built the sample warehouse in {done['built']:.1f} s, " if done.get("built") else ""
+    view = done.get("view")
+    what = f"the review and pairs of the week of {view.start:%d %b %Y}" if view else "the catalogue"
+    return f"{WARMED} in {took}: {built}data as of {done['as_of']:%d %b %Y}, {what} and each filter value"
 
 
 def _warm(done: dict[str, Any]) -> None:
     _import_pages()
-    from ui import data, prefetch
+    from ui import bootstrap, data, prefetch
     from ui.filters import DIMENSIONS
 
+    t0 = time.perf_counter()
+    problem = bootstrap.build_if_missing()  # first start: the sample warehouse, then warm it
+    if problem:
+        raise RuntimeError(problem)
+    if time.perf_counter() - t0 > 0.5:
+        done["built"] = time.perf_counter() - t0
     data.catalog()
     src = data.source()
     as_of = data.as_of(src)

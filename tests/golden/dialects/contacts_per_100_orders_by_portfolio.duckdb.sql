@@ -1,9 +1,31 @@
 WITH lines AS (
-WITH due AS (
+WITH line_fx AS (  -- each rate with the day the next rate of its currency starts
+  SELECT currency, valid_from, rate,
+         lead(valid_from) OVER (PARTITION BY currency ORDER BY valid_from) AS valid_until
+  FROM fx_rates
+),
+line_price_fx AS (  -- the rate of each currency-day of the orders (see Money, top of file)
+  SELECT d.currency, d.order_date, line_fx.rate
+  FROM (SELECT DISTINCT currency, order_date FROM orders
+        WHERE currency <> $reporting_currency) d
+  JOIN line_fx ON line_fx.currency = d.currency AND line_fx.valid_from <= d.order_date
+         AND (line_fx.valid_until IS NULL OR d.order_date < line_fx.valid_until)
+),
+line_freight_fx AS (
+  SELECT d.currency, d.ship_date, line_fx.rate
+  FROM (SELECT DISTINCT currency, ship_date FROM shipments
+        WHERE currency <> $reporting_currency) d
+  JOIN line_fx ON line_fx.currency = d.currency AND line_fx.valid_from <= d.ship_date
+         AND (line_fx.valid_until IS NULL OR d.ship_date < line_fx.valid_until)
+),
+due AS (
   SELECT o.*,
+         CASE WHEN coalesce(o.currency, $reporting_currency) = $reporting_currency
+              THEN o.unit_price ELSE o.unit_price * r.rate END AS reporting_unit_price,
          CASE WHEN $due_basis = 'promised' THEN coalesce(o.promised_date, o.requested_date)
               ELSE o.requested_date END AS due_date
   FROM orders o
+  LEFT JOIN line_price_fx r ON r.currency = o.currency AND r.order_date = o.order_date
   WHERE coalesce(o.status, 'open') <> 'cancelled' AND o.qty_ordered > 0
 ),
 measured AS (SELECT * FROM due WHERE due_date <= $as_of),
@@ -15,12 +37,14 @@ ship AS (
              AND s.delivered_date <= m.due_date + $late_tolerance_days::INTEGER) AS qty_delivered_by_due,
          sum(s.qty_shipped) FILTER (WHERE s.ship_date <= m.planned_ship_date) AS qty_shipped_by_plan,
          sum(coalesce(s.qty_damaged, 0)) FILTER (WHERE s.delivered_date <= $as_of) AS qty_damaged,
-         sum(coalesce(s.freight_cost, 0)) AS freight_cost,
+         sum(coalesce(CASE WHEN coalesce(s.currency, $reporting_currency) = $reporting_currency
+                           THEN s.freight_cost ELSE s.freight_cost * r.rate END, 0)) AS freight_cost,
          max(s.delivered_date) FILTER (WHERE s.delivered_date <= $as_of) AS last_delivered_date,
          -- the carrier of the latest shipment (ship date, then shipment id; dates are 10 characters)
          arg_max(s.carrier, CAST(s.ship_date AS VARCHAR) || s.shipment_id) AS carrier
   FROM shipments s
   JOIN measured m USING (order_id, line_id)
+  LEFT JOIN line_freight_fx r ON r.currency = s.currency AND r.ship_date = s.ship_date
   WHERE s.ship_date <= $as_of
   GROUP BY s.order_id, s.line_id
 ),
@@ -38,7 +62,7 @@ facts AS (
 )
 SELECT f.order_id, f.line_id, f.customer_id, f.sku, f.site, f.channel,
        f.order_date, f.requested_date, f.promised_date, f.planned_ship_date, f.due_date,
-       f.qty_ordered, coalesce(f.unit_price, 0) AS unit_price,
+       f.qty_ordered, coalesce(f.reporting_unit_price, 0) AS unit_price,
        f.qty_shipped, f.qty_delivered, f.qty_delivered_by_due, f.qty_damaged,
        f.freight_cost, f.last_delivered_date, f.carrier,
        f.last_delivered_date IS NOT NULL
@@ -69,9 +93,24 @@ WITH open_lines AS (
   GROUP BY order_id
   HAVING last_due <= $as_of
 ),
+order_fx AS (  -- as in lines: each rate with the day the next one starts
+  SELECT currency, valid_from, rate,
+         lead(valid_from) OVER (PARTITION BY currency ORDER BY valid_from) AS valid_until
+  FROM fx_rates
+),
+order_freight_fx AS (
+  SELECT d.currency, d.ship_date, order_fx.rate
+  FROM (SELECT DISTINCT currency, ship_date FROM shipments
+        WHERE currency <> $reporting_currency) d
+  JOIN order_fx ON order_fx.currency = d.currency AND order_fx.valid_from <= d.ship_date
+         AND (order_fx.valid_until IS NULL OR d.ship_date < order_fx.valid_until)
+),
 freight AS (
-  SELECT s.order_id, sum(coalesce(s.freight_cost, 0)) AS freight_cost
+  SELECT s.order_id,
+         sum(coalesce(CASE WHEN coalesce(s.currency, $reporting_currency) = $reporting_currency
+                           THEN s.freight_cost ELSE s.freight_cost * r.rate END, 0)) AS freight_cost
   FROM shipments s JOIN open_lines USING (order_id)
+  LEFT JOIN order_freight_fx r ON r.currency = s.currency AND r.ship_date = s.ship_date
   WHERE s.ship_date <= $as_of
   GROUP BY s.order_id
 ),
@@ -117,6 +156,7 @@ SELECT k.call_id, k.customer_id, k.order_id, k.queue, k.agent_id, k.reason,
        coalesce(k.resolved, false) AS resolved,
        coalesce(k.wait_sec, 0) AS wait_sec,
        coalesce(k.talk_sec, 0) + coalesce(k.hold_sec, 0) + coalesce(k.acw_sec, 0) AS handle_sec,
+       coalesce(k.talk_sec, k.hold_sec, k.acw_sec) IS NOT NULL AS handle_known,
        coalesce(k.sale_amount, 0) AS sale_amount,
        coalesce(NOT co.otif, false) AS about_broken_promise,
        NOT coalesce(k.abandoned, false) AND k.customer_id IS NOT NULL

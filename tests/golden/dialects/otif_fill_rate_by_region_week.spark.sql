@@ -1,12 +1,64 @@
-WITH due AS (
+WITH line_fx AS (
+  SELECT
+    currency,
+    valid_from,
+    rate,
+    LEAD(valid_from) OVER (PARTITION BY currency ORDER BY valid_from NULLS LAST) AS valid_until
+  FROM fx_rates
+), line_price_fx AS (
+  SELECT
+    d.currency,
+    d.order_date,
+    line_fx.rate
+  FROM (
+    SELECT DISTINCT
+      currency,
+      order_date
+    FROM orders
+    WHERE
+      currency <> :reporting_currency
+  ) AS d
+  JOIN line_fx
+    ON line_fx.currency = d.currency
+    AND line_fx.valid_from <= d.order_date
+    AND (
+      line_fx.valid_until IS NULL OR d.order_date < line_fx.valid_until
+    )
+), line_freight_fx AS (
+  SELECT
+    d.currency,
+    d.ship_date,
+    line_fx.rate
+  FROM (
+    SELECT DISTINCT
+      currency,
+      ship_date
+    FROM shipments
+    WHERE
+      currency <> :reporting_currency
+  ) AS d
+  JOIN line_fx
+    ON line_fx.currency = d.currency
+    AND line_fx.valid_from <= d.ship_date
+    AND (
+      line_fx.valid_until IS NULL OR d.ship_date < line_fx.valid_until
+    )
+), due AS (
   SELECT
     o.*,
+    CASE
+      WHEN COALESCE(o.currency, :reporting_currency) = :reporting_currency
+      THEN o.unit_price
+      ELSE o.unit_price * r.rate
+    END AS reporting_unit_price,
     CASE
       WHEN :due_basis = 'promised'
       THEN COALESCE(o.promised_date, o.requested_date)
       ELSE o.requested_date
     END AS due_date
   FROM orders AS o
+  LEFT JOIN line_price_fx AS r
+    ON r.currency = o.currency AND r.order_date = o.order_date
   WHERE
     COALESCE(o.status, 'open') <> 'cancelled' AND o.qty_ordered > 0
 ), measured AS (
@@ -29,13 +81,24 @@ WITH due AS (
       s.ship_date <= m.planned_ship_date) AS qty_shipped_by_plan,
     SUM(COALESCE(s.qty_damaged, 0)) FILTER(WHERE
       s.delivered_date <= :as_of) AS qty_damaged,
-    SUM(COALESCE(s.freight_cost, 0)) AS freight_cost,
+    SUM(
+      COALESCE(
+        CASE
+          WHEN COALESCE(s.currency, :reporting_currency) = :reporting_currency
+          THEN s.freight_cost
+          ELSE s.freight_cost * r.rate
+        END,
+        0
+      )
+    ) AS freight_cost,
     MAX(s.delivered_date) FILTER(WHERE
       s.delivered_date <= :as_of) AS last_delivered_date,
     MAX_BY(s.carrier, CAST(s.ship_date AS STRING) || s.shipment_id) AS carrier /* the carrier of the latest shipment (ship date, then shipment id; dates are 10 characters) */
   FROM shipments AS s
   JOIN measured AS m
     USING (order_id, line_id)
+  LEFT JOIN line_freight_fx AS r
+    ON r.currency = s.currency AND r.ship_date = s.ship_date
   WHERE
     s.ship_date <= :as_of
   GROUP BY
@@ -69,7 +132,7 @@ WITH due AS (
     f.planned_ship_date,
     f.due_date,
     f.qty_ordered,
-    COALESCE(f.unit_price, 0) AS unit_price,
+    COALESCE(f.reporting_unit_price, 0) AS unit_price,
     f.qty_shipped,
     f.qty_delivered,
     f.qty_delivered_by_due,
@@ -122,13 +185,50 @@ WITH due AS (
     order_id
   HAVING
     last_due <= :as_of
+), order_fx AS (
+  SELECT
+    currency,
+    valid_from,
+    rate,
+    LEAD(valid_from) OVER (PARTITION BY currency ORDER BY valid_from NULLS LAST) AS valid_until
+  FROM fx_rates
+), order_freight_fx AS (
+  SELECT
+    d.currency,
+    d.ship_date,
+    order_fx.rate
+  FROM (
+    SELECT DISTINCT
+      currency,
+      ship_date
+    FROM shipments
+    WHERE
+      currency <> :reporting_currency
+  ) AS d
+  JOIN order_fx
+    ON order_fx.currency = d.currency
+    AND order_fx.valid_from <= d.ship_date
+    AND (
+      order_fx.valid_until IS NULL OR d.ship_date < order_fx.valid_until
+    )
 ), freight AS (
   SELECT
     s.order_id,
-    SUM(COALESCE(s.freight_cost, 0)) AS freight_cost
+    SUM(
+      COALESCE(
+        CASE
+          WHEN COALESCE(s.currency, :reporting_currency) = :reporting_currency
+          THEN s.freight_cost
+          ELSE s.freight_cost * r.rate
+        END,
+        0
+      )
+    ) AS freight_cost
   FROM shipments AS s
   JOIN open_lines
     USING (order_id)
+  LEFT JOIN order_freight_fx AS r
+    ON r.currency = s.currency AND r.ship_date = s.ship_date
   WHERE
     s.ship_date <= :as_of
   GROUP BY
