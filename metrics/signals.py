@@ -350,6 +350,17 @@ def read_signal(
     return Reading(case, gap, signal, oldest_first, series.since, series)
 
 
+def readable_periods(history: pl.DataFrame, start: dt.date) -> pl.DataFrame:
+    """The periods a signal is read against: complete, large enough, measured, before
+    ``start`` (the period under review), oldest first."""
+    return history.filter(
+        ~pl.col("partial")
+        & pl.col("significant")
+        & pl.col("value").is_not_null()
+        & (pl.col("period") < start)
+    ).sort("period")
+
+
 def period_reading(
     history: pl.DataFrame, head: dict[str, Any] | None, start: dt.date, direction: str
 ) -> tuple[Reading, list[dt.date]]:
@@ -357,12 +368,7 @@ def period_reading(
     against the complete, large-enough periods of ``history`` (one metric's run_details by
     period) before it; and those periods with ``start``, to name a shift's start. One reading
     for the review page and the review pack."""
-    done = history.filter(
-        ~pl.col("partial")
-        & pl.col("significant")
-        & pl.col("value").is_not_null()
-        & (pl.col("period") < start)
-    ).sort("period")
+    done = readable_periods(history, start)
     latest = head.get("value") if head else None
     target = head.get("target") if head else None
     periods = [*done["period"].to_list(), start]

@@ -30,7 +30,7 @@ from metrics.query import fetch_rows, fetch_rows_each
 from metrics.routing import Router
 from notify.channels import Deliverer, Delivery
 from notify.digest import RunSummary, digests
-from notify.messages import Notice, base_url
+from notify.messages import DEFAULT_BASE_URL, Notice, base_url
 from present.csv_safe import frames_csv
 from state.alert_state import claim, record
 from state.store import StateStore
@@ -147,9 +147,9 @@ def _deliver(
     ]
     summary = RunSummary(
         {st: sum(s.state == st for s in mail) for st in ("new", "ongoing", "recovered")},
-        {a: n for a, n in _per_address(mail).items()},
+        _per_address(mail),
     )
-    warning = None if spec.settings.base_url or _env_base_url() else NO_BASE_URL
+    warning = NO_BASE_URL if root == DEFAULT_BASE_URL else None  # links point at localhost
     digest_of = digests(
         [(n, s.alert["recipients"]) for n, s in notices],
         warning=warning,
@@ -164,8 +164,8 @@ def _deliver(
             outcomes.append(_record(state, s, [d], now))
     for address, digest in digest_of.items():
         d = deliverer.deliver(digest, "email", (address,))
-        for n, s in notices:
-            if n in digest.notices and address in s.alert["recipients"]:
+        for s in mail:  # every notice of the address is in its digest
+            if address in s.alert["recipients"]:
                 done[s.id].append(d)
                 left[s.id] -= 1
                 if left[s.id] == 0:
@@ -174,15 +174,9 @@ def _deliver(
 
 
 NO_BASE_URL = (
-    "The links below point at this computer (http://localhost:8501): set settings.base_url in "
+    f"The links below point at this computer ({DEFAULT_BASE_URL}): set settings.base_url in "
     "alerts.yaml or $NORTHSTAR_BASE_URL to the dashboard's address so they open for you."
 )
-
-
-def _env_base_url() -> str | None:
-    import os
-
-    return os.environ.get("NORTHSTAR_BASE_URL")
 
 
 def _per_address(sends: list[Send]) -> dict[str, int]:

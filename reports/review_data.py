@@ -18,7 +18,7 @@ from metrics.engine import Engine
 from metrics.funnel import promise_funnel
 from metrics.periods import measurable_start, period_end, period_start, shift_period
 from metrics.promises import promises_at_risk
-from metrics.signals import Reading, period_reading
+from metrics.signals import Reading, period_reading, readable_periods
 from metrics.sqlgen import Query
 from reports.pack_reader import Reader
 
@@ -105,13 +105,7 @@ def _signal_periods(
     before the period under review, then that period."""
     if history.is_empty():
         return ()
-    done = history.filter(
-        (pl.col("metric") == "otif")
-        & ~pl.col("partial")
-        & pl.col("significant")
-        & pl.col("value").is_not_null()
-        & (pl.col("period") < start)
-    ).sort("period")
+    done = readable_periods(history.filter(pl.col("metric") == "otif"), start)
     rows = [{k: r[k] for k in ("period", "value", "n")} for r in done.iter_rows(named=True)]
     if head and head.get("value") is not None:
         rows.append({"period": start, "value": head["value"], "n": head.get("n")})
