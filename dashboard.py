@@ -16,16 +16,17 @@ ICON = "⭐"  # an emoji favicon is drawn in the page: no icon font fetched from
 if __name__ != "__main__":  # imported by `streamlit run` to serve the app
     from starlette.middleware import Middleware
 
-    from ui import base_url, warmup
+    from ui import base_url, media_guard, warmup
 
     app = st.App(
         __file__,
         lifespan=warmup.lifespan,
         middleware=[
+            Middleware(media_guard.MediaGuard),  # a made download answers its own browser only
             Middleware(
                 base_url.BaseUrlHint,
                 base_path=lambda: st.get_option("server.baseUrlPath") or "",
-            )
+            ),
         ],
     )
 else:  # the app script, run for every page view

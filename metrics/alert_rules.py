@@ -336,7 +336,11 @@ def _customer_fires(
     if t == "order_volume_drop":
         n, usual = row["orders_placed"], row["usual_orders_placed"]
         if usual >= rule.min_orders and n < rule.below * usual:
-            return n, rule.below * usual, f"{n} orders placed {days}, usually {usual:.1f}"
+            return (
+                n,
+                rule.below * usual,
+                f"{n} order{'' if n == 1 else 's'} placed {days}, usually {usual:.1f}",
+            )
     if t == "key_account_otif" and row["otif"] is not None:
         m = catalog.metric(rule.metric or "otif")
         if row["orders"] < max(rule.min_orders, m.min_sample):  # never fire on a small sample

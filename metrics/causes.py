@@ -95,7 +95,8 @@ def causes_text(c: Causes, grain: str = "week", strong: Callable[[str], str] = s
         text += " No miss has settled yet, so no cause leads."
     else:
         text += (
-            f" Leading settled cause: {strong(top.label.lower())}, {top.settled:,} orders "
+            f" Leading settled cause: {strong(top.label.lower())}, {top.settled:,} "
+            f"order{'' if top.settled == 1 else 's'} "
             f"(owner: {top.owner})."
         )
     if c.still_open:

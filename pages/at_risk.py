@@ -38,8 +38,11 @@ with guarded():
     groups = promises.counts(frame, by)[by].to_list()
     pick = st.selectbox(f"Lines of one {by}", ["all", *groups], key="risk_pick")
     rows = promises.worklist(frame, by, None if pick == "all" else pick)
-    st.markdown(f"**{rows.height:,} lines at risk**, soonest due first")
-    promises.show_worklist(rows)
+    st.markdown(
+        f"**{rows.height:,} lines at risk**: those that can no longer make it (✕) first, "
+        "then soonest due"
+    )
+    promises.show_worklist(rows, by)
     st.download_button(
         "Lines as CSV",
         access.audited_download("promises at risk", rows.height, partial(fmt.csv_text, rows)),

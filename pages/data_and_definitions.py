@@ -57,7 +57,7 @@ with guarded():
     if reasons.is_empty():
         st.success("No row was rejected.")
     else:
-        catalogue.table(reasons, catalogue.REASON_COLUMNS)
+        catalogue.wrapped_table(reasons, catalogue.REASON_COLUMNS)
         with st.expander(f"The rejected rows themselves ({rejected.height:,} shown)"):
             catalogue.table(rejected, catalogue.REJECTED_COLUMNS)
 

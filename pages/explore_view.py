@@ -26,7 +26,7 @@ with guarded():
             shown,
             key="metric",
             default="otif" if "otif" in shown else shown[0],
-            format_func=lambda n: f"{cat.metrics[n].label} ({n})",
+            format_func=lambda n: explore.metric_name(cat, n),
             on_change=explore.reset_pick,
         )
     m = cat.metric(metric)
@@ -77,11 +77,6 @@ with guarded():
     )
     if chart_event is None:
         tiles.kpi(frame.row(0, named=True), m, grain=view.grain)
-    if drawn.height < frame.height:
-        st.caption(
-            f"Chart shows the {explore.CHART_LIMIT} largest of {frame.height} values; "
-            "the table has all."
-        )
     shown, config = explore_tables.table(frame, metric, cat)
     table_event = st.dataframe(
         shown,

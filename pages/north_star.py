@@ -29,6 +29,9 @@ with guarded():
     head = review.first_row(periods, "otif", view.start)
     trend = periods.filter(pl.col("metric") == "otif")
     logged = actions.for_view(ctx.src, view)
+    reading, shift_periods = review.reading(history, head, view.start, otif)
+    at_risk = promises.at_risk_lines(ctx.src, view)
+    review.decision(head, otif, reading, funnel, at_risk, logged, grain)
 
     left, right = st.columns([1, 2], gap="large")
     with left:
@@ -37,13 +40,12 @@ with guarded():
         ly = review.compare_text(head, otif, "ly", grain)
         if ly:
             st.caption(ly)
-        reading, shift_periods = review.reading(history, head, view.start, otif)
         review.show_signal(reading, shift_periods, head, otif, grain)
         review.company_headline(ctx.src, view, "otif", otif)
     with right:
         st.markdown(
             f"**OTIF, last {trend.height} {grain}s** · dashed = target · pale line = last year · "
-            "dot colour = status · ▲ = partial · ◆ = a decision of the action log"
+            "◆ = a decision of the action log"
         )
         charts.draw(
             trend_charts.trend, trend, otif, grain=grain, actions=actions.marks(logged, "otif")
@@ -97,13 +99,13 @@ with guarded():
 
     st.divider()
     st.subheader("Promises at risk")
-    promises.review_summary(promises.at_risk_lines(ctx.src, view), cat, view.as_of)
+    promises.review_summary(at_risk, cat, view.as_of)
 
     st.divider()
     st.subheader("The customer cost of a broken promise")
     st.caption(
         f"Survey answers about orders, {window.date_from:%d %b %Y} – {window.date_to:%d %b %Y} "
-        "(13 periods, for a usable sample): customers whose order was OTIF against those whose was not."
+        f"({review.TREND} periods, for a usable sample): customers whose order was OTIF against those whose was not."
     )
     review.show_satisfaction(satisfaction, cat)
     voice.review_section(ctx.src, view)

@@ -4,6 +4,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import pairs as pair_logic
+from metrics.review_model import TREND
 from ui import page, pairs, prefetch
 from ui.guard import guarded
 
@@ -29,7 +30,7 @@ with guarded():
     ranked = pair_logic.rank_pairs(totals, by_dim)
     pairs.conflict_banner(ranked, cat, dim)
     st.caption(
-        "Charts: each side's value over the last 13 periods in its own units; dashed line: "
+        f"Charts: each side's value over the last {TREND} periods in its own units; dashed line: "
         "its target; points coloured by status."
     )
     for total in ranked.iter_rows(named=True):

@@ -55,15 +55,15 @@ with guarded():
             extra=portfolios.board_extras(board.values, "portfolio", risk, weekly, NO_PORTFOLIO),
             key="portfolio_board",
             labels={
-                "portfolio": st.column_config.TextColumn("Portfolio", pinned=True, width=150),
-                "portfolio_manager": st.column_config.TextColumn("Manager", width=108),
-                "at_risk": st.column_config.NumberColumn("At risk", help=rule, width=54),
+                "portfolio": st.column_config.TextColumn("Portfolio", pinned=True, width=200),
+                "portfolio_manager": st.column_config.TextColumn("Manager", width=122),
+                "at_risk": st.column_config.NumberColumn("At risk", help=rule, width=50),
                 "otif_trend": st.column_config.LineChartColumn(
                     "OTIF trend",
                     help=f"OTIF over the last 13 {view.grain}s",
                     y_min=0.4,
                     y_max=1.0,
-                    width=84,
+                    width=64,
                 ),
             },
         )
@@ -85,7 +85,7 @@ with guarded():
             key="segment_board",
             labels={
                 "segment": st.column_config.TextColumn("Segment", pinned=True, width=150),
-                "at_risk": st.column_config.NumberColumn("At risk", help=rule, width=54),
+                "at_risk": st.column_config.NumberColumn("At risk", help=rule, width=50),
             },
         )
         portfolios.legend(cat)

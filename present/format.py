@@ -201,3 +201,14 @@ def sample_note(n: int | None, min_sample: int) -> str | None:
     if n == 0:
         return "nothing measured yet"
     return f"small sample: n={n} < {min_sample}"
+
+
+_CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹"}
+
+
+def currency_symbol(code: str | None) -> str:
+    """The sign money is written with for an ISO 4217 code (``settings.reporting_currency``):
+    'EUR' -> '€', 'USD' -> '$'; another code as itself and a space ('CHF '); none -> CURRENCY."""
+    if not code:
+        return CURRENCY
+    return _CURRENCY_SIGNS.get(code.upper(), f"{code.upper()} ")

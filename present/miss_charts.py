@@ -47,10 +47,16 @@ def _steps(frame: pl.DataFrame, **_options: Any) -> tuple[str, ...]:
     return tuple(frame["step"].to_list())
 
 
+LABEL_ROW = 38  # px above the plot for each step's count and share (two lines and a gap)
+
+
 @template(prepare=_waterfall_frame, shape=_steps)
 def waterfall(frame: pl.DataFrame, *, height: int = 280) -> alt.LayerChart:
     """From 100 % of orders due (a full bar), each miss reason takes its share, leaving OTIF.
-    The lighter part of a reason's bar is its misses still open (cause may change)."""
+    The lighter part of a reason's bar is its misses still open (cause may change). Each step's
+    count and share stand in one row above the plot, over its bar: never on a bar (a step's
+    bar starts where the one before it ends, so a label over a bar's top would sit on its
+    neighbour)."""
     order = list(_steps(frame))
     axis = alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelOverlap=False)
     base = alt.Chart(frame).encode(x=alt.X("step:N", sort=order, title=None, axis=axis))
@@ -66,7 +72,7 @@ def waterfall(frame: pl.DataFrame, *, height: int = 280) -> alt.LayerChart:
             "start:Q",
             title="Share of orders due",
             axis=alt.Axis(format=".0%", values=[0, 0.2, 0.4, 0.6, 0.8, 1.0]),
-            scale=alt.Scale(domain=[0, 1.12]),  # room for the labels above a full bar
+            scale=alt.Scale(domain=[0, 1]),
         ),
         y2="end:Q",
         color=alt.Color(
@@ -81,8 +87,10 @@ def waterfall(frame: pl.DataFrame, *, height: int = 280) -> alt.LayerChart:
         .encode(y="open_top:Q", y2="end:Q", tooltip=tooltip)
         .transform_filter(alt.datum.open > 0)
     )
-    text = base.mark_text(dy=-16, fontSize=11, lineBreak="\n").encode(y="start:Q", text="label:N")
-    return alt.layer(bars, still_open, text).properties(height=height)
+    text = base.mark_text(fontSize=11, lineBreak="\n", lineHeight=13, baseline="top").encode(
+        y=alt.value(2 - LABEL_ROW), text="label:N", tooltip=tooltip
+    )
+    return alt.layer(bars, still_open, text).properties(height=height - LABEL_ROW)
 
 
 def _worse(frame: pl.DataFrame, *_args: Any, **_options: Any) -> pl.DataFrame:
@@ -96,6 +104,9 @@ def _worse(frame: pl.DataFrame, *_args: Any, **_options: Any) -> pl.DataFrame:
         .otherwise(pl.col("value")),
         owner=owner.fill_null("—"),
         link=link,
+        end_text=pl.when(pl.col("excess") > 0.5)
+        .then(pl.format("{} · beyond volume", pl.col("missed")))
+        .otherwise(pl.col("missed").cast(pl.String)),
     )
 
 
@@ -108,16 +119,16 @@ AXIS_ROOM = 80  # px of the x axis, its title and padding (the height is the who
 
 
 @template(prepare=_worse, shape=_rows)
-def contributors(frame: pl.DataFrame, title: str) -> alt.Chart:
+def contributors(frame: pl.DataFrame, title: str) -> alt.LayerChart:
     """Missed lines per value (an owner, if any, beside it); red where misses exceed what
-    volume alone explains, and a red bar opens its records."""
-    return (
+    volume alone explains, said in words at the bar's end too, and a red bar opens its records."""
+    bars = (
         alt.Chart(frame)
         .mark_bar(size=20)
         .encode(
             y=alt.Y(
                 "shown:N",
-                sort="-x",
+                sort=alt.EncodingSortField("missed", op="max", order="descending"),
                 title=None,
                 axis=alt.Axis(
                     labelOverlap=False,
@@ -147,8 +158,12 @@ def contributors(frame: pl.DataFrame, title: str) -> alt.Chart:
                 alt.Tooltip("excess:Q", title="Misses beyond its volume", format="+.1f"),
             ],
         )
-        .properties(height=BAR_ROW * max(frame.height, 2) + AXIS_ROOM)
     )
+    # the count beside each bar: text for the eye, not a second mark for a screen reader
+    words = bars.mark_text(align="left", dx=4, fontSize=11, color="#424242", aria=False).encode(
+        text="end_text:N", color=alt.value("#424242"), href=alt.value(None)
+    )
+    return alt.layer(bars, words).properties(height=BAR_ROW * max(frame.height, 2) + AXIS_ROOM)
 
 
 REASON_COLORS = ["#8e5a00", "#e08a00", "#7b4ea3", RED, "#5f9ed1", BLUE]  # spec order of reasons
@@ -190,9 +205,10 @@ def reason_mix(
 ) -> alt.Chart:
     """Each period's missed orders split by reason (``labels`` in the spec's order), as
     shares; the pale part of a reason is its misses still open, whose cause may change."""
+    reasons = alt.Scale(domain=list(labels), range=REASON_COLORS[: len(labels)])
     return (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(strokeWidth=1.5)
         .encode(
             x=alt.X(
                 "tick:O",
@@ -205,15 +221,26 @@ def reason_mix(
             ),
             color=alt.Color(
                 "step:N",
-                title=None,
+                title="Pale inside: still open",
                 sort=list(labels),
-                scale=alt.Scale(domain=list(labels), range=REASON_COLORS[: len(labels)]),
-                legend=alt.Legend(orient="right", symbolType="square", labelLimit=140),
+                scale=reasons,
+                legend=alt.Legend(
+                    orient="right",
+                    symbolType="square",
+                    labelLimit=140,
+                    labelFontSize=11,
+                    symbolSize=80,
+                    rowPadding=1,
+                    titleFontWeight="normal",
+                    titleFontSize=11,
+                    titleLimit=160,
+                ),
             ),
-            opacity=alt.Opacity(
-                "state:N",
-                scale=alt.Scale(domain=["settled", "still open"], range=[1.0, 0.35]),
-                legend=None,  # the caption says: pale = still open
+            # a reason's misses still open: its colour pale inside, its full colour as the outline,
+            # so every reason's legend colour is in its bars (some reasons are all still open)
+            stroke=alt.Stroke("step:N", scale=reasons, legend=None),
+            fillOpacity=alt.FillOpacity(
+                "state:N", scale=alt.Scale(domain=["settled", "still open"], range=[1.0, 0.3])
             ),
             order=alt.Order("order:Q"),
             tooltip=[

@@ -12,6 +12,8 @@ import polars as pl
 from metrics.catalog import Catalog
 from metrics.spec import Metric
 from present import format as fmt
+from present.chart_builders import STATUS_SHAPES, STATUS_WORDS, with_words
+from present.explore_charts import GRAIN_LABEL, period_ticks
 
 WIDTH = 1320  # design pixels: the chart column on a 1920x1080 screen
 ROW_HEIGHT = 150  # plot height of one metric row
@@ -24,6 +26,8 @@ FONT = "Source Sans, sans-serif"  # the app's font
 INK, MUTED, GRID = "#f5f7fa", "#b8c1cc", "#2b3440"
 LINE = "#64b5f6"
 STATUS = {"green": "#4caf50", "amber": "#ffb300", "red": "#ff5252", "small": "#9aa4b2"}
+# each status by colour and shape, named in the legend; a small sample hollow and grey
+STATUS_COLORS = [STATUS["green"], STATUS["amber"], STATUS["red"], STATUS["small"], MUTED]
 VALUE_FORMAT = {"percent": ".1%"}  # d3 format of the end-of-line values; else the axis format
 
 
@@ -35,6 +39,7 @@ def multiples_chart(
     values = sorted(frame[by].unique().to_list()) if frame.height else []
     n = max(len(values), 1)
     cell = max(120, (WIDTH - AXIS_WIDTH - END_LABEL - (n - 1) * SPACING) // n)
+    words = legend_words([catalog.metric(name) for name in metrics])
     rows = [
         _row(
             frame.filter(pl.col("metric") == name),
@@ -45,6 +50,7 @@ def multiples_chart(
             cell,
             first=i == 0,
             last=i == len(metrics) - 1,
+            words=words,
         )
         for i, name in enumerate(metrics)
     ]
@@ -61,7 +67,25 @@ def multiples_chart(
         .configure_header(labelColor=INK, labelFontSize=HEADER, labelFontWeight="bold", title=None)
         .configure_title(color=INK, fontSize=HEADER, fontWeight="bold", anchor="start", offset=12)
         .configure_view(stroke=None)
+        .configure_legend(
+            orient="top",
+            direction="horizontal",
+            labelColor=INK,
+            labelFontSize=LABEL,
+            symbolSize=260,
+            symbolStrokeWidth=3,
+            columnPadding=28,
+            labelLimit=420,
+            padding=4,
+        )
     )
+
+
+def legend_words(metrics: list[Metric]) -> list[str]:
+    """The legend's entries: the statuses, the small-sample one saying its threshold."""
+    floors = sorted({m.min_sample for m in metrics if m.min_sample})
+    small = f"small sample (n < {floors[0]})" if len(floors) == 1 else "small sample"
+    return [*STATUS_WORDS[:3], small]
 
 
 def row_title(frame: pl.DataFrame, m: Metric, name: str, short: dict[str, str]) -> str:
@@ -94,12 +118,25 @@ def _row(
     *,
     first: bool,
     last: bool,
+    words: list[str],
 ) -> alt.FacetChart:
-    part = with_end_labels(part, by)
+    part = with_words(with_end_labels(part, by), m).with_columns(
+        judged=pl.col("judged").replace("small sample", words[3])
+    )
+    weeks = sorted(part["period"].unique().to_list())
+    # a tick on a week's first day (its Monday) at each end, and mid-way where the cell is wide
+    wide = cell >= 230
+    ends = [weeks[i] for i in ((0, len(weeks) // 2, -1) if wide else (0, -1))] if weeks else []
     x = alt.X(
         "period:T",
         title=None,
-        axis=alt.Axis(format="%-d %b", tickCount=3, labelAngle=0, labels=last, ticks=last),
+        axis=alt.Axis(
+            values=period_ticks(tuple(dict.fromkeys(ends))),
+            labelExpr=GRAIN_LABEL["week"],
+            labelAngle=0,
+            labels=last,
+            ticks=last,
+        ),
     )
     y = alt.Y(
         "value:Q",
@@ -110,13 +147,25 @@ def _row(
     base = alt.Chart().encode(x=x)
     line = base.mark_line(color=LINE, strokeWidth=4).encode(y=y)
     target = base.mark_line(color="#e0e0e0", strokeDash=[8, 6], strokeWidth=2).encode(y="target:Q")
-    points = base.mark_point(size=110, filled=True, opacity=1).encode(
-        y="value:Q",
-        color=alt.Color(
-            "status:N",
-            legend=None,
-            scale=alt.Scale(domain=list(STATUS), range=list(STATUS.values())),
+    domain = [*words, STATUS_WORDS[4]]
+    legend = alt.Legend(title=None, values=words) if first else None
+    status = {
+        "color": alt.Color(
+            "judged:N", legend=legend, scale=alt.Scale(domain=domain, range=STATUS_COLORS)
         ),
+        "shape": alt.Shape(
+            "judged:N", legend=legend, scale=alt.Scale(domain=domain, range=STATUS_SHAPES)
+        ),
+    }
+    points = (
+        base.mark_point(size=110, filled=True, opacity=1)
+        .encode(y="value:Q", **status)
+        .transform_filter("!datum.small")
+    )
+    small = (
+        base.mark_point(size=110, filled=False, strokeWidth=3, opacity=1)
+        .encode(y="value:Q", **status)
+        .transform_filter("datum.small")
     )
     text = alt.Text("value:Q", format=VALUE_FORMAT.get(m.format, fmt.axis_format(m.format)))
     label = (  # the last value, right of the line's end, in the gap before the next column
@@ -126,7 +175,7 @@ def _row(
     )
     header = alt.Header(labelFontSize=HEADER) if first else alt.Header(labels=False)
     return (
-        alt.layer(line, target, points, label, data=part)
+        alt.layer(line, target, points, small, label, data=part)
         .properties(width=cell, height=ROW_HEIGHT)
         .facet(
             column=alt.Column(f"{by}:N", title=None, sort=values, header=header),

@@ -16,16 +16,14 @@ from metrics.catalog import Catalog
 from metrics.details import run_details
 from metrics.engine import Engine
 from metrics.funnel import promise_funnel
-from metrics.periods import measurable_start, period_end, period_start, shift_period
+from metrics.periods import period_end, period_start, shift_period
 from metrics.promises import promises_at_risk
+from metrics.review_model import HISTORY, OUTCOMES, TREND, shown_rows
 from metrics.signals import Reading, period_reading, readable_periods
 from metrics.sqlgen import Query
 from reports.pack_reader import Reader
 
-OUTCOMES = ("csat", "nps", "fcr", "contacts_per_100_orders")  # as on the review page
 SCORE_METRICS = ("revenue", "otif", "csat", "nps", "contacts_per_100_orders", "cost_to_serve")
-TREND = 13  # periods on the trend
-HISTORY = 52  # periods searched for sustained shifts (weeks)
 
 
 @dataclass(frozen=True)
@@ -87,15 +85,8 @@ def _measured(
     measurable period (the row's ``period`` names it)."""
     if details.is_empty():
         return details
-    keep = [
-        (pl.col("metric") == name)
-        & (
-            pl.col("period")
-            == measurable_start(start, "week", as_of, catalog.metric(name).lag_days)
-        )
-        for name in details["metric"].unique().to_list()
-    ]
-    return details.filter(pl.any_horizontal(keep))
+    lags = {n: catalog.metric(n).lag_days for n in details["metric"].unique().to_list()}
+    return shown_rows(details, lags, start, "week", as_of)
 
 
 def _signal_periods(
@@ -134,7 +125,7 @@ def gather(engine: Engine, reader: Reader, *, start: dt.date, as_of: dt.date) ->
         engine,
         reader,
         ("otif",) if headline else (),
-        _trend_query(start, HISTORY, **base),
+        _trend_query(start, HISTORY["week"], **base),
         company=company,
         compare=False,
     )

@@ -14,10 +14,9 @@ from metrics.causes import read_causes
 from metrics.customers import customers_at_risk
 from metrics.engine import Engine
 from metrics.promises import who_acts
+from metrics.review_model import review_status
 from reports.review_data import ReviewData
 from state.action_log import Action
-
-STATUS = {"green": "on_target", "amber": "near_target", "red": "off_target"}
 
 
 def _num(v: Any) -> Any:
@@ -28,15 +27,6 @@ def _num(v: Any) -> Any:
 
 def _iso(v: Any) -> Any:
     return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else _num(v)
-
-
-def status(head: Mapping[str, Any] | None, min_sample: int) -> str | None:
-    """The one status vocabulary: on_target, near_target, off_target, small_sample."""
-    if not head or head.get("value") is None:
-        return None
-    if (head.get("n") or 0) < min_sample:
-        return "small_sample"
-    return STATUS.get(head.get("status") or "")
 
 
 def _signal(data: ReviewData) -> dict[str, Any] | None:
@@ -125,7 +115,7 @@ def review_json(
         "n": head.get("n"),
         "target": _num(head.get("target")),
         "target_basis": head.get("target_note"),
-        "status": status(head, m.min_sample),
+        "status": review_status(head, m.min_sample),
         "signal": _signal(data),
         "causes": causes,
         "settled_top": settled_top,

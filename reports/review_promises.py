@@ -8,6 +8,7 @@ import polars as pl
 from metrics.catalog import Catalog
 from metrics.causes import causes_text, read_causes
 from metrics.promises import at_risk_counts, horizon, why_label
+from metrics.review_model import top_causes
 from present import format as fmt
 from present import miss_charts
 from reports.document import Section, Table, altair_chart
@@ -64,9 +65,7 @@ def funnel(data: ReviewData) -> Section | None:
 def causes(data: ReviewData) -> Section | None:
     if not _sees_funnel(data):
         return None
-    c = data.funnel.filter(pl.col("reason").is_not_null() & (pl.col("orders") > 0)).sort(
-        "orders", descending=True
-    )
+    c = top_causes(data.funnel)
     if c.is_empty():
         return Section("Where promises broke", ("No missed orders in this week.",))
     missed = int(c["orders"].sum())

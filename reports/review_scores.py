@@ -9,21 +9,13 @@ from collections.abc import Sequence
 import polars as pl
 
 from metrics.catalog import Catalog
+from metrics.review_model import OUTCOMES, verdict
 from present import format as fmt
 from present import trend_charts
 from reports.document import Section, Table, altair_chart
-from reports.review_data import OUTCOMES, SCORE_METRICS, ReviewData
+from reports.review_data import SCORE_METRICS, ReviewData
 from state.action_log import Action
 
-SIGNAL_WORDS = {
-    "off_target_stable": "Off target and stable: the gap is the system, not a bad week; "
-    "waiting will not close it: change the process.",
-    "shift_worse": "Real shift for the worse: find what changed, now.",
-    "shift_better": "Real shift for the better: find what changed and keep it.",
-    "on_target": "On target and stable: no reaction needed on this move alone.",
-    "no_target": "Within the usual range; no target to judge against.",
-    "too_short": "Not enough history for a signal test.",
-}
 COMPANY = "The company's North Star, open to every role; all else in this pack is your rows only."
 
 
@@ -56,10 +48,8 @@ def north_star(data: ReviewData, catalog: Catalog, actions: Sequence[Action]) ->
     if head.get("partial"):
         lines.append("Partial week: the signal test waits until it is complete.")
     elif data.reading is not None:
-        words = SIGNAL_WORDS.get(data.reading.case, data.reading.case)
-        if data.reading.case == "off_target_stable" and head.get("status") == "amber":
-            words = words.replace("Off target", "Near target", 1)  # the status's own word
-        lines.append("Signal: " + words)
+        said, ask = verdict(data.reading.case, head.get("status"))
+        lines.append(f"Signal: {said}" + (f": {ask}" if ask else "."))
     if company:
         lines.insert(0, COMPANY)
     if head.get("target_note"):

@@ -73,7 +73,8 @@ def spark_session(settings: SparkSettings | None = None):
 
 
 def _conf(settings: SparkSettings) -> dict[str, str]:
-    """Spark's settings: ours, then engines.yaml's conf, then the environment's overrides."""
+    """Spark's settings: ours, then engines.yaml's conf (its driver JVM options added to ours,
+    which keep the logging quiet), then the environment's overrides."""
     conf = {"spark.sql.session.timeZone": "UTC"}
     if not settings.remote:  # a Connect server has its own driver and UI
         conf |= {
@@ -85,7 +86,11 @@ def _conf(settings: SparkSettings) -> dict[str, str]:
                 f"-Dlog4j2.configurationFile={_quiet_logging().as_uri()}"
             ),
         }
-    conf |= settings.conf_text()
+    given = settings.conf_text()
+    java = "spark.driver.extraJavaOptions"
+    if java in conf and java in given:  # the file's JVM options beside the quiet logging
+        given[java] = f"{conf[java]} {given[java]}"
+    conf |= given
     for key, env in (
         ("spark.driver.memory", "NORTHSTAR_SPARK_DRIVER_MEMORY"),
         ("spark.sql.shuffle.partitions", "NORTHSTAR_SPARK_SHUFFLE_PARTITIONS"),

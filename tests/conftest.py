@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -19,6 +22,8 @@ from tests.browser_support import (
     stop_server,
 )
 from tests.cli_support import run_cli  # noqa: F401 (tests import it from here)
+
+pytest_plugins = ["tests.spark_fixtures"]  # the Spark tests' shared session fixtures
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,11 +71,22 @@ def chromium_path() -> str:
 # ---- spreading the suite over workers (pytest-xdist, --dist loadgroup) ---------------------
 # A module runs on one worker, so its module fixtures (a server, a warehouse) are built once;
 # every Spark test runs on one worker, so one JVM starts. The groups that take longest start
-# first (Spark, then the browser), so no worker is left with a long one at the end.
+# first (Spark, then the browser, then the slow tests), so no worker is left with a long one at
+# the end. A test marked ``alone`` (it shares only session fixtures, or none worth keeping) is a
+# group of its own, so the long ones of a module spread over the workers instead of queueing.
 
 
 def _group(item: pytest.Item) -> str:
-    return "spark" if item.get_closest_marker("spark") else item.nodeid.split("::")[0]
+    if item.get_closest_marker("spark"):
+        return "spark"
+    module = item.nodeid.split("::")[0]
+    return item.nodeid if item.get_closest_marker("alone") else module
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "alone: may run on any worker, apart from its module (tests/conftest.py)"
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
@@ -78,8 +94,19 @@ def pytest_collection_modifyitems(config, items):
     if config.pluginmanager.hasplugin("xdist"):
         for item in items:
             item.add_marker(pytest.mark.xdist_group(_group(item)))
-    first = {"spark": 0}
-    items.sort(key=lambda i: first.get(_group(i), 1 if i.get_closest_marker("browser") else 2))
+    rank: dict[str, int] = {}
+    for item in items:
+        group = _group(item)
+        rank[group] = min(rank.get(group, 3), _start_order(item))
+    items.sort(key=lambda i: rank[_group(i)])  # stable: a module keeps its order
+
+
+def _start_order(item: pytest.Item) -> int:
+    """Spark first, then the browser, then the slow tests (with their modules), then the rest."""
+    for order, marker in enumerate(("spark", "browser", "slow")):
+        if item.get_closest_marker(marker):
+            return order
+    return 3
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -94,13 +121,28 @@ def streamlit_caches_per_module():
         st.cache_resource.clear()
 
 
-# ---- the bundled sample, loaded once per session ------------------------------------------
+# ---- the bundled sample, loaded once per run (the workers share it) ----------------------
 # Each user gets a copy in a folder of its own (the state file beside a warehouse is its own).
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> Path:
+    """The file ``name``, built by ``build`` once per run: the first worker to ask builds it,
+    the others wait for it (the same file; every user copies it before opening it)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # this run's folder
+    path = shared / name
+    with open(shared / f".{name}.once", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not path.exists():
+            folder = Path(tempfile.mkdtemp(dir=shared, prefix=f"{name}-"))
+            build(folder / name)
+            os.replace(folder / name, path)
+    return path
 
 
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory) -> Path:
-    return demo_warehouse(tmp_path_factory.mktemp("demo-build") / "demo.duckdb")
+    return built_once(tmp_path_factory, "demo.duckdb", demo_warehouse)
 
 
 def copy_warehouse(src: Path, folder: Path, name: str = "demo.duckdb") -> Path:
@@ -112,6 +154,19 @@ def copy_warehouse(src: Path, folder: Path, name: str = "demo.duckdb") -> Path:
 def demo_db(demo_build, tmp_path_factory) -> Path:
     """The sample warehouse for tests that only read it (AppTest pages, queries)."""
     return copy_warehouse(demo_build, tmp_path_factory.mktemp("wh"))
+
+
+@pytest.fixture(scope="session")
+def demo_models_build(tmp_path_factory) -> Path:
+    """The sample warehouse with its stored metric models, as ``northstar demo`` builds it
+    (copy it before writing)."""
+    from connectors.demo import build_demo
+    from metrics.materialize import refresher
+
+    finalize = refresher(REPO / "config" / "metrics.yaml")
+    return built_once(
+        tmp_path_factory, "demo-models.duckdb", lambda path: build_demo(path, finalize=finalize)
+    )
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from metrics.alert_spec import load_alert_rules
 from metrics.query import fetch_rows
 from metrics.routing import Route, Router
 from metrics.sqlgen import Query
+from tests.app_support import open_page
 from tests.cli_support import run_cli
 from tests.conftest import query
 from tests.metric_support import ROOT, build_fixture_warehouse, catalog_with, engine
@@ -266,10 +267,7 @@ def test_the_portfolios_page_shows_a_portfolio_with_two_managers(db, monkeypatch
     monkeypatch.setenv("NORTHSTAR_DB", str(db))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.query_params["period"] = "2026-03-09"  # the week the orders were due
-    at.run()
-    at.switch_page("pages/portfolios.py")
-    at.query_params["period"] = "2026-03-09"  # set again: the switch clears it
-    at.run()
+    open_page(at, "pages/portfolios.py")
     assert not at.exception and not at.error, [e.value for e in at.error]
     board = at.dataframe[0].value.set_index("portfolio")
     assert board.loc["Key Accounts", "portfolio_manager"] == "Ann Accountable / Rita Rogue"

@@ -19,6 +19,7 @@ from metrics.sqlgen import Query
 from state.action_log import add_action, list_actions
 from state.store import StateStore
 from store.warehouse import Warehouse
+from tests.app_support import open_page
 from tests.conftest import copy_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +42,7 @@ def fresh(monkeypatch):
 def run(page: str | None, db: Path) -> AppTest:
     os.environ["NORTHSTAR_DB"] = str(db)
     at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    return at.switch_page(page).run() if page else at
+    return open_page(at, page) if page else at.run()
 
 
 def test_action_is_marked_on_the_trend_and_listed(demo_db, monkeypatch):
@@ -61,7 +61,11 @@ def test_action_is_marked_on_the_trend_and_listed(demo_db, monkeypatch):
     charts = at.get("vega_lite_chart")
     trend = next(c for c in charts if '"action"' in c.proto.spec)  # the OTIF trend
     spec = json.loads(trend.proto.spec)
-    marks = [layer["mark"] for layer in spec["layer"]]
+
+    def flat(layers):  # a layer may hold layers of its own (the target's label)
+        return [m for x in layers for m in (flat(x["layer"]) if "layer" in x else [x["mark"]])]
+
+    marks = flat(spec["layer"])
     assert {"type": "rule", "color": "black", "strokeDash": [2, 3]} in marks
     assert any(m.get("text") == "◆" for m in marks)
     table = pa.ipc.open_stream(trend.proto.datasets[0].data.data).read_all().to_pylist()
@@ -97,5 +101,6 @@ def test_at_risk_worklist_matches_the_engine(demo_db):
     counts, lines = at.dataframe[0].value, at.dataframe[1].value
     assert counts["lines"].sum() == expected.height
     assert len(lines) == expected.height
-    assert sorted(lines["order_id"]) == sorted(expected["order_id"].to_list())
+    shown = expected["order_id"] + " / " + expected["line_id"].cast(str)
+    assert sorted(lines["order"]) == sorted(shown.to_list())  # order and line, one column
     assert any(b.label == "Lines as CSV" for b in at.get("download_button"))

@@ -22,22 +22,19 @@ from present import format as fmt
 from present import wall_chart
 from store.errors import StoreError
 from store.warehouse import Warehouse
+from tests.app_support import open_page
 from tests.test_app_pages import APP, CONFIG, empty_db, fresh_caches, texts  # noqa: F401
 
 SCREENS = ["pages/wall.py", "pages/portfolios.py", "pages/contact_center.py", "pages/customer.py"]
 
 
 def run_page(page: str, db: Path, params: dict[str, str | list[str]] | None = None) -> AppTest:
-    """Open ``page`` with ``params`` in its URL (set again after the switch, which clears them)."""
+    """Open ``page`` with ``params`` in its URL."""
     os.environ["NORTHSTAR_DB"] = str(db)
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    at.run()  # st.navigation registers the pages on the first run
-    at.switch_page(page)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    return at.run()
+    return open_page(at, page)
 
 
 def htmls(at: AppTest) -> str:

@@ -15,6 +15,7 @@ from metrics.catalog import load_catalog
 from metrics.details import run_details
 from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query
+from tests.app_support import open_page
 from tests.metric_support import CONFIG, build_fixture_warehouse, engine
 from tests.test_freshness import PAGES
 
@@ -62,10 +63,7 @@ def test_every_page_runs_with_a_future_date_in_the_warehouse(page, db, monkeypat
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("NORTHSTAR_DB", str(shutil.copy(db, tmp_path / "wh.duckdb")))
     monkeypatch.delenv("NORTHSTAR_CONFIG", raising=False)
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.run()
-    if page != PAGES[0]:
-        at.switch_page(page).run()
+    at = open_page(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60), page)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     shown = "\n".join(str(c.value) for c in at.caption)

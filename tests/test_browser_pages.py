@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -35,12 +37,17 @@ PAGES = {  # url -> the title its browser tab must carry
     "/sop-wall?embed=true": "S&OP wall screen",
     "/account?customer_id={customer}": "Customer",
 }
-MINE = {  # this suite's pages, checked for clipping at both laptop widths
+MINE = {  # every page, checked for clipped text, tables and charts at both laptop widths
+    "review": "/",
+    "pairs": "/pairs",
     "explore": "/explore?metric=otif&by=region",
     "explore_trend": "/explore?metric=otif_line&by=carrier&every=week",
     "contact_center": "/contact-center",
     "customer": "/account?customer_id={customer}",
     "data": "/data",
+    "portfolio": "/portfolio",
+    "at_risk": "/at-risk",
+    "wall": "/sop-wall?embed=true",
 }
 LAPTOPS = ({"width": 1440, "height": 900}, {"width": 1366, "height": 768})
 LOCAL = {"127.0.0.1", "localhost"}
@@ -97,11 +104,13 @@ def test_the_review_page_says_what_review_json_says(browser, app_url, warehouse)
 
 
 def clipped(page) -> list[str]:
-    """Tables that scroll sideways and charts wider than the page's column, by test id."""
+    """What a reader cannot read whole: tables that scroll sideways, charts wider than the
+    page's column, and any text the DOM cuts (an element with text of its own whose box hides
+    part of it: overflow hidden, ellipsis, a scroll box) or that runs past the page's edge."""
     return page.evaluate(
         """() => {
-          const main = document.querySelector('[data-testid="stMainBlockContainer"]')
-            .getBoundingClientRect();
+          const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+          const edge = main.getBoundingClientRect().right;
           const out = [];
           for (const d of document.querySelectorAll('[data-testid="stDataFrame"]')) {
             // Explore's record listing has as many columns as the metric's drill columns: it
@@ -109,40 +118,72 @@ def clipped(page) -> list[str]:
             if (!d.checkVisibility() || d.closest('.st-key-explore_records')) continue;
             const s = d.querySelector('.dvn-scroller');
             if (s && s.scrollWidth > s.clientWidth + 2)
-              out.push('table ' + s.scrollWidth + ' > ' + s.clientWidth);
+              out.push('table ' + s.scrollWidth + ' > ' + s.clientWidth + ' after "' +
+                (d.closest('[data-testid="stVerticalBlock"]')?.innerText || '').slice(0, 40) + '"');
           }
           for (const c of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
             if (!c.checkVisibility()) continue;
             const box = c.getBoundingClientRect();
             const drawn = c.querySelector('svg, canvas');
             const w = drawn ? drawn.getBoundingClientRect().width : 0;
-            if (box.right > main.right + 1 || w > box.width + 2)
+            if (box.right > edge + 1 || w > box.width + 2)
               out.push('chart ' + w + ' in ' + box.width);
+          }
+          const inside = '[data-testid="stDataFrame"], [data-testid="stVegaLiteChart"]';
+          for (const e of main.querySelectorAll('*')) {
+            if (e.closest(inside)) continue;
+            const text = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+            if (!text || !e.checkVisibility()) continue;
+            const s = getComputedStyle(e);
+            const what = (e.dataset.testid || e.tagName) + ': ' + e.textContent.trim().slice(0, 50);
+            if (s.overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1)
+              out.push('text cut ' + what);
+            else if (s.overflowY !== 'visible' && e.scrollHeight > e.clientHeight + 1)
+              out.push('text cut ' + what);
+            else if (e.getBoundingClientRect().right > edge + 1)
+              out.push('text past the edge ' + what);
           }
           return out;
         }"""
     )
 
 
-@pytest.mark.parametrize("size", LAPTOPS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_the_clipping_check_finds_cut_text(browser, app_url):
+    """The check itself: a planted line too long for its box is found."""
+    page = watched_page(browser, LAPTOPS[0])
+    page.goto(app_url + "/data")
+    wait_ready(page)
+    page.evaluate(
+        """() => { const d = document.createElement('p');
+          d.style.cssText = 'width: 60px; overflow: hidden; white-space: nowrap';
+          d.textContent = 'a planted line that cannot fit its box';
+          document.querySelector('[data-testid="stMainBlockContainer"]').appendChild(d); }"""
+    )
+    assert clipped(page) == ["text cut P: a planted line that cannot fit its box"]
+    page.context.close()
+
+
 @pytest.mark.parametrize("name", list(MINE))
-def test_nothing_is_clipped_on_a_laptop(browser, app_url, warehouse, name, size):
+def test_nothing_is_clipped_on_a_laptop(browser, app_url, warehouse, name):
+    """Each page once, at each laptop's width in turn (tall enough that every table and chart
+    is drawn at once), then a screenshot at each laptop's own size, from the top."""
     url = app_url + MINE[name].format(customer=first_customer(warehouse))
-    # The laptop's width, tall enough that every table and chart is drawn at once.
-    page = watched_page(browser, {"width": size["width"], "height": 4000})
+    page = watched_page(browser, {"width": LAPTOPS[0]["width"], "height": 4000})
     page.goto(url)
     wait_ready(page)
-    page.wait_for_selector('[data-testid="stDataFrame"] canvas', timeout=30_000)
-    drawn(page)
-    assert clipped(page) == []
+    for i, size in enumerate(LAPTOPS):
+        if i:  # charts keep the width they were drawn at: draw the page anew at this width
+            page.set_viewport_size({"width": size["width"], "height": 4000})
+            page.reload()
+            wait_ready(page)
+        drawn(page)
+        assert clipped(page) == [], f"{name} at {size['width']} px"
+        page.set_viewport_size(size)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_timeout(300)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"pages_{name}_{size['width']}x{size['height']}.png"))
     assert page.locator(EXCEPTION).count() == 0
-    # Then the laptop's own height, as its user sees the page (the width, hence the layout,
-    # is the same; the page scrolls back to the top).
-    page.set_viewport_size(size)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.wait_for_timeout(300)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"pages_{name}_{size['width']}x{size['height']}.png"))
     page.context.close()
 
 
@@ -166,6 +207,17 @@ def test_explore_exports_are_named_for_what_they_hold(browser, app_url, warehous
     assert records.value.suggested_filename == f"otif_week_{start}_region-South_records.csv"
     head = Path(records.value.path()).read_text(encoding="utf-8").splitlines()[0]
     assert "customer_id,customer_name" in head
+    # The file's address answers the browser that made it, and nothing else: not a request
+    # without its cookie, not another browser (a copied link is useless).
+    url = records.value.url
+    assert "/media/" in url and page.request.get(url).status == 200
+    with pytest.raises(urllib.error.HTTPError) as outside:
+        urllib.request.urlopen(url, timeout=10)
+    assert outside.value.code == 404
+    other = browser.new_context()
+    other.new_page().goto(app_url + "/data")  # a visitor of its own, with its own cookie
+    assert other.request.get(url).status == 404
+    other.close()
     # Streamlit's own table download is off: the audited buttons above are the only way out.
     table = page.locator('[data-testid="stDataFrame"]').first
     table.hover()

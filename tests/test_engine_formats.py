@@ -1,7 +1,7 @@
 """Every catalogue metric in every output format on every engine, through the command line run
 in-process: the warehouse file, DuckDB over a lake and Spark over the same lake (one of each per
-test session, from the bundled sample). Each answers without a traceback, its JSON values equal
-the warehouse file's, and its CSV and table name the metric.
+test session, from the bundled sample: tests/spark_fixtures.py). Each answers without a
+traceback, its JSON values equal the warehouse file's, and its CSV and table name the metric.
 
 The Spark cases skip where PySpark or Java is missing, and fail on CI (``$CI`` set).
 """
@@ -22,20 +22,19 @@ from metrics.sqlgen import Query
 from present import format as units
 from store.warehouse import Warehouse
 from tests.metric_support import CONFIG
-from tests.test_engines import sample_stores, spark  # noqa: F401  (the session's lake, Spark)
 
 CATALOG = load_catalog(CONFIG)
 FORMATS = ("table", "csv", "json")
 
 
 @pytest.fixture(scope="session")
-def expected(sample_stores) -> dict[str, list[dict]]:  # noqa: F811
+def expected(sample_stores) -> dict[str, list[dict]]:
     """Each metric's values on the warehouse file, as the JSON format writes them."""
     engine = Warehouse(sample_stores[0]).engine()
     return {m: records(run_query(engine, CATALOG, Query((m,))).values()) for m in CATALOG.metrics}
 
 
-def _store_args(engine: str, sample_stores, request) -> list[str]:  # noqa: F811
+def _store_args(engine: str, sample_stores, request) -> list[str]:
     db, lake = sample_stores
     if engine == "warehouse":
         return ["--db", str(db)]
@@ -81,7 +80,7 @@ def test_every_metric_in_every_format_on_duckdb(
     metric,
     fmt,
     engine,
-    sample_stores,  # noqa: F811
+    sample_stores,
     expected,
     request,
 ):
@@ -94,7 +93,7 @@ def test_every_metric_in_every_format_on_duckdb(
 
 @pytest.mark.spark
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_every_metric_in_every_format_on_spark(fmt, sample_stores, expected, request):  # noqa: F811
+def test_every_metric_in_every_format_on_spark(fmt, sample_stores, expected, request):
     """One question holding every metric per format: each Spark query computes the models
     from the lake, so one per metric would cost minutes."""
     store = _store_args("spark-lake", sample_stores, request)

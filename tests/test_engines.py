@@ -2,17 +2,15 @@
 over the lake and on Spark over the lake, on the hand-computed fixture and on the sample data.
 
 The metrics are parametrized from the catalogue, so a metric added later is covered by the same
-tests. Spark tests share one SparkSession (local mode) and one lake per data set; they skip when
-PySpark or Java is missing locally, and fail on CI (``$CI`` set), where both are installed.
+tests. Spark tests share one SparkSession (local mode) and one lake per data set with the other
+modules (tests/spark_fixtures.py); they skip when PySpark or Java is missing locally, and fail
+on CI (``$CI`` set), where both are installed.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
-import importlib.util
-import os
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -21,9 +19,7 @@ from polars.testing import assert_frame_equal
 
 from connectors.demo import SAMPLE_DATA, SAMPLE_SOURCES
 from connectors.lake_load import load_lake
-from connectors.load import load_paths
 from metrics.catalog import load_catalog
-from metrics.materialize import refresher
 from metrics.query import fetch_rows, run_query
 from metrics.sqlgen import Query
 from store.errors import StoreError
@@ -31,6 +27,7 @@ from store.lake import POINTER, Lake, current_version
 from store.warehouse import Warehouse
 from tests.conftest import run_cli, write_csv
 from tests.metric_support import CONFIG, FIXTURE
+from tests.spark_fixtures import fixture_extracts
 from tests.test_metric_values import AS_OF, EXPECTED
 
 CATALOG = load_catalog(CONFIG)
@@ -38,75 +35,7 @@ METRICS = list(CATALOG.metrics)
 ROWS_METRICS = ["otif", "fill_rate", "fcr", "revenue", "aht_sec"]
 
 
-# --------------------------------------------------------------------------- the data sets
-
-
-def _fixture_extracts(tmp: Path) -> Path:
-    data = tmp / "extracts"
-    shutil.copytree(FIXTURE, data)
-    return data
-
-
-@pytest.fixture(scope="session")
-def fixture_stores(tmp_path_factory) -> tuple[Path, Path]:
-    """The hand-computed fixture as a warehouse file and as a lake (no stored models)."""
-    tmp = tmp_path_factory.mktemp("engines_fixture")
-    data = _fixture_extracts(tmp)
-    db, lake = tmp / "fixture.duckdb", tmp / "lake"
-    load_paths(db, [data], progress=False)
-    load_lake(lake, [data], progress=False)
-    return db, lake
-
-
-@pytest.fixture(scope="session")
-def sample_stores(tmp_path_factory) -> tuple[Path, Path]:
-    """The bundled sample data as a warehouse file and a lake, both with stored models."""
-    tmp = tmp_path_factory.mktemp("engines_sample")
-    db, lake = tmp / "sample.duckdb", tmp / "lake"
-    load_paths(
-        db,
-        [SAMPLE_DATA],
-        sources=SAMPLE_SOURCES,
-        progress=False,
-        fresh=True,
-        finalize=refresher(CONFIG),
-    )
-    load_lake(
-        lake, [SAMPLE_DATA], sources=SAMPLE_SOURCES, progress=False, finalize=refresher(CONFIG)
-    )
-    return db, lake
-
-
-def _spark_missing() -> str | None:
-    if importlib.util.find_spec("pyspark") is None:
-        return "PySpark is not installed (pip install -e '.[spark]')"
-    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        return "Java is not installed (apt-get install default-jre-headless)"
-    return None
-
-
-@pytest.fixture(scope="session")
-def spark():
-    """The one SparkSession of the test session."""
-    missing = _spark_missing()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing}; CI must run the Spark tests")
-        pytest.skip(missing)
-    from store.spark_engine import spark_session
-
-    return spark_session()
-
-
-@pytest.fixture(scope="session")
-def spark_engines(spark, fixture_stores, sample_stores) -> dict:
-    from store.lake import require_version
-    from store.spark_engine import SparkEngine
-
-    return {
-        "fixture": SparkEngine(spark, require_version(fixture_stores[1])),
-        "sample": SparkEngine(spark, require_version(sample_stores[1])),
-    }
+# The data sets (fixture_stores, sample_stores), spark and spark_engines: tests/spark_fixtures.py.
 
 
 # --------------------------------------------------------------------------- comparing
@@ -226,7 +155,7 @@ def _counts(lake: Path) -> tuple[int, ...]:
 
 def test_a_reader_during_a_load_sees_a_whole_version(tmp_path):
     lake = tmp_path / "lake"
-    load_lake(lake, [_fixture_extracts(tmp_path)], progress=False)
+    load_lake(lake, [fixture_extracts(tmp_path)], progress=False)
     before = _counts(lake)
     seen: set[tuple[int, ...]] = set()
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
@@ -243,7 +172,7 @@ def test_a_reader_during_a_load_sees_a_whole_version(tmp_path):
 
 def test_a_refused_load_leaves_the_lake_as_it_was(tmp_path):
     lake = tmp_path / "lake"
-    load_lake(lake, [_fixture_extracts(tmp_path)], progress=False)
+    load_lake(lake, [fixture_extracts(tmp_path)], progress=False)
     pointer = (lake / POINTER).read_text()
     bad = write_csv(
         tmp_path / "more" / "orders_bad.csv",
@@ -262,7 +191,7 @@ def test_a_refused_load_leaves_the_lake_as_it_was(tmp_path):
         load_lake(lake, [bad], strict=True, progress=False)
     assert (lake / POINTER).read_text() == pointer
     assert sorted(p.name for p in lake.iterdir()) == sorted([POINTER, pointer.strip()])
-    load_lake(lake, [_fixture_extracts(tmp_path / "again")], progress=False)  # nothing new
+    load_lake(lake, [fixture_extracts(tmp_path / "again")], progress=False)  # nothing new
     assert (lake / POINTER).read_text() == pointer
 
 
@@ -295,7 +224,7 @@ def test_cli_query_over_the_lake_prints_what_the_warehouse_prints(sample_stores)
 
 def test_cli_load_lake_and_refusals(tmp_path):
     lake = tmp_path / "lake"
-    done = run_cli("load", "--lake", lake, _fixture_extracts(tmp_path))
+    done = run_cli("load", "--lake", lake, fixture_extracts(tmp_path))
     assert done.returncode == 0, done.stderr
     assert f"loaded into {lake}" in done.stdout
     both = run_cli("load", "--lake", lake, "--db", tmp_path / "x.duckdb", FIXTURE)
@@ -313,7 +242,7 @@ def test_cli_load_lake_and_refusals(tmp_path):
 
 def test_cli_spark_without_java_says_how_to_install(tmp_path, monkeypatch):
     lake = tmp_path / "lake"
-    load_lake(lake, [_fixture_extracts(tmp_path)], progress=False)
+    load_lake(lake, [fixture_extracts(tmp_path)], progress=False)
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv("JAVA_HOME", raising=False)
     out = run_cli("query", "--metric", "otif", "--engine", "spark", "--lake", lake)

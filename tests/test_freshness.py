@@ -16,6 +16,7 @@ from metrics.located_yaml import parse_located
 from metrics.query import default_as_of
 from store.health import Staleness, staleness
 from store.warehouse import Warehouse
+from tests.app_support import open_page
 from tests.metric_support import CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,8 +79,7 @@ def run_page(page: str, db: Path, monkeypatch, today: dt.date, params=None) -> A
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    at.run()
-    return at.switch_page(page).run() if page != PAGES[0] else at
+    return open_page(at, page)
 
 
 def warnings(at: AppTest) -> str:

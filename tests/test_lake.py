@@ -200,12 +200,15 @@ def test_the_file_points_spark_at_a_cluster_and_the_environment_overrides_it(tmp
     config = _engines(
         tmp_path,
         "spark:\n  master: spark://head:7077\n  conf:\n    spark.executor.memory: 8g\n"
-        "    spark.driver.memory: 4g\n    spark.sql.adaptive.enabled: false\n",
+        "    spark.driver.memory: 4g\n    spark.sql.adaptive.enabled: false\n"
+        "    spark.driver.extraJavaOptions: -XX:+UseSerialGC\n",
     )
     settings = spark_settings(config)
     assert settings.where == "spark://head:7077"
     conf = _conf(settings)
     assert conf["spark.executor.memory"] == "8g" and conf["spark.driver.memory"] == "4g"
+    java = conf["spark.driver.extraJavaOptions"].split()  # the file's beside the quiet logging
+    assert java[0].startswith("-Dlog4j2.configurationFile=") and java[1:] == ["-XX:+UseSerialGC"]
     assert conf["spark.sql.adaptive.enabled"] == "false"
     assert conf["spark.sql.session.timeZone"] == "UTC"
     monkeypatch.setenv("NORTHSTAR_SPARK_DRIVER_MEMORY", "1g")

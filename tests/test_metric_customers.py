@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import duckdb
 import pytest
 from polars.testing import assert_frame_equal
 
-from connectors.lake_load import load_lake
 from metrics.catalog import load_catalog
 from metrics.customers import _num, customer_signals, customer_timeline, customers_at_risk
 from metrics.errors import MetricsError
 from store.lake import Lake, require_version
-from tests.metric_support import CONFIG, FIXTURE, build_fixture_warehouse, engine
-from tests.test_engines import spark  # noqa: F401  (the test session's one SparkSession)
+from tests.metric_support import CONFIG, build_fixture_warehouse, engine
 
 AS_OF = dt.date(2026, 3, 15)
 CATALOG = load_catalog(CONFIG)
@@ -67,14 +64,14 @@ def test_a_quantity_reads_as_python_g_would():
 
 
 @pytest.mark.spark
-def test_customers_alike_on_spark(tmp_path, spark):  # noqa: F811
-    """Signals and every customer's timeline, on Spark and on DuckDB over the same lake."""
+def test_customers_alike_on_spark(spark, fixture_stores):
+    """Signals and every customer's timeline, on Spark and on DuckDB over the same lake (the
+    fixture's, shared by the session's Spark tests: tests/spark_fixtures.py)."""
     from store.spark_engine import SparkEngine
 
-    shutil.copytree(FIXTURE, tmp_path / "extracts")
-    load_lake(tmp_path / "lake", [tmp_path / "extracts"], progress=False)
-    on_spark = SparkEngine(spark, require_version(tmp_path / "lake"))
-    on_duckdb = Lake(tmp_path / "lake").engine()
+    lake = fixture_stores[1]
+    on_spark = SparkEngine(spark, require_version(lake))
+    on_duckdb = Lake(lake).engine()
     signals = customer_signals(on_duckdb, CATALOG, as_of=AS_OF).sort("customer_id")
     assert signals.height == 3
     assert_frame_equal(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import duckdb
 import pytest
@@ -41,13 +42,24 @@ order = st.lists(line, min_size=1, max_size=3)
 call = st.tuples(st.sampled_from(["C1", "C2", "C3", None]), st.integers(0, 40 * 24), st.booleans())
 
 
-def _warehouse(orders, calls, *, bounded: bool = False) -> DuckDBEngine:
-    """Canonical tables from generated rows; ``bounded``: no line ships more than it ordered."""
+@pytest.fixture(scope="module")
+def blank() -> Iterator[duckdb.DuckDBPyConnection]:
+    """One in-memory database with the canonical tables, emptied for each example (a new
+    connection per example cost more than the query it answers)."""
     con = duckdb.connect()
     for t in TABLES.values():
         con.sql(
             f"CREATE TABLE {t.name} ({', '.join(f'{c.name} {SQL_TYPES[c.type]}' for c in t.columns)})"
         )
+    yield con
+    con.close()
+
+
+def _warehouse(con, orders, calls, *, bounded: bool = False) -> DuckDBEngine:
+    """Canonical tables holding only the generated rows; ``bounded``: no line ships more than
+    it ordered."""
+    for t in TABLES.values():
+        con.sql(f"DELETE FROM {t.name}")
     con.executemany(
         "INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?)",
         [
@@ -121,11 +133,13 @@ def _q(**kw) -> Query:
     return Query(as_of=AS_OF, **kw)
 
 
+@pytest.mark.slow
+@pytest.mark.alone  # the two long ones on two workers
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(order, min_size=1, max_size=8), st.lists(call, max_size=10))
-def test_otif_lies_between_the_frechet_bounds(orders, calls):
+def test_otif_lies_between_the_frechet_bounds(blank, orders, calls):
     """Holds when no line is over-shipped (see the next test for why that matters)."""
-    con = _warehouse(orders, calls, bounded=True)
+    con = _warehouse(blank, orders, calls, bounded=True)
     for grain_metrics in (("otif", "on_time", "in_full"),):
         row = run_query(con, CATALOG, _q(metrics=grain_metrics)).values().to_dicts()[0]
         if row["otif"] is None:
@@ -140,10 +154,12 @@ def test_otif_lies_between_the_frechet_bounds(orders, calls):
             assert 0 <= v <= 1
 
 
+@pytest.mark.slow
+@pytest.mark.alone
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(order, min_size=1, max_size=8), st.lists(call, max_size=10))
-def test_totals_are_recomputed_from_the_parts_of_their_groups(orders, calls):
-    con = _warehouse(orders, calls)
+def test_totals_are_recomputed_from_the_parts_of_their_groups(blank, orders, calls):
+    con = _warehouse(blank, orders, calls)
     ratios = ("otif", "fill_rate", "otif_line")
     additive = ("revenue", "measured_orders", "contacts")
     total = run_query(con, CATALOG, _q(metrics=ratios + additive)).frame.to_dicts()[0]
@@ -160,7 +176,7 @@ def test_totals_are_recomputed_from_the_parts_of_their_groups(orders, calls):
             assert total[m] == pytest.approx(expected)
 
 
-def test_a_late_extra_shipment_makes_an_otif_line_not_on_time():
+def test_a_late_extra_shipment_makes_an_otif_line_not_on_time(blank):
     """The spec's 'on time' looks at the line's latest delivery, so units beyond the quantity
     ordered that arrive late make a line OTIF (ordered units came by due) but not on time."""
     line = {
@@ -174,6 +190,6 @@ def test_a_late_extra_shipment_makes_an_otif_line_not_on_time():
         "shipments": [(DAY0, 0, 1), (DAY0, 1, 1)],
     }  # 1 unit on the due date, 1 extra a day late
     row = run_query(
-        _warehouse([[line]], []), CATALOG, _q(metrics=("otif", "on_time", "in_full"))
+        _warehouse(blank, [[line]], []), CATALOG, _q(metrics=("otif", "on_time", "in_full"))
     ).values()
     assert row.to_dicts() == [{"otif": 1.0, "on_time": 0.0, "in_full": 1.0}]

@@ -15,27 +15,25 @@ import shutil
 import duckdb
 import pytest
 
-from connectors.demo import build_demo
 from metrics.catalog import load_catalog
-from metrics.materialize import read_materialized, refresher
+from metrics.materialize import read_materialized
 from metrics.moved_models import KEEP, MOVED, moved_models
 from metrics.query import default_as_of, execute, run_query, stored_models
 from metrics.sqlgen import Compiled, Query, compile_query, model_ctes, settings_params, used_params
 from store.warehouse import Warehouse
+from tests.conftest import copy_warehouse
 from tests.metric_support import CONFIG, catalog_with
 
 CATALOG = load_catalog(CONFIG)
 DAYS = (-1, -2, -3, -10, -45, -200, 2)  # the as-ofs tried, in days from the stored models'
 
 
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    path = tmp_path_factory.mktemp("moved") / "demo.duckdb"
-    build_demo(path, finalize=refresher(CONFIG))
-    return Warehouse(path)
+@pytest.fixture(scope="session")  # session: the tests run alone (on any worker) share it
+def wh(demo_models_build, tmp_path_factory):
+    return Warehouse(copy_warehouse(demo_models_build, tmp_path_factory.mktemp("moved")))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stored_as_of(wh):
     as_of = default_as_of(wh.engine())
     assert stored_models(wh.engine(), CATALOG, as_of) == frozenset(CATALOG.models)
@@ -67,6 +65,7 @@ def _moved_tables(wh) -> set[str]:
     return {r[0] for r in rows.fetchall()}
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("days", DAYS)
 @pytest.mark.parametrize("model", list(CATALOG.models))
 def test_a_moved_model_holds_the_rows_of_the_live_one(wh, stored_as_of, model, days):
@@ -80,6 +79,7 @@ def test_a_moved_model_holds_the_rows_of_the_live_one(wh, stored_as_of, model, d
         assert _same(moved) != _same(cur.con.sql(f"SELECT * FROM models.{model}").fetchall())
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("days", (-3, -45))
 @pytest.mark.parametrize("metric", list(CATALOG.metrics))
 def test_every_metric_answers_as_the_live_models_do(wh, stored_as_of, metric, days):

@@ -101,7 +101,7 @@ def test_ticks_are_one_per_period_and_carry_the_year():
 
 def test_the_causes_table_names_owners_open_misses_and_links_with_labels_not_codes():
     table, _ = review.causes_table(funnel([10, 26, 7, 10, 6, 2]), VIEW)
-    assert table.columns == ["Cause", "Owner", "Orders", "Still open", "Records"]
+    assert table.columns == ["Cause", "Owner", "Orders", "Open", "Records"]
     assert table["Cause"][0] == "Short shipped" and table["Owner"][0] == "Supply planning"
     assert not any("_" in c for c in table["Cause"])
     assert parse_qs(urlparse(table["Records"][0]).query)["pick"] == ["short_shipped"]

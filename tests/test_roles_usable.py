@@ -21,6 +21,7 @@ from metrics.catalog import load_catalog
 from metrics.policy_file import PAGES
 from state import audit, kiosk
 from state.store import StateStore
+from tests.app_support import open_page
 from tests.conftest import copy_warehouse
 from ui.guard import without_paths
 
@@ -81,15 +82,14 @@ def sign_in_on(monkeypatch, tmp_path) -> Iterator[None]:
 def open_as(
     email: str, db: Path, page: str | None = None, params: dict[str, str] | None = None
 ) -> AppTest:
-    """The app as ``email`` signed in (a verified email claim) sees it: the home page, then
-    ``page`` (a script of SCRIPTS)."""
+    """The app as ``email`` signed in (a verified email claim) sees it: the home page, or
+    ``page`` (a script of SCRIPTS) opened by its address."""
     os.environ["NORTHSTAR_DB"] = str(db)
     at = AppTest.from_file(APP, default_timeout=90)
     at.user = {"is_logged_in": True, "email": email, "sub": email, "iss": "https://idp.example"}
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    at.run()
-    return at.switch_page(page).run() if page else at
+    return open_page(at, page) if page else at.run()
 
 
 def problems(at: AppTest) -> list[str]:

@@ -11,6 +11,9 @@ from metrics.query import fetch_rows, fetch_rows_each
 from metrics.sqlgen import Query
 from tests.metric_support import CONFIG, engine
 
+# Each test reads the session's warehouse only: they spread over the workers.
+pytestmark = pytest.mark.alone
+
 CATALOG = load_catalog(CONFIG)
 PER_CUSTOMER = [
     m

@@ -44,11 +44,9 @@ def _subscriptions() -> str:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("schedule") / "wh.duckdb"
-    done = _cli("demo", "--db", db, env={})
-    assert done.returncode == 0, done.stderr
-    return db
+def warehouse(demo_models_build) -> Path:
+    """What `northstar demo` builds (each test writes to a copy)."""
+    return demo_models_build
 
 
 def _pdf_text(data: bytes, tmp: Path) -> str:

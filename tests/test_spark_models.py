@@ -17,7 +17,6 @@ import pytest
 import yaml
 from polars.testing import assert_frame_equal
 
-from connectors.demo import SAMPLE_DATA, SAMPLE_SOURCES
 from connectors.lake_load import load_lake
 from connectors.load import load_paths
 from metrics.as_of import default_as_of
@@ -37,7 +36,6 @@ from store.lake_models import spark_models
 from store.warehouse import Warehouse
 from tests.conftest import run_cli, write_csv
 from tests.metric_support import CONFIG, FIXTURE
-from tests.test_engines import spark  # noqa: F401  (the session's one SparkSession)
 
 pytestmark = pytest.mark.spark
 
@@ -46,29 +44,21 @@ DATA = ("fixture", "sample")
 
 
 @pytest.fixture(scope="session")
-def stores(tmp_path_factory, spark) -> dict[str, dict[str, Path]]:  # noqa: F811
+def stores(tmp_path_factory, spark, sample_stores) -> dict[str, dict[str, Path]]:
     """Per data set: the warehouse file, the DuckDB-written lake, the Spark-written one (its
-    stored models by a Spark load for the fixture, by a Spark rebuild for the sample)."""
-    out: dict[str, dict[str, Path]] = {}
-    for data in DATA:
-        tmp = tmp_path_factory.mktemp(f"spark_models_{data}")
-        paths = [SAMPLE_DATA if data == "sample" else FIXTURE]
-        sources = SAMPLE_SOURCES if data == "sample" else None
-        db, duck, on_spark = tmp / "wh.duckdb", tmp / "duck", tmp / "spark"
-        load_paths(db, paths, sources=sources, progress=False, finalize=refresher(CONFIG))
-        load_lake(duck, paths, sources=sources, progress=False, finalize=refresher(CONFIG))
-        if data == "fixture":
-            load_lake(
-                on_spark,
-                paths,
-                sources=sources,
-                progress=False,
-                models=spark_models(spark, CATALOG),
-            )
-        else:
-            shutil.copytree(duck, on_spark)
-            rebuild_models(on_spark, spark_models(spark, CATALOG))
-        out[data] = {"db": db, "duck": duck, "spark": on_spark}
+    stored models by a Spark load for the fixture, by a Spark rebuild for the sample). The
+    sample's warehouse and DuckDB lake are the session's (tests/spark_fixtures.py)."""
+    tmp = tmp_path_factory.mktemp("spark_models_fixture")
+    db, duck, on_spark = tmp / "wh.duckdb", tmp / "duck", tmp / "spark"
+    load_paths(db, [FIXTURE], progress=False, finalize=refresher(CONFIG))
+    load_lake(duck, [FIXTURE], progress=False, finalize=refresher(CONFIG))
+    load_lake(on_spark, [FIXTURE], progress=False, models=spark_models(spark, CATALOG))
+    out = {"fixture": {"db": db, "duck": duck, "spark": on_spark}}
+    sample_db, sample_duck = sample_stores
+    on_spark = tmp_path_factory.mktemp("spark_models_sample") / "spark"
+    shutil.copytree(sample_duck, on_spark)
+    rebuild_models(on_spark, spark_models(spark, CATALOG))
+    out["sample"] = {"db": sample_db, "duck": sample_duck, "spark": on_spark}
     return out
 
 
@@ -136,7 +126,7 @@ def test_metrics_from_spark_written_models_equal_the_warehouse(name, data, store
 
 def test_a_model_spark_cannot_compute_is_named_and_nothing_is_published(
     tmp_path,
-    spark,  # noqa: F811
+    spark,
 ):
     lake = tmp_path / "lake"
     load_lake(lake, [FIXTURE], progress=False)

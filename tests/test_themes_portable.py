@@ -21,7 +21,6 @@ from metrics.theme_patterns import FOLD_FROM, FOLD_TO, normalise
 from store.lake import Lake, require_version
 from store.warehouse import Warehouse
 from tests.metric_support import CONFIG, FIXTURE
-from tests.test_engines import spark  # noqa: F401  (the test session's one SparkSession)
 from tests.test_voice_themes import LABELLED
 
 AS_OF = dt.date(2026, 3, 15)
@@ -95,7 +94,7 @@ def test_hostile_comments_get_the_themes_a_person_reads(stores):
 
 
 @pytest.mark.spark
-def test_every_comment_gets_the_same_themes_on_every_engine(stores, spark):  # noqa: F811
+def test_every_comment_gets_the_same_themes_on_every_engine(stores, spark):
     from store.spark_engine import SparkEngine
 
     db, lake = stores

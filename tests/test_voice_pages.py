@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from connectors.load import load_paths
+from present import format as fmt
 from tests.browser_support import (
     EXCEPTION,
     free_port,
@@ -63,19 +64,19 @@ def test_the_review_shows_verbatims_as_text(evil_db, fresh_caches, monkeypatch):
     assert not at.exception
     assert "What customers said" in [h.value for h in at.subheader]
     frames = [d.value for d in at.dataframe]
-    verbatims = next(f for f in frames if "Comment" in f.columns)
-    assert EVIL in verbatims["Comment"].to_list()  # the words exactly as written
-    assert "Came late again" in verbatims["Comment"].to_list()
-    assert verbatims["Customer"].to_list()[0] == "account?customer_id=C1"
-    assert (
-        "O2 due 10 Mar: Late dispatch · Site (warehouse)"
-        in verbatims["Order and the promise that broke"].to_list()
-    )
+    # each comment whole, in its own box: the words exactly as written, escaped as text
+    said = [m.value for m in at.markdown]
+    assert fmt.escape_markdown(EVIL) in said
+    assert "Came late again" in said
+    head = next(m for m in said if m.startswith("**NPS") and "Came" not in m)
+    assert "](account?customer_id=C1)" in head
+    assert fmt.escape_markdown("O2 due 10 Mar: Late dispatch · Site (warehouse)") in " ".join(said)
     themes = next(f for f in frames if "Theme" in f.columns)
     late = themes[themes["Theme"] == "Late delivery"].iloc[0]
     assert late["Missed: n"] == 2  # "Came late again" and the "<b>late</b>" in the markdown one
     markup = [m.value for m in (*at.markdown, *at.caption, *at.info, *at.warning)]
-    assert not any("evil.example" in m for m in markup)
+    # the comment is the only place its words appear, escaped: no link or image is made of it
+    assert not any("evil.example" in m for m in markup if m != fmt.escape_markdown(EVIL))
 
 
 @pytest.mark.browser

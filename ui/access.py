@@ -36,7 +36,7 @@ from state import audit, kiosk
 from state.store import StateStore
 from store.errors import StoreError
 from store.warehouse import default_db_path
-from ui import config, sign_in
+from ui import config, media_guard, sign_in
 from ui.guard import logged_failure, show_config_error
 
 log = logging.getLogger("northstar.ui")
@@ -373,9 +373,11 @@ def audited_download(what: str, rows: int, make: Callable[[], str]) -> Callable[
     at a /media address before, and Streamlit drops it once the page has run on."""
     v, state = viewer(), store()
     page = st.session_state.get("_northstar_last_view", ("",))[0]
+    token = st.context.cookies.get(media_guard.COOKIE)  # this browser's, for its /media address
 
     def made() -> str:
         text = make()
+        media_guard.made(token, text.encode())  # the bytes Streamlit serves for a text file
         try:
             detail = {"file": what, "rows": rows}
             audit.record(state, email=v.email or v.name, event="download", page=page, detail=detail)

@@ -57,13 +57,13 @@ LOAD_COLUMNS = {
     "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="YYYY-MM-DD HH:mm"),
     "file_mtime": st.column_config.DatetimeColumn("File changed", format="YYYY-MM-DD HH:mm"),
 }
-REASON_COLUMNS = {
-    "file": st.column_config.TextColumn("File", width="medium"),
-    "table": st.column_config.TextColumn("Table"),
-    "rule": st.column_config.TextColumn("Rule"),
-    "column": st.column_config.TextColumn("Column"),
-    "rows": st.column_config.NumberColumn("Rows", format=_N),
-    "example": st.column_config.TextColumn("Example message", width=300),
+REASON_COLUMNS = {  # shown as a plain table that wraps: its example messages read whole
+    "file": "File",
+    "table": "Table",
+    "rule": "Rule",
+    "column": "Column",
+    "rows": "Rows",
+    "example": "Example message",
 }
 REJECTED_COLUMNS = {
     "file": st.column_config.TextColumn("File", width="medium"),
@@ -155,7 +155,9 @@ def details(catalog: Catalog, name: str, as_of: dt.date) -> None:
         for c in m.counterparts:
             st.markdown(f"**Counterpart** `{c.metric}`: {c.reveals}")
         # A plain <pre> block: st.code's highlighting of a compiled query took ~0.6 s a view.
-        st.html(f"<pre style='{SQL_STYLE}'>{html.escape(sql_of(catalog, name, as_of))}</pre>")
+        # Folded: the compiled query is most of the page's length, and read by few.
+        with st.expander("The SQL it compiles to"):
+            st.html(f"<pre style='{SQL_STYLE}'>{html.escape(sql_of(catalog, name, as_of))}</pre>")
 
 
 def sql_of(catalog: Catalog, name: str, as_of: dt.date) -> str:
@@ -176,6 +178,22 @@ def sql_as_of() -> dt.date:
         return data.as_of(data.source()) or dt.date.today()
     except WAREHOUSE_ERRORS:  # no or unreadable warehouse: the definitions still apply
         return dt.date.today()
+
+
+def wrapped_table(frame: pl.DataFrame, labels: dict[str, str]) -> None:
+    """A small table whose long texts wrap in their cells (a dataframe would cut them)."""
+    shown = frame.select(
+        (
+            pl.col(c).map_elements(lambda v: f"{v:,}", return_dtype=pl.String)
+            if frame.schema[c].is_integer()
+            else pl.col(c).cast(pl.String)
+        )
+        .fill_null(fmt.DASH)
+        .alias(label)
+        for c, label in labels.items()
+        if c in frame.columns
+    )
+    st.table(shown, border="horizontal")
 
 
 def table(frame: pl.DataFrame, columns: dict) -> None:

@@ -19,7 +19,7 @@ from metrics import periods
 from metrics.catalog import Catalog
 from metrics.sqlgen import Query
 from present import format as fmt
-from present.chart_builders import BLUE, GREY, RED
+from present.chart_builders import BLUE, GREY, RED, target_label, value_axis, with_words
 from ui import data
 from ui.filters import View
 from ui.portfolios import Scores
@@ -132,7 +132,7 @@ def trap_grid(frame: pl.DataFrame, catalog: Catalog) -> None:
         rows = frame.filter(pl.col("metric") == name)
         domain = _domain(rows)
         m = catalog.metric(name)
-        unit = " (seconds)" if m.format == "duration" else ""
+        unit = " (minutes:seconds)" if m.format == "duration" else ""
         st.markdown(f"**{fmt.escape_markdown(m.label)}**{unit}")  # the row's heading, in full
         for place, queue in zip(st.columns(len(queues), gap="small"), queues):
             with place:
@@ -155,6 +155,11 @@ def _domain(rows: pl.DataFrame) -> list[float] | None:
     return [low - pad, high + pad]
 
 
+PLOT_HEIGHT = 125  # px of a mini-chart's plot (at least ~120 px at 1366x768)
+AXIS_HEIGHT = 50  # its month labels and padding (Streamlit fits the whole chart in its height)
+TITLE_HEIGHT = 28  # the queue's name over the first row
+
+
 def trap_cell(
     frame: pl.DataFrame,
     catalog: Catalog,
@@ -163,29 +168,40 @@ def trap_cell(
     *,
     title: str | None,
 ) -> alt.LayerChart:
-    """One queue's monthly values of one metric, its target dashed."""
+    """One queue's monthly values of one metric in its unit (handle time as minutes:seconds),
+    its target dashed and labelled; a month over too few contacts hollow ('small sample')."""
     m = catalog.metric(name)
-    axis = fmt.axis_format(m.format) if m.format != "duration" else ",.0f"
+    frame = with_words(frame.sort("period"), m)
     base = alt.Chart(frame).encode(
         x=alt.X("period:T", title=None, axis=alt.Axis(format="%b", tickCount=4, labelFlush=True))
     )
     scale = alt.Scale(domain=domain, zero=False, nice=False) if domain else alt.Scale(zero=False)
-    line = base.mark_line(point=True, color=BLUE).encode(
+    tooltip = [
+        alt.Tooltip("queue:N", title="Queue"),
+        alt.Tooltip("period:T", title="Month", format="%b %Y"),
+        alt.Tooltip("shown:N", title=m.label),
+        alt.Tooltip("judged:N", title="Status"),
+        alt.Tooltip("n:Q", title="Sample", format=","),
+    ]
+    line = base.mark_line(color=BLUE).encode(
         y=alt.Y(
             "value:Q",
             title=None,
             scale=scale,
-            axis=alt.Axis(format=axis, tickCount=4, labelFontSize=12),
+            axis=value_axis(m.format, tickCount=4, labelFontSize=12),
         ),
-        tooltip=[
-            alt.Tooltip("queue:N", title="Queue"),
-            alt.Tooltip("period:T", title="Month", format="%b %Y"),
-            alt.Tooltip("value:Q", title=m.label, format=axis),
-            alt.Tooltip("n:Q", title="Sample", format=","),
-        ],
+    )
+    points = base.mark_point(filled=True, size=40, strokeWidth=1.5, stroke=BLUE).encode(
+        y="value:Q",
+        fill=alt.condition("datum.small", alt.value("white"), alt.value(BLUE)),
+        tooltip=tooltip,
     )
     target = base.mark_line(strokeDash=[6, 4], color=GREY).encode(y="target:Q")
-    chart = alt.layer(line, target).properties(height=120)
+    layers = [line, target, points]
+    if frame["target_text"].drop_nulls().len():
+        layers.append(target_label(base, size=10))
+    height = PLOT_HEIGHT + AXIS_HEIGHT + (TITLE_HEIGHT if title else 0)
+    chart = alt.layer(*layers).properties(height=height)
     if title:
         chart = chart.properties(
             title=alt.TitleParams(title, fontSize=15, fontWeight="bold", anchor="middle")

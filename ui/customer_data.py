@@ -104,10 +104,11 @@ RISK_COLUMNS = (
 
 
 def risk_table(risk: pl.DataFrame) -> None:
-    """The at-risk worklist: who, whose, how much revenue, and which signals fired."""
-    shown = with_links(risk.select(RISK_COLUMNS)).with_columns(
+    """The at-risk worklist: who, whose, how much revenue, and which signals fired. The
+    accountable manager stands for the portfolio on screen, so every column reads whole at a
+    laptop's width (the sidebar's Portfolio filter narrows the list to one)."""
+    shown = with_links(risk.select(RISK_COLUMNS).drop("portfolio")).with_columns(
         pl.col("revenue_at_risk").round(0).cast(pl.Int64),
-        pl.col("portfolio").fill_null("(no portfolio)"),
         pl.col("portfolio_manager").fill_null("—"),
     )
     st.dataframe(
@@ -117,9 +118,8 @@ def risk_table(risk: pl.DataFrame) -> None:
         key="risk_table",
         column_config={
             "customer_id": LINK_COLUMN,
-            "name": st.column_config.TextColumn("Name", width=140),
-            "portfolio": st.column_config.TextColumn("Portfolio", width=130),
-            "portfolio_manager": st.column_config.TextColumn("Manager", width=112),
+            "name": st.column_config.TextColumn("Name", width=170),
+            "portfolio_manager": st.column_config.TextColumn("Manager", width=130),
             "revenue_at_risk": st.column_config.NumberColumn(
                 "Revenue at risk",
                 format=f"{fmt.CURRENCY}%,d",

@@ -20,13 +20,16 @@ from metrics.periods import period_end
 from metrics.spec import MetricBase
 from metrics.sqlgen import Query
 from present import format as fmt
+from present.chart_builders import SERIES
 from present.explore_charts import by_dimension, over_time
-from ui import charts
+from ui import charts, customer_data, data
 from ui.filters import View
 
 EVERY = ("total", "day", "week", "month", "quarter")
 NONE = "(none)"
-CHART_LIMIT = 40  # bars or lines drawn; the table keeps every row
+CHART_LIMIT = 40  # bars drawn; the table keeps every row
+LINE_LIMIT = len(SERIES)  # lines drawn over time: as many as there are distinct colours
+NAMED = {"customer_id": "customers"}  # dimensions charted by name rather than by id
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,13 @@ class Pick:
     def is_no_value(self, dim: str | None) -> bool:
         """The pick is the row of records without a value for ``dim`` ('(no customer)', ...)."""
         return dim is not None and self.value == fmt.no_value_label(dim)
+
+
+def metric_name(catalog: Catalog, name: str) -> str:
+    """A metric as the picker lists it: its label, with its name only when another shares it."""
+    label = catalog.metrics[name].label
+    shared = sum(m.label == label for m in catalog.metrics.values()) > 1
+    return f"{label} ({name})" if shared else label
 
 
 def note(text: str) -> None:
@@ -215,20 +225,76 @@ def draw_chart(
     frame: pl.DataFrame, m: MetricBase, dim: str | None, every: str, pick: Pick, *, key: str
 ):
     """Bars per dimension value for a total, lines over time otherwise, clickable; returns the
-    chart's selection state, or None (nothing drawn) for a single total."""
+    chart's selection state, or None (nothing drawn) for a single total. At most CHART_LIMIT
+    bars or LINE_LIMIT lines are drawn (the values with the largest samples), said in a caption
+    under the chart."""
     options = {"on_select": "rerun", "selection_mode": "pick", "key": key}
+    currency = fmt.currency_symbol(data.catalog().spec.settings.reporting_currency)
+    drawn = largest_samples(frame, dim, CHART_LIMIT if every == "total" else LINE_LIMIT)
     if every != "total":
-        return charts.draw(over_time, frame, m, dim, **options)
-    if dim:
-        return charts.draw(by_dimension, frame, m, dim, picked=pick.value, **options)
-    return None
+        event = charts.draw(over_time, drawn, m, dim, grain=every, currency=currency, **options)
+    elif dim:
+        event = charts.draw(
+            by_dimension, drawn, m, dim, picked=pick.value, currency=currency, **options
+        )
+    else:
+        return None
+    caption = limit_caption(drawn, frame, dim)
+    if caption:
+        st.caption(caption)
+    return event
+
+
+def largest_samples(frame: pl.DataFrame, dim: str | None, limit: int = CHART_LIMIT) -> pl.DataFrame:
+    """At most ``limit`` dimension values, the largest samples first."""
+    if not dim or frame.is_empty():
+        return frame
+    sizes = frame.group_by(dim).agg(pl.col("n").sum())
+    top = sizes.sort(["n", dim], descending=[True, False], nulls_last=True).head(limit)[dim]
+    return frame.filter(pl.col(dim).is_in(top.implode()))
+
+
+def limit_caption(drawn: pl.DataFrame, frame: pl.DataFrame, dim: str | None) -> str | None:
+    """What a chart of fewer values than the table shows: 'Chart shows the 40 customers with the
+    largest samples (most measured records) of 277; the table lists all 277.'"""
+    if not dim or dim not in frame.columns:
+        return None
+    shown, total = drawn[dim].n_unique(), frame[dim].n_unique()
+    if shown >= total:
+        return None
+    what = NAMED.get(dim, "values")
+    return (
+        f"Chart shows the {shown} {what} with the largest samples (most measured records) of "
+        f"{total:,}; the table lists all {total:,}."
+    )
 
 
 def chart_frame(frame: pl.DataFrame, dim: str | None) -> pl.DataFrame:
-    """At most CHART_LIMIT dimension values, the largest samples first."""
-    if not dim or frame.is_empty():
+    """The frame a chart draws: every row (``draw_chart`` keeps the largest samples and says
+    so), a customer's bar or line named by the customer's name (``label``), not its id."""
+    if dim not in NAMED or frame.is_empty():
         return frame
-    top = (
-        frame.group_by(dim).agg(pl.col("n").sum()).sort("n", descending=True).head(CHART_LIMIT)[dim]
+    src = data.source()
+    as_of = data.as_of(src)
+    directory = customer_data.directory(src, as_of) if as_of else None
+    return with_names(frame, dim, directory)
+
+
+def with_names(frame: pl.DataFrame, dim: str, directory: pl.DataFrame | None) -> pl.DataFrame:
+    """``label``: each customer's name (with its id where two share a name), else the value."""
+    if directory is None or directory.is_empty():
+        return frame.with_columns(label=pl.col(dim).cast(pl.String))
+    names = directory.select(pl.col("customer_id").alias(dim), pl.col("name").alias("_name"))
+    named = frame.join(names, on=dim, how="left", maintain_order="left")
+    twice = named.group_by("_name").agg(pl.col(dim).n_unique().alias("_ids"))
+    return (
+        named.join(twice, on="_name", how="left", maintain_order="left")
+        .with_columns(
+            label=pl.when(pl.col("_name").is_null())
+            .then(pl.col(dim).cast(pl.String))
+            .when(pl.col("_ids") > 1)
+            .then(pl.format("{} ({})", pl.col("_name"), pl.col(dim)))
+            .otherwise(pl.col("_name"))
+        )
+        .drop("_name", "_ids")
     )
-    return frame.filter(pl.col(dim).is_in(top.implode()))

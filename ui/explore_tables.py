@@ -11,7 +11,7 @@ import streamlit as st
 from metrics.catalog import Catalog
 from metrics.spec import MetricBase
 from present import format as fmt
-from ui import access, customer_data
+from ui import access, customer_data, explore
 from ui.explore import Pick
 from ui.filters import View
 
@@ -31,8 +31,9 @@ def named_records(records: pl.DataFrame, directory: pl.DataFrame) -> pl.DataFram
 def records_table(records: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Records for the screen: customer ids as links to the customer page (for a viewer who
     may open it), dates as dates, empty text as a dash."""
+    head = fmt.code_label  # headers in words: 'order_id' reads 'Order id'
     config: dict[str, Any] = {
-        c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
+        c: st.column_config.DateColumn(head(c), format="YYYY-MM-DD")
         for c, t in records.schema.items()
         if t == pl.Date
     }
@@ -45,7 +46,7 @@ def records_table(records: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
     )
     if records.width:  # the record's own id stays in view when the table scrolls sideways
         first = records.columns[0]
-        config.setdefault(first, st.column_config.Column(first, pinned=True))
+        config.setdefault(first, st.column_config.Column(head(first), pinned=True))
     if "customer_id" in records.columns:
         linked = access.viewer().sees_page("account")
         ids = records.select("customer_id")
@@ -55,15 +56,17 @@ def records_table(records: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Any]]:
         shown = shown.select(records.columns)
         config["customer_id"] = (
             st.column_config.LinkColumn(
-                "customer_id",
+                head("customer_id"),
                 display_text=r"customer_id=(.*)$",
                 help="Open the customer's page",
                 pinned=True,
             )
             if linked
-            else st.column_config.TextColumn("customer_id", pinned=True)
+            else st.column_config.TextColumn(head("customer_id"), pinned=True)
         )
-        config["customer_name"] = st.column_config.TextColumn("customer_name", pinned=True)
+        config["customer_name"] = st.column_config.TextColumn(head("customer_name"), pinned=True)
+    for c in records.columns:
+        config.setdefault(c, st.column_config.Column(head(c)))
     return shown, config
 
 
@@ -168,6 +171,10 @@ def table(
     }
     if frame["significant"].all():  # no small sample: no note column
         shown = shown.drop("sample")
+    if "customer_id" in keys:  # customers by name, as the chart names its bars (rows keep order)
+        named = explore.chart_frame(frame.select("customer_id"), "customer_id")
+        if "label" in named.columns:
+            shown = shown.with_columns(customer_id=named["label"])
     config.update(
         {
             k: st.column_config.TextColumn(catalog.spec.dimensions[k].label)

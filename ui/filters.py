@@ -19,6 +19,7 @@ from metrics.periods import (
     recent_periods,
     shift_period,
 )
+from metrics.review_model import TREND
 from metrics.sqlgen import Query
 from present import format as fmt
 from ui import data
@@ -59,7 +60,7 @@ class View:
             as_of=self.as_of,
         ).replace(**changes)
 
-    def trend_query(self, *metrics: str, periods: int = 13, grain: str | None = None) -> Query:
+    def trend_query(self, *metrics: str, periods: int = TREND, grain: str | None = None) -> Query:
         """The ``periods`` periods of ``grain`` ending with the one under review."""
         grain = grain or self.grain
         last = period_start(self.end, grain)

@@ -19,7 +19,13 @@ class Context:
     view: filters.View
 
 
+# Streamlit's default top padding (6rem) pushes the first screen's decision below a laptop's
+# fold; the pages start closer to the top.
+_TOP = '<style>[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }</style>'
+
+
 def header(title: str, subtitle: str | None = None) -> None:
+    st.html(_TOP)
     st.title(title)
     if subtitle:
         st.caption(subtitle)

@@ -34,19 +34,19 @@ SCORE_METRICS = (
 )
 WHOLE_MONEY = ("revenue",)  # large amounts: whole currency units
 WIDTHS = {  # pixels: the portfolio scoreboard fits 1366 px with the sidebar open
-    "revenue": 84,
-    "otif": 58,
-    "csat": 58,
-    "nps": 50,
-    "contacts": 64,
-    "contacts_per_100_orders": 94,
-    "cost_to_serve": 86,
+    "revenue": 80,
+    "otif": 56,
+    "csat": 56,
+    "nps": 48,
+    "contacts": 62,
+    "contacts_per_100_orders": 76,
+    "cost_to_serve": 78,
 }
 SHORT = {
     "active_customers": "Customers",
     "otif": "OTIF",
     "perfect_order": "Perfect orders",
-    "contacts_per_100_orders": "Per 100 orders",
+    "contacts_per_100_orders": "/100 orders",
     "aht_sec": "AHT",
     "fcr_agent": "Resolved (agent tick)",
     "fcr": "FCR (no repeat 7 d)",

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.catalog import Catalog
-from metrics.promises import at_risk_counts, horizon, promises_at_risk, why_label
+from metrics.promises import WHY, at_risk_counts, horizon, promises_at_risk, why_label
 from metrics.sqlgen import Query
 from present import format as fmt
 from ui import access, customer_data, data
@@ -18,6 +18,14 @@ from ui.filters import View
 
 PAGE = "at-risk"  # the worklist's address, relative to any page
 GROUPS = {"portfolio": "Portfolio (promise owner)", "site": "Site (dispatch)"}
+# Streamlit's own money formats group thousands (€16,256.89); another currency keeps its sign.
+MONEY = {"€": "euro", "$": "dollar", "¥": "yen"}.get(fmt.CURRENCY, fmt.CURRENCY + "%.2f")
+# The reasons a line is at risk, short enough for a table cell; the column's help says them whole.
+SHORT_WHY = {WHY["past_plan"]: "past its plan", WHY["plan_too_late"]: "plan too late"}
+WHY_HELP = (
+    f"Past its plan: {WHY['past_plan'].lower()}. Plan too late: {WHY['plan_too_late'].lower()}. "
+    "✕: can no longer make it: even a dispatch tomorrow arrives after the due date."
+)
 NO_VALUE = {"portfolio": "(no portfolio)", "site": "(no site)"}
 
 
@@ -100,8 +108,8 @@ def _count_columns(by: str) -> dict:
         "lines": st.column_config.NumberColumn("Lines"),
         "orders": st.column_config.NumberColumn("Orders"),
         "customers": st.column_config.NumberColumn("Customers"),
-        "open_value": st.column_config.NumberColumn("Open value", format="%.2f"),
-        "soonest_due": st.column_config.DateColumn("Soonest due", format="ddd D MMM"),
+        "open_value": st.column_config.NumberColumn("Open value", format=MONEY),
+        "soonest_due": st.column_config.DateColumn("Soonest due", format="D MMM"),
     }
 
 
@@ -133,25 +141,47 @@ def show_counts(frame: pl.DataFrame, by: str) -> None:
     )
 
 
-def show_worklist(rows: pl.DataFrame) -> None:
-    shown = customer_data.with_links(rows)
+def show_worklist(rows: pl.DataFrame, by: str) -> None:
+    """The lines on screen, narrow enough to read whole at a laptop's width: order and line in
+    one column, shipped of ordered in another, without the column the page groups by (the
+    counts above name it) and the SKU (both stay in the CSV)."""
+    grouped = {"portfolio": "portfolio_manager"}.get(by, by)
+    shown = customer_data.with_links(rows).select(
+        "due_date",
+        pl.concat_str(pl.col("order_id"), pl.col("line_id").cast(pl.String), separator=" / ").alias(
+            "order"
+        ),
+        "customer_id",
+        "customer",
+        *(c for c in ("portfolio_manager", "site") if c != grouped),
+        "planned_ship_date",
+        pl.format(
+            "{} of {}", _qty(pl.col("qty_shipped").fill_null(0)), _qty(pl.col("qty_ordered"))
+        ).alias("shipped"),
+        *(["open_value"] if "open_value" in rows.columns else []),
+        pl.col("why")
+        .str.replace("Can no longer make it: ", "✕ ", literal=True)
+        .str.replace_many(SHORT_WHY),
+    )
     st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
         column_config={
             "customer_id": customer_data.LINK_COLUMN,
-            "due_date": st.column_config.DateColumn("Due", format="ddd D MMM"),
-            "planned_ship_date": st.column_config.DateColumn("Planned ship", format="ddd D MMM"),
-            "portfolio_manager": st.column_config.TextColumn("Manager"),
-            "open_value": st.column_config.NumberColumn("Open value", format="%.2f"),
-            "why": st.column_config.TextColumn("Why at risk", width="medium"),
-            "order_id": st.column_config.TextColumn("Order"),
-            "line_id": st.column_config.TextColumn("Line", width="small"),
+            "due_date": st.column_config.DateColumn("Due", format="D MMM"),
+            "order": st.column_config.TextColumn("Order / line"),
             "customer": st.column_config.TextColumn("Name"),
+            "portfolio_manager": st.column_config.TextColumn("Manager"),
             "site": st.column_config.TextColumn("Site"),
-            "sku": st.column_config.TextColumn("SKU"),
-            "qty_ordered": st.column_config.NumberColumn("Ordered", width="small"),
-            "qty_shipped": st.column_config.NumberColumn("Shipped", width="small"),
+            "planned_ship_date": st.column_config.DateColumn("Planned ship", format="D MMM"),
+            "shipped": st.column_config.TextColumn("Shipped"),
+            "open_value": st.column_config.NumberColumn("Open value", format=MONEY),
+            "why": st.column_config.TextColumn("Why at risk", help=WHY_HELP),
         },
     )
+
+
+def _qty(col: pl.Expr) -> pl.Expr:
+    """A quantity as people count it: 16, not 16.0."""
+    return col.cast(pl.String).str.replace(r"\.0$", "")

@@ -11,16 +11,27 @@ from urllib.parse import urlencode
 import polars as pl
 import streamlit as st
 
+from metrics import clock
 from metrics.catalog import Catalog
 from metrics.causes import causes_text, read_causes
-from metrics.periods import measurable_start, period_end
+from metrics.periods import period_end
+from metrics.review_model import (
+    HISTORY,
+    MIX,
+    OUTCOMES,
+    TREND,
+    row_of,
+    shown_period,
+    top_causes,
+    verdict,
+)
 from metrics.signals import Reading, period_reading
 from metrics.spec import MetricBase
 from present import format as fmt
+from present import review_words
 from ui import data, tiles
 from ui.filters import View
 
-OUTCOMES = ("csat", "nps", "fcr", "contacts_per_100_orders")  # customer outcomes beside OTIF
 DRIVERS = (
     ("region", "Region"),
     ("site", "Site"),
@@ -28,8 +39,6 @@ DRIVERS = (
     ("portfolio", "Portfolio · manager"),
 )
 ADJECTIVE = {"week": "weekly", "month": "monthly", "quarter": "quarterly"}
-HISTORY = {"week": 52, "month": 24, "quarter": 12}  # periods searched for sustained shifts
-MIX = {"week": 13, "month": 12, "quarter": 8}  # periods of the reason mix
 EXPLORE = "explore"  # Explore's address, relative to the review's
 
 
@@ -38,14 +47,14 @@ def title(grain: str) -> str:
 
 
 def queries(src: data.Source, view: View) -> list[Callable[[], Any]]:
-    """The review's cached queries, run at once (``data.gather``): 13 periods of OTIF and the
+    """The review's cached queries, run at once (``data.gather``): the trend window (TREND periods) of OTIF and the
     outcomes (with last period and last year), the promise funnel, the miss contributors,
     satisfaction by OTIF, OTIF over a longer history (for sustained shifts) and the reason mix."""
     return [
-        lambda: data.details(src, view.trend_query("otif", *OUTCOMES)),
+        lambda: data.details(src, view.trend_query("otif", *OUTCOMES, periods=TREND)),
         lambda: data.funnel(src, view.query("measured_orders")),
         lambda: data.contributors(src, view.query("otif_line"), tuple(d for d, _ in DRIVERS)),
-        lambda: data.satisfaction(src, view.trend_query("csat"), view.as_of),
+        lambda: data.satisfaction(src, view.trend_query("csat", periods=TREND), view.as_of),
         lambda: data.details(
             src, view.trend_query("otif", periods=HISTORY[view.grain]), compare=False
         ),
@@ -73,12 +82,7 @@ def first_row(
     frame: pl.DataFrame, metric: str, period: dt.date | None = None
 ) -> dict[str, Any] | None:
     """The run_details row of one metric (in one period, for a frame by period), or None."""
-    if frame.is_empty():
-        return None
-    rows = frame.filter(pl.col("metric") == metric)
-    if period is not None:
-        rows = rows.filter(pl.col("period") == period)
-    return rows.row(0, named=True) if rows.height else None
+    return row_of(frame, metric, period)
 
 
 def measured_row(
@@ -86,7 +90,7 @@ def measured_row(
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The row of ``name`` to show for the period under review and, for a lagged metric (FCR
     needs 7 days after the contact), a note naming the latest measurable period it shows."""
-    period = measurable_start(view.start, view.grain, view.as_of, m.lag_days)
+    period = shown_period(view.start, view.grain, view.as_of, m.lag_days)
     note = None
     if period != view.start:
         note = (
@@ -104,6 +108,33 @@ def compare_text(row: dict[str, Any] | None, m: MetricBase, tag: str, grain: str
         f"{fmt.delta(row[f'delta_{tag}'], m.format)} vs the {when} "
         f"({fmt.value(row[f'{tag}_value'], m.format)})"
     )
+
+
+def decision(
+    head: dict[str, Any] | None,
+    m: MetricBase,
+    read: Reading,
+    funnel: pl.DataFrame,
+    at_risk: pl.DataFrame,
+    logged: list,
+    grain: str,
+) -> None:
+    """The first screen's three sentences (the pack's summary says the same): where we stand,
+    what changed, what to decide (the settled top cause and its owner, the open misses and who
+    acts, the promises at risk, overdue actions)."""
+    lost = int(at_risk["cannot_make_it"].sum()) if at_risk.height else 0
+    overdue = sum(a.overdue(clock.today()) for a in logged)
+    lines = (
+        review_words.stand(head, m.label, m.format, m.owner, grain),
+        review_words.changed(read, grain),
+        review_words.decide(
+            read_causes(funnel) if funnel.height else None, at_risk.height, lost, overdue, grain
+        ),
+    )
+    with st.container(border=True, key="decision"):
+        for line in lines:
+            lead, _, rest = line.partition(": ")
+            st.markdown(f"**{lead}:** {fmt.escape_markdown(rest)}")
 
 
 # ---- links to the records -----------------------------------------------------------------
@@ -170,14 +201,12 @@ def show_signal(
             f"{lead}:material/schedule: Partial period: the signal test waits until it is complete."
         )
     elif read.case == "too_short":
-        st.info(f"{lead}Not enough history for a signal test ({read.signal.rule}).")
+        st.info(f"{lead}{verdict(read.case, None)[0]} ({read.signal.rule}).")
     elif read.case == "off_target_stable":
-        # the tile's own word for the same number: near target within the amber band
-        said = "Near target" if head.get("status") == "amber" else "Off target"
+        said, ask = verdict(read.case, head.get("status"), grain)
         st.warning(
-            f"{lead}:material/build: **{said} and stable**: this {grain} is within the usual "
-            f"range{since} ({band}), so the gap is the system, not a bad {grain}. Waiting will not "
-            "close it: change the process."
+            f"{lead}:material/build: **{said}**: this {grain} is within the usual "
+            f"range{since} ({band}), so {ask}"
         )
     elif read.case in ("shift_worse", "shift_better"):
         better = read.case == "shift_better"
@@ -186,19 +215,22 @@ def show_signal(
             if read.signal.centre is not None and head["value"] > read.signal.centre
             else "down"
         )
-        ask = "Find what changed and keep it." if better else "Find what changed, now."
+        said, ask = verdict(read.case, head.get("status"), grain)
         box = st.success if better else st.warning
         box(
-            f"{lead}:material/campaign: **Real shift {word}**: {read.signal.rule} "
-            f"(usual range{since}: {band}). {ask}"
+            f"{lead}:material/campaign: **{said.replace('shift', f'shift {word}', 1)}**: "
+            f"{read.signal.rule} "
+            f"(usual range{since}: {band}). {ask[0].upper()}{ask[1:]}"
         )
     elif read.case == "on_target":
+        said, ask = verdict(read.case, head.get("status"), grain)
         st.success(
-            f"{lead}:material/check_circle: **On target and stable**: within the usual range "
-            f"({band}). No reaction needed on this move alone."
+            f"{lead}:material/check_circle: **{said}**: within the usual range "
+            f"({band}). {ask[0].upper()}{ask[1:]}"
         )
     else:
-        st.info(f"Within the usual range ({band}); no target to judge against.")
+        said, ask = verdict("no_target", None, grain)
+        st.info(f"{said} ({band}); {ask}")
     shifts_note(read, periods, m, grain)
 
 
@@ -229,14 +261,12 @@ def funnel_sentence(funnel: pl.DataFrame, grain: str = "week") -> str:
 
 def causes_table(funnel: pl.DataFrame, view: View) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The miss reasons of the period, biggest first, with owner, open misses and a link."""
-    causes = funnel.filter(pl.col("reason").is_not_null() & (pl.col("orders") > 0)).sort(
-        "orders", descending=True
-    )
+    causes = top_causes(funnel)
     frame = causes.select(
         pl.col("step").alias("Cause"),
         pl.col("owner").alias("Owner"),
         pl.col("orders").alias("Orders"),
-        pl.col("open").alias("Still open"),
+        pl.col("open").alias("Open"),
         pl.col("reason")
         .map_elements(
             lambda r: explore_link(view, "otif", by="miss_reason", pick=r), return_dtype=pl.String
@@ -245,10 +275,10 @@ def causes_table(funnel: pl.DataFrame, view: View) -> tuple[pl.DataFrame, dict[s
     )
     config = {
         "Records": st.column_config.LinkColumn(
-            "Records", display_text="failing orders ↗", help="The orders of this cause in Explore"
+            "Records", display_text="orders ↗", help="The failing orders of this cause in Explore"
         ),
-        "Still open": st.column_config.NumberColumn(
-            "Still open",
+        "Open": st.column_config.NumberColumn(
+            "Open",
             help="Misses whose units are not all delivered yet: their cause may change",
         ),
     }

@@ -92,8 +92,23 @@ def review_section(src: data.Source, view: View) -> None:
         f"The latest {fmt.plural(said.height, 'comment')} of customers who scored NPS 0–6 about "
         f"an order that missed OTIF, this {view.grain}, as they wrote them."
     )
-    frame, config = verbatim_frame(said, catalog)
-    st.dataframe(frame, column_config=config, hide_index=True, width="stretch")
+    show_verbatims(verbatim_frame(said, catalog)[0])
+
+
+def show_verbatims(frame: pl.DataFrame) -> None:
+    """Each comment whole, as the customer wrote it (a table cell would cut it), two to a row:
+    score, date, customer (linked to their page), the broken promise, the themes."""
+    rows = frame.to_dicts()
+    for pair in (rows[i : i + 2] for i in range(0, len(rows), 2)):
+        for col, r in zip(st.columns(2), pair, strict=False):
+            with col, st.container(border=True):
+                name = fmt.escape_markdown(r["Name"])
+                st.markdown(
+                    f"**NPS {r['NPS']}** · {r['Date']:%d %b} · [{name}]({r['Customer']}) · "
+                    f"{fmt.escape_markdown(r['Order and the promise that broke'])}"
+                )
+                st.markdown(fmt.escape_markdown(r["Comment"]))
+                st.caption(f"Themes: {fmt.escape_markdown(r['Themes'])}")
 
 
 def intro(bases: pl.DataFrame, view: View) -> str:

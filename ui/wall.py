@@ -20,14 +20,14 @@ import streamlit as st
 from metrics import periods
 from metrics.catalog import Catalog
 from metrics.causes import read_causes
+from metrics.review_model import top_causes
 from present import format as fmt
 from present import wall_chart
 from ui.wall_board import (
     MULTIPLES,
     Board,
     freshness_text,
-    latest_measured,
-    top_causes,
+    measured_row,
     week_row,
 )
 
@@ -271,7 +271,7 @@ def outcome_tiles(catalog: Catalog, b: Board) -> None:
 
 def outcome_tile(catalog: Catalog, b: Board, name: str) -> None:
     """A customer outcome of the newest week that has a readable sample."""
-    row = latest_measured(b.weekly, name, catalog.metric(name).min_sample)
+    row = measured_row(b.weekly, name, b.week, b.as_of, catalog.metric(name).lag_days)
     when = f" · wk of {row['period']:%-d %b}" if row and row["period"] != b.week else ""
     tile(catalog, name, row, extra=when)
 
@@ -288,7 +288,7 @@ def causes_tile(b: Board) -> None:
             "order has no site.</div></div>"
         )
         return
-    top = top_causes(b.causes)
+    top = top_causes(b.causes, 3)
     if top.is_empty():
         items = "<li>No broken promise <span class='sub'>(no missed order)</span></li>"
     else:

@@ -1,6 +1,6 @@
-"""The wall's numbers: 13 weeks of OTIF, its drivers and the customer outcomes, this week's
-miss reasons, and how fresh the data is, for one warehouse version; and the picks the tiles
-show from them.
+"""The wall's numbers: the review's trend window (``metrics.review_model.TREND`` weeks) of
+OTIF, its drivers and the customer outcomes, this week's miss reasons, and how fresh the data
+is, for one warehouse version; and the picks the tiles show from them.
 
 A kiosk link scoped to a site (orders do not carry one) shows what the site's rows hold: OTIF
 of order lines for the North Star, the split by site, no customer outcome and no miss reasons
@@ -17,17 +17,17 @@ import polars as pl
 from metrics import periods
 from metrics.access import AccessError
 from metrics.catalog import Catalog
+from metrics.review_model import OUTCOMES, TREND, row_of, shown_period
 from metrics.sqlgen import Query
 from store import health
 from ui import access, data
 
-WEEKS = 13
+WEEKS = TREND  # the review's trend window
 HEROES = ("otif", "otif_line")  # the North Star, else its twin over order lines (a site's rows)
 MULTIPLES = {  # the North Star and its drivers, per split (site is known on lines only)
     "region": ("otif", "on_time", "in_full"),
     "site": ("otif_line", "fill_rate", "on_time_shipment"),
 }
-OUTCOMES = ("csat", "nps", "fcr", "contacts_per_100_orders")
 EXTRACTS = ("shipments", "calls", "surveys")  # what the wall's numbers are dated by
 
 
@@ -99,36 +99,15 @@ def board(src: data.Source, catalog: Catalog, as_of: dt.date, where, by: str) ->
 
 
 def week_row(weekly: pl.DataFrame, metric: str, week: dt.date) -> dict[str, Any] | None:
-    rows = weekly.filter((pl.col("metric") == metric) & (pl.col("period") == week))
-    return rows.row(0, named=True) if rows.height else None
+    return row_of(weekly, metric, week)
 
 
-def latest_measured(weekly: pl.DataFrame, metric: str, min_sample: int) -> dict[str, Any] | None:
-    """The newest week with a sample big enough to read (FCR waits 7 days), else the newest."""
-    rows = weekly.filter(pl.col("metric") == metric).sort("period", descending=True)
-    sound = rows.filter(pl.col("n") >= min_sample)
-    pick = sound if sound.height else rows.filter(pl.col("value").is_not_null())
-    return pick.row(0, named=True) if pick.height else None
-
-
-def misses(causes: pl.DataFrame) -> pl.DataFrame:
-    """The funnel's miss reasons that broke at least one order."""
-    if causes.is_empty():
-        return causes
-    return causes.filter(pl.col("reason").is_not_null() & (pl.col("orders") > 0))
-
-
-def top_causes(causes: pl.DataFrame, k: int = 3) -> pl.DataFrame:
-    """The ``k`` miss reasons that broke most orders this week, with their share of misses."""
-    missed = misses(causes)
-    if missed.is_empty():
-        return missed
-    total = missed["orders"].sum()
-    return (
-        missed.sort("orders", descending=True, maintain_order=True)
-        .head(k)
-        .with_columns(of_missed=pl.col("orders") / total)
-    )
+def measured_row(
+    weekly: pl.DataFrame, metric: str, week: dt.date, as_of: dt.date, lag_days: int
+) -> dict[str, Any] | None:
+    """The row the review shows for ``week``: that week's, or for a lagged metric (FCR waits
+    7 days) its latest measurable week's; a small sample is marked, not skipped."""
+    return row_of(weekly, metric, shown_period(week, "week", as_of, lag_days))
 
 
 def readable_weeks(multiples: pl.DataFrame, min_sample: int = 30) -> pl.DataFrame:

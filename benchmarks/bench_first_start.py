@@ -1,0 +1,126 @@
+"""The first start on a fresh machine: no warehouse yet, `streamlit run dashboard.py` (what
+README's first command does after installing).
+
+``--runs`` times, each in a new empty folder for the warehouse: start the server, then time
+  - health: until it answers its health check;
+  - warmed: until it prints that it built the sample warehouse and warmed its caches;
+  - first view: the review opened in headless Chromium once it has warmed (the first
+    visitor after a first start);
+  - first view at start: on another first start, the review opened right after the health
+    check (a visitor who does not wait: the page waits for the same build).
+Baseline in the same run: the review's first open on a server started on an existing
+warehouse once it has warmed (every later start). Medians go to BENCHMARKS.md ("first-start").
+
+    python benchmarks/bench_first_start.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_dashboard import open_timed, wait_warmed  # noqa: E402 (after the path)
+from benchmarks.report import median, write_section  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    start_server,
+    stop_server,
+)
+
+
+def first_start(browser, folder: Path, *, wait: bool) -> tuple[float, float, float, list[str]]:
+    """Health, warmed and first-view seconds of a server started with no warehouse."""
+    db, errors = folder / "northstar.duckdb", []
+    started = time.perf_counter()
+    server = start_server(db, port=(port := free_port()))
+    healthy = time.perf_counter() - started
+    try:
+        warmed = wait_warmed(server, started) if wait else float("nan")
+        seconds, page = open_timed(browser, f"http://127.0.0.1:{port}/", errors)
+        page.context.close()
+        if not wait:
+            warmed = wait_warmed(server, started)
+    finally:
+        stop_server(server)
+    if not db.exists():
+        errors.append("no warehouse was built")
+    return healthy, warmed, seconds, errors
+
+
+def settled_open(browser, db: Path) -> float:
+    """The review's first open on a server started on an existing warehouse, once warm."""
+    started = time.perf_counter()
+    server = start_server(db, port=(port := free_port()))
+    try:
+        wait_warmed(server, started)
+        seconds, page = open_timed(browser, f"http://127.0.0.1:{port}/", [])
+        page.context.close()
+        return seconds
+    finally:
+        stop_server(server)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    runs = ap.parse_args().runs
+    from playwright.sync_api import sync_playwright
+
+    health, warmed, view, at_start, base, errors = [], [], [], [], [], []
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for run in range(runs):
+            folder = Path(tmp) / f"run{run}"
+            folder.mkdir()
+            h, w, v, e = first_start(browser, folder, wait=True)
+            health.append(h), warmed.append(w), view.append(v), errors.extend(e)
+            base.append(settled_open(browser, folder / "northstar.duckdb"))
+            eager = Path(tmp) / f"eager{run}"
+            eager.mkdir()
+            _, _, now, e = first_start(browser, eager, wait=False)
+            at_start.append(now), errors.extend(e)
+            shutil.rmtree(folder), shutil.rmtree(eager)
+            print(
+                f"run {run + 1}: health {h:.1f} s, warmed {w:.1f} s, first view {v:.2f} s "
+                f"(opened at once {now:.2f} s), baseline {base[-1]:.2f} s"
+            )
+        browser.close()
+    b = median(base)
+    rows = [
+        ("answers its health check", median(health)),
+        ("built the sample warehouse and warmed its caches", median(warmed)),
+        ("first view of the review, after the warm-up", median(view)),
+        ("first view of the review, opened at once", median(at_start)),
+        ("baseline: first view on a later start (warehouse exists, warmed)", b),
+    ]
+    lines = [
+        "## First start (no warehouse yet)",
+        "",
+        "`streamlit run dashboard.py` with no warehouse: the server builds the sample warehouse "
+        "from `sample_data/` in the background, then warms the pages' caches, and says so in its "
+        "log; a visitor arriving meanwhile waits for that build. Measured with "
+        f"`python benchmarks/bench_first_start.py --runs {runs}` on {platform.machine()}, "
+        f"{runs} runs, medians; ratio against the baseline measured in the same run.",
+        "",
+        "| from the server's start | median (s) | / baseline |",
+        "|---|---|---|",
+        *(f"| {name} | {s:.2f} | x{s / b:.2f} |" for name, s in rows),
+        "",
+        f"Errors: {', '.join(errors) if errors else 'none'}.",
+    ]
+    write_section("first-start", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
