@@ -115,7 +115,8 @@ def test_north_star_shows_the_otif_the_cli_computes(page, app_url, warehouse):
     cur.close()
     expected = cli_otif(warehouse, start, period_end(start, "week"))
     open_page(page, app_url + "/")
-    headline = page.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
+    tile = page.locator('[data-testid="stMetric"]', has_text="OTIF · week under review")
+    headline = tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
     assert headline == f"{expected * 100:.1f}%"
 
 
