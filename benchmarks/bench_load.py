@@ -1,6 +1,10 @@
 """Benchmark `northstar load` against a plain DuckDB read of the same CSV files.
 
-    python benchmarks/bench_load.py [--sizes 1000000,10000000] [--runs 3]
+    python benchmarks/bench_load.py [--sizes 1000000,10000000] [--runs 3] [--before DIR]
+
+``--before DIR`` names a copy of the code before a change (e.g. ``git archive HEAD | tar -x -C
+DIR``): every run then times (a), (d) and (e) with both trees, in turns, against the same (b),
+so that before and after come from one run on a shared machine.
 
 For each size, canonical extracts are generated once into benchmarks/data/
 (gitignored) with `northstar generate --layout canonical` (1% planted bad
@@ -32,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -44,6 +47,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.delta import split
+from benchmarks.load_report import report
 from benchmarks.report import median, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,19 +136,32 @@ def _delta(n: int, folder: Path) -> tuple[Path, Path, dict[str, int]]:
     return delta, base_db, rows
 
 
-def _timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (bytes) and standard output of a subprocess."""
+def _timed(cmd: list[str], cwd: Path, code: Path = ROOT) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS (bytes), standard output and processor seconds (user + system)
+    of a subprocess running the code in ``code``."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
         done = subprocess.run(
-            ["/usr/bin/time", "-f", "%e %M", "-o", t.name, *cmd],
+            ["/usr/bin/time", "-f", "%e %M %U %S", "-o", t.name, *cmd],
             cwd=cwd,
             check=True,
             stdout=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, "PYTHONPATH": str(code)},
         )
-        wall, kb = t.read().split()[-2:]
-    return float(wall), int(kb) * 1024, done.stdout
+        wall, kb, user, system = t.read().split()[-4:]
+    return float(wall), int(kb) * 1024, done.stdout, float(user) + float(system)
+
+
+def _load(code: Path, folder: Path, db: Path, work: Path) -> tuple[float, int, float, float]:
+    """`northstar load` of the code in ``code``: wall, peak RSS, model seconds, processor seconds."""
+    cmd = [sys.executable, "-m", "cli.main", "load", str(folder), "--db", str(db)]
+    wall, rss, out, cpu = _timed(
+        [*cmd, "--config", str(code / "config" / "metrics.yaml")], work, code
+    )
+    took = TOOK.search(out)
+    if took is None:
+        raise SystemExit(f"northstar load did not report its model rebuild time:\n{out}")
+    return wall, rss, float(took.group(2)), cpu
 
 
 def _clean(db: Path) -> None:
@@ -163,224 +180,102 @@ def _rejects_match(db: Path, folder: Path) -> bool:
     return want == {(Path(f).name, r, t, u) for f, r, t, u in rows}
 
 
-def bench(n: int, runs: int, work: Path) -> dict:
+def _tree_run(code: Path, folder: Path, work: Path, delta: Path, base_db: Path) -> dict:
+    """One run of one code tree: the full load, the floor of its models and the daily delta."""
+    db = work / "bench.duckdb"
+    _clean(db)
+    wall, rss, models, cpu = _load(code, folder, db, work)
+    floor_db = work / "floor.duckdb"
+    _clean(floor_db)
+    out = _timed([sys.executable, "-c", WRITE_FLOOR, str(db), str(floor_db)], work)[2]
+    _clean(floor_db)
+    ok = _rejects_match(db, folder)
+    _clean(db)
+    shutil.copyfile(base_db, db)
+    d_wall, d_rss, d_models, d_cpu = _load(code, delta, db, work)
+    _clean(db)
+    return {
+        "load": wall, "models": models, "peak": rss, "cpu": cpu, "floor": float(out.split()[-1]),
+        "ok": ok, "delta": d_wall, "delta_models": d_models, "delta_peak": d_rss, "delta_cpu": d_cpu,
+    }  # fmt: skip
+
+
+def bench(n: int, runs: int, work: Path, trees: dict[str, Path]) -> dict:
     folder = _data(n)
     files = sorted(str(p) for p in folder.glob("*.csv"))
-    size = sum(Path(f).stat().st_size for f in files)
     db = work / "bench.duckdb"
     delta, base_db, delta_rows = _delta(n, folder)
-    loads, models, bases, unsplit, peaks, floors, ok = [], [], [], [], [], [], True
-    deltas, delta_models, delta_peaks = [], [], []
+    per: dict[str, list[dict]] = {tag: [] for tag in trees}
+    bases, unsplit = [], []
     for i in range(runs):
-        _clean(db)
-        wall, rss, out = _timed(
-            [
-                sys.executable,
-                "-m",
-                "cli.main",
-                "load",
-                str(folder),
-                "--db",
-                str(db),
-                "--config",
-                str(ROOT / "config" / "metrics.yaml"),
-            ],
-            work,
-        )
-        took = TOOK.search(out)
-        if took is None:
-            raise SystemExit(f"northstar load did not report its model rebuild time:\n{out}")
-        loads.append(wall)
-        models.append(float(took.group(2)))
-        peaks.append(rss)
-        if i == 0:
-            ok = _rejects_match(db, folder)
-        floor_db = work / "floor.duckdb"
-        _clean(floor_db)
-        out = _timed([sys.executable, "-c", WRITE_FLOOR, str(db), str(floor_db)], work)[2]
-        floors.append(float(out.split()[-1]))
-        _clean(floor_db)
+        order = list(trees) if i % 2 == 0 else list(reversed(trees))
+        for tag in order:
+            r = _tree_run(trees[tag], folder, work, delta, base_db)
+            per[tag].append(r)
+            print(
+                f"{n:,} lines, run {i + 1}, {tag}: load {r['load']:.1f}s (models {r['models']:.1f}s, "
+                f"peak {r['peak'] / 2**30:.2f} GiB, cpu {r['cpu']:.1f}s; writing them alone "
+                f"{r['floor']:.1f}s), delta {r['delta']:.1f}s (models {r['delta_models']:.1f}s)",
+                flush=True,
+            )
         for options, times in ((PLAIN, bases), (UNSPLIT, unsplit)):
             _clean(db)
             times.append(
                 _timed([sys.executable, "-c", BASELINE, str(db), options, *files], work)[0]
             )
-        _clean(db)
-        shutil.copyfile(base_db, db)
-        wall, rss, out = _timed(
-            [
-                sys.executable,
-                "-m",
-                "cli.main",
-                "load",
-                str(delta),
-                "--db",
-                str(db),
-                "--config",
-                str(ROOT / "config" / "metrics.yaml"),
-            ],
-            work,
-        )
-        deltas.append(wall)
-        delta_models.append(float(TOOK.search(out).group(2)))
-        delta_peaks.append(rss)
-        print(
-            f"{n:,} lines, run {i + 1}: load {loads[-1]:.1f}s (models {models[-1]:.1f}s, peak "
-            f"{peaks[-1] / 2**30:.2f} GiB; writing them alone {floors[-1]:.1f}s), read_csv {bases[-1]:.1f}s, unsplit read_csv {unsplit[-1]:.1f}s, "
-            f"delta {wall:.1f}s (models {delta_models[-1]:.1f}s)",
-            flush=True,
-        )
+        print(f"{n:,} lines, run {i + 1}: read_csv {bases[-1]:.1f}s", flush=True)
     _clean(db)
-    data = [w - m for w, m in zip(loads, models)]
+    size = sum(Path(f).stat().st_size for f in files)
+    out = {"n": n, "bytes": size, "base": median(bases), "unsplit": median(unsplit)}
+    out["trees"] = {tag: _summary(rs, bases) for tag, rs in per.items()}
+    out["delta_rows"] = delta_rows
+    out["runs"] = runs
+    return out
+
+
+def _summary(rs: list[dict], bases: list[float]) -> dict:
+    """Medians (and the per-run ratios' medians) of one tree's runs against the same baselines."""
+    data = [r["load"] - r["models"] for r in rs]
+    col = {k: [r[k] for r in rs] for k in rs[0]}
     return {
-        "n": n,
-        "bytes": size,
-        "load": median(loads),
+        "load": median(col["load"]),
         "data": median(data),
-        "models": median(models),
-        "base": median(bases),
-        "unsplit": median(unsplit),
-        "peak": max(peaks),
-        "ok": ok,
-        "loads": loads,
+        "models": median(col["models"]),
+        "peak": max(col["peak"]),
+        "ok": all(col["ok"]),
+        "cpu": median(col["cpu"]),
+        "loads": col["load"],
         "datas": data,
         "bases": bases,
-        "delta": median(deltas),
-        "delta_models": median(delta_models),
-        "deltas": deltas,
-        "delta_ratios": [d / f for d, f in zip(deltas, loads)],
-        "delta_peak": max(delta_peaks),
-        "delta_rows": delta_rows,
-        "model_ratios": [d / f for d, f in zip(delta_models, models)],
-        "floor": median(floors),
-        "floor_ratios": [f / d for f, d in zip(floors, data)],
-        "floor_end_ratios": [(d + f) / b for d, f, b in zip(data, floors, bases)],
+        "end_ratio": median([a / b for a, b in zip(col["load"], bases)]),
+        "model_share": median([m / d for m, d in zip(col["models"], data)]),
+        "delta": median(col["delta"]),
+        "delta_models": median(col["delta_models"]),
+        "deltas": col["delta"],
+        "delta_ratios": [d / f for d, f in zip(col["delta"], col["load"])],
+        "delta_cpu_ratio": median([d / f for d, f in zip(col["delta_cpu"], col["cpu"])]),
+        "delta_peak": max(col["delta_peak"]),
+        "model_ratios": [d / f for d, f in zip(col["delta_models"], col["models"])],
+        "floor": median(col["floor"]),
+        "floor_ratios": [f / d for f, d in zip(col["floor"], data)],
+        "floor_end_ratios": [(d + f) / b for d, f, b in zip(data, col["floor"], bases)],
     }
-
-
-def report(results: list[dict], runs: int) -> str:
-    lines = [
-        (
-            f"`northstar load` of canonical CSV extracts (orders, shipments ~1.1x, calls ~0.6x, "
-            f"surveys ~0.16x, customers; 1% planted bad rows) into a fresh warehouse, against a plain "
-            f"DuckDB `CREATE TABLE AS SELECT * FROM read_csv(file, ignore_errors=true)` of the same files "
-            f"(columns sniffed and typed, malformed lines skipped). Median of {runs} interleaved runs; "
-            f"peak RSS of the load process. Machine: {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, duckdb {duckdb.__version__}; load average (1 min) when written: "
-            f"{os.getloadavg()[0]:.1f}."
-        ),
-        "",
-        (
-            "*Validated load* is the whole command but the models: read, type and check every row, "
-            "write the rejects, upsert, checkpoint and the atomic swap, and also the process start "
-            "and the alert run that follows the load (config/alerts.yaml; no mail server here, so "
-            "delivery fails at once). *Models* is the rebuild of the stored metric models that "
-            "`northstar load` runs inside the same swap, so that the dashboard reads small tables; "
-            "*end to end* is the whole command."
-        ),
-        "",
-        "| order lines | CSV size | plain read_csv (s) | validated load (s) | ratio | + models (s) | end to end (s) | ratio | peak RSS (GiB) | rejects = planted |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r['n']:,} | {r['bytes'] / 2**20:,.0f} MiB | {r['base']:.1f} | {r['data']:.1f} | "
-            f"**{r['data'] / r['base']:.2f}x** | {r['models']:.1f} | {r['load']:.1f} | {r['load'] / r['base']:.2f}x | "
-            f"{r['peak'] / 2**30:.2f} | {'yes' if r['ok'] else 'NO'} |"
-        )
-    lines += [
-        "",
-        "Runs (validated load / end to end / plain read_csv, seconds): "
-        + "; ".join(
-            f"{r['n']:,}: "
-            + ", ".join(
-                f"{d:.1f}/{a:.1f}/{b:.1f}" for d, a, b in zip(r["datas"], r["loads"], r["bases"])
-            )
-            for r in results
-        ),
-    ]
-    lines += [
-        "",
-        "For reference, `read_csv(file)` with no option took "
-        + ", ".join(f"{r['unsplit']:.1f} s at {r['n']:,} lines" for r in results)
-        + ": on these files the sniffer "
-        "cannot settle the delimiter (the malformed lines have a field too many) and reads each line as "
-        "a single text column, which is not a read of the data.",
-    ]
-    lines += [
-        "",
-        (
-            "Aims, at 1M and 10M lines: the whole `northstar load` (end to end) within 2x of the "
-            "plain read, the model rebuild under half the validated load, peak < 4 GiB. "
-            "Run: `python benchmarks/bench_load.py`."
-        ),
-        "",
-        (
-            "The floor of the model rebuild, same runs: the rows of the stored models the load "
-            "wrote, copied into memory, then written into a new warehouse file with no "
-            "computation at all (no join, no aggregate: the writing alone). No rebuild that "
-            "stores these tables can take less; with it, the whole load cannot be faster than "
-            "*validated load + floor*."
-        ),
-        "",
-        "| order lines | models: rebuild (s) | floor: writing alone (s) | floor / validated load | (validated load + floor) / read_csv |",
-        "|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r['n']:,} | {r['models']:.1f} | {r['floor']:.1f} | "
-            f"**{median(r['floor_ratios']):.0%}** | **{median(r['floor_end_ratios']):.2f}x** |"
-        )
-    lines += [
-        "",
-        "### Daily delta",
-        "",
-        (
-            f"The same extracts split by date (`benchmarks/delta.py`): the base, and the newest "
-            f"{DELTA_SHARE:.0%} of the order lines with the shipments, contacts and responses dated after "
-            "the same day (shipments of older lines delivered after it arrive again, delivered, as updates). "
-            "Each run loads the delta with `northstar load` into a copy of a warehouse holding the base "
-            "(the copy is not timed); the load records its changes and recomputes only the stored model "
-            "rows they can change (the stored models then equal a full rebuild: tests/test_delta_load.py). "
-            "Baseline: the full load of the same warehouse (end to end, above), in the same run; "
-            "ratio = delta / full load, run by run, then the median. The machine is shared: "
-            "compare the ratios, measured within one run, rather than the seconds."
-        ),
-        "",
-        (
-            "| order lines | delta rows (orders / shipments / calls / surveys) | full load (s) | delta load (s) | "
-            "ratio | of which models (s) | models: delta / full | peak RSS (GiB) | aim ≤ 20% |"
-        ),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
-    ]
-    for r in results:
-        d = r["delta_rows"]
-        ratio = median(r["delta_ratios"])
-        lines.append(
-            f"| {r['n']:,} | {' / '.join(f'{d.get(t, 0):,}' for t in ('orders', 'shipments', 'calls', 'surveys'))} | "
-            f"{r['load']:.1f} | {r['delta']:.1f} | **{ratio:.0%}** | {r['delta_models']:.1f} | "
-            f"{median(r['model_ratios']):.0%} | {r['delta_peak'] / 2**30:.2f} | {'yes' if ratio <= 0.2 else 'no'} |"
-        )
-    lines += [
-        "",
-        "Delta runs (delta load / full load, seconds): "
-        + "; ".join(
-            f"{r['n']:,}: " + ", ".join(f"{d:.1f}/{a:.1f}" for d, a in zip(r["deltas"], r["loads"]))
-            for r in results
-        ),
-    ]
-    return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000000,10000000")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", default="3", help="runs per size, or one number per size: 3,1")
+    ap.add_argument("--before", type=Path, help="a copy of the code before the change")
     args = ap.parse_args()
+    trees = {"after": ROOT} | ({"before": args.before.resolve()} if args.before else {})
     DATA.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=DATA) as work:
-        results = [bench(int(n), args.runs, Path(work)) for n in args.sizes.split(",")]
-    text = report(results, args.runs)
+        sizes = [int(n) for n in args.sizes.split(",")]
+        runs = [int(r) for r in args.runs.split(",")]
+        runs += runs[-1:] * (len(sizes) - len(runs))
+        results = [bench(n, r, Path(work), trees) for n, r in zip(sizes, runs)]
+    text = report(results)
     print(text)
     write_section("load", text)
 

@@ -86,6 +86,7 @@ def _shown(catalog: Catalog, alert: dict, key: str) -> str:
 
 def _table(rows: list[dict], catalog: Catalog) -> pl.DataFrame:
     """For people: values in their units, with the records they rest on (JSON keeps numbers)."""
+    units.use_currency(catalog.spec.settings.reporting_currency)
     return pl.DataFrame(
         [
             {

@@ -235,6 +235,7 @@ def metrics_cmd(fmt, config_path):
     JSON and CSV also list each metric's dimensions (for a table: 'northstar dimensions').
     """
     catalog = load_catalog(config_path)
+    units.use_currency(catalog.spec.settings.reporting_currency)  # a money target's sign
     rows = [
         {
             "name": name,

@@ -31,8 +31,9 @@ from metrics.routing import Router
 from notify.channels import Deliverer, Delivery
 from notify.digest import RunSummary, digests
 from notify.messages import DEFAULT_BASE_URL, Notice, base_url
+from present import format as fmt
 from present.csv_safe import frames_csv
-from state.alert_state import claim, record
+from state.alert_state import claim, record_all
 from state.store import StateStore
 
 
@@ -68,6 +69,7 @@ def run_alerts(
     warehouse, where the dashboard keeps it)."""
     now = now or dt.datetime.now(dt.UTC)
     catalog = load_catalog(config_path)
+    fmt.use_currency(catalog.spec.settings.reporting_currency)  # money in the notices
     spec = load_alert_rules(alerts_file, catalog)
     policy = _policy(config_path, catalog)
     engine = connect()
@@ -164,12 +166,15 @@ def _deliver(
             outcomes.append(_record(state, s, [d], now))
     for address, digest in digest_of.items():
         d = deliverer.deliver(digest, "email", (address,))
+        completed = []  # the notices this digest was the last message of: recorded together
         for s in mail:  # every notice of the address is in its digest
             if address in s.alert["recipients"]:
                 done[s.id].append(d)
                 left[s.id] -= 1
                 if left[s.id] == 0:
-                    outcomes.append(_record(state, s, done[s.id], now))
+                    completed.append((s, _outcome(s, done[s.id])))
+        record_all(state, completed, now)
+        outcomes += [o for _, o in completed]
     return outcomes
 
 
@@ -216,6 +221,13 @@ def _notice(
 
 
 def _record(state: StateStore, s: Send, deliveries: list[Delivery], now: dt.datetime) -> Outcome:
+    """One notice's outcome (``_outcome``), recorded at once."""
+    outcome = _outcome(s, deliveries)
+    record_all(state, [(s, outcome)], now)
+    return outcome
+
+
+def _outcome(s: Send, deliveries: list[Delivery]) -> Outcome:
     """One notice's outcome over its messages: sent when all went, partly sent when some did."""
     went = [d for d in deliveries if d.status in ("sent", "partly sent")]
     if went and len(went) == len(deliveries) and all(d.status == "sent" for d in went):
@@ -228,9 +240,7 @@ def _record(state: StateStore, s: Send, deliveries: list[Delivery], now: dt.date
         status = "rejected"
     recipients = tuple(r for d in (went or deliveries) for r in d.recipients)
     detail = "; ".join(dict.fromkeys(d.detail for d in deliveries))
-    outcome = Outcome(s.key, s.channel, recipients, status, detail)
-    record(state, s, outcome, now)
-    return outcome
+    return Outcome(s.key, s.channel, recipients, status, detail)
 
 
 class _Records:

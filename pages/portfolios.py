@@ -56,10 +56,10 @@ with guarded():
             key="portfolio_board",
             labels={
                 "portfolio": st.column_config.TextColumn("Portfolio", pinned=True, width=200),
-                "portfolio_manager": st.column_config.TextColumn("Manager", width=122),
+                "portfolio_manager": st.column_config.TextColumn("Manager", width=120),
                 "at_risk": st.column_config.NumberColumn("At risk", help=rule, width=50),
                 "otif_trend": st.column_config.LineChartColumn(
-                    "OTIF trend",
+                    "Trend",
                     help=f"OTIF over the last 13 {view.grain}s",
                     y_min=0.4,
                     y_max=1.0,

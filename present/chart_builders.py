@@ -125,7 +125,7 @@ def value_axis(form: str, currency: str | None = None, **options: Any) -> alt.Ax
     if form == "duration":
         return alt.Axis(labelExpr=DURATION_LABEL, **options)
     if form in ("money", fmt.WHOLE_MONEY):
-        sign = (currency or fmt.CURRENCY).replace("'", "\\'")
+        sign = (currency or fmt.money_sign()).replace("'", "\\'")
         number = f"format(abs(datum.value), '{fmt.axis_format(form)}')"
         return alt.Axis(labelExpr=f"(datum.value < 0 ? '-' : '') + '{sign}' + {number}", **options)
     return alt.Axis(format=fmt.axis_format(form), **options)
@@ -174,7 +174,7 @@ def with_words(frame: pl.DataFrame, m: MetricBase, *, currency: str | None = Non
 def _money(v: float | None, form: str, currency: str | None) -> str:
     shown = fmt.value(v, form)
     return (
-        shown.replace(fmt.CURRENCY, currency, 1)
+        shown.replace(fmt.money_sign(), currency, 1)
         if currency and form in ("money", fmt.WHOLE_MONEY)
         else shown
     )

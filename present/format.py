@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import re
 from typing import Any
 
@@ -14,7 +13,6 @@ from metrics.query import label_missing, no_value_label  # noqa: F401 (re-export
 from metrics.spec import MetricBase, SimpleMetric
 from present.csv_safe import frame_csv as csv_text  # noqa: F401 (re-exported for pages)
 
-CURRENCY = os.environ.get("NORTHSTAR_CURRENCY", "€")
 STATUS_ICON = {
     "green": ":green[●]",
     "amber": ":orange[●]",
@@ -36,6 +34,9 @@ STATUS_TEXT = {
     None: "no target",
 }
 STATUS_COLOR = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828"}
+# A status beside a value in a table cell, readable without its colour (the pack's and the
+# portfolio scoreboard's marks); a small sample is never judged: it is marked ⚠ instead.
+STATUS_MARK = {"green": "✓", "amber": "!", "red": "✕", "small": "⚠"}
 
 
 DASH = "—"  # shown for a value that is not there
@@ -108,7 +109,7 @@ def value(v: float | None, fmt: str) -> str:
         return duration(v)
     if fmt in ("money", WHOLE_MONEY):
         digits = _money_digits(v, fmt)
-        return f"{_sign(v, digits, negative_only=True)}{CURRENCY}{abs(v):,.{digits}f}"
+        return f"{_sign(v, digits, negative_only=True)}{money_sign()}{abs(v):,.{digits}f}"
     if fmt == "score":
         return f"{v:+.0f}"
     if fmt == "integer":
@@ -136,7 +137,7 @@ def delta(d: float | None, fmt: str) -> str | None:
         return _sign(d, 0) + duration(abs(d))
     if fmt in ("money", WHOLE_MONEY):
         digits = _money_digits(d, fmt)
-        return f"{_sign(d, digits)}{CURRENCY}{abs(d):,.{digits}f}"
+        return f"{_sign(d, digits)}{money_sign()}{abs(d):,.{digits}f}"
     if fmt in ("score", "integer"):
         return f"{_sign(d, 0)}{abs(d):,.0f}"
     return f"{_sign(d, 1)}{abs(d):,.1f}"
@@ -204,11 +205,26 @@ def sample_note(n: int | None, min_sample: int) -> str | None:
 
 
 _CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹"}
+DEFAULT_CURRENCY = "EUR"  # settings.reporting_currency when the catalogue names none
+_reporting = {"code": DEFAULT_CURRENCY}  # the catalogue's reporting currency (use_currency)
 
 
-def currency_symbol(code: str | None) -> str:
+def currency_symbol(code: str | None = None) -> str:
     """The sign money is written with for an ISO 4217 code (``settings.reporting_currency``):
-    'EUR' -> '€', 'USD' -> '$'; another code as itself and a space ('CHF '); none -> CURRENCY."""
+    'EUR' -> '€', 'USD' -> '$'; another code as itself and a space ('CHF '); none -> the
+    reporting currency's (``money_sign``)."""
     if not code:
-        return CURRENCY
+        return money_sign()
     return _CURRENCY_SIGNS.get(code.upper(), f"{code.upper()} ")
+
+
+def use_currency(code: str | None) -> None:
+    """Write money in ``code`` from now on: the catalogue's ``settings.reporting_currency``, set
+    wherever a catalogue is read to be shown (the app's ``ui.config``, the pack, the command
+    line's tables), so tiles, tables, charts and the pack all take their sign from it."""
+    _reporting["code"] = code or DEFAULT_CURRENCY
+
+
+def money_sign() -> str:
+    """The reporting currency's sign: '€' for EUR (the default), '$' for USD, 'CHF ' else."""
+    return currency_symbol(_reporting["code"])

@@ -16,7 +16,9 @@ from present import format as fmt
 def people_table(details: pl.DataFrame, catalog: Catalog, q: Query) -> pl.DataFrame:
     """run_details (one row per period, dimensions and metric) as one row per period and
     dimensions, with ``<metric>``, ``<metric> n`` and ``<metric> target`` per metric (the
-    status in words beside the value; a value over too few records says so instead)."""
+    status in words beside the value; a value over too few records says so instead), money
+    in the catalogue's reporting currency."""
+    fmt.use_currency(catalog.spec.settings.reporting_currency)
     keys = (["period"] if q.grain else []) + list(q.by)
     frames = [_metric_columns(details, catalog, name, keys) for name in q.metrics]
     out = frames[0]

@@ -1,10 +1,18 @@
 """The wall's small multiples: the North Star and its drivers, 13 weeks, one column per split.
 
+A week whose value still waits on open misses (``still_open``, set by ``ui.wall_board``: the
+in-full drop of the latest week is mostly orders not yet delivered) is ringed with a dashed
+circle, its count in its tooltip ('29 of 99 orders still open') and under its row's title
+('◌ ringed: may still rise, orders still open · East 29 of 99'), so it does not read as a
+collapse.
+
 The chart is drawn for a 1920x1080 screen (``WIDTH`` design pixels wide) and the wall's CSS
 scales its SVG to the column it sits in, so its labels grow and shrink with the screen.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import altair as alt
 import polars as pl
@@ -28,6 +36,10 @@ LINE = "#64b5f6"
 STATUS = {"green": "#4caf50", "amber": "#ffb300", "red": "#ff5252", "small": "#9aa4b2"}
 # each status by colour and shape, named in the legend; a small sample hollow and grey
 STATUS_COLORS = [STATUS["green"], STATUS["amber"], STATUS["red"], STATUS["small"], MUTED]
+RING = 450  # the dashed ring's area around a week that still waits on open misses
+# its end-of-line value, above and right of the point, clear of the ring and of the next
+# column's first date (a ringed week is low: its value sits near the axis)
+RING_LABEL, RING_LIFT = 12, 8
 VALUE_FORMAT = {"percent": ".1%"}  # d3 format of the end-of-line values; else the axis format
 
 
@@ -96,6 +108,19 @@ def row_title(frame: pl.DataFrame, m: Metric, name: str, short: dict[str, str]) 
     else:
         dashed = " · targets dashed" if targets.len() else ""
     return f"{short.get(name, m.label)} · {m.owner}{dashed}"
+
+
+def open_note(part: pl.DataFrame, by: str) -> str | None:
+    """Under a row's title, what its rings mean and, per column, its latest ringed week's
+    open misses: '◌ ringed: may still rise, orders still open · East 29 of 99 · South 15 of 57'."""
+    if "still_open" not in part.columns or not part["still_open"].any():
+        return None
+    ringed = part.filter(pl.col("still_open")).sort("period").group_by(by).last().sort(by)
+    unit = ringed["unit"][0]
+    counts = " · ".join(
+        f"{v} {o:,} of {m:,}" for v, o, m in ringed.select(by, "open", "measured").iter_rows()
+    )
+    return f"◌ ringed: may still rise, {unit} still open · {counts}"
 
 
 def with_end_labels(part: pl.DataFrame, by: str) -> pl.DataFrame:
@@ -168,19 +193,45 @@ def _row(
         .transform_filter("datum.small")
     )
     text = alt.Text("value:Q", format=VALUE_FORMAT.get(m.format, fmt.axis_format(m.format)))
-    label = (  # the last value, right of the line's end, in the gap before the next column
-        base.mark_text(align="left", baseline="middle", dx=10, fontSize=LABEL, fontWeight="bold")
-        .encode(y="value:Q", text=text, color=alt.value(INK))
-        .transform_filter("datum.end")
-    )
+    note = open_note(part, by)
+
+    def label(which: str, **place: Any) -> alt.Chart:  # the last value, right of the line's end
+        return (
+            base.mark_text(align="left", fontSize=LABEL, fontWeight="bold", **place)
+            .encode(y="value:Q", text=text, color=alt.value(INK))
+            .transform_filter(f"datum.end && {which}")
+        )
+
+    beside = {"baseline": "middle", "dx": 10}
+    layers = [line, target, points, small]
+    if not note:
+        layers.append(label("true", **beside))
+    else:  # a dashed ring round each week that still waits on open misses, its label clear of it
+        above = {"baseline": "bottom", "dx": RING_LABEL, "dy": -RING_LIFT}
+        layers += [label("!datum.still_open", **beside), label("datum.still_open", **above)]
+        ring = base.mark_point(
+            shape="circle", size=RING, filled=False, strokeWidth=3, strokeDash=[6, 5], opacity=1
+        ).encode(
+            y="value:Q",
+            color=alt.value(INK),
+            tooltip=[alt.Tooltip("open_text:N", title="May still rise")],
+        )
+        layers.append(ring.transform_filter("datum.still_open"))
     header = alt.Header(labelFontSize=HEADER) if first else alt.Header(labels=False)
+    heading = (
+        alt.TitleParams(
+            title, subtitle=note, subtitleColor=MUTED, subtitleFontSize=LABEL, subtitlePadding=8
+        )
+        if note
+        else title
+    )
     return (
-        alt.layer(line, target, points, small, label, data=part)
+        alt.layer(*layers, data=part)
         .properties(width=cell, height=ROW_HEIGHT)
         .facet(
             column=alt.Column(f"{by}:N", title=None, sort=values, header=header),
             spacing=SPACING,
             bounds="flush",  # columns SPACING apart, the end-of-line values in between
         )
-        .properties(title=title)
+        .properties(title=heading)
     )

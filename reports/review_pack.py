@@ -99,7 +99,9 @@ def build_pack(
     state: StateStore | None = None,
     today: dt.date | None = None,
 ) -> Pack:
-    """The review pack of one week, as ``viewer`` may see it."""
+    """The review pack of one week, as ``viewer`` may see it, its money in the catalogue's
+    reporting currency."""
+    fmt.use_currency(catalog.spec.settings.reporting_currency)
     today = today or clock.today()
     data, actions = review_of(
         engine, catalog, period=period, viewer=viewer, where=where, state=state

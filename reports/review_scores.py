@@ -193,8 +193,9 @@ def scoreboard(data: ReviewData, catalog: Catalog) -> Section | None:
         values = []
         for name in shown:
             r, m = cells.get(name, {}), catalog.metric(name)
-            mark = {"red": " ✕", "amber": " !", "green": " ✓"}.get(r.get("status"), "")
-            if r.get("status") == "small":  # too few measured to judge: never ✓ or ✕
+            status = r.get("status")
+            mark = f" {fmt.STATUS_MARK[status]}" if status in ("green", "amber", "red") else ""
+            if status == "small":  # too few measured to judge: never ✓ or ✕
                 mark = f" (n={r.get('n')})"
             values.append(fmt.value(r.get("value"), m.format) + mark)
         rows.append((portfolio or "(no portfolio)", manager or "—", *values))

@@ -7,7 +7,7 @@ outcome). What a run sends is decided by ``metrics.alert_lifecycle``.
 
 Claim, send, then record: ``claim`` reads the rows it decides from, writes its plan, queues its
 notices and leases every queued notice no live run holds, in one transaction, so two runs at
-once never send the same notice; ``record`` writes each delivery as soon as it is known. A run
+once never send the same notice; ``record_all`` writes each delivery as soon as it is known. A run
 killed mid-send leaves its leases to expire (``state.store.LEASE``), and the next run sends
 what it had not delivered, once.
 """
@@ -101,16 +101,20 @@ def _keep(con, p: Planned, at: str) -> None:
         )
 
 
-def record(store: StateStore, send: Send, outcome: Outcome, now: dt.datetime) -> None:
-    """One delivery, as soon as it is known: into the history; out of the queue once delivered,
-    else its lease given up for the next run."""
+def record_all(store: StateStore, done: list[tuple[Send, Outcome]], now: dt.datetime) -> None:
+    """Deliveries as soon as they are known (a digest completes many notices at once: one
+    transaction for them all): into the history; out of the queue once delivered, else their
+    leases given up for the next run."""
+    if not done:
+        return
     with store.session(DDL) as con:
-        recipients = ",".join(outcome.recipients)
-        _event(con, stamp(now), send, send.channel, recipients, outcome.status, outcome.detail)
-        if outcome.final:
-            con.execute("DELETE FROM alert_send WHERE id = ?", (send.id,))
-        else:
-            con.execute("UPDATE alert_send SET lease_until = NULL WHERE id = ?", (send.id,))
+        for send, outcome in done:
+            recipients = ",".join(outcome.recipients)
+            _event(con, stamp(now), send, send.channel, recipients, outcome.status, outcome.detail)
+            if outcome.final:
+                con.execute("DELETE FROM alert_send WHERE id = ?", (send.id,))
+            else:
+                con.execute("UPDATE alert_send SET lease_until = NULL WHERE id = ?", (send.id,))
 
 
 def _event(con, at: str, of: Planned | Send, channel, recipients, outcome: str, detail: str):

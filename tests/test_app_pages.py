@@ -332,7 +332,7 @@ def test_pairs_put_green_inside_red_outside_first():
     [
         (0.8734, "percent", "87.3%"),
         (379.4, "duration", "6m 19s"),
-        (12.4, "money", f"{fmt.CURRENCY}12.40"),
+        (12.4, "money", f"{fmt.money_sign()}12.40"),
         (31.6, "score", "+32"),
         (1234, "integer", "1,234"),
         (None, "percent", "—"),

@@ -18,11 +18,11 @@ from present import format as fmt
         (0.0004, "percent", "0.0 pts"),
         (-0.0006, "percent", "-0.1 pts"),
         (0.021, "percent", "+2.1 pts"),
-        (-0.004, "money", f"{fmt.CURRENCY}0.00"),
+        (-0.004, "money", f"{fmt.money_sign()}0.00"),
         (-0.4, "score", "0"),
         (-0.3, "duration", "0s"),
         (-32.0, "duration", "-32s"),
-        (-1234.4, fmt.WHOLE_MONEY, f"-{fmt.CURRENCY}1,234"),
+        (-1234.4, fmt.WHOLE_MONEY, f"-{fmt.money_sign()}1,234"),
     ],
 )
 def test_a_change_that_rounds_to_zero_has_no_sign(d, form, shown):
@@ -34,12 +34,12 @@ def test_money_totals_are_whole_units_and_money_ratios_keep_cents():
     assert fmt.display_format(cat.metric("revenue")) == fmt.WHOLE_MONEY
     assert fmt.display_format(cat.metric("cost_to_serve")) == "money"  # per order
     assert fmt.display_format(cat.metric("otif")) == "percent"
-    assert fmt.value(200_768.90, fmt.WHOLE_MONEY) == f"{fmt.CURRENCY}200,769"
-    assert fmt.value(12.4, "money") == f"{fmt.CURRENCY}12.40"
-    assert fmt.value(-0.001, "money") == f"{fmt.CURRENCY}0.00"
-    assert fmt.value(1234.56, "money") == f"{fmt.CURRENCY}1,235"  # a total: no cents
-    assert fmt.value(999.5, "money") == f"{fmt.CURRENCY}999.50"
-    assert fmt.delta(-2500.4, "money") == f"-{fmt.CURRENCY}2,500"
+    assert fmt.value(200_768.90, fmt.WHOLE_MONEY) == f"{fmt.money_sign()}200,769"
+    assert fmt.value(12.4, "money") == f"{fmt.money_sign()}12.40"
+    assert fmt.value(-0.001, "money") == f"{fmt.money_sign()}0.00"
+    assert fmt.value(1234.56, "money") == f"{fmt.money_sign()}1,235"  # a total: no cents
+    assert fmt.value(999.5, "money") == f"{fmt.money_sign()}999.50"
+    assert fmt.delta(-2500.4, "money") == f"-{fmt.money_sign()}2,500"
     assert fmt.axis_format(fmt.WHOLE_MONEY) == ",.0f"
     assert fmt.axis_format("money") == ",.2~f"  # 80,000 on an axis, not 80,000.00
 

@@ -11,6 +11,7 @@ import streamlit as st
 
 from metrics import home
 from metrics.catalog import Catalog, load_catalog
+from present import format as fmt
 
 
 def config_path() -> Path:
@@ -27,9 +28,16 @@ def stamp(path: Path) -> str:
     return f"{st_.st_mtime_ns}-{st_.st_size}"
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
 def catalog_at(path: str, stamp: str) -> Catalog:
-    """The catalogue of ``path`` as of its ``stamp``."""
+    """The catalogue of ``path`` as of its ``stamp``; money is written in its reporting
+    currency from now on (``present.format.use_currency``)."""
+    cat = _catalog_at(path, stamp)
+    fmt.use_currency(cat.spec.settings.reporting_currency)
+    return cat
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _catalog_at(path: str, stamp: str) -> Catalog:
     return load_catalog(path)
 
 

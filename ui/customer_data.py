@@ -122,7 +122,7 @@ def risk_table(risk: pl.DataFrame) -> None:
             "portfolio_manager": st.column_config.TextColumn("Manager", width=130),
             "revenue_at_risk": st.column_config.NumberColumn(
                 "Revenue at risk",
-                format=f"{fmt.CURRENCY}%,d",
+                format=f"{fmt.money_sign()}%,d",
                 width=110,
                 help="The ordered value of the customer's orders that missed OTIF in the "
                 "revenue window up to as-of, and of its open lines at risk now",

@@ -104,7 +104,8 @@ def aggregate_csv(frame: pl.DataFrame, m: MetricBase, dim: str | None) -> str:
     form = fmt.display_format(m)
     scale = 100.0 if form == "percent" else 1.0
     digits = {"percent": 2, "money": 2, fmt.WHOLE_MONEY: 0}.get(form, 3)
-    unit = {"percent": "%", "duration": "s", "money": fmt.CURRENCY, fmt.WHOLE_MONEY: fmt.CURRENCY}
+    sign = fmt.money_sign()
+    unit = {"percent": "%", "duration": "s", "money": sign, fmt.WHOLE_MONEY: sign}
     suffix = f" ({unit[form]})" if form in unit else ""
     change = " (pts)" if form == "percent" else suffix
 
@@ -149,8 +150,8 @@ def table(
     number = {
         "percent": "%.1f%%",
         "integer": "%,d",
-        "money": f"{fmt.CURRENCY}%,.2f",
-        fmt.WHOLE_MONEY: f"{fmt.CURRENCY}%,.0f",
+        "money": f"{fmt.money_sign()}%,.2f",
+        fmt.WHOLE_MONEY: f"{fmt.money_sign()}%,.0f",
         "score": "%+.0f",
         "duration": "%,.0f s",
     }.get(form, "%,.2f")

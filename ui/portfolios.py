@@ -2,8 +2,9 @@
 
 ``scores`` turns ``run_details`` rows (long: one row per key and metric) into a
 wide ``Scores`` (values, statuses, samples); ``show`` draws it sortable, each
-cell coloured by its status (lower-is-better metrics already have the right
-status from the engine), with small samples marked. ``portfolio_details`` keeps
+cell coloured by its status and marked with it (✓ on target, ! near, ✕ off: the
+pack's marks; lower-is-better metrics already have the right status from the
+engine), with small samples greyed and marked ⚠. ``portfolio_details`` keeps
 one row per portfolio even when the customer data names two managers for one.
 """
 
@@ -34,13 +35,13 @@ SCORE_METRICS = (
 )
 WHOLE_MONEY = ("revenue",)  # large amounts: whole currency units
 WIDTHS = {  # pixels: the portfolio scoreboard fits 1366 px with the sidebar open
-    "revenue": 80,
-    "otif": 56,
-    "csat": 56,
-    "nps": 48,
+    "revenue": 72,
+    "otif": 62,
+    "csat": 62,
+    "nps": 56,
     "contacts": 62,
-    "contacts_per_100_orders": 76,
-    "cost_to_serve": 78,
+    "contacts_per_100_orders": 72,
+    "cost_to_serve": 80,
 }
 SHORT = {
     "active_customers": "Customers",
@@ -61,7 +62,7 @@ CELL = {  # status -> cell style, readable in light and dark themes
     "red": "background-color: #f8c4c4; color: #5c1010",
 }
 SMALL = "color: #8a8f98"
-SMALL_MARK = " ⚠"
+SMALL_MARK = " " + fmt.STATUS_MARK["small"]
 MANAGERS = ("portfolio", "portfolio_manager")
 
 
@@ -76,6 +77,16 @@ class Scores:
 
 def label(catalog: Catalog, name: str) -> str:
     return SHORT.get(name, catalog.metric(name).label)
+
+
+def header(catalog: Catalog, name: str) -> str:
+    """A scoreboard column's header: shorter still where the label would be cut at 1366 px
+    (the full label is in the column's help)."""
+    if name == "cost_to_serve":
+        return f"{fmt.money_sign()}/order"
+    if name == "contacts_per_100_orders":
+        return "Per 100"
+    return label(catalog, name)
 
 
 def scores(
@@ -124,8 +135,18 @@ def _cell_styles(s: Scores, catalog: Catalog, extra: Sequence[str]) -> pd.DataFr
     return pd.DataFrame(rows, columns=[*s.keys, *s.metrics, *extra])
 
 
+def cell_mark(status: str | None, n: int | None, min_sample: int) -> str:
+    """What a cell writes after its value so its status reads without its colour: ' ✓', ' !',
+    ' ✕' (``fmt.STATUS_MARK``), ' ⚠' for a sample too small to judge, '' without a target."""
+    if fmt.sample_note(n, min_sample):
+        return SMALL_MARK
+    mark = fmt.STATUS_MARK.get(status or "")
+    return f" {mark}" if mark and status != "small" else ""
+
+
 def styled(s: Scores, catalog: Catalog, extra: pl.DataFrame | None = None):
-    """A pandas Styler: values formatted by metric, cells coloured by status, small samples greyed and marked."""
+    """A pandas Styler: values formatted by metric, each cell coloured and marked by its status,
+    small samples greyed and marked."""
     frame = s.values
     if extra is not None:
         frame = frame.join(extra, on=[k for k in s.keys if k in extra.columns], how="left")
@@ -139,15 +160,15 @@ def styled(s: Scores, catalog: Catalog, extra: pl.DataFrame | None = None):
     for m in s.metrics:
         shown = _formatter(catalog, m)
         styler = styler.format(shown, subset=[m], na_rep="—")
-    small = s.n.to_pandas()
-    for i, row in small.iterrows():
+    rows = zip(s.status.iter_rows(named=True), s.n.iter_rows(named=True))
+    for i, (status, n) in enumerate(rows):
         for m in s.metrics:
-            n = None if pd.isna(row[m]) else int(row[m])
-            if fmt.sample_note(n, catalog.metric(m).min_sample):
+            mark = cell_mark(status[m], n[m], catalog.metric(m).min_sample)
+            if mark:
                 shown = _formatter(catalog, m)
                 styler = styler.format(
-                    lambda v, shown=shown: shown(v) + SMALL_MARK,
-                    na_rep="—" + SMALL_MARK,
+                    lambda v, shown=shown, mark=mark: shown(v) + mark,
+                    na_rep="—" + mark,
                     subset=pd.IndexSlice[[i], [m]],
                 )
     return styler
@@ -160,7 +181,7 @@ def _formatter(catalog: Catalog, name: str):
     def shown(v: float | None) -> str:
         if v is None or not math.isfinite(v):
             return "—"
-        return f"{fmt.CURRENCY}{v:,.0f}" if name in WHOLE_MONEY else fmt.value(v, form)
+        return fmt.value(v, fmt.WHOLE_MONEY if name in WHOLE_MONEY else form)
 
     return shown
 
@@ -169,7 +190,7 @@ def column_config(catalog: Catalog, s: Scores, labels: Mapping[str, Any]) -> dic
     """Header labels (with each metric's name and direction in its help), widths, extra configs."""
     config: dict[str, Any] = {
         m: st.column_config.Column(
-            label(catalog, m),
+            header(catalog, m),
             help=f"{catalog.metric(m).label}: {catalog.metric(m).description} "
             f"({'lower' if catalog.metric(m).direction == 'down' else 'higher'} is better)",
             width=WIDTHS.get(m),
@@ -202,11 +223,19 @@ def show(
     )
 
 
+def _named(catalog: Catalog, name: str) -> str:
+    """A column's header, with the metric's label where the header is shortened."""
+    short, full = header(catalog, name), catalog.metric(name).label
+    return short if short == full else f"{short} ({full.lower()})"
+
+
 def legend(catalog: Catalog, shown: Sequence[str] = SCORE_METRICS) -> None:
-    down = ", ".join(label(catalog, m) for m in shown if catalog.metric(m).direction == "down")
+    down = ", ".join(_named(catalog, m) for m in shown if catalog.metric(m).direction == "down")
+    mark = fmt.STATUS_MARK
     st.caption(
-        ":green-background[on target] :orange-background[near target] :red-background[off target]"
-        f" · grey with {SMALL_MARK.strip()} = sample below the metric's minimum, read with care"
+        f":green-background[{mark['green']} on target] :orange-background[{mark['amber']} near "
+        f"target] :red-background[{mark['red']} off target] · grey with {mark['small']} = "
+        "sample below the metric's minimum, read with care"
         + (f" · lower is better for {down}" if down else "")
         + " · click a column header to sort"
     )

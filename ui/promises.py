@@ -19,7 +19,15 @@ from ui.filters import View
 PAGE = "at-risk"  # the worklist's address, relative to any page
 GROUPS = {"portfolio": "Portfolio (promise owner)", "site": "Site (dispatch)"}
 # Streamlit's own money formats group thousands (€16,256.89); another currency keeps its sign.
-MONEY = {"€": "euro", "$": "dollar", "¥": "yen"}.get(fmt.CURRENCY, fmt.CURRENCY + "%.2f")
+MONEY_FORMATS = {"€": "euro", "$": "dollar", "¥": "yen"}
+
+
+def money_format() -> str:
+    """The open value's column format, in the reporting currency."""
+    sign = fmt.money_sign()
+    return MONEY_FORMATS.get(sign, sign + "%.2f")
+
+
 # The reasons a line is at risk, short enough for a table cell; the column's help says them whole.
 SHORT_WHY = {WHY["past_plan"]: "past its plan", WHY["plan_too_late"]: "plan too late"}
 WHY_HELP = (
@@ -108,7 +116,7 @@ def _count_columns(by: str) -> dict:
         "lines": st.column_config.NumberColumn("Lines"),
         "orders": st.column_config.NumberColumn("Orders"),
         "customers": st.column_config.NumberColumn("Customers"),
-        "open_value": st.column_config.NumberColumn("Open value", format=MONEY),
+        "open_value": st.column_config.NumberColumn("Open value", format=money_format()),
         "soonest_due": st.column_config.DateColumn("Soonest due", format="D MMM"),
     }
 
@@ -176,7 +184,7 @@ def show_worklist(rows: pl.DataFrame, by: str) -> None:
             "site": st.column_config.TextColumn("Site"),
             "planned_ship_date": st.column_config.DateColumn("Planned ship", format="D MMM"),
             "shipped": st.column_config.TextColumn("Shipped"),
-            "open_value": st.column_config.NumberColumn("Open value", format=MONEY),
+            "open_value": st.column_config.NumberColumn("Open value", format=money_format()),
             "why": st.column_config.TextColumn("Why at risk", help=WHY_HELP),
         },
     )

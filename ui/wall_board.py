@@ -29,6 +29,11 @@ MULTIPLES = {  # the North Star and its drivers, per split (site is known on lin
     "site": ("otif_line", "fill_rate", "on_time_shipment"),
 }
 EXTRACTS = ("shipments", "calls", "surveys")  # what the wall's numbers are dated by
+# Counted by what has arrived by as-of: a miss still open (``miss_open``, as the review's
+# causes read it) holds these down until its units ship and land, so a week with many open
+# misses may still rise. OTIF and on time cannot: an open miss is already late.
+STILL_ARRIVING = ("in_full", "fill_rate")
+OPEN_SHARE = 0.15  # a week with this share or more of what it measures still open is ringed
 
 
 @dataclass(frozen=True)
@@ -78,17 +83,22 @@ def board(src: data.Source, catalog: Catalog, as_of: dt.date, where, by: str) ->
     week = periods.period_start(as_of, "week")
     this_week = Query(("measured_orders",), date_from=week, date_to=as_of, where=where, as_of=as_of)
     causes = bool(visible(catalog, ("measured_orders",)))
-    weekly, multiples, funnel, fresh = data.gather(
+    split = MULTIPLES[by]
+    weekly, multiples, still_open, funnel, fresh = data.gather(
         lambda: data.details(src, week_query((heroes[0], *outcomes), as_of, where), compare=False),
-        lambda: data.details(src, week_query(MULTIPLES[by], as_of, where, (by,)), compare=False),
+        lambda: data.details(src, week_query(split, as_of, where, (by,)), compare=False),
+        lambda: data.details(
+            src, week_query(split[:1], as_of, where, (by, "miss_open")), compare=False
+        ),
         lambda: data.funnel(src, this_week) if causes else None,
         lambda: data.freshness(src, as_of),
     )
+    unit = "lines" if catalog.metric(split[0]).model == "lines" else "orders"
     return Board(
         as_of,
         week,
         weekly,
-        readable_weeks(multiples),
+        with_open(readable_weeks(multiples), open_counts(still_open, by), by, unit),
         funnel,
         fresh,
         data.staleness(as_of),
@@ -115,6 +125,44 @@ def readable_weeks(multiples: pl.DataFrame, min_sample: int = 30) -> pl.DataFram
     if multiples.is_empty():
         return multiples
     return multiples.filter(~pl.col("partial") | (pl.col("n") >= min_sample))
+
+
+def open_counts(details: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Per week and ``by`` value, from run_details of the split's North Star by (``by``,
+    ``miss_open``): ``measured`` orders (or lines) and how many are misses still ``open``."""
+    if details.is_empty():
+        schema = {"period": pl.Date, by: pl.String, "open": pl.Int64, "measured": pl.Int64}
+        return pl.DataFrame(schema=schema)
+    is_open = pl.col("miss_open").fill_null(False)
+    return details.group_by("period", by).agg(
+        open=pl.col("n").filter(is_open).sum().cast(pl.Int64),
+        measured=pl.col("n").sum().cast(pl.Int64),
+    )
+
+
+def with_open(multiples: pl.DataFrame, counts: pl.DataFrame, by: str, unit: str) -> pl.DataFrame:
+    """The multiples with ``still_open`` (a week of a ``STILL_ARRIVING`` metric whose open
+    misses are ``OPEN_SHARE`` or more of what it measures: its value may still rise) and, on
+    those rows, ``open`` of ``measured`` ``unit`` ('orders' or 'lines') and ``open_text``
+    ('29 of 99 orders still open')."""
+    if multiples.is_empty():
+        return multiples.with_columns(
+            still_open=pl.lit(False),
+            open=pl.lit(None, pl.Int64),
+            measured=pl.lit(None, pl.Int64),
+            unit=pl.lit(unit),
+            open_text=pl.lit(None, pl.String),
+        )
+    joined = multiples.join(counts, on=["period", by], how="left", nulls_equal=True)
+    moving = pl.col("metric").is_in(STILL_ARRIVING) & (pl.col("measured") > 0)
+    still = (moving & (pl.col("open") >= OPEN_SHARE * pl.col("measured"))).fill_null(False)
+    text = pl.format("{} of {} {} still open", pl.col("open"), pl.col("measured"), pl.lit(unit))
+    return joined.with_columns(
+        pl.when(still).then(pl.col("open", "measured")),
+        still_open=still,
+        unit=pl.lit(unit),
+        open_text=pl.when(still).then(text),
+    )
 
 
 def _and(words: list[str]) -> str:
