@@ -46,6 +46,7 @@ with guarded():
                     cat.metric(name),
                     grain=view.grain,
                     label=portfolios.SHORT.get(name),
+                    narrow=True,
                 )
 
     monthly = data.details(

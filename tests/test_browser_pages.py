@@ -44,6 +44,7 @@ MINE = {  # every page, checked for clipped text, tables and charts at both lapt
     "explore_trend": "/explore?metric=otif_line&by=carrier&every=week",
     "contact_center": "/contact-center",
     "customer": "/account?customer_id={customer}",
+    "customer_small_samples": "/account?customer_id=C100001",  # small-sample tiles, long titles
     "data": "/data",
     "portfolio": "/portfolio",
     "at_risk": "/at-risk",
@@ -105,8 +106,8 @@ def test_the_review_page_says_what_review_json_says(browser, app_url, warehouse)
 
 def clipped(page) -> list[str]:
     """What a reader cannot read whole: tables that scroll sideways, charts wider than the
-    page's column, and any text the DOM cuts (an element with text of its own whose box hides
-    part of it: overflow hidden, ellipsis, a scroll box) or that runs past the page's edge."""
+    page's column, and any text the DOM cuts (an element holding text whose box hides part of
+    it: overflow hidden, ellipsis, a scroll box) or that runs past the page's edge."""
     return page.evaluate(
         """() => {
           const main = document.querySelector('[data-testid="stMainBlockContainer"]');
@@ -132,8 +133,8 @@ def clipped(page) -> list[str]:
           const inside = '[data-testid="stDataFrame"], [data-testid="stVegaLiteChart"]';
           for (const e of main.querySelectorAll('*')) {
             if (e.closest(inside)) continue;
-            const text = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
-            if (!text || !e.checkVisibility()) continue;
+            // Text of its own or within: a box may cut the line its child holds (a tile's title)
+            if (!e.textContent.trim() || !e.checkVisibility()) continue;
             const s = getComputedStyle(e);
             const what = (e.dataset.testid || e.tagName) + ': ' + e.textContent.trim().slice(0, 50);
             if (s.overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1)
@@ -149,17 +150,28 @@ def clipped(page) -> list[str]:
 
 
 def test_the_clipping_check_finds_cut_text(browser, app_url):
-    """The check itself: a planted line too long for its box is found."""
+    """The check itself: a planted line too long for its box is found, and a line its parent's
+    box cuts (as a tile's title box cut its words)."""
     page = watched_page(browser, LAPTOPS[0])
     page.goto(app_url + "/data")
     wait_ready(page)
     page.evaluate(
-        """() => { const d = document.createElement('p');
+        """() => { const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+          const d = document.createElement('p');
           d.style.cssText = 'width: 60px; overflow: hidden; white-space: nowrap';
           d.textContent = 'a planted line that cannot fit its box';
-          document.querySelector('[data-testid="stMainBlockContainer"]').appendChild(d); }"""
+          main.appendChild(d);
+          const box = document.createElement('div'), line = document.createElement('p');
+          box.style.cssText = 'width: 60px; overflow: hidden';
+          line.style.cssText = 'white-space: nowrap';
+          line.textContent = 'a line its parent cuts';
+          box.appendChild(line);
+          main.appendChild(box); }"""
     )
-    assert clipped(page) == ["text cut P: a planted line that cannot fit its box"]
+    assert clipped(page) == [
+        "text cut P: a planted line that cannot fit its box",
+        "text cut DIV: a line its parent cuts",
+    ]
     page.context.close()
 
 

@@ -63,7 +63,8 @@ def kpi(
     description = COMPARE_TEXT[compare].format(grain=grain) if delta else None
     if delta and narrow:  # the comparison under the value would be cut off: put it in the delta
         delta, description = f"{delta} {description}", None
-    badge = " :orange-badge[small sample]" if small else ""
+    # A narrow tile's title has no room for the words: ⚠, said in full in the caption under it.
+    badge = (" :orange-badge[⚠]" if narrow else " :orange-badge[small sample]") if small else ""
     status = row.get("status")
     title = (
         f"{label} {fmt.STATUS_BADGE[status]}"
