@@ -60,57 +60,61 @@ with guarded():
                 st.caption(lagged)
             review.records_link(view, name, cat.metric(name), row)
 
-    st.divider()
-    funnel_col, causes_col = st.columns([1, 1], gap="large")
-    with funnel_col:
-        st.subheader("The promise funnel")
-        st.caption(review.funnel_sentence(funnel, grain))
-        charts.draw(miss_charts.waterfall, funnel)
-        st.caption(
-            "Counts **orders**: an order misses when any of its lines does, and takes the reason "
-            "of its first failing line. Pale = misses still open."
-        )
-    with causes_col:
-        st.subheader("Top causes and who acts")
-        causes, config = review.causes_table(funnel, view)
-        if causes.is_empty():
-            st.caption("No missed orders in this period.")
-        else:
-            st.dataframe(causes, column_config=config, hide_index=True, width="stretch")
-    st.markdown(review.mix_caption(mix, grain))
-    if not mix.is_empty():
-        labels = tuple(r.label for r in cat.miss_reasons)
-        charts.draw(miss_charts.reason_mix, mix, labels, grain=grain, height=200)
+    st.caption("The sections below open on a click; the page remembers which you opened.")
+    with page.section("The promise funnel and top causes", "funnel") as shown:
+        if shown:
+            funnel_col, causes_col = st.columns([1, 1], gap="large")
+            with funnel_col:
+                st.markdown("**The promise funnel**")
+                st.caption(review.funnel_sentence(funnel, grain))
+                charts.draw(miss_charts.waterfall, funnel)
+                st.caption(
+                    "Counts **orders**: an order misses when any of its lines does, and takes "
+                    "the reason of its first failing line. Pale = misses still open."
+                )
+            with causes_col:
+                st.markdown("**Top causes and who acts**")
+                causes, config = review.causes_table(funnel, view)
+                if causes.is_empty():
+                    st.caption("No missed orders in this period.")
+                else:
+                    st.dataframe(causes, column_config=config, hide_index=True, width="stretch")
+            st.markdown(review.mix_caption(mix, grain))
+            if not mix.is_empty():
+                labels = tuple(r.label for r in cat.miss_reasons)
+                charts.draw(miss_charts.reason_mix, mix, labels, grain=grain, height=200)
 
-    st.divider()
-    st.subheader("Where we broke the promise")
-    st.caption(
-        "Missed **order lines** due in the period (the funnel counts orders). Red: more misses "
-        "than the volume alone explains; click a red bar for its failing lines."
-    )
-    linked = review.driver_frames(drivers, view)
-    cols = [c for _ in range(2) for c in st.columns(2, gap="large")]
-    for col, (dim, title) in zip(cols, DRIVERS):
-        with col:
-            frame = linked[dim]
-            st.markdown(f"**{title}**" + (" · no missed lines" if frame.is_empty() else ""))
-            if not frame.is_empty():
-                charts.draw(miss_charts.contributors, frame, title)
+    with page.section("Where we broke the promise", "where") as shown:
+        if shown:
+            st.caption(
+                "Missed **order lines** due in the period (the funnel counts orders). Red: more "
+                "misses than the volume alone explains; click a red bar for its failing lines."
+            )
+            linked = review.driver_frames(drivers, view)
+            cols = [c for _ in range(2) for c in st.columns(2, gap="large")]
+            for col, (dim, title) in zip(cols, DRIVERS):
+                with col:
+                    frame = linked[dim]
+                    empty = " · no missed lines" if frame.is_empty() else ""
+                    st.markdown(f"**{title}**{empty}")
+                    if not frame.is_empty():
+                        charts.draw(miss_charts.contributors, frame, title)
 
-    st.divider()
-    st.subheader("Promises at risk")
-    promises.review_summary(at_risk, cat, view.as_of)
+    with page.section("Promises at risk", "at_risk") as shown:
+        if shown:
+            promises.review_summary(at_risk, cat, view.as_of)
 
-    st.divider()
-    st.subheader("The customer cost of a broken promise")
-    st.caption(
-        f"Survey answers about orders, {window.date_from:%d %b %Y} – {window.date_to:%d %b %Y} "
-        f"({review.TREND} periods, for a usable sample): customers whose order was OTIF against those whose was not."
-    )
-    review.show_satisfaction(satisfaction, cat)
-    voice.review_section(ctx.src, view)
+    with page.section("The customer cost of a broken promise", "cost") as shown:
+        if shown:
+            st.caption(
+                f"Survey answers about orders, {window.date_from:%d %b %Y} – "
+                f"{window.date_to:%d %b %Y} ({review.TREND} periods, for a usable sample): "
+                "customers whose order was OTIF against those whose was not."
+            )
+            review.show_satisfaction(satisfaction, cat)
+            voice.review_section(ctx.src, view)
 
-    st.divider()
-    st.subheader("Action log")
-    actions.show(ctx.src, cat, view, logged)
+    with page.section("Action log", "actions") as shown:
+        if shown:
+            actions.show(ctx.src, cat, view, logged)
     prefetch.other_pages(ctx.src, view)

@@ -24,6 +24,18 @@ URL_PATHS = {  # each page script and the address dashboard.py serves it at
 }
 
 
+# The review's sections below its first screen (ui.page.section keys): closed until opened.
+REVIEW_SECTIONS = ("funnel", "where", "at_risk", "cost", "actions")
+
+
+def open_sections(at: AppTest) -> AppTest:
+    """``at`` (not yet run) with every section of the review open, as a reader who opened them
+    (a section's state is its widget's, seeded in the session)."""
+    for key in REVIEW_SECTIONS:
+        at.session_state[f"open_{key}"] = True
+    return at
+
+
 def open_page(at: AppTest, page: str = HOME) -> AppTest:
     """Run ``at`` (not yet run) once, on ``page`` (a script of URL_PATHS).
 

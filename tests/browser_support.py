@@ -276,3 +276,17 @@ def wait_ready(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_selector(CONNECTED, state="attached", timeout=timeout_ms)
     page.wait_for_selector(TITLE, state="attached", timeout=timeout_ms)
     page.wait_for_selector(READY, state="attached", timeout=timeout_ms)
+
+
+def open_sections(page) -> None:
+    """Open every closed section of the page (the review's, below its first screen), one click
+    and one rerun each, as a reader does."""
+    closed = page.locator('[data-testid="stExpander"] details:not([open]) > summary')
+    while closed.count():
+        closed.first.click()
+        time.sleep(0.3)  # the rerun the click starts
+        wait_ready(page)
+    page.wait_for_function(  # each opened to its full height (an expander slides open)
+        """() => [...document.querySelectorAll('[data-testid="stExpander"] details[open]')]
+            .every(d => d.scrollHeight <= d.clientHeight + 1)"""
+    )

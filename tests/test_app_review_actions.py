@@ -19,7 +19,7 @@ from metrics.sqlgen import Query
 from state.action_log import add_action, list_actions
 from state.store import StateStore
 from store.warehouse import Warehouse
-from tests.app_support import open_page
+from tests.app_support import open_page, open_sections
 from tests.conftest import copy_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def fresh(monkeypatch):
 def run(page: str | None, db: Path) -> AppTest:
     os.environ["NORTHSTAR_DB"] = str(db)
     at = AppTest.from_file(APP, default_timeout=90)
-    return open_page(at, page) if page else at.run()
+    return open_page(at, page) if page else open_sections(at).run()
 
 
 def test_action_is_marked_on_the_trend_and_listed(demo_db, monkeypatch):

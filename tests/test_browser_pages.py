@@ -19,7 +19,14 @@ import duckdb
 import pytest
 
 from metrics.catalog import load_catalog
-from tests.browser_support import EXCEPTION, free_port, start_server, stop_server, wait_ready
+from tests.browser_support import (
+    EXCEPTION,
+    free_port,
+    open_sections,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 from tests.cli_support import run_cli
 from tests.metric_support import CONFIG
 from tests.test_browser import SHOTS, drawn
@@ -95,6 +102,7 @@ def test_the_review_page_says_what_review_json_says(browser, app_url, warehouse)
     page = watched_page(browser, LAPTOPS[0])
     page.goto(app_url + "/")
     wait_ready(page)
+    open_sections(page)
     drawn(page)
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert f"{review['value'] * 100:.1f}%" in text
@@ -188,6 +196,7 @@ def test_nothing_is_clipped_on_a_laptop(browser, app_url, warehouse, name):
             page.set_viewport_size({"width": size["width"], "height": 4000})
             page.reload()
             wait_ready(page)
+        open_sections(page)  # the review's sections below its first screen, each opened
         drawn(page)
         assert clipped(page) == [], f"{name} at {size['width']} px"
         page.set_viewport_size(size)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from metrics.spec import MISS_REASONS
-from tests.browser_support import EXCEPTION, wait_ready
+from tests.browser_support import EXCEPTION, open_sections, wait_ready
 from tests.test_browser import SHOTS
 
 pytestmark = pytest.mark.browser
@@ -28,15 +28,18 @@ MARKS = """(sel) => [...document.querySelectorAll(sel)].map(e => {
 
 @pytest.fixture
 def review(browser, app_url):
-    """Open the review (``path`` after the app's address) at a laptop's size."""
+    """Open the review (``path`` after the app's address) at a laptop's size, its sections
+    below the first screen closed, or opened (``sections=True``)."""
     contexts = []
 
-    def open_(path: str = "/", size: dict[str, int] = SIZES[0]):
+    def open_(path: str = "/", size: dict[str, int] = SIZES[0], *, sections: bool = False):
         context = browser.new_context(viewport=size)
         contexts.append(context)
         page = context.new_page()
         page.goto(app_url + path)
         wait_ready(page)
+        if sections:  # below the first screen, each opened by a click
+            open_sections(page)
         page.wait_for_function(DRAWN, timeout=60_000)
         assert page.locator(EXCEPTION).count() == 0
         return page
@@ -98,7 +101,7 @@ def test_the_signal_leads_with_the_gap_and_calls_the_stable_process_a_system_pro
 
 
 def test_causes_say_how_many_misses_are_still_open_and_who_owns_them(review):
-    page = review("/")
+    page = review("/", sections=True)
     body = text(page)
     assert re.search(r"\d+ of the \d+ misses are still open", body)
     assert re.search(r"\(owner: (Supply planning|Sales|Site \(warehouse\)|Logistics)\)", body)
@@ -109,7 +112,7 @@ def test_causes_say_how_many_misses_are_still_open_and_who_owns_them(review):
 
 
 def test_the_funnel_draws_orders_due_as_a_full_bar(review):
-    page = review("/")
+    page = review("/", sections=True)
     bars = marks(page, '[data-testid="stVegaLiteChart"] svg path[aria-label*="; kind: "]')
     due = [b for b in bars if b["label"].startswith("step: Orders due")]
     otif = [b for b in bars if b["label"].startswith("step: OTIF")]
@@ -119,7 +122,7 @@ def test_the_funnel_draws_orders_due_as_a_full_bar(review):
 
 
 def test_driver_charts_with_one_to_three_values_keep_their_bars_and_labels_apart(review):
-    page = review("/?region=East")  # one region, few values per driver
+    page = review("/?region=East", sections=True)  # one region, few values per driver
     bars = marks(page, '[data-testid="stVegaLiteChart"] svg [aria-label*="Missed lines: "]')
     regions = [b for b in bars if "Region: East" in b["label"]]
     assert len(regions) == 1 and regions[0]["h"] >= 15 and regions[0]["w"] > 5
@@ -136,7 +139,7 @@ def test_driver_charts_with_one_to_three_values_keep_their_bars_and_labels_apart
 
 
 def test_the_funnel_and_the_drivers_say_what_they_count(review):
-    body = text(review("/"))
+    body = text(review("/", sections=True))
     assert (
         "Counts orders" in body
         and "Missed order lines" in body

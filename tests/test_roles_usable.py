@@ -21,7 +21,7 @@ from metrics.catalog import load_catalog
 from metrics.policy_file import PAGES
 from state import audit, kiosk
 from state.store import StateStore
-from tests.app_support import open_page
+from tests.app_support import open_page, open_sections
 from tests.conftest import copy_warehouse
 from ui.guard import without_paths
 
@@ -89,7 +89,7 @@ def open_as(
     at.user = {"is_logged_in": True, "email": email, "sub": email, "iss": "https://idp.example"}
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    return open_page(at, page) if page else at.run()
+    return open_page(at, page) if page else open_sections(at).run()
 
 
 def problems(at: AppTest) -> list[str]:

@@ -14,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.load import load_paths
 from present import format as fmt
+from tests import browser_support
+from tests.app_support import open_sections as open_review_sections
 from tests.browser_support import (
     EXCEPTION,
     free_port,
@@ -60,7 +62,7 @@ def fresh_caches(monkeypatch):
 
 def test_the_review_shows_verbatims_as_text(evil_db, fresh_caches, monkeypatch):
     monkeypatch.setenv("NORTHSTAR_DB", str(evil_db))
-    at = AppTest.from_file(APP, default_timeout=90).run()
+    at = open_review_sections(AppTest.from_file(APP, default_timeout=90)).run()
     assert not at.exception
     assert "What customers said" in [h.value for h in at.subheader]
     frames = [d.value for d in at.dataframe]
@@ -91,6 +93,7 @@ def test_verbatims_with_markdown_stay_text_in_a_browser(evil_db, browser):
             page = context.new_page()
             page.goto(f"http://127.0.0.1:{port}/")
             wait_ready(page)
+            browser_support.open_sections(page)
             assert page.locator(EXCEPTION).count() == 0
             heading = page.get_by_text("Detractors after a broken promise", exact=True)
             heading.evaluate("e => e.scrollIntoView({block: 'start'})")

@@ -45,7 +45,7 @@ def target_text(m) -> str:
 
 _N = "%,d"
 LOAD_COLUMNS = {
-    "file": st.column_config.TextColumn("File", width="medium"),
+    "file": st.column_config.TextColumn("File", width="small"),
     "table": st.column_config.TextColumn("Table"),
     "source": st.column_config.TextColumn("Source"),
     "rows_read": st.column_config.NumberColumn("Rows read", format=_N),
@@ -66,14 +66,14 @@ REASON_COLUMNS = {  # shown as a plain table that wraps: its example messages re
     "example": "Example message",
 }
 REJECTED_COLUMNS = {
-    "file": st.column_config.TextColumn("File", width="medium"),
+    "file": st.column_config.TextColumn("File", width="small"),
     "row": st.column_config.NumberColumn("Row", format=_N),
     "table": st.column_config.TextColumn("Table"),
     "rule": st.column_config.TextColumn("Rule"),
     "column": st.column_config.TextColumn("Column"),
     "value": st.column_config.TextColumn("Value"),
-    "message": st.column_config.TextColumn("Message", width=260),
-    "raw": st.column_config.TextColumn("Raw row", width=200),
+    "message": st.column_config.TextColumn("Message", width="medium"),
+    "raw": st.column_config.TextColumn("Raw row", width="medium"),
 }
 FRESHNESS_COLUMNS = {
     "extract": st.column_config.TextColumn("Extract"),

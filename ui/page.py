@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
@@ -86,3 +88,13 @@ def scope_note() -> str:
         return ""
     rows = "; ".join(f"{d} {escape_markdown(', '.join(v))}" for d, v in scope)
     return f" · :material/lock: **your access: {rows}** (every number here counts only these rows)"
+
+
+@contextmanager
+def section(title: str, key: str) -> Iterator[bool]:
+    """A section below the page's first screen, closed until the reader opens it: True when
+    open. A closed section's content is not drawn (the browser draws the first screen first);
+    opening or closing one reruns the page, and the session remembers which are open."""
+    box = st.expander(title, key=f"open_{key}", on_change="rerun")
+    with box:
+        yield bool(box.open)
