@@ -45,7 +45,7 @@ def target_text(m) -> str:
 
 _N = "%,d"
 LOAD_COLUMNS = {
-    "file": st.column_config.TextColumn("File", width="small"),
+    "file": st.column_config.TextColumn("File", width="medium"),
     "table": st.column_config.TextColumn("Table"),
     "source": st.column_config.TextColumn("Source"),
     "rows_read": st.column_config.NumberColumn("Rows read", format=_N),
