@@ -45,4 +45,6 @@ def open_page(at: AppTest, page: str = HOME) -> AppTest:
     its url path). A page the viewer may not open lands where a browser would land.
     """
     at._page_hash = calc_hash(URL_PATHS[page])  # what switch_page sets once the pages are known
+    if page == HOME:  # all the review shows: its sections below the first screen opened
+        open_sections(at)
     return at.run()

@@ -21,6 +21,7 @@ from tests.browser_support import (
     EXCEPTION,
     ROOT,
     free_port,
+    open_sections,
     start_server,
     stop_server,
     wait_ready,
@@ -39,8 +40,10 @@ def page(browser):
 
 
 def open_page(page, url: str) -> None:
+    """The page at ``url``, every section of it opened (the review's below its first screen)."""
     page.goto(url)
     wait_ready(page)
+    open_sections(page)
 
 
 def drawn(page) -> None:

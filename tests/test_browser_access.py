@@ -25,6 +25,7 @@ import pytest
 
 from state import audit, kiosk
 from state.store import StateStore
+from tests import browser_support
 from tests.browser_support import EXCEPTION, ROOT, free_port, start_server, stop_server, wait_ready
 from tests.conftest import query
 from tests.test_browser import SHOTS
@@ -143,8 +144,10 @@ def customers(warehouse) -> dict[str, tuple[str, str]]:
 
 
 def _open(page, url: str) -> None:
+    """The page at ``url``, every section of it opened: what leaks would show anywhere on it."""
     page.goto(url)
     wait_ready(page)
+    browser_support.open_sections(page)
 
 
 def sign_in(browser, site: Site, sub: str, viewport: dict[str, int] = DESKTOP):

@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlparse
 import pytest
 
 from present.csv_safe import FORMULA_START
+from tests import browser_support
 from tests.browser_support import EXCEPTION, free_port, start_server, stop_server, wait_ready
 from tests.conftest import run_cli
 from tests.hostile_extracts import CALC, HYPERLINK, IMG, LINK, write_hostile_extracts
@@ -72,8 +73,7 @@ def opened(browser, url: str):
     page.goto(url)
     wait_ready(page)
     drawn(page)
-    for summary in page.locator('[data-testid="stExpander"] summary').all():
-        summary.click()
+    browser_support.open_sections(page)
     drawn(page)
     return page
 

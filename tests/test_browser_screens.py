@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import EXCEPTION, wait_ready
+from tests.browser_support import EXCEPTION, open_sections, wait_ready
 from tests.test_browser import SHOTS
 
 pytestmark = pytest.mark.browser
@@ -30,8 +30,10 @@ def new_page(browser, viewport: dict[str, int]):
 
 
 def open_page(page, url: str) -> None:
+    """The page at ``url``, every section of it opened (the review's below its first screen)."""
     page.goto(url)
     wait_ready(page)
+    open_sections(page)
 
 
 def first_customer(db: Path) -> str:

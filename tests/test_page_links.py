@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from present.format import escape_markdown as plain
+from tests.app_support import open_sections
 from tests.conftest import write_csv
 from tests.metric_support import FIXTURE, build_fixture_warehouse
 
@@ -48,7 +49,8 @@ def app_env(db, monkeypatch):
 
 
 def open_app(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    """The review with ``params`` in its link, every section of it open (all it would show)."""
+    at = open_sections(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60))
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()

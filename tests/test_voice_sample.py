@@ -20,6 +20,7 @@ from metrics.periods import last_complete_period, period_end
 from metrics.query import default_as_of, run_query
 from metrics.sqlgen import Query
 from metrics.voice import theme_table
+from tests.app_support import open_sections
 from tests.cli_support import run_cli
 from tests.metric_support import CONFIG, ROOT, engine
 
@@ -74,7 +75,8 @@ def test_the_review_shows_the_story(sample_db, monkeypatch):
     monkeypatch.delenv("NORTHSTAR_CONFIG", raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at = open_sections(at).run()  # "What customers said" is in a section of the review
     assert not at.exception
     themes = next(d.value for d in at.dataframe if "Theme" in d.value.columns)
     assert themes["Theme"].iloc[0] == "Late delivery"
