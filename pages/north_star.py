@@ -61,7 +61,7 @@ with guarded():
             review.records_link(view, name, cat.metric(name), row)
 
     st.caption("The sections below open on a click; the page remembers which you opened.")
-    with page.section("The promise funnel and top causes", "funnel") as shown:
+    with review.section("funnel") as shown:
         if shown:
             funnel_col, causes_col = st.columns([1, 1], gap="large")
             with funnel_col:
@@ -84,7 +84,7 @@ with guarded():
                 labels = tuple(r.label for r in cat.miss_reasons)
                 charts.draw(miss_charts.reason_mix, mix, labels, grain=grain, height=200)
 
-    with page.section("Where we broke the promise", "where") as shown:
+    with review.section("where") as shown:
         if shown:
             st.caption(
                 "Missed **order lines** due in the period (the funnel counts orders). Red: more "
@@ -100,11 +100,11 @@ with guarded():
                     if not frame.is_empty():
                         charts.draw(miss_charts.contributors, frame, title)
 
-    with page.section("Promises at risk", "at_risk") as shown:
+    with review.section("at_risk") as shown:
         if shown:
             promises.review_summary(at_risk, cat, view.as_of)
 
-    with page.section("The customer cost of a broken promise", "cost") as shown:
+    with review.section("cost") as shown:
         if shown:
             st.caption(
                 f"Survey answers about orders, {window.date_from:%d %b %Y} – "
@@ -114,7 +114,7 @@ with guarded():
             review.show_satisfaction(satisfaction, cat)
             voice.review_section(ctx.src, view)
 
-    with page.section("Action log", "actions") as shown:
+    with review.section("actions") as shown:
         if shown:
             actions.show(ctx.src, cat, view, logged)
     prefetch.other_pages(ctx.src, view)

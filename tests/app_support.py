@@ -8,6 +8,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from ui.page import section_key
+from ui.review import SECTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
 HOME = "pages/north_star.py"
@@ -24,15 +27,14 @@ URL_PATHS = {  # each page script and the address dashboard.py serves it at
 }
 
 
-# The review's sections below its first screen (ui.page.section keys): closed until opened.
-REVIEW_SECTIONS = ("funnel", "where", "at_risk", "cost", "actions")
+REVIEW_SECTIONS = tuple(SECTIONS)  # the review's sections below its first screen
 
 
 def open_sections(at: AppTest) -> AppTest:
     """``at`` (not yet run) with every section of the review open, as a reader who opened them
     (a section's state is its widget's, seeded in the session)."""
     for key in REVIEW_SECTIONS:
-        at.session_state[f"open_{key}"] = True
+        at.session_state[section_key(key)] = True
     return at
 
 

@@ -8,14 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_support import APP, REVIEW_SECTIONS, open_sections
+from ui.page import section_key
+from ui.review import SECTIONS
 
-TITLES = [
-    "The promise funnel and top causes",
-    "Where we broke the promise",
-    "Promises at risk",
-    "The customer cost of a broken promise",
-    "Action log",
-]
+TITLES = list(SECTIONS.values())
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +42,7 @@ def test_the_sections_start_closed_and_hold_nothing_yet():
 @pytest.mark.parametrize("key", REVIEW_SECTIONS)
 def test_each_section_opens_on_its_own(key):
     at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state[f"open_{key}"] = True
+    at.session_state[section_key(key)] = True
     assert opened(review(at)) == [TITLES[REVIEW_SECTIONS.index(key)]]
 
 

@@ -95,6 +95,11 @@ def section(title: str, key: str) -> Iterator[bool]:
     """A section below the page's first screen, closed until the reader opens it: True when
     open. A closed section's content is not drawn (the browser draws the first screen first);
     opening or closing one reruns the page, and the session remembers which are open."""
-    box = st.expander(title, key=f"open_{key}", on_change="rerun")
+    box = st.expander(title, key=section_key(key), on_change="rerun")
     with box:
         yield bool(box.open)
+
+
+def section_key(key: str) -> str:
+    """The session-state key holding whether section ``key`` is open."""
+    return f"open_{key}"

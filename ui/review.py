@@ -29,7 +29,7 @@ from metrics.signals import Reading, period_reading
 from metrics.spec import MetricBase
 from present import format as fmt
 from present import review_words
-from ui import data, tiles
+from ui import data, page, tiles
 from ui.filters import View
 
 DRIVERS = (
@@ -38,6 +38,13 @@ DRIVERS = (
     ("carrier", "Carrier"),
     ("portfolio", "Portfolio · manager"),
 )
+SECTIONS = {  # the review's sections below its first screen, closed until opened: key -> title
+    "funnel": "The promise funnel and top causes",
+    "where": "Where we broke the promise",
+    "at_risk": "Promises at risk",
+    "cost": "The customer cost of a broken promise",
+    "actions": "Action log",
+}
 ADJECTIVE = {"week": "weekly", "month": "monthly", "quarter": "quarterly"}
 EXPLORE = "explore"  # Explore's address, relative to the review's
 
@@ -349,3 +356,8 @@ def show_satisfaction(frame: pl.DataFrame, catalog: Catalog) -> None:
 def _small(n: int | None, m: MetricBase) -> str:
     note = fmt.sample_note(n, m.min_sample)
     return f" · :orange[:material/warning: {note}]" if note else ""
+
+
+def section(key: str):
+    """The review's section ``key`` (SECTIONS): ``ui.page.section``, True when open."""
+    return page.section(SECTIONS[key], key)
